@@ -1,0 +1,45 @@
+# Set-up and everyday commands. `make run` and `make test` each build .venv on
+# their own from a Python >= 3.12 found on this machine.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Find a Python >= 3.12: python3.13, python3.12, python3, then pyenv's 3.12/3.13.
+# A pyenv shim that exists but cannot run is skipped (the version check fails).
+FIND_PYTHON := for c in python3.13 python3.12 python3 \
+	  $$(command -v pyenv >/dev/null 2>&1 && ls -d "$$(pyenv root)"/versions/3.1[2-9]*/bin/python3 2>/dev/null); do \
+	  if "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
+	    echo "$$c"; break; fi; done
+
+.PHONY: run test bench clean help
+
+help:
+	@echo "make run    - set up .venv, run the baseline scenario, write out/"
+	@echo "make test   - set up .venv, run the whole test suite"
+	@echo "make bench  - run the benchmarks (prints timings)"
+	@echo "make clean  - remove .venv and out/"
+
+$(STAMP): pyproject.toml
+	@py="$$($(FIND_PYTHON))"; \
+	if [ -z "$$py" ]; then \
+	  echo "error: no Python >= 3.12 found (tried python3.13, python3.12, python3 and pyenv's 3.12+)." >&2; \
+	  echo "       Install Python 3.12 or newer (e.g. 'pyenv install 3.12') and run make again." >&2; \
+	  exit 1; \
+	fi; \
+	echo "using $$py ($$("$$py" --version))"; \
+	rm -rf $(VENV) && "$$py" -m venv $(VENV) && \
+	$(PY) -m pip install --quiet --upgrade pip && \
+	$(PY) -m pip install --quiet -e '.[dev]' && touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) run_sim.py run baseline --seed 1 --out out
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_run.py
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,58 @@
+"""The actors: one Mesa agent per party, composed of swappable parts (BOA)."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.negotiation import ACCEPTANCE, BIDDERS, OPPONENT_MODELS, TimeDependentTactic
+
+
+class Actor(mesa.Agent):
+    """A party to the negotiation.
+
+    State: ideal points ``ideal`` and normalised saliences ``w`` per issue (the
+    linear-additive utility u(x) = sum_j w_j (1 - |x_j - ideal_j|)), a stated
+    ``position`` per issue (its latest offer; its ideal until it makes one), a
+    capability, a reservation margin, crisis exposures, and its parts: a concession
+    ``tactic``, a ``bidder``, an ``acceptance`` rule and an ``opponent_model``.
+    Its stances live on the model (they can change by event) and are read through
+    :meth:`sim.model.NegotiationModel.stances_of`.
+    """
+
+    def __init__(self, model, key: str, spec, issue_ids: list[str]):
+        super().__init__(model)
+        self.key = key
+        self.label = spec.name
+        self.capability = spec.capability
+        self.ideal = np.array([spec.position[j] for j in issue_ids], dtype=float)
+        sal = np.array([spec.salience[j] for j in issue_ids], dtype=float)
+        self.w = sal / sal.sum()
+        self.position = self.ideal.copy()
+        self.reservation = spec.reservation
+        self.exposure_pressure = spec.exposure.pressure
+        self.exposure_sanctions = spec.exposure.sanctions
+        self.tactic = TimeDependentTactic(e=spec.tactic.e, k=spec.tactic.k)
+        self.bidder = BIDDERS[spec.bidding]()
+        self.acceptance = ACCEPTANCE[spec.acceptance]()
+        self.opponent_model = OPPONENT_MODELS[spec.opponent_model]()
+
+    def utility(self, x: np.ndarray) -> float:
+        return float(np.dot(self.w, 1.0 - np.abs(x - self.ideal)))
+
+    def crisis_cost(self) -> float:
+        m = self.model
+        return self.exposure_pressure * m.crisis.pressure + self.exposure_sanctions * m.sanctions_level()
+
+    def reservation_value(self) -> float:
+        """The least value (issue gain + crisis cost averted) a deal must give the actor.
+
+        In levels: no deal is worth -c_i(d), a deal p is worth g(p) - c_i(after p);
+        the actor accepts iff g(p) + [c_i(d) - c_i(after p)] >= r_i. The crisis cost
+        thus lowers what no deal is worth, and raises the value of deals that relieve it.
+        """
+        return self.reservation
+
+    def negotiate(self) -> None:
+        """Called once a day in random order (``model.agents.shuffle_do``)."""
+        self.model.protocol.act(self)

@@ -1,0 +1,147 @@
+"""The parts an actor is composed of, in the BOA architecture of GENIUS / NegMAS:
+a **B**idding strategy (what to offer), an **O**pponent model (what the other side
+wants) and an **A**cceptance condition (when to say yes), plus the concession tactic
+the bidding strategy follows. Each part is a small class, swappable on its own.
+
+Notation (docs/ODD.md, Submodels): ``x`` the implemented values, ``C`` the issues a
+channel carries, ``[L, U]`` the values both parties' stances allow on them, ``w_i``
+and ``z_i`` actor i's normalised saliences and ideal points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def gain(w: np.ndarray, ideal: np.ndarray, x: np.ndarray, p: np.ndarray,
+         relief: np.ndarray | None = None) -> float:
+    """Value of package ``p`` over the current values ``x``, on the carried issues:
+
+    g(p) = sum_j w_j (|x_j - z_j| - |p_j - z_j|) + sum_j c_j (p_j - x_j)
+
+    The first sum is the linear-additive utility gain; the second the crisis cost the
+    package averts (``relief`` c, see :meth:`sim.model.NegotiationModel.relief`).
+    """
+    g = float(np.dot(w, np.abs(x - ideal) - np.abs(p - ideal)))
+    if relief is not None:
+        g += float(np.dot(relief, p - x))
+    return g
+
+
+def best_values(ideal, w, relief, lo, hi) -> np.ndarray:
+    """Per issue, the value in [lo, hi] that maximises -w|p - z| + c p (concave,
+    piecewise linear: the maximum is at z clipped, or at a bound when |c| > w)."""
+    cands = np.stack([np.clip(ideal, lo, hi), lo, hi])
+    vals = -w * np.abs(cands - ideal) + relief * cands
+    return cands[np.argmax(vals, axis=0), np.arange(len(ideal))]
+
+
+# ---------------------------------------------------------------------- tactic
+@dataclass(frozen=True)
+class TimeDependentTactic:
+    """Time-dependent concession (Faratin, Sierra & Jennings 1998; GENIUS's
+    TimeDependentAgent): target(t) = Pmin + (Pmax - Pmin)(1 - f(t)),
+    f(t) = k + (1 - k) t^(1/e). e < 1 is Boulware (holds out until late),
+    e = 1 linear, e > 1 Conceder (gives ground early).
+    """
+
+    e: float = 1.0
+    k: float = 0.0
+    name = "time_dependent"
+
+    def f(self, t: float) -> float:
+        t = min(max(t, 0.0), 1.0)
+        return self.k + (1.0 - self.k) * t ** (1.0 / self.e)
+
+    def target(self, t: float, pmin: float, pmax: float) -> float:
+        if pmax <= pmin:
+            return pmax
+        return pmin + (pmax - pmin) * (1.0 - self.f(t))
+
+
+# ---------------------------------------------------------------------- opponent
+class PublicPositions:
+    """Opponent model: the counterpart's stated ideal points and saliences are taken
+    as its true preferences (complete information: in this crisis the parties'
+    positions are public). Swappable for a learning model."""
+
+    name = "public_positions"
+
+    def preferences(self, opponent) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(ideal points, saliences, crisis relief) of the opponent, all issues."""
+        return opponent.ideal, opponent.w, opponent.model.relief(opponent)
+
+
+# ---------------------------------------------------------------------- bidding
+class LogRollingBidder:
+    """Package offers that reach the actor's own target while giving the counterpart
+    as much as possible (log-rolling, Raiffa 1982).
+
+    Start from the actor's best package b and move issues toward the counterpart's
+    best package q. Each issue's path b -> q splits into segments at the two kinks
+    (own and counterpart's ideal); on a segment a unit of movement costs the actor
+    l = own loss rate and gives the counterpart r = its gain rate. Concede segment by
+    segment in decreasing order of r / l until the budget (own gain given up) is
+    spent. Both valuations are concave, so the ratio falls along each path and this
+    greedy order yields a Pareto-efficient package for the target.
+    """
+
+    name = "logrolling"
+
+    def offer(self, own, opp, lo, hi, budget: float) -> np.ndarray:
+        """``own`` / ``opp`` are (ideal, w, relief) over the carried issues."""
+        z, w, c = own
+        zk, wk, ck = opp
+        p = best_values(z, w, c, lo, hi)
+        q = best_values(zk, wk, ck, lo, hi)
+        segments = []  # (ratio, issue, length, own loss rate, direction)
+        for j in range(len(p)):
+            if q[j] == p[j]:
+                continue
+            s = 1.0 if q[j] > p[j] else -1.0
+            points = sorted({p[j], q[j], *(v for v in (z[j], zk[j]) if min(p[j], q[j]) < v < max(p[j], q[j]))},
+                            reverse=s < 0)
+            for a, b in zip(points, points[1:]):
+                mid = 0.5 * (a + b)
+                loss = s * (w[j] * np.sign(mid - z[j]) - c[j])
+                gets = s * (-wk[j] * np.sign(mid - zk[j]) + ck[j])
+                if gets <= 0:
+                    break
+                ratio = np.inf if loss <= 0 else gets / loss
+                segments.append((ratio, j, abs(b - a), loss, s))
+        segments.sort(key=lambda t: -t[0])
+        done = set()
+        for ratio, j, length, loss, s in segments:
+            if j in done:
+                continue
+            if loss <= 0:
+                p[j] += s * length
+                continue
+            d = min(length, budget / loss)
+            p[j] += s * d
+            budget -= d * loss
+            if d < length:
+                done.add(j)  # later segments of this issue come after this one
+            if budget <= 1e-12:
+                break
+        return p
+
+
+# ---------------------------------------------------------------------- acceptance
+class ACNext:
+    """AC_next (Baarslag et al. 2014): accept an offer if it is worth at least what the
+    actor would itself offer next, and at least its reservation value; never accept
+    an offer outside the actor's stances' bounds or one that moves nothing."""
+
+    name = "ac_next"
+
+    def accepts(self, value: float, next_target: float, reservation: float,
+                within_bounds: bool, moves: bool) -> bool:
+        return within_bounds and moves and value >= next_target and value >= reservation
+
+
+BIDDERS = {"logrolling": LogRollingBidder}
+ACCEPTANCE = {"ac_next": ACNext}
+OPPONENT_MODELS = {"public_positions": PublicPositions}

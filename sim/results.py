@@ -1,0 +1,202 @@
+"""What a run returns: outcomes (scalars and tables) and daily series, as pandas."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class RunResult:
+    """The outcome of one run.
+
+    Attributes (all pandas, nothing printed):
+
+    * ``outcomes`` - dict of scalar outcomes (flat keys, e.g. ``pressure_peak``,
+      ``agreed:sanctions``, ``pair:poland-belarus``);
+    * ``summary`` - the same as a DataFrame indexed by outcome, one ``value`` column;
+    * ``agreements`` - one row per agreement (day, date, parties, level, kind, issue values);
+    * ``issues`` - one row per issue: agreed, first day agreed, final value, status quo;
+    * ``offers`` - one row per offer made (day, from, to, outcome, values);
+    * ``series`` - tidy daily series: day, date, variable, actor, target, issue, value
+      (variables: pressure, inflow, sanctions, value, position, utility, blame);
+    * ``events`` - the scheduled events that fired (day, type, label).
+    """
+
+    scenario: str
+    seed: object
+    start_date: object
+    horizon: int
+    outcomes: dict
+    agreements: pd.DataFrame
+    issues: pd.DataFrame
+    offers: pd.DataFrame
+    events: pd.DataFrame
+    series: pd.DataFrame | None = None
+    actor_labels: dict = field(default_factory=dict)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"value": pd.Series(self.outcomes, dtype=object)}).rename_axis("outcome")
+
+    # ------------------------------------------------------------------ files
+    def write(self, out: str | Path) -> list[Path]:
+        """Write summary.json, agreements.csv, timeseries.csv (and offers.csv) into ``out``.
+
+        Each file is written to a temporary name in ``out`` and renamed into place, so
+        no file is ever left half-written.
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        summary = {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "start_date": str(self.start_date),
+            "horizon_days": self.horizon,
+            "outcomes": {k: _jsonable(v) for k, v in self.outcomes.items()},
+            "issues": json.loads(self.issues.to_json(orient="records")),
+            "agreements": json.loads(self.agreements.to_json(orient="records", date_format="iso")),
+            "events": json.loads(self.events.to_json(orient="records")),
+        }
+        written = [
+            atomic_write(out / "summary.json", json.dumps(summary, indent=2)),
+            atomic_write(out / "agreements.csv", self.agreements.to_csv(index=False)),
+            atomic_write(out / "offers.csv", self.offers.to_csv(index=False)),
+        ]
+        if self.series is not None:
+            written.append(atomic_write(out / "timeseries.csv", self.series.to_csv(index=False)))
+        return written
+
+
+def _jsonable(v):
+    if isinstance(v, (np.floating, float)):
+        return None if math.isnan(v) else float(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def atomic_write(path: Path, text: str) -> Path:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# ---------------------------------------------------------------------- build
+def build_result(model, seed) -> RunResult:
+    sc = model.spec
+    ids = model.issue_ids
+    n_days = model.day
+    ags = model.agreements
+
+    ag_rows = []
+    for a in ags:
+        row = {"day": a.day, "date": sc.date_of(a.day).isoformat(), "party_a": a.parties[0],
+               "party_b": a.parties[1], "proposer": a.proposer, "level": a.level, "kind": a.kind,
+               "issues": ";".join(a.values)}
+        for j in ids:
+            row[j] = a.values.get(j, np.nan)
+        ag_rows.append(row)
+    agreements = pd.DataFrame(ag_rows, columns=["day", "date", "party_a", "party_b", "proposer",
+                                                "level", "kind", "issues", *ids])
+
+    issue_rows = []
+    for n, j in enumerate(ids):
+        days = [a.day for a in ags if j in a.values]
+        issue_rows.append({"issue": j, "kind": sc.issues[j].kind, "status_quo": sc.issues[j].status_quo,
+                           "agreed": bool(days), "first_agreed_day": days[0] if days else np.nan,
+                           "n_agreements": len(days), "final_value": float(model.x[n])})
+    issues = pd.DataFrame(issue_rows)
+
+    o: dict = {}
+    o["n_agreements"] = len(ags)
+    o["any_agreement"] = bool(ags)
+    o["any_political"] = any(a.kind == "political" for a in ags)
+    o["any_technical"] = any(a.kind == "technical" for a in ags)
+    o["time_to_first_agreement"] = float(ags[0].day) if ags else np.nan
+    for r in issue_rows:
+        o[f"agreed:{r['issue']}"] = r["agreed"]
+        o[f"agreed_day:{r['issue']}"] = float(r["first_agreed_day"])
+        o[f"final:{r['issue']}"] = r["final_value"]
+    actors = model.actor_ids
+    for i, a in enumerate(actors):
+        for b in actors[i + 1:]:
+            days = [g.day for g in ags if set(g.parties) == {a, b}]
+            if days or model.channel_level(a, b) != "closed":
+                o[f"pair:{a}-{b}"] = len(days)
+    o["pressure_peak"] = float(model.crisis.peak)
+    o["pressure_final"] = float(model.crisis.pressure)
+    o["pressure_cumulative"] = float(model.crisis.cumulative)
+    o["sanctions_final"] = model.sanctions_level()
+    received = model.blame.sum(axis=0)
+    for n, a in enumerate(actors):
+        o[f"blame_received:{a}"] = float(received[n])
+    for a, actor in model.actors.items():
+        o[f"utility:{a}"] = actor.utility(model.x)
+    window = sc.protocol.stalemate_window
+    last = ags[-1].day if ags else None
+    quiet = last is None or last <= n_days - window
+    o["stalemate"] = bool(quiet and model.crisis.pressure > sc.crisis.resolved_below)
+
+    offers = pd.DataFrame(model.offers, columns=["day", "from", "to", "level", "outcome", *ids])
+    events = pd.DataFrame(model.event_log, columns=["day", "type", "label"])
+    series = _series(model) if model.datacollector is not None else None
+    return RunResult(sc.name, seed, sc.start_date, model.horizon, o, agreements, issues, offers,
+                     events, series, {a: s.name for a, s in sc.actors.items()})
+
+
+def _series(model) -> pd.DataFrame:
+    sc = model.spec
+    mdf = model.datacollector.get_model_vars_dataframe()
+    adf = model.datacollector.get_agent_vars_dataframe()
+    ids, actors = model.issue_ids, model.actor_ids
+    days = mdf["day"].to_numpy()
+    frames = []
+
+    def block(variable, values, actor=None, target=None, issue=None, day=days):
+        frames.append(pd.DataFrame({"day": day, "variable": variable, "actor": actor,
+                                    "target": target, "issue": issue, "value": values}))
+
+    for v in ("pressure", "inflow", "sanctions"):
+        block(v, mdf[v].to_numpy(dtype=float))
+    vals = np.stack(mdf["values"].to_numpy())
+    for n, j in enumerate(ids):
+        block("value", vals[:, n], issue=j)
+    blame = np.stack(mdf["blame"].to_numpy())
+    for i, a in enumerate(actors):
+        for k, b in enumerate(actors):
+            if i != k:
+                block("blame", blame[:, i, k], actor=a, target=b)
+    # agent rows: index (Step, AgentID); Mesa's AgentIDs follow creation order = actors order
+    adf = adf.reset_index()
+    key_of = {ag.unique_id: ag.key for ag in model.actors.values()}
+    step_day = dict(zip(mdf.index, days))
+    adf["day"] = adf["Step"].map(step_day) if "Step" in adf else days.repeat(len(actors))
+    adf["actor"] = adf["AgentID"].map(key_of)
+    pos = np.stack(adf["position"].to_numpy())
+    for n, j in enumerate(ids):
+        frames.append(pd.DataFrame({"day": adf["day"].to_numpy(), "variable": "position",
+                                    "actor": adf["actor"].to_numpy(), "target": None, "issue": j,
+                                    "value": pos[:, n]}))
+    frames.append(pd.DataFrame({"day": adf["day"].to_numpy(), "variable": "utility",
+                                "actor": adf["actor"].to_numpy(), "target": None, "issue": None,
+                                "value": adf["utility"].to_numpy(dtype=float)}))
+    out = pd.concat(frames, ignore_index=True)
+    out.insert(1, "date", pd.to_datetime(sc.start_date) + pd.to_timedelta(out["day"], unit="D"))
+    return out

@@ -1,0 +1,81 @@
+"""The seed: the source article and the stance table grounded in it.
+
+``seeds/stances.yaml`` lists every stance of the baseline with the verbatim quote of
+the article that grounds it and the quote's character offsets ``[start, end)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
+DEFAULT_TABLE = SEED_DIR / "stances.yaml"
+
+
+class StanceTableError(ValueError):
+    pass
+
+
+@dataclass
+class StanceTable:
+    path: Path
+    article_path: Path
+    article: str
+    source: str
+    stances: dict[str, dict]
+    situation: dict[str, dict] = field(default_factory=dict)
+
+    def quote_problems(self) -> list[str]:
+        """Entries whose quote is not the article's text at its offsets."""
+        out = []
+        for section, entries in (("stances", self.stances), ("situation", self.situation)):
+            for sid, e in entries.items():
+                q, s, t = e.get("quote"), e.get("start"), e.get("end")
+                if not q or s is None or t is None:
+                    out.append(f"{section}.{sid}: needs quote, start and end")
+                elif self.article[s:t] != q:
+                    out.append(f"{section}.{sid}: article[{s}:{t}] is {self.article[s:t]!r}, not the quote")
+        return out
+
+    def scenario_stances(self) -> dict[str, dict]:
+        """The stances as a scenario's ``stances:`` mapping (quotes kept for reports)."""
+        return {sid: dict(e) for sid, e in self.stances.items()}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per stance: id, actor, type, parameters, quote, start, end."""
+        from sim.stances import STANCE_TYPES
+
+        rows = []
+        for sid, e in self.stances.items():
+            cls = STANCE_TYPES.get(e.get("type"))
+            desc = cls.model_validate(e).describe() if cls else e.get("type")
+            rows.append({"id": sid, "actor": e.get("actor"), "stance": desc,
+                         "quote": e.get("quote"), "start": e.get("start"), "end": e.get("end")})
+        return pd.DataFrame(rows)
+
+
+def load_stance_table(path: str | Path = DEFAULT_TABLE) -> StanceTable:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise StanceTableError(f"cannot read stance table {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise StanceTableError(f"stance table {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("stances"), dict):
+        raise StanceTableError(f"stance table {path} needs a 'stances' mapping")
+    article_path = path.parent / data.get("article", "")
+    try:
+        article = article_path.read_text(encoding="utf-8")
+    except OSError:
+        raise StanceTableError(f"stance table {path}: article file {article_path} not found") from None
+    table = StanceTable(path, article_path, article, data.get("source", ""),
+                        data["stances"], data.get("situation") or {})
+    bad = table.quote_problems()
+    if bad:
+        raise StanceTableError(f"stance table {path}: " + "; ".join(bad))
+    return table

@@ -1,0 +1,263 @@
+"""Stances: typed, named rules that change how an actor negotiates.
+
+Each stance type is a small class (see STYLE.md): a docstring saying what it does and
+the sentence of the source article that motivated it, its parameters, and the hooks
+it overrides. A stance acts through exactly these hooks, so removing one (ablation)
+is always defined: the hook falls back to the scenario's own value.
+
+Hooks (all default to "no effect"):
+
+* ``open_level(actor, other)`` - the least level a channel actor-other gets (opens it);
+* ``cap_level(actor, other)`` - the most level it may have (re-levels / closes it);
+* ``excludes(actor, other, issue)`` - the channel actor-other may not carry the issue;
+* ``bounds(actor, issue, current, status_quo)`` - values the actor never offers or accepts;
+* ``initial_blame()`` - public blame toward another actor at day 0;
+* ``extra_control()`` - an issue this actor may commit on besides its controllers.
+
+Levels are ordered closed < technical < political.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LEVELS = ("closed", "technical", "political")
+RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
+
+_Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class Stance(BaseModel):
+    """Base class: an actor's stance, optionally grounded in a quote of the source."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    # What the stance does, one line, for tables and reports.
+    summary: ClassVar[str] = ""
+
+    actor: _Id
+    quote: str = ""
+    start: int | None = Field(None, ge=0)
+    end: int | None = Field(None, ge=0)
+    note: str = ""
+
+    # ---- hooks
+    def open_level(self, actor: str, other: str) -> str | None:
+        return None
+
+    def cap_level(self, actor: str, other: str) -> str | None:
+        return None
+
+    def excludes(self, actor: str, other: str, issue: str) -> bool:
+        return False
+
+    def bounds(self, actor: str, issue: str, current: float, status_quo: float) -> tuple[float, float]:
+        return 0.0, 1.0
+
+    def initial_blame(self) -> tuple[str, str, float] | None:
+        return None
+
+    def extra_control(self) -> tuple[str, str] | None:
+        return None
+
+    # ---- validation and display
+    def references(self) -> dict[str, tuple[str, str]]:
+        """Field name -> (kind, value) for cross-checks; kind is 'actor' or 'issue'."""
+        return {"actor": ("actor", self.actor)}
+
+    def reference_problems(self, actors: set, issues: set) -> list[tuple[str, str]]:
+        out = []
+        for field, (kind, value) in self.references().items():
+            pool = actors if kind == "actor" else issues
+            if value not in pool:
+                out.append((field, f"unknown {kind} '{value}' (known: {', '.join(sorted(pool))})"))
+        for field, (kind, value) in self.references().items():
+            if field != "actor" and kind == "actor" and value == self.actor:
+                out.append((field, "an actor cannot hold this stance toward itself"))
+        return out
+
+    def describe(self) -> str:
+        params = self.model_dump(by_alias=True, exclude={"actor", "type", "quote", "start", "end", "note"})
+        args = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None)
+        return f"{self.type}({args})"
+
+
+class OpenToTalks(Stance):
+    """The actor is open to talks with ``with`` at ``level``: the channel exists.
+
+    Grounding (baseline): "Poland is open for negotiations with Russia".
+    Removal: the channel falls back to the scenario's ``channels`` entry (closed if none).
+    """
+
+    summary: ClassVar[str] = "opens a channel to the counterpart at the given level"
+    type: Literal["open_to_talks"]
+    with_: _Id = Field(alias="with")
+    level: Literal["technical", "political"] = "political"
+
+    def open_level(self, actor, other):
+        return self.level if (actor, other) == (self.actor, self.with_) else None
+
+    def references(self):
+        return {**super().references(), "with": ("actor", self.with_)}
+
+
+class TechnicalOnly(Stance):
+    """The actor talks to ``with`` only at the technical level: the channel is capped
+    at ``technical``, so it never carries a political issue.
+
+    Grounding (baseline): "At the technical level, we are ready to negotiate with the
+    current Belarusian leadership, but this is [the only option]".
+    Removal: the channel gets the level the scenario (or an opening stance) gives it.
+    """
+
+    summary: ClassVar[str] = "caps the channel to the counterpart at the technical level"
+    type: Literal["technical_only"]
+    with_: _Id = Field(alias="with")
+
+    def cap_level(self, actor, other):
+        return "technical" if (actor, other) == (self.actor, self.with_) else None
+
+    def references(self):
+        return {**super().references(), "with": ("actor", self.with_)}
+
+
+class RefusesTalks(Stance):
+    """The actor refuses any talks with ``with``: the channel is closed.
+
+    Removal: the channel gets the level the scenario gives it.
+    """
+
+    summary: ClassVar[str] = "closes the channel to the counterpart"
+    type: Literal["refuses_talks"]
+    with_: _Id = Field(alias="with")
+
+    def cap_level(self, actor, other):
+        return "closed" if (actor, other) == (self.actor, self.with_) else None
+
+    def references(self):
+        return {**super().references(), "with": ("actor", self.with_)}
+
+
+class PoliticalCounterpart(Stance):
+    """The actor negotiates ``issue`` only with ``with``: a political channel to ``with``
+    exists and is dedicated to ``issue`` (it carries nothing else), and no other
+    channel of the actor carries ``issue``.
+
+    Grounding (baseline, Poland): "the talks concerning Belarus and the Polish-Belarusian
+    ties, the future of Belarus, as we believe, should be held with the Belarusian
+    opposition".
+    Removal: the issue may be carried on any channel whose level allows it; the channel
+    to ``with`` falls back to the scenario's entry.
+    """
+
+    summary: ClassVar[str] = "negotiates the issue only with the counterpart (political channel)"
+    type: Literal["political_counterpart"]
+    issue: _Id
+    with_: _Id = Field(alias="with")
+
+    def open_level(self, actor, other):
+        return "political" if (actor, other) == (self.actor, self.with_) else None
+
+    def excludes(self, actor, other, issue):
+        if actor != self.actor:
+            return False
+        return (issue == self.issue) != (other == self.with_)
+
+    def references(self):
+        return {**super().references(), "issue": ("issue", self.issue), "with": ("actor", self.with_)}
+
+
+class DeniesResponsibility(Stance):
+    """The actor denies any role: it never offers or accepts a value of ``issue`` above
+    ``ceiling`` (default: the issue's status quo), i.e. no agreement acknowledging it.
+
+    Grounding (baseline, Russia): "Russia has nothing to do with this issue".
+    Removal: the actor may trade its acknowledgement like any other issue.
+    """
+
+    summary: ClassVar[str] = "never accepts a value of the issue above the ceiling"
+    type: Literal["denies_responsibility"]
+    issue: _Id
+    ceiling: float | None = Field(None, ge=0.0, le=1.0)
+
+    def bounds(self, actor, issue, current, status_quo):
+        if actor != self.actor or issue != self.issue:
+            return 0.0, 1.0
+        ceiling = status_quo if self.ceiling is None else self.ceiling
+        return 0.0, max(ceiling, current)
+
+    def references(self):
+        return {**super().references(), "issue": ("issue", self.issue)}
+
+
+class CallsFor(Stance):
+    """The actor publicly calls for ``issue`` to reach ``value``: it never offers or
+    accepts a move of the issue away from ``value`` (no backsliding).
+
+    Grounding (baseline, EU): "call for the imposition of sanctions".
+    Removal: the actor may trade the issue down like any other.
+    """
+
+    summary: ClassVar[str] = "never accepts moving the issue away from the demanded value"
+    type: Literal["calls_for"]
+    issue: _Id
+    value: float = Field(ge=0.0, le=1.0)
+
+    def bounds(self, actor, issue, current, status_quo):
+        if actor != self.actor or issue != self.issue:
+            return 0.0, 1.0
+        return (current, 1.0) if self.value >= current else (0.0, current)
+
+    def references(self):
+        return {**super().references(), "issue": ("issue", self.issue)}
+
+
+class Blames(Stance):
+    """The actor publicly blames ``target`` with ``weight`` in [0, 1]: its initial blame,
+    which raises the audience cost of conceding to the target (see docs/ODD.md, Blame).
+
+    Grounding (baseline, Poland): "Rau called Russia the 'director' of the current crisis".
+    Removal: the initial blame toward the target is 0 (blame can still grow in the run).
+    """
+
+    summary: ClassVar[str] = "public blame toward the target at day 0"
+    type: Literal["blames"]
+    target: _Id
+    weight: float = Field(0.5, ge=0.0, le=1.0)
+
+    def initial_blame(self):
+        return self.actor, self.target, self.weight
+
+    def references(self):
+        return {**super().references(), "target": ("actor", self.target)}
+
+
+class Guarantor(Stance):
+    """The actor can commit on ``issue`` on behalf of its controllers (a patron or
+    mediator): it counts as a controller of the issue when channels are built.
+
+    Used by the ``russia_engages`` scenario (Russia mediates for Minsk).
+    Removal: only the issue's own controllers can commit on it.
+    """
+
+    summary: ClassVar[str] = "can commit on the issue for its controllers"
+    type: Literal["guarantor"]
+    issue: _Id
+
+    def extra_control(self):
+        return self.issue, self.actor
+
+    def references(self):
+        return {**super().references(), "issue": ("issue", self.issue)}
+
+
+STANCE_CLASSES = (OpenToTalks, TechnicalOnly, RefusesTalks, PoliticalCounterpart,
+                  DeniesResponsibility, CallsFor, Blames, Guarantor)
+STANCE_TYPES = {cls.model_fields["type"].annotation.__args__[0]: cls for cls in STANCE_CLASSES}
+
+StanceSpec = Annotated[
+    OpenToTalks | TechnicalOnly | RefusesTalks | PoliticalCounterpart
+    | DeniesResponsibility | CallsFor | Blames | Guarantor,
+    Field(discriminator="type"),
+]
