@@ -109,12 +109,13 @@ def build_result(model, seed) -> RunResult:
     for a in ags:
         row = {"day": a.day, "date": sc.date_of(a.day).isoformat(), "party_a": a.parties[0],
                "party_b": a.parties[1], "proposer": a.proposer, "level": a.level, "kind": a.kind,
-               "issues": ";".join(a.values)}
+               "issues": ";".join(a.values),
+               "changes": "; ".join(f"{j} {a.previous[j]:.2f}->{v:.2f}" for j, v in a.values.items())}
         for j in ids:
             row[j] = a.values.get(j, np.nan)
         ag_rows.append(row)
     agreements = pd.DataFrame(ag_rows, columns=["day", "date", "party_a", "party_b", "proposer",
-                                                "level", "kind", "issues", *ids])
+                                                "level", "kind", "issues", "changes", *ids])
 
     issue_rows = []
     for n, j in enumerate(ids):

@@ -1,0 +1,211 @@
+"""The command line (``python run_sim.py ...``). The library returns; this module prints.
+
+Exit codes: 0 success; 2 bad input (scenario file, argument) with a one-line-per-fault
+message and no traceback; 1 an unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as ``error: ...`` with exit code 2."""
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {v}")
+    return v
+
+
+def _pos_int(text: str) -> int:
+    v = _nonneg_int(text)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="run_sim.py",
+        description="Simulate multi-party diplomatic negotiation (Mesa). Flagship case: the "
+                    "2021 Belarus-EU border crisis, seeded from a TASS article of 23 Nov 2021.",
+        epilog="Examples:\n  python run_sim.py run baseline --seed 1 --out out\n"
+               "  python run_sim.py scenarios\n  python run_sim.py validate scenarios/*.yaml\n"
+               "  python run_sim.py seeds",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    r = sub.add_parser("run", help="run one scenario once; print a summary, write tables and plots",
+                       description="Run one replication of a scenario. Prints the agreements, the "
+                                   "final state of each issue and the pressure; writes summary.json, "
+                                   "agreements.csv, offers.csv, timeseries.csv, positions.png and "
+                                   "crisis.png to --out.")
+    r.add_argument("scenario", nargs="?", default="baseline",
+                   help="a scenario name in scenarios/ or a path to a YAML file (default: baseline)")
+    r.add_argument("--seed", type=_nonneg_int, default=0, help="random seed, an integer >= 0 (default: 0)")
+    r.add_argument("--days", type=_pos_int, default=None,
+                   help="days to simulate (default: the scenario's horizon_days)")
+    r.add_argument("--out", type=Path, default=None,
+                   help="folder for the result files (default: out/SCENARIO)")
+    r.add_argument("--no-plots", action="store_true", help="skip the figures")
+    r.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    s = sub.add_parser("scenarios", help="list the scenarios with the question each asks",
+                       description="List the scenario files in scenarios/ with their descriptions.")
+    s.add_argument("--short", action="store_true", help="one line per scenario")
+
+    v = sub.add_parser("validate", help="check scenario files; report every fault",
+                       description="Validate scenario files (schema, references, extends). "
+                                   "Exit code 2 if any file is invalid.")
+    v.add_argument("files", nargs="+", help="scenario names or YAML paths")
+
+    sd = sub.add_parser("seeds", help="print the stance table: actor, stance, grounding quote",
+                        description="Print the stance table of seeds/ with each stance's "
+                                    "quote from the source article and its offsets.")
+    sd.add_argument("--table", type=Path, default=None, help="a stance table (default: seeds/stances.yaml)")
+    return p
+
+
+# ------------------------------------------------------------------ commands
+def cmd_run(args) -> int:
+    import sim
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    if args.days is not None and args.days > 3650:
+        raise UsageError(f"--days {args.days} is more than 3650")
+    out = args.out if args.out is not None else Path("out") / sc.name
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a folder")
+    res = sim.run(sc, seed=args.seed, days=args.days)
+    written = res.write(out)
+    if not args.no_plots:
+        written += _write_figures(res, out)
+    if not args.quiet:
+        print(format_summary(res, sc))
+        print("\nWrote: " + ", ".join(str(w) for w in written))
+    return EXIT_OK
+
+
+def _write_figures(res, out: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim import plots
+
+    paths = []
+    for name, draw in (("positions.png", lambda: plots.plot_positions(res)),
+                       ("crisis.png", lambda: plots.plot_crisis(res).figure)):
+        fig = draw()
+        final = out / name
+        tmp = out / f".{name}.tmp.png"
+        fig.savefig(tmp, dpi=110)
+        plt.close(fig)
+        tmp.replace(final)
+        paths.append(final)
+    return paths
+
+
+def format_summary(res, sc) -> str:
+    o = res.outcomes
+    labels = res.actor_labels
+    end = sc.date_of(res.horizon)
+    lines = [f"Scenario {sc.name}: {sc.title or ''}".rstrip(": "),
+             f"Seed {res.seed}; {res.horizon} days, {sc.start_date} to {end}", ""]
+    ags = res.agreements
+    lines.append(f"Agreements ({len(ags)}):" if len(ags) else "Agreements: none")
+    for ag in ags.itertuples():
+        lines.append(f"  day {ag.day:>3}  {ag.date}  {labels[ag.party_a]} - {labels[ag.party_b]}"
+                     f"  [{ag.level}]  {ag.changes}")
+    lines.append("")
+    lines.append(f"  {'issue':<22}{'kind':<11}{'status quo':>10}{'final':>8}  agreed")
+    for r in res.issues.itertuples():
+        agreed = f"day {int(r.first_agreed_day)}" if r.agreed else "no"
+        lines.append(f"  {r.issue:<22}{r.kind:<11}{r.status_quo:>10.2f}{r.final_value:>8.2f}  {agreed}")
+    lines.append("")
+    lines.append(f"Pressure: start {sc.crisis.pressure0:.2f}, peak {o['pressure_peak']:.2f}, "
+                 f"final {o['pressure_final']:.2f}, cumulative {o['pressure_cumulative']:.1f} pressure-days")
+    first = o["time_to_first_agreement"]
+    lines.append(f"Sanctions final {o['sanctions_final']:.2f}; first agreement "
+                 f"{'none' if first != first else f'on day {int(first)}'}; "
+                 f"stalemate: {'yes' if o['stalemate'] else 'no'}")
+    return "\n".join(lines)
+
+
+def cmd_scenarios(args) -> int:
+    from sim.scenario import list_scenarios
+
+    for name, desc in list_scenarios():
+        if args.short:
+            print(f"{name:<24} {desc[:100]}")
+        else:
+            print(name)
+            print(textwrap.indent(textwrap.fill(desc, 88), "    "))
+            print()
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from sim.scenario import ScenarioError, load_scenario
+
+    bad = 0
+    for f in args.files:
+        try:
+            sc = load_scenario(f)
+            print(f"ok    {f} ({sc.name}: {len(sc.actors)} actors, {len(sc.issues)} issues, "
+                  f"{len(sc.stances)} stances, {len(sc.events)} events)")
+        except ScenarioError as exc:
+            bad += 1
+            print(f"FAIL  {f}", file=sys.stderr)
+            print(textwrap.indent(exc.format(), "      "), file=sys.stderr)
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def cmd_seeds(args) -> int:
+    from sim.seeds import DEFAULT_TABLE, load_stance_table
+
+    table = load_stance_table(args.table or DEFAULT_TABLE)
+    print(f"Source: {table.source}")
+    print(f"Article: {table.article_path.name}\n")
+    df = table.to_frame()
+    for r in df.itertuples():
+        print(f"{r.actor:<11} {r.stance}")
+        print(textwrap.indent(textwrap.fill(f"\u201c{r.quote}\u201d [{r.start}:{r.end}]", 84), "            "))
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate, "seeds": cmd_seeds}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sim.scenario import ScenarioError
+    from sim.seeds import StanceTableError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as exc:
+        print(f"error: invalid scenario\n{exc.format()}", file=sys.stderr)
+    except (UsageError, StanceTableError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return EXIT_BAD_INPUT

@@ -1,0 +1,106 @@
+"""Figures of a run. Every function takes a :class:`sim.results.RunResult`, an
+optional matplotlib ``ax``/``axes`` to draw into, and returns the Axes or Figure,
+so a notebook can place it in its own layout and the CLI can save it."""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+
+# Okabe-Ito: a colour-blind-safe palette; actors get colours in scenario order.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+
+def actor_colors(result) -> dict[str, str]:
+    return {a: PALETTE[n % len(PALETTE)] for n, a in enumerate(result.actor_labels)}
+
+
+def _need_series(result):
+    if result.series is None:
+        raise ValueError("this result has no daily series: run with series=True")
+    return result.series
+
+
+def _date_axis(ax):
+    loc = mdates.AutoDateLocator(maxticks=6)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+
+
+def plot_positions(result, axes=None):
+    """Per issue: each actor's stated position (its latest offer) and the implemented
+    value over the days; agreements marked and labelled with their parties."""
+    s = _need_series(result)
+    issues = list(result.issues["issue"])
+    if axes is None:
+        fig, axes = plt.subplots(len(issues), 1, figsize=(9, 2.1 * len(issues) + 0.6),
+                                 sharex=True, squeeze=False)
+        axes = axes[:, 0]
+    fig = axes[0].figure
+    colors = actor_colors(result)
+    pos = s[s["variable"] == "position"]
+    val = s[s["variable"] == "value"]
+    for ax, issue in zip(axes, issues):
+        for actor, label in result.actor_labels.items():
+            d = pos[(pos["issue"] == issue) & (pos["actor"] == actor)]
+            ax.plot(d["date"], d["value"], color=colors[actor], lw=1.2, alpha=0.85, label=label)
+        d = val[val["issue"] == issue]
+        ax.plot(d["date"], d["value"], color="black", lw=2.4, label="implemented")
+        ags = result.agreements[result.agreements[issue].notna()] if len(result.agreements) else []
+        for _, ag in (ags.iterrows() if len(ags) else []):
+            date = pd.Timestamp(ag["date"])
+            ax.axvline(date, color="grey", ls=":", lw=1)
+            ax.plot([date], [ag[issue]], marker="*", ms=13, color="gold", mec="black",
+                    zorder=5, label="_agreement")
+            who = f"{result.actor_labels[ag['party_a']]}–{result.actor_labels[ag['party_b']]}"
+            ax.annotate(who, (date, ag[issue]), xytext=(4, 4), textcoords="offset points",
+                        fontsize=7)
+        row = result.issues.set_index("issue").loc[issue]
+        ax.set_ylim(-0.05, 1.05)
+        ax.set_ylabel(f"{issue}\n({row['kind']})", fontsize=8)
+        ax.grid(alpha=0.3)
+    _date_axis(axes[-1])
+    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    axes[0].set_title(f"{result.scenario}: stated positions and implemented values "
+                      f"(0 = low end, 1 = high end; ★ = agreement)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_crisis(result, ax=None):
+    """Migration pressure (left axis) and sanctions level (right axis) over the days,
+    scheduled events annotated, agreements marked."""
+    s = _need_series(result)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 4))
+    p = s[s["variable"] == "pressure"]
+    sa = s[s["variable"] == "sanctions"]
+    ax.plot(p["date"], p["value"], color="#D55E00", lw=2, label="migration pressure")
+    ax.set_ylabel("pressure (1 = border zone full)")
+    ax.set_ylim(0, 1.05)
+    ax2 = ax.twinx()
+    ax2.step(sa["date"], sa["value"], where="post", color="#0072B2", lw=1.8, label="sanctions level")
+    ax2.set_ylabel("sanctions level (0-1)")
+    ax2.set_ylim(0, 1.05)
+    start = pd.Timestamp(result.start_date)
+    for n, ev in enumerate(result.events.itertuples()):
+        date = start + pd.Timedelta(days=int(ev.day))
+        ax.axvline(date, color="#555555", ls="--", lw=1)
+        ax.annotate(ev.label, (date, 1.0 - 0.07 * (n % 4)), xytext=(3, -2),
+                    textcoords="offset points", fontsize=7, va="top")
+    for ag in result.agreements.itertuples():
+        date = pd.Timestamp(ag.date)
+        ax.axvline(date, color="gold", lw=1.5, alpha=0.8)
+        ax.annotate(f"{result.actor_labels[ag.party_a]}–{result.actor_labels[ag.party_b]} "
+                    f"({ag.level})", (date, 0.03), rotation=90, fontsize=7, va="bottom",
+                    xytext=(2, 0), textcoords="offset points")
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=8)
+    ax.set_title(f"{result.scenario}: pressure at the border and sanctions "
+                 f"(dashed: scheduled events; gold: agreements)", fontsize=10)
+    ax.grid(alpha=0.3)
+    _date_axis(ax)
+    ax.figure.tight_layout()
+    return ax

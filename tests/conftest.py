@@ -1,0 +1,42 @@
+"""Shared helpers: small synthetic scenarios built in code (no files)."""
+
+import copy
+
+import pytest
+
+from sim.scenario import deep_merge, validate_mapping
+
+
+def mirror_trade(**overrides) -> dict:
+    """Two actors, two issues, each controlled by one actor; each wants the other's
+    issue moved and cares about it three times as much as about its own: a trade
+    gains both (log-rolling). Symmetric under swapping (a, i1) with (b, i2)."""
+    base = {
+        "name": "mirror",
+        "description": "two symmetric actors trade concessions on two issues",
+        "start_date": "2021-01-01",
+        "horizon_days": 60,
+        "issues": {
+            "i1": {"kind": "technical", "low": "a keeps", "high": "a concedes", "status_quo": 0.0, "control": ["a"]},
+            "i2": {"kind": "technical", "low": "b keeps", "high": "b concedes", "status_quo": 0.0, "control": ["b"]},
+        },
+        "actors": {
+            "a": {"name": "A", "capability": 0.5, "position": {"i1": 0.0, "i2": 1.0},
+                  "salience": {"i1": 0.25, "i2": 0.75}, "tactic": {"e": 1.0}, "reservation": 0.05},
+            "b": {"name": "B", "capability": 0.5, "position": {"i1": 1.0, "i2": 0.0},
+                  "salience": {"i1": 0.75, "i2": 0.25}, "tactic": {"e": 1.0}, "reservation": 0.05},
+        },
+        "channels": {"a-b": "technical"},
+        "crisis": {"pressure0": 0.0, "inflow_rate": 0.0, "noise": 0.0},
+        "protocol": {"cooldown_days": 1000},
+    }
+    return deep_merge(base, overrides)
+
+
+def build(data: dict):
+    return validate_mapping(copy.deepcopy(data), "<test>")
+
+
+@pytest.fixture
+def mirror():
+    return mirror_trade
