@@ -29,6 +29,7 @@ class Actor(mesa.Agent):
         sal = np.array([spec.salience[j] for j in issue_ids], dtype=float)
         self.w = sal / sal.sum()
         self.position = self.ideal.copy()
+        self.cumulative_cost = 0.0
         self.reservation = spec.reservation
         self.exposure_pressure = spec.exposure.pressure
         self.exposure_sanctions = spec.exposure.sanctions
@@ -40,18 +41,29 @@ class Actor(mesa.Agent):
     def utility(self, x: np.ndarray) -> float:
         return float(np.dot(self.w, 1.0 - np.abs(x - self.ideal)))
 
+    def reservation_value(self) -> float:
+        """The least value a deal must give the actor: its margin r_i (constant).
+
+        The crisis enters the deal's value instead: no deal is worth -c_i(d) (today's
+        crisis cost), a deal p is worth g(p) - c_i(after p), so the actor accepts iff
+        g(p) + [c_i(d) - c_i(after p)] >= r_i; the bracket is the relief term of
+        :func:`sim.negotiation.gain`. Rising crisis costs make deals that relieve the
+        crisis worth more, which is how they break a deadlock.
+        """
+        return self.reservation
+
     def crisis_cost(self) -> float:
+        """Today's crisis cost c_i = exposure_pressure * P + exposure_sanctions * S."""
         m = self.model
         return self.exposure_pressure * m.crisis.pressure + self.exposure_sanctions * m.sanctions_level()
 
-    def reservation_value(self) -> float:
-        """The least value (issue gain + crisis cost averted) a deal must give the actor.
-
-        In levels: no deal is worth -c_i(d), a deal p is worth g(p) - c_i(after p);
-        the actor accepts iff g(p) + [c_i(d) - c_i(after p)] >= r_i. The crisis cost
-        thus lowers what no deal is worth, and raises the value of deals that relieve it.
-        """
-        return self.reservation
+    def clock(self) -> float:
+        """The actor's negotiation time t_i in [0, 1] for its concession tactic:
+        t_i = min(1, d / T + urgency * cumulative crisis cost). Days and the crisis's
+        accumulated cost both use up patience (a resource-dependent tactic, Faratin,
+        Sierra & Jennings 1998, sec. 4.2.2)."""
+        m = self.model
+        return min(1.0, m.day / m.deadline + m.spec.crisis.urgency * self.cumulative_cost)
 
     def negotiate(self) -> None:
         """Called once a day in random order (``model.agents.shuffle_do``)."""

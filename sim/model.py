@@ -58,7 +58,8 @@ class NegotiationModel(mesa.Model):
         from sim.protocols import PROTOCOLS
 
         self.spec = scenario
-        self.horizon = int(horizon or scenario.horizon_days)
+        self.horizon = int(horizon or scenario.horizon_days)   # days to simulate
+        self.deadline = scenario.horizon_days                   # the tactics' deadline
         self.day = 0
         self.issue_ids = list(scenario.issues)
         self.idx = {j: n for n, j in enumerate(self.issue_ids)}
@@ -84,11 +85,7 @@ class NegotiationModel(mesa.Model):
 
         n = len(self.actor_ids)
         self.blame0 = np.zeros((n, n))
-        for st in self.stances.values():
-            b = st.initial_blame()
-            if b:
-                self.blame0[self.aidx[b[0]], self.aidx[b[1]]] = b[2]
-        self.blame = self.blame0.copy()
+        self.blame = np.zeros((n, n))
         self._harm = np.zeros((n, n))
 
         self.agreements: list[Agreement] = []
@@ -124,24 +121,21 @@ class NegotiationModel(mesa.Model):
     def relief(self, actor) -> np.ndarray:
         """Crisis cost a unit move of each issue averts for the actor (the c_j of the value).
 
-        Actors expect pressure to scale with the part of the flow not yet stopped,
-        P_after = P (1 - p_d)/(1 - x_d), so a unit rise of the driver issue d averts
-        exposure_pressure * P / (1 - x_d) of daily cost; a unit rise of the sanctions
-        issue costs exposure_sanctions.
+        Actors expect pressure to fall in proportion to the flow a deal stops,
+        P_after = P (1 - (p_d - x_d)), so a unit rise of the driver issue d averts
+        exposure_pressure * P of daily cost; a unit rise of the sanctions issue costs
+        exposure_sanctions.
         """
         c = np.zeros(len(self.issue_ids))
         d = self._driver
-        if d is not None and self.x[d] < 1.0:
-            c[d] = actor.exposure_pressure * self.crisis.pressure / (1.0 - self.x[d])
+        if d is not None:
+            c[d] = actor.exposure_pressure * self.crisis.pressure
         if self._sanctions is not None:
             c[self._sanctions] -= actor.exposure_sanctions
         return c
 
     def stances_of(self, actor: str):
         return self._stances_by_actor.get(actor, ())
-
-    def controllers(self, j: int) -> set[str]:
-        return self._control[j]
 
     def control_share(self, parties, j: int) -> float:
         """Share of issue j's control held by ``parties``: 1 if one is a guarantor
@@ -172,6 +166,16 @@ class NegotiationModel(mesa.Model):
         for st in self.stances.values():
             by_actor.setdefault(st.actor, []).append(st)
         self._stances_by_actor = {a: tuple(v) for a, v in by_actor.items()}
+
+        # Public blame: a blames stance sets the day-0 level toward its target; when
+        # stances change by event, current blame moves by the change of that level.
+        blame0 = np.zeros_like(self.blame0)
+        for st in self.stances.values():
+            b = st.initial_blame()
+            if b:
+                blame0[self.aidx[b[0]], self.aidx[b[1]]] = b[2]
+        self.blame = np.clip(self.blame + blame0 - self.blame0, 0.0, 1.0)
+        self.blame0 = blame0
 
         self._primary = [set(self.spec.issues[j].control) for j in self.issue_ids]
         self._guarantors = [set() for _ in self.issue_ids]
@@ -293,6 +297,8 @@ class NegotiationModel(mesa.Model):
         self._apply_events(self.day)
         driver = float(self.x[self._driver]) if self._driver is not None else 1.0
         rise = self.crisis.update(driver)
+        for actor in self.actors.values():
+            actor.cumulative_cost += actor.crisis_cost()
         self.protocol.begin_day()
         self.agents.shuffle_do("negotiate")
         self._update_blame(rise)

@@ -28,12 +28,30 @@ class AlternatingOffers:
         # channel -> (sender, values over the channel's issues) of the standing counter-offer
         self.standing: dict[tuple, tuple[str, np.ndarray]] = {}
         self.used_today: set[tuple] = set()
+        # Per-state caches (boxes, stakes, preferences): valid until the implemented
+        # values, the pressure or the stances change, i.e. within a day until a deal.
+        self._cache: dict = {}
 
     def begin_day(self) -> None:
         self.used_today.clear()
+        self._cache.clear()
 
     # ---------------------------------------------------------------- helpers
+    def _own_bounds(self, actor, channel):
+        """What the actor's own stances allow on the channel's issues (arrays lo, hi)."""
+        key = ("own", actor.key, channel.key)
+        if key not in self._cache:
+            b = np.array([self.model.bounds(actor.key, j) for j in channel.issues]).reshape(-1, 2)
+            self._cache[key] = (b[:, 0], b[:, 1])
+        return self._cache[key]
+
     def _box(self, channel):
+        key = ("box", channel.key)
+        if key not in self._cache:
+            self._cache[key] = self._compute_box(channel)
+        return self._cache[key]
+
+    def _compute_box(self, channel):
         """[L, U] over the carried issues: the values both parties' stances allow,
         narrowed by joint control: parties holding a share s of an issue's control
         (by capability) can move it only that share of the way, to
@@ -43,9 +61,10 @@ class AlternatingOffers:
         C = channel.issues
         lo = np.empty(len(C))
         hi = np.empty(len(C))
+        la_, ha_ = self._own_bounds(m.actors[channel.a], channel)
+        lb_, hb_ = self._own_bounds(m.actors[channel.b], channel)
         for n, j in enumerate(C):
-            la, ha = m.bounds(channel.a, j)
-            lb, hb = m.bounds(channel.b, j)
+            la, ha, lb, hb = la_[n], ha_[n], lb_[n], hb_[n]
             x = float(m.x[j])
             s = m.control_share(channel.key, j)
             lo[n], hi[n] = max(la, lb, x - s * x), min(ha, hb, x + s * (1.0 - x))
@@ -54,23 +73,33 @@ class AlternatingOffers:
         return lo, hi
 
     def _prefs(self, actor, C):
-        return actor.ideal[C], actor.w[C], self.model.relief(actor)[C]
+        key = ("prefs", actor.key, tuple(C))
+        if key not in self._cache:
+            self._cache[key] = (actor.ideal[C], actor.w[C], self.model.relief(actor)[C])
+        return self._cache[key]
+
+    def _best(self, actor, channel, lo, hi):
+        """The actor's best package on the channel and its value Gmax."""
+        key = ("best", actor.key, channel.key)
+        if key not in self._cache:
+            C = list(channel.issues)
+            z, w, c = self._prefs(actor, C)
+            best = best_values(z, w, c, lo, hi)
+            self._cache[key] = (best, gain(w, z, self.model.x[C], best, c))
+        return self._cache[key]
 
     def _stake(self, actor, channel, lo, hi):
         """Gmax: the value of the actor's best package on the channel."""
-        C = list(channel.issues)
-        z, w, c = self._prefs(actor, C)
-        best = best_values(z, w, c, lo, hi)
-        return gain(w, z, self.model.x[C], best, c)
+        return self._best(actor, channel, lo, hi)[1]
 
-    def _target(self, actor, other, gmax, t):
+    def _target(self, actor, other, gmax):
         """Own gain the actor requires: the tactic's target, raised by blame.
 
         v(p) = g(p) - alpha*b*(Gmax - g(p)) >= target  <=>  g(p) >= (target + alpha*b*Gmax)/(1 + alpha*b)
         """
         m = self.model
         rv = actor.reservation_value()
-        tau = actor.tactic.target(t, rv, gmax)
+        tau = actor.tactic.target(actor.clock(), rv, gmax)
         ab = m.params.audience_cost * m.blame[m.aidx[actor.key], m.aidx[other.key]]
         return (tau + ab * gmax) / (1.0 + ab), rv
 
@@ -79,11 +108,11 @@ class AlternatingOffers:
         ab = m.params.audience_cost * m.blame[m.aidx[actor.key], m.aidx[other.key]]
         return g - ab * (gmax - g)
 
-    def _make_offer(self, actor, other, channel, lo, hi, t):
+    def _make_offer(self, actor, other, channel, lo, hi):
         C = list(channel.issues)
         m = self.model
         gmax = self._stake(actor, channel, lo, hi)
-        required, rv = self._target(actor, other, gmax, t)
+        required, rv = self._target(actor, other, gmax)
         if gmax < rv:
             return None
         oz, ow, oc = actor.opponent_model.preferences(other)
@@ -93,18 +122,20 @@ class AlternatingOffers:
         p[C] = pc
         return p
 
-    def _accepts(self, actor, other, channel, p, lo, hi, t_next) -> bool:
+    def _accepts(self, actor, other, channel, p, lo, hi) -> bool:
+        """AC_next: the offer's value to ``actor`` is at least that of the counter-offer
+        it would make now (its target today), at least its reservation value, inside its
+        stances' bounds, and it moves some issue by min_change."""
         m = self.model
         C = list(channel.issues)
-        within = all(
-            m.bounds(actor.key, j)[0] - 1e-9 <= p[j] <= m.bounds(actor.key, j)[1] + 1e-9 for j in C
-        )
+        own_lo, own_hi = self._own_bounds(actor, channel)
+        within = bool(np.all(p[C] >= own_lo - 1e-9) and np.all(p[C] <= own_hi + 1e-9))
         moves = float(np.max(np.abs(p[C] - m.x[C]))) >= self.min_change
         gmax = self._stake(actor, channel, lo, hi)
         z, w, c = self._prefs(actor, C)
         g = gain(w, z, m.x[C], p[C], c)
         v = self._value(actor, other, g, gmax)
-        required, rv = self._target(actor, other, gmax, t_next)
+        required, rv = self._target(actor, other, gmax)
         next_value = self._value(actor, other, required, gmax)
         return actor.acceptance.accepts(v, next_value, rv, within, moves)
 
@@ -113,7 +144,7 @@ class AlternatingOffers:
         (they already agree): an agreement needs some party to concede."""
         C = list(channel.issues)
         for key in channel.key:
-            best = best_values(*self._prefs(self.model.actors[key], C), lo, hi)
+            best = self._best(self.model.actors[key], channel, lo, hi)[0]
             if float(np.max(np.abs(p[C] - best))) >= self.min_change:
                 return True
         return False
@@ -145,29 +176,30 @@ class AlternatingOffers:
         ch, lo, hi = choices[int(m.rng.choice(len(choices), p=w / w.sum()))]
         self.used_today.add(ch.key)
         other = m.actors[ch.other(actor.key)]
-        t = m.day / m.horizon
-        t_next = (m.day + 1) / m.horizon
 
         standing = self.standing.get(ch.key)
         if standing is not None and standing[0] == other.key:
             p = m.x.copy()
             p[list(ch.issues)] = standing[1]
-            if self._accepts(actor, other, ch, p, lo, hi, t_next) and self._is_compromise(ch, p, lo, hi):
+            inside = bool(np.all(standing[1] >= lo - 1e-9) and np.all(standing[1] <= hi + 1e-9))
+            if not inside:                      # the state moved since: the offer lapses
+                del self.standing[ch.key]
+            elif self._accepts(actor, other, ch, p, lo, hi) and self._is_compromise(ch, p, lo, hi):
                 self._record(ch, other.key, actor.key, p, "accepted")
                 self._agree(ch, other.key, p)
                 return
 
-        p = self._make_offer(actor, other, ch, lo, hi, t)
+        p = self._make_offer(actor, other, ch, lo, hi)
         if p is None or float(np.max(np.abs(p - m.x))) < self.min_change:
             return
         if not self._is_compromise(ch, p, lo, hi):
             return
-        if self._accepts(other, actor, ch, p, lo, hi, t_next):
+        if self._accepts(other, actor, ch, p, lo, hi):
             self._record(ch, actor.key, other.key, p, "accepted")
             self._agree(ch, actor.key, p)
             return
         self._record(ch, actor.key, other.key, p, "rejected")
-        counter = self._make_offer(other, actor, ch, lo, hi, t)
+        counter = self._make_offer(other, actor, ch, lo, hi)
         if counter is not None and float(np.max(np.abs(counter - m.x))) >= self.min_change:
             self._record(ch, other.key, actor.key, counter, "standing")
             self.standing[ch.key] = (other.key, counter[list(ch.issues)])
@@ -175,6 +207,7 @@ class AlternatingOffers:
     def _agree(self, channel, proposer, p) -> None:
         m = self.model
         m.implement(channel, proposer, p)
+        self._cache.clear()
         self.standing.pop(channel.key, None)
         self.cooldown_until[channel.key] = m.day + self.cooldown_days
 

@@ -109,6 +109,8 @@ class CrisisSpec(_Strict):
     driver_issue: Id | None = None
     sanctions_issue: Id | None = None
     resolved_below: Unit = 0.2
+    urgency: float = Field(0.02, ge=0.0, le=1.0,
+                           description="share of the deadline used up per unit of cumulative crisis cost")
 
 
 class ProtocolSpec(_Strict):
@@ -250,8 +252,12 @@ def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
                             f"missing issue(s): {', '.join(sorted(missing))}"))
         if actor.salience and sum(actor.salience.values()) <= 0:
             out.append((f"actors.{aname}.salience", "saliences must not all be zero"))
+    seen_pairs: dict[frozenset, str] = {}
     for key, level in sc.channels.items():
         a, b = split_pair(key)
+        if frozenset((a, b)) in seen_pairs:
+            out.append((f"channels.{key}", f"the same pair as '{seen_pairs[frozenset((a, b))]}'"))
+        seen_pairs[frozenset((a, b))] = key
         if not a or not b or "-" in b:
             out.append((f"channels.{key}", "a channel key is 'actor-actor', e.g. 'poland-belarus'"))
             continue
@@ -349,15 +355,28 @@ def _read_yaml(path: Path) -> tuple[dict, yaml.Node | None]:
     return data, node
 
 
-def deep_merge(parent: Any, child: Any) -> Any:
-    """Merge ``child`` onto ``parent``: dicts recurse, ``None`` deletes, the rest replaces."""
+class MergeError(ValueError):
+    def __init__(self, path: tuple, message: str):
+        self.path = path
+        super().__init__(message)
+
+
+def deep_merge(parent: Any, child: Any, _path: tuple = ()) -> Any:
+    """Merge ``child`` onto ``parent``: dicts recurse, ``None`` deletes, the rest replaces.
+
+    Deleting a key the parent does not have raises :class:`MergeError` (a misspelt
+    stance id in a removal must not pass silently).
+    """
     if isinstance(parent, dict) and isinstance(child, dict):
         out = dict(parent)
         for k, v in child.items():
             if v is None:
-                out.pop(k, None)
+                if k not in out:
+                    raise MergeError((*_path, k), f"cannot remove '{k}': the parent has no such key "
+                                     f"(has: {', '.join(map(str, out)) or 'nothing'})")
+                del out[k]
             elif k in out:
-                out[k] = deep_merge(out[k], v)
+                out[k] = deep_merge(out[k], v, (*_path, k))
             else:
                 out[k] = _drop_nones(v)
         return out
@@ -411,7 +430,7 @@ def load_raw(name_or_path: str | Path, _seen: tuple = ()) -> tuple[dict, Path, y
             stances = load_stance_table(tpath).scenario_stances()
         except StanceTableError as exc:
             raise ScenarioError(path, [Problem("stances_from", str(exc), _line_of(node, ("stances_from",)))]) from None
-        data["stances"] = deep_merge(stances, data.get("stances") or {})
+        data["stances"] = _merge(stances, data.get("stances") or {}, path, node, ("stances",))
     if parent_name is not None:
         if not isinstance(parent_name, str):
             raise ScenarioError(path, [Problem("extends", "must be a scenario name or path",
@@ -422,8 +441,16 @@ def load_raw(name_or_path: str | Path, _seen: tuple = ()) -> tuple[dict, Path, y
             raise ScenarioError(path, [Problem("extends", f"no scenario '{parent_name}' to extend",
                                                _line_of(node, ("extends",)))]) from None
         parent, _, _ = load_raw(parent_path, (*_seen, path.resolve()))
-        data = deep_merge(parent, data)
+        data = _merge(parent, data, path, node)
     return data, path, node
+
+
+def _merge(parent, child, path, node, prefix: tuple = ()):
+    try:
+        return deep_merge(parent, child)
+    except MergeError as exc:
+        where = (*prefix, *exc.path)
+        raise ScenarioError(path, [Problem(".".join(map(str, where)), str(exc), _line_of(node, where))]) from None
 
 
 def load_scenario(name_or_path: str | Path, overrides: dict | None = None) -> Scenario:
@@ -434,7 +461,7 @@ def load_scenario(name_or_path: str | Path, overrides: dict | None = None) -> Sc
     """
     data, path, node = load_raw(name_or_path)
     if overrides:
-        data = deep_merge(data, overrides)
+        data = _merge(data, overrides, "overrides", None)
     data.setdefault("name", path.stem)
     return validate_mapping(data, path, node)
 

@@ -123,9 +123,10 @@ class TechnicalOnly(Stance):
 
 
 class RefusesTalks(Stance):
-    """The actor refuses any talks with ``with``: the channel is closed.
+    """The actor refuses any talks with ``with``: the channel is closed, whatever the
+    scenario or an opening stance gives it (caps apply after openings).
 
-    Removal: the channel gets the level the scenario gives it.
+    Removal: the channel gets the level the scenario and any opening stance give it.
     """
 
     summary: ClassVar[str] = "closes the channel to the counterpart"
@@ -193,7 +194,8 @@ class DeniesResponsibility(Stance):
 
 class CallsFor(Stance):
     """The actor publicly calls for ``issue`` to reach ``value``: it never offers or
-    accepts a move of the issue away from ``value`` (no backsliding).
+    accepts a value farther from ``value`` than the current one (no backsliding):
+    |p - value| <= |x - value|.
 
     Grounding (baseline, EU): "call for the imposition of sanctions".
     Removal: the actor may trade the issue down like any other.
@@ -207,7 +209,8 @@ class CallsFor(Stance):
     def bounds(self, actor, issue, current, status_quo):
         if actor != self.actor or issue != self.issue:
             return 0.0, 1.0
-        return (current, 1.0) if self.value >= current else (0.0, current)
+        d = abs(current - self.value)
+        return max(0.0, self.value - d), min(1.0, self.value + d)
 
     def references(self):
         return {**super().references(), "issue": ("issue", self.issue)}

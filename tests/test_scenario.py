@@ -42,7 +42,8 @@ def test_extends_overrides_and_deletes():
 
 
 def test_deep_merge_rules():
-    parent = {"a": {"x": 1, "y": 2}, "l": [1, 2], "k": 1}
+    """Mappings merge, null deletes, lists and scalars replace."""
+    parent = {"a": {"x": 1, "y": 2, "z": 0}, "l": [1, 2], "k": 1}
     child = {"a": {"y": 3, "z": None}, "l": [3], "k": None}
     assert deep_merge(parent, child) == {"a": {"x": 1, "y": 3}, "l": [3]}
 
@@ -159,3 +160,15 @@ def test_all_faults_of_a_file_are_reported_together(tmp_path):
         """))
     paths = {p.path for p in err.problems}
     assert {"horizon_days", "actors.eu.capability"} <= paths
+
+
+def test_removing_a_stance_that_does_not_exist_is_an_error(tmp_path):
+    err = _error(_extends_baseline(tmp_path, "stances:\n  poland_technical_only_belarrus: null\n"))
+    p = err.problems[0]
+    assert p.path == "stances.poland_technical_only_belarrus" and "cannot remove" in p.message
+    assert p.line == 3
+
+
+def test_a_channel_given_twice(tmp_path):
+    err = _error(_extends_baseline(tmp_path, "channels:\n  belarus-poland: closed\n"))
+    assert any(p.path == "channels.belarus-poland" and "same pair" in p.message for p in err.problems)
