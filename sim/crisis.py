@@ -29,6 +29,7 @@ class Crisis:
         self.outflow = 0.0
         self.cumulative = 0.0
         self.peak = spec.pressure0
+        self.history = [spec.pressure0]   # pressure at the end of each day, day 0 first
 
     def set(self, field: str, value: float) -> None:
         setattr(self, field, float(value))
@@ -43,4 +44,5 @@ class Crisis:
         self.pressure = min(1.0, max(0.0, old + self.inflow - self.outflow))
         self.cumulative += self.pressure
         self.peak = max(self.peak, self.pressure)
+        self.history.append(self.pressure)
         return max(0.0, self.pressure - old)

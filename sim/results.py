@@ -150,10 +150,15 @@ def build_result(model, seed) -> RunResult:
         o[f"blame_received:{a}"] = float(received[n])
     for a, actor in model.actors.items():
         o[f"utility:{a}"] = actor.utility(model.x)
+    # Stalemate: talks deadlocked while the crisis goes on - no agreement in the last
+    # `stalemate_window` days, pressure above `resolved_below`, and not lower than it
+    # was when the window began.
     window = sc.protocol.stalemate_window
     last = ags[-1].day if ags else None
     quiet = last is None or last <= n_days - window
-    o["stalemate"] = bool(quiet and model.crisis.pressure > sc.crisis.resolved_below)
+    hist = model.crisis.history
+    not_easing = hist[-1] >= hist[max(0, len(hist) - 1 - window)]
+    o["stalemate"] = bool(quiet and hist[-1] > sc.crisis.resolved_below and not_easing)
 
     offers = pd.DataFrame(model.offers, columns=["day", "from", "to", "level", "outcome", *ids])
     events = pd.DataFrame(model.event_log, columns=["day", "type", "label"])

@@ -23,6 +23,7 @@ what is wrong.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -372,8 +373,10 @@ def deep_merge(parent: Any, child: Any, _path: tuple = ()) -> Any:
         for k, v in child.items():
             if v is None:
                 if k not in out:
-                    raise MergeError((*_path, k), f"cannot remove '{k}': the parent has no such key "
-                                     f"(has: {', '.join(map(str, out)) or 'nothing'})")
+                    close = difflib.get_close_matches(str(k), list(map(str, out)), n=1)
+                    hint = f"did you mean '{close[0]}'?" if close else \
+                        f"it has: {', '.join(map(str, out)) or 'nothing'}"
+                    raise MergeError((*_path, k), f"cannot remove '{k}': the parent has no such key ({hint})")
                 del out[k]
             elif k in out:
                 out[k] = deep_merge(out[k], v, (*_path, k))
@@ -479,8 +482,46 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
                 continue
             loc = tuple(x for x in err["loc"] if not _is_union_tag(x))
             p = ".".join(str(x) for x in loc)
-            problems.append(Problem(p, _message(err), _line_of(node, loc)))
+            msg = _message(err)
+            if err["type"] == "extra_forbidden":
+                close = difflib.get_close_matches(str(err["loc"][-1]), _fields_at(err["loc"][:-1]), n=1)
+                if close:
+                    msg = f"unknown field (did you mean '{close[0]}'?)"
+            problems.append(Problem(p, msg, _line_of(node, loc)))
+        problems.sort(key=lambda q: q.line or 0)
         raise ScenarioError(file, problems) from None
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """Field names (aliases) of the schema model reached by a pydantic error location."""
+    import typing
+
+    from sim.stances import STANCE_TYPES
+
+    tags = {"set_issue": SetIssueEvent, "set_crisis": SetCrisisEvent, "set_channel": ChannelEvent,
+            "add_stance": AddStanceEvent, "remove_stance": RemoveStanceEvent, **STANCE_TYPES}
+    cur: Any = Scenario
+    for key in loc:
+        if isinstance(key, str) and key in tags and not (isinstance(cur, type) and issubclass(cur, BaseModel)):
+            cur = tags[key]
+            continue
+        if isinstance(cur, type) and issubclass(cur, BaseModel):
+            field = cur.model_fields.get(key) or next(
+                (f for f in cur.model_fields.values() if f.alias == key), None)
+            if field is None:
+                return []
+            cur = field.annotation
+        else:
+            args = [a for a in typing.get_args(cur) if a is not type(None)]
+            cur = args[-1] if args else None          # dict value / list item / optional
+        while typing.get_origin(cur) is typing.Annotated:
+            cur = typing.get_args(cur)[0]
+        if typing.get_origin(cur) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            models = [a for a in typing.get_args(cur) if isinstance(a, type) and issubclass(a, BaseModel)]
+            cur = models[0] if len(models) == 1 else cur
+    if isinstance(cur, type) and issubclass(cur, BaseModel):
+        return [f.alias or n for n, f in cur.model_fields.items()]
+    return []
 
 
 def _split_path(p: str) -> tuple:

@@ -162,3 +162,15 @@ def test_the_model_knows_no_names():
                 tail = "-".join(names.get(x, x) for x in tail.split("-"))
                 k = f"{head}:{tail}"
             assert (b[k] == v) or (v != v and b[k] != b[k]), k
+
+
+def test_stalemate_flags_deadlock_not_a_settled_crisis():
+    """A run whose deal stopped the flow is not a stalemate; the same crisis with the
+    only negotiating channel closed from day 1 is one in every run."""
+    settled = [sim.run("baseline", seed=s, series=False).outcomes for s in range(10)]
+    assert not any(o["stalemate"] for o in settled)
+    closed = sim.load_scenario("baseline", overrides={
+        "events": [{"day": 1, "type": "set_channel", "between": ["poland", "belarus"], "level": "closed"}]})
+    stuck = [sim.run(closed, seed=s, series=False).outcomes for s in range(10)]
+    assert all(o["stalemate"] for o in stuck)
+    assert all(o["pressure_final"] > 0.5 for o in stuck)

@@ -112,9 +112,21 @@ def test_yaml_syntax_error_names_its_line(tmp_path):
     assert str(path) in str(err)
 
 
-def test_a_typo_in_a_field_name(tmp_path):
-    err = _error(_extends_baseline(tmp_path, "actors:\n  poland:\n    salince: {sanctions: 1}\n"))
-    assert any(p.path == "actors.poland.salince" and "unknown field" in p.message for p in err.problems)
+def test_a_typo_in_a_field_name_suggests_the_right_one(tmp_path):
+    err = _error(_extends_baseline(tmp_path, """\
+        actors:
+          poland:
+            salince: {sanctions: 1}
+        stances:
+          x: {actor: poland, type: technical_only, wth: belarus}
+        events:
+          - {day: 3, type: set_crisis, feild: inflow_rate, value: 0.1}
+        """))
+    msgs = {p.path: p.message for p in err.problems}
+    assert msgs["actors.poland.salince"] == "unknown field (did you mean 'salience'?)"
+    assert msgs["stances.x.wth"] == "unknown field (did you mean 'with'?)"
+    assert msgs["events.0.feild"] == "unknown field (did you mean 'field'?)"
+    assert [p.line for p in err.problems] == sorted(p.line for p in err.problems)
 
 
 def test_missing_issue_in_an_actors_position(tmp_path):
