@@ -53,7 +53,7 @@ class NegotiationModel(mesa.Model):
     """A scenario as a Mesa model. ``rng`` seeds everything (Mesa's ``shuffle_do`` too)."""
 
     def __init__(self, scenario: Scenario, rng=None, horizon: int | None = None,
-                 collect: bool = True):
+                 collect: bool = True, log_offers: bool = True):
         super().__init__(rng=rng)
         from sim.protocols import PROTOCOLS
 
@@ -66,6 +66,7 @@ class NegotiationModel(mesa.Model):
         self.political = np.array([scenario.issues[j].kind == "political" for j in self.issue_ids])
         self.status_quo = np.array([scenario.issues[j].status_quo for j in self.issue_ids])
         self.x = self.status_quo.copy()
+        self.state_version = 0      # moves whenever x or the stances/channels change
 
         self.actor_ids = list(scenario.actors)
         self.aidx = {a: n for n, a in enumerate(self.actor_ids)}
@@ -90,6 +91,7 @@ class NegotiationModel(mesa.Model):
 
         self.agreements: list[Agreement] = []
         self.offers: list[dict] = []
+        self.log_offers = log_offers
         self.event_log: list[dict] = []
         self._events = sorted(scenario.events, key=lambda e: e.day)
         self._rebuild()
@@ -162,6 +164,7 @@ class NegotiationModel(mesa.Model):
     # ------------------------------------------------------------------ channels
     def _rebuild(self) -> None:
         """Derive control, channel levels and carried issues from scenario + stances."""
+        self.state_version += 1
         by_actor: dict[str, list] = {}
         for st in self.stances.values():
             by_actor.setdefault(st.actor, []).append(st)
@@ -229,6 +232,7 @@ class NegotiationModel(mesa.Model):
                 new = ev.value if ev.value is not None else old + ev.delta
                 new = min(1.0, max(0.0, new))
                 self.x[j] = new
+                self.state_version += 1
                 self._register_change(j, old, new, responsible=self._control[j], exclude=())
             elif isinstance(ev, SetCrisisEvent):
                 self.crisis.set(ev.field, ev.value)
@@ -246,19 +250,19 @@ class NegotiationModel(mesa.Model):
             self._rebuild()
 
     # ------------------------------------------------------------------ agreements
-    def implement(self, channel: Channel, proposer: str, p: np.ndarray) -> Agreement:
-        """The controlling parties implement an accepted package on the channel's issues."""
-        C = list(channel.issues)
-        moved = [j for j in C if abs(p[j] - self.x[j]) > 1e-9]
-        prev = {self.issue_ids[j]: float(self.x[j]) for j in moved}
-        for j in moved:
+    def implement(self, channel: Channel, proposer: str, values) -> Agreement:
+        """The controlling parties implement an accepted package: ``values`` over the
+        channel's issues, in ``channel.issues`` order."""
+        new = {j: float(v) for j, v in zip(channel.issues, values) if abs(v - self.x[j]) > 1e-9}
+        prev = {self.issue_ids[j]: float(self.x[j]) for j in new}
+        self.state_version += 1
+        for j, v in new.items():
             old = float(self.x[j])
-            self.x[j] = float(p[j])
-            self._register_change(j, old, float(p[j]), responsible=set(channel.key),
-                                  exclude=channel.key)
-        kind = "political" if any(self.political[j] for j in moved) else "technical"
+            self.x[j] = v
+            self._register_change(j, old, v, responsible=set(channel.key), exclude=channel.key)
+        kind = "political" if any(self.political[j] for j in new) else "technical"
         ag = Agreement(self.day, channel.key, proposer, channel.level, kind,
-                       {self.issue_ids[j]: float(p[j]) for j in moved}, prev)
+                       {self.issue_ids[j]: v for j, v in new.items()}, prev)
         self.agreements.append(ag)
         ia, ib = self.aidx[channel.a], self.aidx[channel.b]
         relief = self.params.agreement_relief

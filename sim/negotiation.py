@@ -15,27 +15,39 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def gain(w: np.ndarray, ideal: np.ndarray, x: np.ndarray, p: np.ndarray,
-         relief: np.ndarray | None = None) -> float:
+def gain(w, ideal, x, p, relief=None) -> float:
     """Value of package ``p`` over the current values ``x``, on the carried issues:
 
     g(p) = sum_j w_j (|x_j - z_j| - |p_j - z_j|) + sum_j c_j (p_j - x_j)
 
     The first sum is the linear-additive utility gain; the second the crisis cost the
     package averts (``relief`` c, see :meth:`sim.model.NegotiationModel.relief`).
+    Arguments are equal-length sequences over the carried issues (pure Python: the
+    vectors have a handful of entries, where NumPy's per-call cost dominates).
     """
-    g = float(np.dot(w, np.abs(x - ideal) - np.abs(p - ideal)))
-    if relief is not None:
-        g += float(np.dot(relief, p - x))
-    return g
+    g = 0.0
+    for n in range(len(p)):
+        z = ideal[n]
+        g += w[n] * (abs(x[n] - z) - abs(p[n] - z))
+        if relief is not None:
+            g += relief[n] * (p[n] - x[n])
+    return float(g)
 
 
-def best_values(ideal, w, relief, lo, hi) -> np.ndarray:
+def best_values(ideal, w, relief, lo, hi) -> list[float]:
     """Per issue, the value in [lo, hi] that maximises -w|p - z| + c p (concave,
-    piecewise linear: the maximum is at z clipped, or at a bound when |c| > w)."""
-    cands = np.stack([np.clip(ideal, lo, hi), lo, hi])
-    vals = -w * np.abs(cands - ideal) + relief * cands
-    return cands[np.argmax(vals, axis=0), np.arange(len(ideal))]
+    piecewise linear: the maximum is at z clipped, or at a bound when |c| > w).
+    Ties go to the first of (z clipped, lo, hi)."""
+    out = []
+    for n in range(len(ideal)):
+        z, wn, c, a, b = ideal[n], w[n], relief[n], lo[n], hi[n]
+        best_v, best_val = None, None
+        for v in (min(max(z, a), b), a, b):
+            val = -wn * abs(v - z) + c * v
+            if best_val is None or val > best_val:
+                best_v, best_val = v, val
+        out.append(float(best_v))
+    return out
 
 
 # ---------------------------------------------------------------------- tactic
@@ -90,12 +102,13 @@ class LogRollingBidder:
 
     name = "logrolling"
 
-    def offer(self, own, opp, lo, hi, budget: float) -> np.ndarray:
+    def offer(self, own, opp, lo, hi, budget: float) -> list[float]:
         """``own`` / ``opp`` are (ideal, w, relief) over the carried issues."""
         z, w, c = own
         zk, wk, ck = opp
         p = best_values(z, w, c, lo, hi)
         q = best_values(zk, wk, ck, lo, hi)
+        sign = lambda v: 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)  # noqa: E731
         segments = []  # (ratio, issue, length, own loss rate, direction)
         for j in range(len(p)):
             if q[j] == p[j]:
@@ -105,11 +118,11 @@ class LogRollingBidder:
                             reverse=s < 0)
             for a, b in zip(points, points[1:]):
                 mid = 0.5 * (a + b)
-                loss = s * (w[j] * np.sign(mid - z[j]) - c[j])
-                gets = s * (-wk[j] * np.sign(mid - zk[j]) + ck[j])
+                loss = s * (w[j] * sign(mid - z[j]) - c[j])
+                gets = s * (-wk[j] * sign(mid - zk[j]) + ck[j])
                 if gets <= 0:
                     break
-                ratio = np.inf if loss <= 0 else gets / loss
+                ratio = float("inf") if loss <= 0 else gets / loss
                 segments.append((ratio, j, abs(b - a), loss, s))
         segments.sort(key=lambda t: -t[0])
         done = set()

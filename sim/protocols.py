@@ -9,8 +9,6 @@ or answers with a counter-offer that stands until the next exchange on the chann
 
 from __future__ import annotations
 
-import numpy as np
-
 from sim.negotiation import best_values, gain
 
 
@@ -26,188 +24,224 @@ class AlternatingOffers:
         self.cooldown_days = spec.cooldown_days
         self.cooldown_until: dict[tuple, int] = {}
         # channel -> (sender, values over the channel's issues) of the standing counter-offer
-        self.standing: dict[tuple, tuple[str, np.ndarray]] = {}
+        self.standing: dict[tuple, tuple[str, tuple]] = {}
         self.used_today: set[tuple] = set()
-        # Per-state caches (boxes, stakes, preferences): valid until the implemented
-        # values, the pressure or the stances change, i.e. within a day until a deal.
+        # Caches. ``_state``: what depends on the implemented values and the stances
+        # (current values, bounds, boxes), kept until the model's state_version moves
+        # (an agreement or an event). ``_cache``: what also depends on the pressure
+        # (relief, best packages), cleared every day and after every agreement.
+        self._state: dict = {}
+        self._state_version = -1
+        self._fixed: dict = {}      # never changes in a run (ideal points, saliences)
         self._cache: dict = {}
 
     def begin_day(self) -> None:
         self.used_today.clear()
         self._cache.clear()
+        self._sync_state()
+
+    def _sync_state(self) -> None:
+        if self._state_version != self.model.state_version:
+            self._state.clear()
+            self._state_version = self.model.state_version
 
     # ---------------------------------------------------------------- helpers
+    # Packages are tuples of values over the channel's carried issues (``channel.issues``
+    # order); state-dependent pieces are cached until the state changes.
+    def _xs(self, channel):
+        key = ("x", channel.key)
+        if key not in self._state:
+            x = self.model.x
+            self._state[key] = tuple(float(x[j]) for j in channel.issues)
+        return self._state[key]
+
     def _own_bounds(self, actor, channel):
-        """What the actor's own stances allow on the channel's issues (arrays lo, hi)."""
+        """What the actor's own stances allow on the channel's issues: (lo, hi) tuples."""
         key = ("own", actor.key, channel.key)
-        if key not in self._cache:
-            b = np.array([self.model.bounds(actor.key, j) for j in channel.issues]).reshape(-1, 2)
-            self._cache[key] = (b[:, 0], b[:, 1])
-        return self._cache[key]
+        if key not in self._state:
+            b = [self.model.bounds(actor.key, j) for j in channel.issues]
+            self._state[key] = (tuple(v[0] for v in b), tuple(v[1] for v in b))
+        return self._state[key]
 
     def _box(self, channel):
-        key = ("box", channel.key)
-        if key not in self._cache:
-            self._cache[key] = self._compute_box(channel)
-        return self._cache[key]
-
-    def _compute_box(self, channel):
         """[L, U] over the carried issues: the values both parties' stances allow,
         narrowed by joint control: parties holding a share s of an issue's control
         (by capability) can move it only that share of the way, to
         [x - s x, x + s (1 - x)]. An issue on which nothing is allowed in common is
         frozen at its current value."""
+        key = ("box", channel.key)
+        if key in self._state:
+            return self._state[key]
         m = self.model
-        C = channel.issues
-        lo = np.empty(len(C))
-        hi = np.empty(len(C))
-        la_, ha_ = self._own_bounds(m.actors[channel.a], channel)
-        lb_, hb_ = self._own_bounds(m.actors[channel.b], channel)
-        for n, j in enumerate(C):
-            la, ha, lb, hb = la_[n], ha_[n], lb_[n], hb_[n]
-            x = float(m.x[j])
+        la, ha = self._own_bounds(m.actors[channel.a], channel)
+        lb, hb = self._own_bounds(m.actors[channel.b], channel)
+        lo, hi = [], []
+        for n, (j, x) in enumerate(zip(channel.issues, self._xs(channel))):
             s = m.control_share(channel.key, j)
-            lo[n], hi[n] = max(la, lb, x - s * x), min(ha, hb, x + s * (1.0 - x))
-            if lo[n] > hi[n]:
-                lo[n] = hi[n] = x
-        return lo, hi
+            a, b = max(la[n], lb[n], x - s * x), min(ha[n], hb[n], x + s * (1.0 - x))
+            if a > b:
+                a = b = x
+            lo.append(a)
+            hi.append(b)
+        self._state[key] = (tuple(lo), tuple(hi))
+        return self._state[key]
 
-    def _prefs(self, actor, C):
-        key = ("prefs", actor.key, tuple(C))
+    def _relief(self, actor):
+        key = ("relief", actor.key)
         if key not in self._cache:
-            self._cache[key] = (actor.ideal[C], actor.w[C], self.model.relief(actor)[C])
+            self._cache[key] = tuple(float(v) for v in self.model.relief(actor))
         return self._cache[key]
 
-    def _best(self, actor, channel, lo, hi):
+    def _prefs(self, actor, channel):
+        """(ideal, saliences, relief) of the actor over the channel's issues."""
+        key = ("prefs", actor.key, channel.key)
+        if key not in self._cache:
+            fixed = ("zw", actor.key, channel.issues)
+            if fixed not in self._fixed:
+                self._fixed[fixed] = (tuple(float(actor.ideal[j]) for j in channel.issues),
+                                      tuple(float(actor.w[j]) for j in channel.issues))
+            c = self._relief(actor)
+            self._cache[key] = (*self._fixed[fixed], tuple(c[j] for j in channel.issues))
+        return self._cache[key]
+
+    def _opp_prefs(self, actor, other, channel):
+        """The counterpart's (ideal, saliences, relief) as the actor's opponent model sees them."""
+        key = ("opp", actor.key, other.key, channel.key)
+        if key not in self._cache:
+            z, w, c = actor.opponent_model.preferences(other)
+            C = channel.issues
+            self._cache[key] = tuple(tuple(float(v[j]) for j in C) for v in (z, w, c))
+        return self._cache[key]
+
+    def _best(self, actor, channel):
         """The actor's best package on the channel and its value Gmax."""
         key = ("best", actor.key, channel.key)
         if key not in self._cache:
-            C = list(channel.issues)
-            z, w, c = self._prefs(actor, C)
+            z, w, c = self._prefs(actor, channel)
+            lo, hi = self._box(channel)
             best = best_values(z, w, c, lo, hi)
-            self._cache[key] = (best, gain(w, z, self.model.x[C], best, c))
+            self._cache[key] = (best, gain(w, z, self._xs(channel), best, c))
         return self._cache[key]
 
-    def _stake(self, actor, channel, lo, hi):
-        """Gmax: the value of the actor's best package on the channel."""
-        return self._best(actor, channel, lo, hi)[1]
+    def _blame_cost(self, actor, other) -> float:
+        m = self.model
+        return m.params.audience_cost * float(m.blame[m.aidx[actor.key], m.aidx[other.key]])
 
     def _target(self, actor, other, gmax):
         """Own gain the actor requires: the tactic's target, raised by blame.
 
         v(p) = g(p) - alpha*b*(Gmax - g(p)) >= target  <=>  g(p) >= (target + alpha*b*Gmax)/(1 + alpha*b)
         """
-        m = self.model
         rv = actor.reservation_value()
         tau = actor.tactic.target(actor.clock(), rv, gmax)
-        ab = m.params.audience_cost * m.blame[m.aidx[actor.key], m.aidx[other.key]]
+        ab = self._blame_cost(actor, other)
         return (tau + ab * gmax) / (1.0 + ab), rv
 
-    def _value(self, actor, other, g, gmax):
-        m = self.model
-        ab = m.params.audience_cost * m.blame[m.aidx[actor.key], m.aidx[other.key]]
-        return g - ab * (gmax - g)
-
-    def _make_offer(self, actor, other, channel, lo, hi):
-        C = list(channel.issues)
-        m = self.model
-        gmax = self._stake(actor, channel, lo, hi)
+    def _make_offer(self, actor, other, channel):
+        """The actor's package offer to ``other`` on the channel, or None."""
+        gmax = self._best(actor, channel)[1]
         required, rv = self._target(actor, other, gmax)
         if gmax < rv:
             return None
-        oz, ow, oc = actor.opponent_model.preferences(other)
-        pc = actor.bidder.offer(self._prefs(actor, C), (oz[C], ow[C], oc[C]), lo, hi,
-                                budget=max(0.0, gmax - required))
-        p = m.x.copy()
-        p[C] = pc
-        return p
+        lo, hi = self._box(channel)
+        return tuple(actor.bidder.offer(self._prefs(actor, channel), self._opp_prefs(actor, other, channel),
+                                        lo, hi, budget=max(0.0, gmax - required)))
 
-    def _accepts(self, actor, other, channel, p, lo, hi) -> bool:
+    def _moves(self, channel, p) -> bool:
+        return max(abs(a - b) for a, b in zip(p, self._xs(channel))) >= self.min_change
+
+    def _accepts(self, actor, other, channel, p) -> bool:
         """AC_next: the offer's value to ``actor`` is at least that of the counter-offer
         it would make now (its target today), at least its reservation value, inside its
         stances' bounds, and it moves some issue by min_change."""
-        m = self.model
-        C = list(channel.issues)
         own_lo, own_hi = self._own_bounds(actor, channel)
-        within = bool(np.all(p[C] >= own_lo - 1e-9) and np.all(p[C] <= own_hi + 1e-9))
-        moves = float(np.max(np.abs(p[C] - m.x[C]))) >= self.min_change
-        gmax = self._stake(actor, channel, lo, hi)
-        z, w, c = self._prefs(actor, C)
-        g = gain(w, z, m.x[C], p[C], c)
-        v = self._value(actor, other, g, gmax)
+        within = all(lo - 1e-9 <= v <= hi + 1e-9 for v, lo, hi in zip(p, own_lo, own_hi))
+        gmax = self._best(actor, channel)[1]
+        z, w, c = self._prefs(actor, channel)
+        g = gain(w, z, self._xs(channel), p, c)
+        ab = self._blame_cost(actor, other)
         required, rv = self._target(actor, other, gmax)
-        next_value = self._value(actor, other, required, gmax)
-        return actor.acceptance.accepts(v, next_value, rv, within, moves)
+        value = g - ab * (gmax - g)
+        next_value = required - ab * (gmax - required)
+        return actor.acceptance.accepts(value, next_value, rv, within, self._moves(channel, p))
 
-    def _is_compromise(self, channel, p, lo, hi) -> bool:
+    def _is_compromise(self, channel, p) -> bool:
         """A package that gives both parties their best values needs no negotiation
         (they already agree): an agreement needs some party to concede."""
-        C = list(channel.issues)
         for key in channel.key:
-            best = self._best(self.model.actors[key], channel, lo, hi)[0]
-            if float(np.max(np.abs(p[C] - best))) >= self.min_change:
+            best = self._best(self.model.actors[key], channel)[0]
+            if max(abs(a - b) for a, b in zip(p, best)) >= self.min_change:
                 return True
         return False
 
     def _record(self, channel, sender, receiver, p, outcome):
         m = self.model
-        C = channel.issues
-        m.actors[sender].position[list(C)] = p[list(C)]
-        row = {"day": m.day, "from": sender, "to": receiver, "level": channel.level,
-               "outcome": outcome}
-        row.update({m.issue_ids[j]: float(p[j]) for j in C})
-        m.offers.append(row)
+        pos = m.actors[sender].position
+        for j, v in zip(channel.issues, p):
+            pos[j] = v
+        if m.log_offers:
+            row = {"day": m.day, "from": sender, "to": receiver, "level": channel.level,
+                   "outcome": outcome}
+            row.update({m.issue_ids[j]: v for j, v in zip(channel.issues, p)})
+            m.offers.append(row)
 
     # ---------------------------------------------------------------- the turn
     def act(self, actor) -> None:
         m = self.model
+        rv = actor.reservation_value()
         choices, weights = [], []
         for ch in m.channels_of(actor.key):
             if ch.key in self.used_today or self.cooldown_until.get(ch.key, -1) > m.day:
                 continue
-            lo, hi = self._box(ch)
-            stake = self._stake(actor, ch, lo, hi) - actor.reservation_value()
+            stake = self._best(actor, ch)[1] - rv
             if stake > 0:
-                choices.append((ch, lo, hi))
+                choices.append(ch)
                 weights.append(stake)
         if not choices:
             return
-        w = np.asarray(weights)
-        ch, lo, hi = choices[int(m.rng.choice(len(choices), p=w / w.sum()))]
+        if len(choices) == 1:
+            ch = choices[0]
+            m.rng.random()          # one draw per choice, whatever the number of options
+        else:
+            u = m.rng.random() * sum(weights)
+            ch = choices[-1]
+            for c, wgt in zip(choices, weights):
+                u -= wgt
+                if u < 0:
+                    ch = c
+                    break
         self.used_today.add(ch.key)
         other = m.actors[ch.other(actor.key)]
 
         standing = self.standing.get(ch.key)
         if standing is not None and standing[0] == other.key:
-            p = m.x.copy()
-            p[list(ch.issues)] = standing[1]
-            inside = bool(np.all(standing[1] >= lo - 1e-9) and np.all(standing[1] <= hi + 1e-9))
-            if not inside:                      # the state moved since: the offer lapses
-                del self.standing[ch.key]
-            elif self._accepts(actor, other, ch, p, lo, hi) and self._is_compromise(ch, p, lo, hi):
+            p = standing[1]
+            lo, hi = self._box(ch)
+            if not all(a - 1e-9 <= v <= b + 1e-9 for v, a, b in zip(p, lo, hi)):
+                del self.standing[ch.key]       # the state moved since: the offer lapses
+            elif self._accepts(actor, other, ch, p) and self._is_compromise(ch, p):
                 self._record(ch, other.key, actor.key, p, "accepted")
                 self._agree(ch, other.key, p)
                 return
 
-        p = self._make_offer(actor, other, ch, lo, hi)
-        if p is None or float(np.max(np.abs(p - m.x))) < self.min_change:
+        p = self._make_offer(actor, other, ch)
+        if p is None or not self._moves(ch, p) or not self._is_compromise(ch, p):
             return
-        if not self._is_compromise(ch, p, lo, hi):
-            return
-        if self._accepts(other, actor, ch, p, lo, hi):
+        if self._accepts(other, actor, ch, p):
             self._record(ch, actor.key, other.key, p, "accepted")
             self._agree(ch, actor.key, p)
             return
         self._record(ch, actor.key, other.key, p, "rejected")
-        counter = self._make_offer(other, actor, ch, lo, hi)
-        if counter is not None and float(np.max(np.abs(counter - m.x))) >= self.min_change:
+        counter = self._make_offer(other, actor, ch)
+        if counter is not None and self._moves(ch, counter):
             self._record(ch, other.key, actor.key, counter, "standing")
-            self.standing[ch.key] = (other.key, counter[list(ch.issues)])
+            self.standing[ch.key] = (other.key, counter)
 
     def _agree(self, channel, proposer, p) -> None:
         m = self.model
         m.implement(channel, proposer, p)
         self._cache.clear()
+        self._sync_state()
         self.standing.pop(channel.key, None)
         self.cooldown_until[channel.key] = m.day + self.cooldown_days
 
