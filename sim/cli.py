@@ -1,7 +1,8 @@
 """The command line (``python run_sim.py ...``). The library returns; this module prints.
 
 Exit codes: 0 success; 2 bad input (scenario file, argument) with a one-line-per-fault
-message and no traceback; 1 an unexpected internal error.
+message and no traceback; 3 an experiment finished but some runs failed; 130
+interrupted; 1 an unexpected internal error.
 """
 
 from __future__ import annotations
@@ -71,6 +72,44 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Validate scenario files (schema, references, extends). "
                                    "Exit code 2 if any file is invalid.")
     v.add_argument("files", nargs="+", help="scenario names or YAML paths")
+
+    def experiment_options(x, what):
+        x.add_argument("--reps", type=_pos_int, default=100, help=f"replications of each {what} (default: 100)")
+        x.add_argument("--seed", type=_nonneg_int, default=0,
+                       help="root seed: replicate r uses SeedSequence(seed).spawn(reps)[r] (default: 0)")
+        where = x.add_mutually_exclusive_group()
+        where.add_argument("--workers", type=_pos_int, default=None,
+                           help="worker processes (default: the number of cores; 1 runs in this process)")
+        where.add_argument("--dask", metavar="ADDRESS", default=None,
+                           help="send runs to a Dask scheduler at ADDRESS, or 'local' for an embedded "
+                                "LocalCluster (needs: pip install '.[dask]')")
+        x.add_argument("--out", type=Path, required=True, help="folder for runs.parquet, summary.csv, manifest.json")
+        x.add_argument("--resume", action="store_true",
+                       help="finish an interrupted experiment in --out (same command); no run is repeated")
+        x.add_argument("--series", action="store_true", help="also write the daily series (series.parquet)")
+        x.add_argument("--days", type=_pos_int, default=None, help="days per run (default: each scenario's horizon)")
+        x.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
+    b = sub.add_parser("batch", help="Monte Carlo replications of one or more scenarios",
+                       description="Run --reps replications of each scenario with independent random "
+                                   "streams (common to all scenarios, so they compare on the same "
+                                   "streams). Results stream to --out as runs finish; an interrupted "
+                                   "batch resumes with --resume. Exit code 3 if some runs failed.")
+    b.add_argument("scenarios", nargs="+", help="scenario names or YAML paths")
+    experiment_options(b, "scenario")
+
+    w = sub.add_parser("sweep", help="vary scenario parameters over a grid or a Latin hypercube",
+                       description="Run --reps replications at every design point. FIELD is a dotted "
+                                   "path into the scenario, e.g. actors.poland.tactic.e or "
+                                   "crisis.inflow_rate; it is checked against the schema before "
+                                   "anything runs. Exit code 3 if some runs failed.")
+    w.add_argument("scenario", help="a scenario name or YAML path")
+    w.add_argument("--vary", action="append", required=True, metavar="FIELD=LO:HI[:STEPS]",
+                   help="a varied field and its range (STEPS for the grid, default 5); repeatable")
+    w.add_argument("--design", choices=["grid", "lhs"], default="grid",
+                   help="grid: every combination of the STEPS values; lhs: a Latin hypercube (default: grid)")
+    w.add_argument("--samples", type=_pos_int, default=None, help="design points for --design lhs")
+    experiment_options(w, "design point")
 
     sd = sub.add_parser("seeds", help="print the stance table: actor, stance, grounding quote",
                         description="Print the stance table of seeds/ with each stance's "
@@ -189,10 +228,90 @@ def cmd_seeds(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate, "seeds": cmd_seeds}
+def _run_experiment(args, job) -> int:
+    from sim.experiment import execute, make_executor
+
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=job.n_runs, unit="run", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+
+    def progress(done, total):
+        if bar is not None:
+            bar.update(done - bar.n)
+
+    executor, close = make_executor(args.workers, args.dask)
+    try:
+        res = execute(job, executor, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]],
+                      progress=progress)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        print(f"interrupted: finished runs are kept in {args.out}; run the same command with "
+              "--resume to finish", file=sys.stderr)
+        close()
+        return 130
+    finally:
+        if bar is not None:
+            bar.close()
+    close()
+    if not args.quiet:
+        print(format_experiment(res, job))
+        print("Wrote: " + ", ".join(str(p) for p in res.written))
+    if res.n_failed:
+        print(f"warning: {res.n_failed} of {job.n_runs} runs failed (runs.parquet: status, error)",
+              file=sys.stderr)
+        return 3
+    return EXIT_OK
+
+
+HEADLINE = ["any_agreement", "any_political", "time_to_first_agreement", "pressure_cumulative",
+            "sanctions_final", "stalemate"]
+
+
+def format_experiment(res, job) -> str:
+    s = res.summary
+    lines = [f"{job.n_runs} runs ({res.skipped} found done on disk), {res.n_failed} failed"]
+    if not len(s):
+        return lines[0]
+    head = s[s["outcome"].isin(HEADLINE)]
+    params = [c for c in s.columns if c.startswith("param:")]
+    for keys, g in head.groupby(["scenario", "point"], sort=True):
+        label = keys[0] + (" " + ", ".join(f"{p[6:]}={g[p].iloc[0]:.3g}" for p in params) if params else "")
+        lines.append(f"  {label}")
+        for r in g.itertuples():
+            lines.append(f"    {r.outcome:<26} {r.estimate:8.3f}  [{r.ci_low:.3f}, {r.ci_high:.3f}]  "
+                         f"({r.statistic}, n={r.n})")
+    return "\n".join(lines)
+
+
+def cmd_batch(args) -> int:
+    from sim.experiment import make_job
+
+    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days)
+    return _run_experiment(args, job)
+
+
+def cmd_sweep(args) -> int:
+    from sim.experiment import ExperimentError, Vary, make_job
+
+    if args.design == "lhs" and not args.samples:
+        raise ExperimentError("--design lhs needs --samples N")
+    if args.design == "grid" and args.samples:
+        raise ExperimentError("--samples goes with --design lhs (a grid's size comes from STEPS)")
+    varies = [Vary.parse(v) for v in args.vary]
+    job = make_job([args.scenario], args.reps, args.seed, varies, args.design, args.samples,
+                   args.series, args.days)
+    return _run_experiment(args, job)
+
+
+COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate, "seeds": cmd_seeds,
+            "batch": cmd_batch, "sweep": cmd_sweep}
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sim.experiment import ExperimentError
     from sim.scenario import ScenarioError
     from sim.seeds import StanceTableError
 
@@ -201,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ScenarioError as exc:
         print(f"error: invalid scenario\n{exc.format()}", file=sys.stderr)
-    except (UsageError, StanceTableError) as exc:
+    except (UsageError, StanceTableError, ExperimentError) as exc:
         print(f"error: {exc}", file=sys.stderr)
     except OSError as exc:
         print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)

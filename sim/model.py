@@ -180,13 +180,17 @@ class NegotiationModel(mesa.Model):
         self.blame = np.clip(self.blame + blame0 - self.blame0, 0.0, 1.0)
         self.blame0 = blame0
 
-        self._primary = [set(self.spec.issues[j].control) for j in self.issue_ids]
-        self._guarantors = [set() for _ in self.issue_ids]
+        # Controllers as tuples in actor order (never sets: float sums over a set would
+        # depend on the process's hash seed and break bit-identical results across workers).
+        guarantors = [[] for _ in self.issue_ids]
         for st in self.stances.values():
             ec = st.extra_control()
             if ec:
-                self._guarantors[self.idx[ec[0]]].add(ec[1])
-        self._control = [p | g for p, g in zip(self._primary, self._guarantors)]
+                guarantors[self.idx[ec[0]]].append(ec[1])
+        ordered = lambda names: tuple(a for a in self.actor_ids if a in names)  # noqa: E731
+        self._primary = [ordered(self.spec.issues[j].control) for j in self.issue_ids]
+        self._guarantors = [ordered(g) for g in guarantors]
+        self._control = [ordered((*p, *g)) for p, g in zip(self._primary, self._guarantors)]
 
         channels = []
         for i, a in enumerate(self.actor_ids):
@@ -259,7 +263,7 @@ class NegotiationModel(mesa.Model):
         for j, v in new.items():
             old = float(self.x[j])
             self.x[j] = v
-            self._register_change(j, old, v, responsible=set(channel.key), exclude=channel.key)
+            self._register_change(j, old, v, responsible=channel.key, exclude=channel.key)
         kind = "political" if any(self.political[j] for j in new) else "technical"
         ag = Agreement(self.day, channel.key, proposer, channel.level, kind,
                        {self.issue_ids[j]: v for j, v in new.items()}, prev)

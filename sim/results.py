@@ -85,12 +85,21 @@ def _jsonable(v):
     return v
 
 
+def public_mode(path) -> None:
+    """Give a file made by mkstemp (0600) the mode a plain open() would (umask applies)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def atomic_write(path: Path, text: str) -> Path:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        public_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -102,7 +111,6 @@ def atomic_write(path: Path, text: str) -> Path:
 def build_result(model, seed) -> RunResult:
     sc = model.spec
     ids = model.issue_ids
-    n_days = model.day
     ags = model.agreements
 
     ag_rows = []
@@ -117,48 +125,9 @@ def build_result(model, seed) -> RunResult:
     agreements = pd.DataFrame(ag_rows, columns=["day", "date", "party_a", "party_b", "proposer",
                                                 "level", "kind", "issues", "changes", *ids])
 
-    issue_rows = []
-    for n, j in enumerate(ids):
-        days = [a.day for a in ags if j in a.values]
-        issue_rows.append({"issue": j, "kind": sc.issues[j].kind, "status_quo": sc.issues[j].status_quo,
-                           "agreed": bool(days), "first_agreed_day": days[0] if days else np.nan,
-                           "n_agreements": len(days), "final_value": float(model.x[n])})
+    issue_rows = _issue_rows(model)
     issues = pd.DataFrame(issue_rows)
-
-    o: dict = {}
-    o["n_agreements"] = len(ags)
-    o["any_agreement"] = bool(ags)
-    o["any_political"] = any(a.kind == "political" for a in ags)
-    o["any_technical"] = any(a.kind == "technical" for a in ags)
-    o["time_to_first_agreement"] = float(ags[0].day) if ags else np.nan
-    for r in issue_rows:
-        o[f"agreed:{r['issue']}"] = r["agreed"]
-        o[f"agreed_day:{r['issue']}"] = float(r["first_agreed_day"])
-        o[f"final:{r['issue']}"] = r["final_value"]
-    actors = model.actor_ids
-    for i, a in enumerate(actors):
-        for b in actors[i + 1:]:
-            days = [g.day for g in ags if set(g.parties) == {a, b}]
-            if days or model.channel_level(a, b) != "closed":
-                o[f"pair:{a}-{b}"] = len(days)
-    o["pressure_peak"] = float(model.crisis.peak)
-    o["pressure_final"] = float(model.crisis.pressure)
-    o["pressure_cumulative"] = float(model.crisis.cumulative)
-    o["sanctions_final"] = model.sanctions_level()
-    received = model.blame.sum(axis=0)
-    for n, a in enumerate(actors):
-        o[f"blame_received:{a}"] = float(received[n])
-    for a, actor in model.actors.items():
-        o[f"utility:{a}"] = actor.utility(model.x)
-    # Stalemate: talks deadlocked while the crisis goes on - no agreement in the last
-    # `stalemate_window` days, pressure above `resolved_below`, and not lower than it
-    # was when the window began.
-    window = sc.protocol.stalemate_window
-    last = ags[-1].day if ags else None
-    quiet = last is None or last <= n_days - window
-    hist = model.crisis.history
-    not_easing = hist[-1] >= hist[max(0, len(hist) - 1 - window)]
-    o["stalemate"] = bool(quiet and hist[-1] > sc.crisis.resolved_below and not_easing)
+    o = compute_outcomes(model, issue_rows)
 
     offers = pd.DataFrame(model.offers, columns=["day", "from", "to", "level", "outcome", *ids])
     events = pd.DataFrame(model.event_log, columns=["day", "type", "label"])
@@ -206,3 +175,56 @@ def _series(model) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     out.insert(1, "date", pd.to_datetime(sc.start_date) + pd.to_timedelta(out["day"], unit="D"))
     return out
+
+
+def _issue_rows(model) -> list[dict]:
+    sc, ags = model.spec, model.agreements
+    rows = []
+    for n, j in enumerate(model.issue_ids):
+        days = [a.day for a in ags if j in a.values]
+        rows.append({"issue": j, "kind": sc.issues[j].kind, "status_quo": sc.issues[j].status_quo,
+                     "agreed": bool(days), "first_agreed_day": days[0] if days else np.nan,
+                     "n_agreements": len(days), "final_value": float(model.x[n])})
+    return rows
+
+
+def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
+    """The scalar outcomes of a finished run (no tables built: the fast path for batches)."""
+    sc, ags, n_days = model.spec, model.agreements, model.day
+    issue_rows = issue_rows if issue_rows is not None else _issue_rows(model)
+
+    o: dict = {}
+    o["n_agreements"] = len(ags)
+    o["any_agreement"] = bool(ags)
+    o["any_political"] = any(a.kind == "political" for a in ags)
+    o["any_technical"] = any(a.kind == "technical" for a in ags)
+    o["time_to_first_agreement"] = float(ags[0].day) if ags else np.nan
+    for r in issue_rows:
+        o[f"agreed:{r['issue']}"] = r["agreed"]
+        o[f"agreed_day:{r['issue']}"] = float(r["first_agreed_day"])
+        o[f"final:{r['issue']}"] = r["final_value"]
+    actors = model.actor_ids
+    for i, a in enumerate(actors):
+        for b in actors[i + 1:]:
+            days = [g.day for g in ags if set(g.parties) == {a, b}]
+            if days or model.channel_level(a, b) != "closed":
+                o[f"pair:{a}-{b}"] = len(days)
+    o["pressure_peak"] = float(model.crisis.peak)
+    o["pressure_final"] = float(model.crisis.pressure)
+    o["pressure_cumulative"] = float(model.crisis.cumulative)
+    o["sanctions_final"] = model.sanctions_level()
+    received = model.blame.sum(axis=0)
+    for n, a in enumerate(actors):
+        o[f"blame_received:{a}"] = float(received[n])
+    for a, actor in model.actors.items():
+        o[f"utility:{a}"] = actor.utility(model.x)
+    # Stalemate: talks deadlocked while the crisis goes on - no agreement in the last
+    # `stalemate_window` days, pressure above `resolved_below`, and not lower than it
+    # was when the window began.
+    window = sc.protocol.stalemate_window
+    last = ags[-1].day if ags else None
+    quiet = last is None or last <= n_days - window
+    hist = model.crisis.history
+    not_easing = hist[-1] >= hist[max(0, len(hist) - 1 - window)]
+    o["stalemate"] = bool(quiet and hist[-1] > sc.crisis.resolved_below and not_easing)
+    return o

@@ -5,8 +5,26 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model import NegotiationModel
-from sim.results import RunResult, build_result
+from sim.results import RunResult, build_result, compute_outcomes
 from sim.scenario import Scenario, load_scenario
+
+
+def _model(scenario, seed, days, series: bool, offers: bool) -> NegotiationModel:
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    if days is not None and days < 1:
+        raise ValueError(f"days must be at least 1 (got {days})")
+    model = NegotiationModel(sc, rng=np.random.default_rng(seed), horizon=days,
+                             collect=series, log_offers=offers)
+    model.run()
+    return model
+
+
+def seed_record(seed) -> object:
+    """How a seed is written in results: an int as is; a SeedSequence as its
+    entropy and spawn key, from which ``SeedSequence(entropy, spawn_key=...)`` rebuilds it."""
+    if isinstance(seed, np.random.SeedSequence):
+        return {"entropy": int(seed.entropy), "spawn_key": [int(k) for k in seed.spawn_key]}
+    return seed
 
 
 def run(scenario: Scenario | str, seed: int | np.random.SeedSequence | None = 0,
@@ -15,13 +33,13 @@ def run(scenario: Scenario | str, seed: int | np.random.SeedSequence | None = 0,
 
     ``scenario`` is a :class:`Scenario` or a scenario name/path; ``seed`` an int or a
     ``numpy.random.SeedSequence`` (all randomness of the run comes from it); ``days``
-    overrides the scenario's horizon; ``series=False`` skips the daily series (faster).
+    sets how many days to simulate (default: the scenario's horizon, which stays the
+    actors' deadline); ``series=False`` skips the daily series (faster).
     """
-    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
-    if days is not None and days < 1:
-        raise ValueError(f"days must be at least 1 (got {days})")
-    rng = np.random.default_rng(seed)
-    model = NegotiationModel(sc, rng=rng, horizon=days, collect=series)
-    model.run()
-    return build_result(model, seed if not isinstance(seed, np.random.SeedSequence) else
-                        {"entropy": seed.entropy, "spawn_key": list(seed.spawn_key)})
+    model = _model(scenario, seed, days, series, offers=True)
+    return build_result(model, seed_record(seed))
+
+
+def run_outcomes(scenario: Scenario | str, seed=0, days: int | None = None) -> dict:
+    """Only the scalar outcomes of one run: the fast path used by batches."""
+    return compute_outcomes(_model(scenario, seed, days, series=False, offers=False))

@@ -1,27 +1,24 @@
-"""Small interval estimates used by tests and experiment summaries."""
+"""Interval estimates for experiment summaries and tests (via SciPy)."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+from scipy import stats
 
-Z95 = 1.959963984540054
 
-
-def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a proportion (Wilson 1927); (nan, nan) if n == 0."""
     if n == 0:
         return math.nan, math.nan
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    ci = stats.binomtest(int(successes), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
-def mean_interval(values, z: float = Z95) -> tuple[float, float, float]:
-    """Mean and normal-approximation 95% interval of the mean, NaNs dropped."""
+def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t interval of the mean, NaNs dropped; a constant sample gets a
+    zero-width interval, a single value (nan, nan) bounds."""
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     if len(v) == 0:
@@ -29,5 +26,8 @@ def mean_interval(values, z: float = Z95) -> tuple[float, float, float]:
     m = float(v.mean())
     if len(v) < 2:
         return m, math.nan, math.nan
-    half = z * float(v.std(ddof=1)) / math.sqrt(len(v))
-    return m, m - half, m + half
+    se = float(v.std(ddof=1)) / math.sqrt(len(v))
+    if se == 0.0:
+        return m, m, m
+    lo, hi = stats.t.interval(confidence, len(v) - 1, loc=m, scale=se)
+    return m, float(lo), float(hi)

@@ -1,0 +1,634 @@
+"""Experiments: many runs of scenarios and design points, on any executor.
+
+Data flow: scenarios + design -> :class:`Job` (a deterministic list of chunks of runs)
+-> chunks sent to a ``concurrent.futures.Executor`` -> each finished chunk written as
+a part file -> at the end ``runs.parquet``, ``series.parquet``, ``summary.csv``.
+
+Seeds. Replicate r of every scenario and design point uses the r-th child of the root
+seed, ``numpy.random.SeedSequence(seed).spawn(reps)[r]`` (common random numbers: two
+scenarios are compared on the same random streams). Each row records the child's
+entropy and spawn key, so ``sim.run(scenario, seed=SeedSequence(entropy,
+spawn_key=key))`` reproduces it alone. A run's result depends only on its scenario,
+design point and seed: never on the executor, the number of workers or the order in
+which chunks finish.
+
+Files (``out`` folder): ``manifest.json`` (the job: exact scenario contents, design,
+reps, root seed; the command; the package version), ``parts/`` (one Parquet file per
+finished chunk, written to a temporary name and renamed), then ``runs.parquet`` (one
+row per run), ``series.parquet`` (with ``series=True``; tidy daily series with a
+``run_id`` column) and ``summary.csv``. An interrupted job resumes from its parts:
+finished chunks are never run again.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import copy
+import hashlib
+import itertools
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from sim.results import public_mode
+from sim.scenario import Scenario, ScenarioError, load_scenario, validate_mapping
+from sim.stats import mean_interval, wilson_interval
+
+CHUNK_SIZE = 25
+
+
+class ExperimentError(Exception):
+    """Bad experiment input (a --vary, an output folder): the CLI prints it, exits 2."""
+
+
+# =============================================================== design
+@dataclass(frozen=True)
+class Vary:
+    """One varied parameter: a dotted path into the scenario and a range."""
+
+    path: str
+    lo: float
+    hi: float
+    steps: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "Vary":
+        """``FIELD=LO:HI[:STEPS]``, e.g. ``actors.poland.tactic.e=0.2:2:5``."""
+        field_, eq, rng = text.partition("=")
+        if not eq or not field_.strip():
+            raise ExperimentError(f"--vary {text!r}: expected FIELD=LO:HI[:STEPS]")
+        parts = rng.split(":")
+        if len(parts) not in (2, 3):
+            raise ExperimentError(f"--vary {text!r}: expected FIELD=LO:HI[:STEPS]")
+        try:
+            lo, hi = float(parts[0]), float(parts[1])
+        except ValueError:
+            raise ExperimentError(f"--vary {text!r}: LO and HI must be numbers") from None
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+            raise ExperimentError(f"--vary {text!r}: need LO < HI, got {parts[0]} and {parts[1]}")
+        steps = None
+        if len(parts) == 3:
+            if not parts[2].isdigit() or int(parts[2]) < 2:
+                raise ExperimentError(f"--vary {text!r}: STEPS must be a whole number >= 2")
+            steps = int(parts[2])
+        return cls(field_.strip(), lo, hi, steps)
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "lo": self.lo, "hi": self.hi, "steps": self.steps}
+
+
+def _get(d: dict, path: str):
+    cur = d
+    for key in path.split("."):
+        if isinstance(cur, dict) and key in cur:
+            cur = cur[key]
+        elif isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
+            cur = cur[int(key)]
+        else:
+            raise KeyError(key)
+    return cur
+
+
+def _set(d: dict, path: str, value) -> None:
+    keys = path.split(".")
+    cur = d
+    for key in keys[:-1]:
+        cur = cur[int(key)] if isinstance(cur, list) else cur[key]
+    last = keys[-1]
+    if isinstance(cur, list):
+        cur[int(last)] = value
+    else:
+        cur[last] = value
+
+
+def scenario_data(sc: Scenario) -> dict:
+    """A scenario as plain JSON-able data (the form jobs store and workers rebuild)."""
+    return sc.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def apply_params(data: dict, params: dict) -> Scenario:
+    """The scenario ``data`` with dotted-path ``params`` set, validated."""
+    d = copy.deepcopy(data)
+    for path, value in params.items():
+        _set(d, path, value)
+    return validate_mapping(d, f"<{d.get('name', 'scenario')} with {params}>")
+
+
+def check_vary(data: dict, vary: Vary) -> bool:
+    """Check a varied field against the scenario before anything runs; True if it is
+    an integer field (values are then rounded)."""
+    try:
+        current = _get(data, vary.path)
+    except KeyError as exc:
+        raise ExperimentError(f"--vary {vary.path}: no field '{exc.args[0]}' on that path in "
+                              f"scenario '{data.get('name')}'") from None
+    if isinstance(current, bool) or not isinstance(current, (int, float)):
+        raise ExperimentError(f"--vary {vary.path}: not a number in scenario '{data.get('name')}' "
+                              f"(it is {current!r})")
+    is_int = isinstance(current, int)
+    for bound in (vary.lo, vary.hi):
+        value = round(bound) if is_int else bound
+        try:
+            apply_params(data, {vary.path: value})
+        except ScenarioError as exc:
+            msg = "; ".join(p.message for p in exc.problems)
+            raise ExperimentError(f"--vary {vary.path}: {bound:g} is not allowed: {msg}") from None
+    return is_int
+
+
+def design_points(varies: list[Vary], design: str = "grid", samples: int | None = None,
+                  seed: int = 0, int_fields: set | None = None) -> list[dict]:
+    """The parameter values of each design point (a list of {path: value}).
+
+    ``grid``: every combination of each field's STEPS evenly spaced values (default 5).
+    ``lhs``: ``samples`` points of a Latin hypercube (scipy.stats.qmc), seeded.
+    """
+    int_fields = int_fields or set()
+    if not varies:
+        return [{}]
+
+    def cast(path, v):
+        return int(round(v)) if path in int_fields else float(v)
+
+    if design == "grid":
+        axes = [np.linspace(v.lo, v.hi, v.steps or 5) for v in varies]
+        return [{v.path: cast(v.path, x) for v, x in zip(varies, combo)}
+                for combo in itertools.product(*axes)]
+    if design == "lhs":
+        from scipy.stats import qmc
+
+        if not samples or samples < 1:
+            raise ExperimentError("--design lhs needs --samples N (N >= 1)")
+        u = qmc.LatinHypercube(d=len(varies), seed=np.random.default_rng([seed, 7919])).random(samples)
+        lo = np.array([v.lo for v in varies])
+        hi = np.array([v.hi for v in varies])
+        pts = qmc.scale(u, lo, hi)
+        return [{v.path: cast(v.path, x) for v, x in zip(varies, row)} for row in pts]
+    raise ExperimentError(f"unknown design '{design}' (use grid or lhs)")
+
+
+# =============================================================== the job
+@dataclass
+class Chunk:
+    """Runs sent to a worker together: one scenario, one design point, a slice of
+    replicates. Everything a worker needs travels with it (no shared state)."""
+
+    chunk_id: int
+    scenario: str
+    data: dict
+    point: int
+    params: dict
+    replicates: list[int]
+    first_run_id: int
+    entropy: int
+    series: bool
+    days: int | None
+
+
+@dataclass
+class Job:
+    """A deterministic experiment definition; its fingerprint identifies it on disk."""
+
+    scenarios: dict[str, dict]            # name -> scenario data
+    points: list[dict]                    # design points (params)
+    reps: int
+    seed: int
+    series: bool = False
+    days: int | None = None
+    varies: list[dict] = field(default_factory=list)
+    design: str = "batch"
+    chunk_size: int = CHUNK_SIZE
+
+    def definition(self) -> dict:
+        return {"scenarios": self.scenarios, "points": self.points, "reps": self.reps,
+                "seed": self.seed, "series": self.series, "days": self.days,
+                "varies": self.varies, "design": self.design, "chunk_size": self.chunk_size}
+
+    def fingerprint(self) -> str:
+        text = json.dumps(self.definition(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.scenarios) * len(self.points) * self.reps
+
+    def chunks(self) -> list[Chunk]:
+        out, run_id, cid = [], 0, 0
+        for name, data in self.scenarios.items():
+            for point, params in enumerate(self.points):
+                for start in range(0, self.reps, self.chunk_size):
+                    reps = list(range(start, min(self.reps, start + self.chunk_size)))
+                    out.append(Chunk(cid, name, data, point, params, reps, run_id, self.seed,
+                                     self.series, self.days))
+                    cid += 1
+                    run_id += len(reps)
+        return out
+
+
+def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
+             varies: list[Vary] | None = None, design: str = "batch", samples: int | None = None,
+             series: bool = False, days: int | None = None, chunk_size: int = CHUNK_SIZE) -> Job:
+    if reps < 1:
+        raise ExperimentError(f"--reps must be at least 1 (got {reps})")
+    if seed < 0:
+        raise ExperimentError(f"--seed must be 0 or more (got {seed})")
+    data = {}
+    for s in scenarios:
+        sc = load_scenario(s) if isinstance(s, (str, Path)) else s
+        if sc.name in data:
+            raise ExperimentError(f"scenario '{sc.name}' is given twice")
+        data[sc.name] = scenario_data(sc)
+    if not data:
+        raise ExperimentError("no scenario given")
+    varies = varies or []
+    int_fields = set()
+    for v in varies:
+        for d in data.values():
+            if check_vary(d, v):
+                int_fields.add(v.path)
+    points = design_points(varies, "grid" if design == "batch" else design, samples, seed, int_fields)
+    return Job(data, points, reps, seed, series, days, [v.as_dict() for v in varies],
+               design if varies else "batch", chunk_size)
+
+
+# =============================================================== the worker side
+def run_chunk(chunk: Chunk) -> tuple[int, list[dict], pd.DataFrame | None]:
+    """Run every replicate of a chunk. A run that raises becomes a row with
+    ``status = "failed"`` and the error message; the chunk goes on."""
+    from sim.runner import run, run_outcomes
+
+    children = np.random.SeedSequence(chunk.entropy).spawn(max(chunk.replicates) + 1)
+    rows, frames = [], []
+    try:
+        sc = apply_params(chunk.data, chunk.params)
+        setup_error = None
+    except Exception as exc:  # an invalid design point fails its runs, not the job
+        sc, setup_error = None, exc
+    for n, rep in enumerate(chunk.replicates):
+        seq = children[rep]
+        row = {"run_id": chunk.first_run_id + n, "scenario": chunk.scenario, "point": chunk.point,
+               "replicate": rep, "seed_entropy": str(seq.entropy),
+               "seed_spawn_key": json.dumps(list(seq.spawn_key)), "status": "ok", "error": ""}
+        row.update({f"param:{k}": v for k, v in chunk.params.items()})
+        try:
+            if setup_error is not None:
+                raise setup_error
+            if chunk.series:
+                res = run(sc, seed=seq, days=chunk.days, series=True)
+                out = res.outcomes
+                s = res.series.drop(columns=["date"])
+                s.insert(0, "run_id", row["run_id"])
+                frames.append(s)
+            else:
+                out = run_outcomes(sc, seed=seq, days=chunk.days)
+            row.update(out)
+        except Exception as exc:
+            row["status"] = "failed"
+            row["error"] = f"{type(exc).__name__}: {exc}"
+            row["traceback"] = traceback.format_exc(limit=3)
+        rows.append(row)
+    series = pd.concat(frames, ignore_index=True) if frames else None
+    return chunk.chunk_id, rows, series
+
+
+class InlineExecutor(cf.Executor):
+    """Runs each task at submission, in this process (``--workers 1``, notebooks)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        fut = cf.Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller via the future
+            fut.set_exception(exc)
+        return fut
+
+
+# =============================================================== sinks
+def _series_schema():
+    import pyarrow as pa
+
+    return pa.schema([("run_id", pa.int64()), ("day", pa.int64()), ("variable", pa.string()),
+                      ("actor", pa.string()), ("target", pa.string()), ("issue", pa.string()),
+                      ("value", pa.float64())])
+
+
+def _tidy_types(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns whose values are all booleans (with gaps from failed runs) become
+    pandas' nullable boolean; everything else keeps its type."""
+    for c in df.columns:
+        if df[c].dtype == object:
+            vals = df[c].dropna()
+            if len(vals) and all(isinstance(v, (bool, np.bool_)) for v in vals):
+                df[c] = df[c].astype("boolean")
+    return df
+
+
+def _atomic_parquet(df: pd.DataFrame, path: Path, schema=None) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+        pq.write_table(table, tmp)
+        public_mode(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    from sim.results import atomic_write
+
+    atomic_write(path, text)
+
+
+class DirSink:
+    """Writes each finished chunk as ``parts/runs-NNNNNN.parquet`` (+ series), then
+    consolidates. The manifest pins the job, so ``resume`` can check it."""
+
+    def __init__(self, out: Path, job: Job, command: list[str] | None, resume: bool):
+        self.out = Path(out)
+        self.parts = self.out / "parts"
+        self.job = job
+        manifest_path = self.out / "manifest.json"
+        if self.out.exists() and not self.out.is_dir():
+            raise ExperimentError(f"--out {self.out} exists and is not a folder")
+        if manifest_path.exists():
+            try:
+                old = json.loads(manifest_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                raise ExperimentError(f"{manifest_path} is unreadable; choose another --out") from None
+            if not resume:
+                raise ExperimentError(f"{self.out} already holds an experiment "
+                                      f"({old.get('status', 'unknown')}); add --resume to finish it, "
+                                      "or choose another --out")
+            if old.get("fingerprint") != job.fingerprint():
+                raise ExperimentError(f"{self.out} was made by a different experiment (scenarios, design, "
+                                      "reps, seed or --series differ); --resume needs the same command. "
+                                      "Choose another --out")
+        elif self.out.exists() and any(self.out.iterdir()):
+            raise ExperimentError(f"--out {self.out} is not empty and holds no experiment; choose another folder")
+        self.parts.mkdir(parents=True, exist_ok=True)
+        self.command = command
+        self._write_manifest("running")
+
+    def _write_manifest(self, status: str, extra: dict | None = None) -> None:
+        import sim
+
+        m = {"status": status, "fingerprint": self.job.fingerprint(), "package": "diplosim",
+             "version": sim.__version__, "command": self.command, "root_seed": self.job.seed,
+             "n_runs": self.job.n_runs, "job": self.job.definition()}
+        m.update(extra or {})
+        _atomic_text(self.out / "manifest.json", json.dumps(m, indent=1, default=str))
+
+    def done_chunks(self) -> set[int]:
+        return {int(p.stem.split("-")[1]) for p in self.parts.glob("runs-*.parquet")}
+
+    def write(self, chunk_id: int, rows: list[dict], series) -> None:
+        if series is not None:
+            _atomic_parquet(series, self.parts / f"series-{chunk_id:06d}.parquet", _series_schema())
+        df = _tidy_types(pd.DataFrame(rows))
+        _atomic_parquet(df, self.parts / f"runs-{chunk_id:06d}.parquet")   # last: marks the chunk done
+
+    def runs(self) -> pd.DataFrame:
+        files = sorted(self.parts.glob("runs-*.parquet"))
+        df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame()
+        return _order(_tidy_types(df))
+
+    def finish(self, summary: pd.DataFrame, runs: pd.DataFrame) -> list[Path]:
+        import pyarrow.parquet as pq
+
+        written = []
+        _atomic_parquet(runs, self.out / "runs.parquet")
+        written.append(self.out / "runs.parquet")
+        if self.job.series:
+            target = self.out / "series.parquet"
+            fd, tmp = tempfile.mkstemp(dir=self.out, prefix=".series.parquet.", suffix=".tmp")
+            os.close(fd)
+            try:
+                with pq.ParquetWriter(tmp, _series_schema()) as w:
+                    for f in sorted(self.parts.glob("series-*.parquet")):   # one part at a time
+                        w.write_table(pq.read_table(f, schema=_series_schema()))
+                public_mode(tmp)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            written.append(target)
+        _atomic_text(self.out / "summary.csv", summary.to_csv(index=False))
+        written.append(self.out / "summary.csv")
+        n_failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
+        self._write_manifest("complete", {"n_failed": n_failed})
+        shutil.rmtree(self.parts, ignore_errors=True)
+        return written
+
+
+class MemorySink:
+    """Keeps results in memory (the Python API without ``out=``)."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.rows: list[dict] = []
+        self.series: list[pd.DataFrame] = []
+
+    def done_chunks(self) -> set[int]:
+        return set()
+
+    def write(self, chunk_id, rows, series) -> None:
+        self.rows.extend(rows)
+        if series is not None:
+            self.series.append(series)
+
+    def runs(self) -> pd.DataFrame:
+        return _order(_tidy_types(pd.DataFrame(self.rows)))
+
+
+def _order(df: pd.DataFrame) -> pd.DataFrame:
+    if not len(df):
+        return df
+    df = df.sort_values("run_id", kind="stable").reset_index(drop=True)
+    lead = ["run_id", "scenario", "point", "replicate", "seed_entropy", "seed_spawn_key", "status", "error"]
+    params = sorted(c for c in df.columns if c.startswith("param:"))
+    rest = [c for c in df.columns if c not in lead and c not in params]
+    return df[[c for c in lead if c in df.columns] + params + rest]
+
+
+# =============================================================== summary
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario and design point, each outcome's estimate and 95% interval: a
+    proportion (Wilson interval) for yes/no outcomes, a mean (normal interval) for
+    numbers. Failed runs are left out and counted in ``n_failed``."""
+    if not len(runs):
+        return pd.DataFrame(columns=["scenario", "point", "outcome", "statistic", "n", "n_failed",
+                                     "estimate", "ci_low", "ci_high"])
+    skip = {"run_id", "scenario", "point", "replicate", "seed_entropy", "seed_spawn_key", "status",
+            "error", "traceback"}
+    params = [c for c in runs.columns if c.startswith("param:")]
+    rows = []
+    for (scen, point), g in runs.groupby(["scenario", "point"], sort=True):
+        ok = g[g["status"] == "ok"]
+        n_failed = len(g) - len(ok)
+        base = {"scenario": scen, "point": int(point), **{p: g[p].iloc[0] for p in params}}
+        for col in runs.columns:
+            if col in skip or col in params:
+                continue
+            vals = ok[col].dropna()
+            if str(runs[col].dtype) == "boolean" or runs[col].dtype == bool:
+                k, n = int(vals.astype(bool).sum()), len(vals)
+                lo, hi = wilson_interval(k, n)
+                rows.append({**base, "outcome": col, "statistic": "proportion", "n": n,
+                             "n_failed": n_failed, "estimate": k / n if n else math.nan,
+                             "ci_low": lo, "ci_high": hi})
+            elif pd.api.types.is_numeric_dtype(runs[col]):
+                m, lo, hi = mean_interval(vals.to_numpy(dtype=float))
+                rows.append({**base, "outcome": col, "statistic": "mean", "n": len(vals),
+                             "n_failed": n_failed, "estimate": m, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows)
+
+
+# =============================================================== the driver
+@dataclass
+class ExperimentResult:
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    n_failed: int
+    written: list[Path]
+    skipped: int          # runs found finished on disk (resume)
+
+
+def execute(job: Job, executor: cf.Executor | None = None, out: str | Path | None = None,
+            resume: bool = False, command: list[str] | None = None,
+            progress: Callable[[int, int], None] | None = None, max_in_flight: int | None = None,
+            ) -> ExperimentResult:
+    """Run every chunk of ``job`` not yet on disk on ``executor`` (in-process if None),
+    writing each as it arrives. ``progress(done, total)`` is called after each chunk."""
+    sink = DirSink(Path(out), job, command, resume) if out is not None else MemorySink(job)
+    executor = executor or InlineExecutor()
+    chunks = job.chunks()
+    done = sink.done_chunks()
+    todo = [c for c in chunks if c.chunk_id not in done]
+    n_done = sum(len(c.replicates) for c in chunks if c.chunk_id in done)
+    skipped = n_done
+    if progress:
+        progress(n_done, job.n_runs)
+    limit = max_in_flight or max(4, 2 * (getattr(executor, "_max_workers", None) or os.cpu_count() or 2))
+    pending: set = set()
+    it = iter(todo)
+    try:
+        while True:
+            while len(pending) < limit:
+                c = next(it, None)
+                if c is None:
+                    break
+                pending.add(executor.submit(run_chunk, c))
+            if not pending:
+                break
+            finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in finished:
+                chunk_id, rows, series = fut.result()
+                sink.write(chunk_id, rows, series)
+                n_done += len(rows)
+                if progress:
+                    progress(n_done, job.n_runs)
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        raise
+    runs = sink.runs()
+    summary = summarise(runs)
+    written = sink.finish(summary, runs) if isinstance(sink, DirSink) else []
+    n_failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
+    if isinstance(sink, MemorySink) and job.series and sink.series:
+        runs.attrs["series"] = pd.concat(sink.series, ignore_index=True)
+    return ExperimentResult(runs, summary, n_failed, written, skipped)
+
+
+# =============================================================== Python API
+def batch(scenarios, reps: int = 100, seed: int = 0, executor: cf.Executor | None = None,
+          out: str | Path | None = None, series: bool = False, days: int | None = None,
+          resume: bool = False) -> pd.DataFrame:
+    """Run ``reps`` replications of each scenario; one row per run (outcomes as
+    columns). ``executor``: any ``concurrent.futures.Executor`` (a process pool, a Dask
+    client's ``get_executor()``); None runs in this process. With ``out=`` the tables
+    are also written there (and ``resume=True`` finishes an interrupted job)."""
+    if isinstance(scenarios, (str, Scenario)):
+        scenarios = [scenarios]
+    job = make_job(scenarios, reps, seed, series=series, days=days)
+    return execute(job, executor, out, resume).runs
+
+
+def sweep(scenario, vary: list[str | Vary], reps: int = 10, seed: int = 0, design: str = "grid",
+          samples: int | None = None, executor: cf.Executor | None = None,
+          out: str | Path | None = None, series: bool = False, days: int | None = None,
+          resume: bool = False) -> pd.DataFrame:
+    """Run ``reps`` replications at every design point of the varied fields
+    (``"actors.poland.tactic.e=0.2:2:5"`` or :class:`Vary`); one row per run, the
+    varied values in ``param:FIELD`` columns."""
+    varies = [v if isinstance(v, Vary) else Vary.parse(v) for v in vary]
+    if not varies:
+        raise ExperimentError("a sweep needs at least one --vary FIELD=LO:HI[:STEPS]")
+    job = make_job([scenario], reps, seed, varies, design, samples, series, days)
+    return execute(job, executor, out, resume).runs
+
+
+def rerun(row: pd.Series | dict, scenario: Scenario | str | None = None, series: bool = False):
+    """Re-run one recorded row of ``runs.parquet`` alone (same seed, same parameters)."""
+    from sim.runner import run
+
+    seq = np.random.SeedSequence(int(row["seed_entropy"]), spawn_key=tuple(json.loads(row["seed_spawn_key"])))
+    sc = scenario if scenario is not None else row["scenario"]
+    sc = load_scenario(sc) if isinstance(sc, str) else sc
+    params = {k.split(":", 1)[1]: row[k] for k in row.keys() if str(k).startswith("param:")}
+    if params:
+        sc = apply_params(scenario_data(sc), {k: (v.item() if hasattr(v, "item") else v)
+                                              for k, v in params.items()})
+    return run(sc, seed=seq, series=series)
+
+
+def make_executor(workers: int | None = None, dask: str | None = None):
+    """(executor, close): a process pool of ``workers`` (in-process for 1), or a Dask
+    cluster's executor (``dask="local"`` starts an embedded LocalCluster)."""
+    if dask:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise ExperimentError("Dask is an optional extra: pip install '.[dask]'") from None
+        if dask == "local":
+            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 2, threads_per_worker=1,
+                                   processes=True, dashboard_address=None)
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(dask, timeout=10)
+            except OSError as exc:
+                raise ExperimentError(f"--dask {dask}: cannot reach the scheduler ({exc})") from None
+            cluster = None
+        # pure=False: identical calls must not be merged (Dask's default is pure=True)
+        ex = client.get_executor(pure=False)
+        ex._max_workers = sum(client.nthreads().values()) or 1
+
+        def close():
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        return ex, close
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        return InlineExecutor(), lambda: None
+    import multiprocessing as mp
+
+    ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+    return ex, lambda: ex.shutdown(wait=True, cancel_futures=True)
