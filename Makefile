@@ -39,7 +39,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_run.py
+	$(PY) benchmarks/bench_run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) out

@@ -9,14 +9,16 @@ Notebook use::
     res.agreements       # the diplomatic record
     res.series           # tidy daily series
     sim.plots.plot_positions(res)
+    runs = sim.batch(["baseline", "russia_engages"], reps=100)   # one row per run
 """
 
+from sim.experiment import batch, sweep
 from sim.model import NegotiationModel
 from sim.results import RunResult
 from sim.runner import run
 from sim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
 from sim.seeds import load_stance_table
 
-__all__ = ["NegotiationModel", "RunResult", "Scenario", "ScenarioError", "list_scenarios",
-           "load_scenario", "load_stance_table", "run"]
+__all__ = ["NegotiationModel", "RunResult", "Scenario", "ScenarioError", "batch", "list_scenarios",
+           "load_scenario", "load_stance_table", "run", "sweep"]
 __version__ = "0.1.0"

@@ -77,10 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
         x.add_argument("--reps", type=_pos_int, default=100, help=f"replications of each {what} (default: 100)")
         x.add_argument("--seed", type=_nonneg_int, default=0,
                        help="root seed: replicate r uses SeedSequence(seed).spawn(reps)[r] (default: 0)")
-        where = x.add_mutually_exclusive_group()
-        where.add_argument("--workers", type=_pos_int, default=None,
-                           help="worker processes (default: the number of cores; 1 runs in this process)")
-        where.add_argument("--dask", metavar="ADDRESS", default=None,
+        x.add_argument("--workers", type=_pos_int, default=None,
+                       help="worker processes (default: the number of cores; 1 runs in this process); "
+                            "with --dask local, the embedded cluster's workers")
+        x.add_argument("--dask", metavar="ADDRESS", default=None,
                            help="send runs to a Dask scheduler at ADDRESS, or 'local' for an embedded "
                                 "LocalCluster (needs: pip install '.[dask]')")
         x.add_argument("--out", type=Path, required=True, help="folder for runs.parquet, summary.csv, manifest.json")
@@ -241,6 +241,8 @@ def _run_experiment(args, job) -> int:
         if bar is not None:
             bar.update(done - bar.n)
 
+    if args.dask and args.dask != "local" and args.workers:
+        raise UsageError("--workers goes with local runs or --dask local; a Dask scheduler has its own workers")
     executor, close = make_executor(args.workers, args.dask)
     try:
         res = execute(job, executor, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]],

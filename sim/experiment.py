@@ -364,6 +364,7 @@ class DirSink:
         self.parts = self.out / "parts"
         self.job = job
         manifest_path = self.out / "manifest.json"
+        self.already_complete = False
         if self.out.exists() and not self.out.is_dir():
             raise ExperimentError(f"--out {self.out} exists and is not a folder")
         if manifest_path.exists():
@@ -379,11 +380,13 @@ class DirSink:
                 raise ExperimentError(f"{self.out} was made by a different experiment (scenarios, design, "
                                       "reps, seed or --series differ); --resume needs the same command. "
                                       "Choose another --out")
+            self.already_complete = old.get("status") == "complete" and (self.out / "runs.parquet").exists()
         elif self.out.exists() and any(self.out.iterdir()):
             raise ExperimentError(f"--out {self.out} is not empty and holds no experiment; choose another folder")
-        self.parts.mkdir(parents=True, exist_ok=True)
         self.command = command
-        self._write_manifest("running")
+        if not self.already_complete:
+            self.parts.mkdir(parents=True, exist_ok=True)
+            self._write_manifest("running")
 
     def _write_manifest(self, status: str, extra: dict | None = None) -> None:
         import sim
@@ -516,6 +519,12 @@ def execute(job: Job, executor: cf.Executor | None = None, out: str | Path | Non
     """Run every chunk of ``job`` not yet on disk on ``executor`` (in-process if None),
     writing each as it arrives. ``progress(done, total)`` is called after each chunk."""
     sink = DirSink(Path(out), job, command, resume) if out is not None else MemorySink(job)
+    if isinstance(sink, DirSink) and sink.already_complete:     # --resume of a finished job
+        runs = pd.read_parquet(sink.out / "runs.parquet")
+        if progress:
+            progress(job.n_runs, job.n_runs)
+        n_failed = int((runs["status"] != "ok").sum())
+        return ExperimentResult(runs, summarise(runs), n_failed, [], job.n_runs)
     executor = executor or InlineExecutor()
     chunks = job.chunks()
     done = sink.done_chunks()

@@ -9,7 +9,7 @@ scenario.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
@@ -29,10 +29,10 @@ class Channel:
     b: str
     level: str
     issues: tuple[int, ...]
+    key: tuple[str, str] = field(init=False)     # (a, b): the channel's identity
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.a, self.b)
+    def __post_init__(self):
+        object.__setattr__(self, "key", (self.a, self.b))
 
     def other(self, actor: str) -> str:
         return self.b if actor == self.a else self.a
@@ -294,10 +294,13 @@ class NegotiationModel(mesa.Model):
             for a, actor in self.actors.items():
                 if a not in self._control[self._driver]:
                     self._harm[self.aidx[a], resp] += actor.exposure_pressure * pressure_rise
-        b = self.blame + p.escalation_gain * self._harm - p.decay * (self.blame - self.blame0)
-        np.fill_diagonal(b, 0.0)
-        self.blame = np.clip(b, 0.0, 1.0)
-        self._harm[:] = 0.0
+        b = self.blame
+        relax = p.decay * (b - self.blame0)
+        if self._harm.any():
+            b += p.escalation_gain * self._harm
+            self._harm[:] = 0.0
+        b -= relax
+        np.clip(b, 0.0, 1.0, out=b)      # the diagonal stays 0: no actor harms or blames itself
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:

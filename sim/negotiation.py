@@ -102,12 +102,13 @@ class LogRollingBidder:
 
     name = "logrolling"
 
-    def offer(self, own, opp, lo, hi, budget: float) -> list[float]:
-        """``own`` / ``opp`` are (ideal, w, relief) over the carried issues."""
+    def offer(self, own, opp, lo, hi, budget: float, own_best=None, opp_best=None) -> list[float]:
+        """``own`` / ``opp`` are (ideal, w, relief) over the carried issues; their best
+        packages on the box may be passed in when the caller already has them."""
         z, w, c = own
         zk, wk, ck = opp
-        p = best_values(z, w, c, lo, hi)
-        q = best_values(zk, wk, ck, lo, hi)
+        p = list(own_best) if own_best is not None else best_values(z, w, c, lo, hi)
+        q = opp_best if opp_best is not None else best_values(zk, wk, ck, lo, hi)
         sign = lambda v: 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)  # noqa: E731
         segments = []  # (ratio, issue, length, own loss rate, direction)
         for j in range(len(p)):

@@ -144,8 +144,14 @@ class AlternatingOffers:
         if gmax < rv:
             return None
         lo, hi = self._box(channel)
-        return tuple(actor.bidder.offer(self._prefs(actor, channel), self._opp_prefs(actor, other, channel),
-                                        lo, hi, budget=max(0.0, gmax - required)))
+        opp = self._opp_prefs(actor, other, channel)
+        key = ("oppbest", actor.key, other.key, channel.key)
+        if key not in self._cache:
+            self._cache[key] = best_values(*opp, lo, hi)
+        return tuple(actor.bidder.offer(self._prefs(actor, channel), opp, lo, hi,
+                                        budget=max(0.0, gmax - required),
+                                        own_best=self._best(actor, channel)[0],
+                                        opp_best=self._cache[key]))
 
     def _moves(self, channel, p) -> bool:
         return max(abs(a - b) for a, b in zip(p, self._xs(channel))) >= self.min_change

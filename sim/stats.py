@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a proportion (Wilson 1927); (nan, nan) if n == 0."""
     if n == 0:
         return math.nan, math.nan
+    from scipy import stats
+
     ci = stats.binomtest(int(successes), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
     return float(ci.low), float(ci.high)
 
@@ -29,5 +30,7 @@ def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float
     se = float(v.std(ddof=1)) / math.sqrt(len(v))
     if se == 0.0:
         return m, m, m
+    from scipy import stats
+
     lo, hi = stats.t.interval(confidence, len(v) - 1, loc=m, scale=se)
     return m, float(lo), float(hi)

@@ -251,3 +251,13 @@ def test_interval_helpers_edge_cases():
     assert wilson_interval(0, 10)[0] == 0.0
     assert math.isnan(wilson_interval(0, 0)[0])
     assert mean_interval([2.0, 2.0, 2.0]) == (2.0, 2.0, 2.0)
+
+
+def test_resume_of_a_finished_job_runs_nothing_again(tmp_path, monkeypatch):
+    job = ex.make_job(["baseline"], reps=4, days=5)
+    first = ex.execute(job, out=tmp_path / "d")
+    calls = []
+    monkeypatch.setattr(ex, "run_chunk", lambda c: calls.append(c) or (_ for _ in ()).throw(AssertionError))
+    again = ex.execute(job, out=tmp_path / "d", resume=True)
+    assert calls == [] and again.skipped == 4
+    pd.testing.assert_frame_equal(first.runs, again.runs)
