@@ -32,6 +32,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -639,5 +640,20 @@ def make_executor(workers: int | None = None, dask: str | None = None):
         return InlineExecutor(), lambda: None
     import multiprocessing as mp
 
-    ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+    ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                initializer=_exit_with_parent, initargs=(os.getpid(),))
     return ex, lambda: ex.shutdown(wait=True, cancel_futures=True)
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Worker initializer: if the batch process dies (kill -9), stop instead of
+    running orphaned chunks whose results nobody will write."""
+    import threading
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()

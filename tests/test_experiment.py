@@ -105,16 +105,36 @@ def test_batch_writes_tables_and_manifest(tmp_path):
     assert not (out / "parts").exists() and not list(out.glob(".*tmp"))
 
 
+def _children(pid):
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = Path(f"/proc/{pid}/stat").read_text().split()[2] if Path(f"/proc/{pid}/stat").exists() else "X"
+    return state not in ("Z", "X")
+
+
 def test_kill_minus_9_then_resume_equals_an_uninterrupted_batch(tmp_path):
-    args = ["batch", "baseline", "--reps", 400, "--days", SHORT, "--seed", 3, "--workers", 1, "--quiet"]
+    """Killed mid-way with 2 worker processes, resumed with 1, equal to an
+    uninterrupted run: no finished chunk lost or repeated, no orphaned worker left."""
+    args = ["batch", "baseline", "--reps", 400, "--days", SHORT, "--seed", 3, "--quiet"]
     killed = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, str(ROOT / "run_sim.py"), *map(str, args), "--out", killed],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "run_sim.py"), *map(str, args), "--out", killed,
+                             "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline and len(list((killed / "parts").glob("runs-*.parquet"))) < 3:
         time.sleep(0.05)
+    workers = [c for c in _children(proc.pid)]
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    time.sleep(2.0)
+    assert workers and not any(_alive(w) for w in workers), "orphaned workers kept running"
+    args += ["--workers", 1]
     parts = list((killed / "parts").glob("runs-*.parquet"))
     assert 3 <= len(parts) < 16, "the batch was not interrupted midway"
     done_before = sum(len(pd.read_parquet(p)) for p in parts)
