@@ -281,3 +281,24 @@ def test_resume_of_a_finished_job_runs_nothing_again(tmp_path, monkeypatch):
     again = ex.execute(job, out=tmp_path / "d", resume=True)
     assert calls == [] and again.skipped == 4
     pd.testing.assert_frame_equal(first.runs, again.runs)
+
+
+def test_cli_sends_runs_to_a_dask_scheduler_address(tmp_path):
+    """--dask ADDRESS: the CLI connects to a running scheduler (here a LocalCluster
+    started by the test) and gets the same table as an in-process batch."""
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        r = cli("batch", "baseline", "--reps", 6, "--days", 10, "--dask", cluster.scheduler_address,
+                "--out", tmp_path / "d", "--quiet")
+    assert r.returncode == 0, r.stderr
+    local = cli("batch", "baseline", "--reps", 6, "--days", 10, "--workers", 1, "--out", tmp_path / "l", "--quiet")
+    assert local.returncode == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "d" / "runs.parquet"),
+                                  pd.read_parquet(tmp_path / "l" / "runs.parquet"), check_exact=True)
+
+
+def test_unreachable_dask_scheduler_is_a_clear_error(tmp_path):
+    pytest.importorskip("dask.distributed")
+    r = cli("batch", "baseline", "--reps", 2, "--dask", "tcp://127.0.0.1:9", "--out", tmp_path / "x")
+    assert r.returncode == 2 and "cannot reach the scheduler" in r.stderr and "Traceback" not in r.stderr
