@@ -111,6 +111,33 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--samples", type=_pos_int, default=None, help="design points for --design lhs")
     experiment_options(w, "design point")
 
+    ab = sub.add_parser("ablate", help="what each stance does: remove (or reverse) it, compare outcomes",
+                        description="For each stance of the scenario (each grounded in a quote of the "
+                                    "article), run the scenario without it - and, for channel stances, "
+                                    "with it reversed - on the same random streams as the unchanged "
+                                    "scenario, and report the change in each headline outcome with a 95% "
+                                    "interval. Writes ablation.csv and ablation.png (plus runs.parquet, "
+                                    "summary.csv, manifest.json).")
+    ab.add_argument("scenario", help="a scenario name or YAML path")
+    ab.add_argument("--no-reverse", action="store_true", help="only remove stances, do not reverse any")
+    experiment_options(ab, "variant")
+
+    se = sub.add_parser("sensitivity", help="global sensitivity analysis (SALib: Sobol' or Morris)",
+                        description="Vary the modelling choices the article does not fix (the scenario's "
+                                    "'uncertain:' mapping, or --vary FIELD=LO:HI) over a SALib sample, run "
+                                    "it through the experiment runner, and write first-order and total "
+                                    "Sobol' indices (or Morris mu*, sigma) with 95% intervals for each "
+                                    "headline outcome: sensitivity.csv and sensitivity.png.")
+    se.add_argument("scenario", help="a scenario name or YAML path")
+    se.add_argument("--vary", action="append", default=[], metavar="FIELD=LO:HI",
+                    help="an uncertain field and its range (repeatable; default: the scenario's 'uncertain:')")
+    se.add_argument("--method", default="sobol", help="sobol (default) or morris")
+    se.add_argument("--n", type=_pos_int, default=64,
+                    help="Sobol': base sample size, a power of 2 (runs = n x (fields + 2) x reps); "
+                         "Morris: trajectories (runs = n x (fields + 1) x reps). Default 64")
+    experiment_options(se, "sample point")
+    se.set_defaults(reps=1)
+
     sd = sub.add_parser("seeds", help="print the stance table: actor, stance, grounding quote",
                         description="Print the stance table of seeds/ with each stance's "
                                     "quote from the source article and its offsets.")
@@ -229,7 +256,7 @@ def cmd_seeds(args) -> int:
 
 
 def _run_experiment(args, job) -> int:
-    from sim.experiment import execute, make_executor
+    from sim.experiment import execute
 
     bar = None
     if not args.quiet:
@@ -241,9 +268,7 @@ def _run_experiment(args, job) -> int:
         if bar is not None:
             bar.update(done - bar.n)
 
-    if args.dask and args.dask != "local" and args.workers:
-        raise UsageError("--workers goes with local runs or --dask local; a Dask scheduler has its own workers")
-    executor, close = make_executor(args.workers, args.dask)
+    executor, close = _executor_for(args)
     try:
         res = execute(job, executor, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]],
                       progress=progress)
@@ -288,6 +313,122 @@ def format_experiment(res, job) -> str:
     return "\n".join(lines)
 
 
+def _executor_for(args):
+    from sim.experiment import make_executor
+
+    if args.dask and args.dask != "local" and args.workers:
+        raise UsageError("--workers goes with local runs or --dask local; a Dask scheduler has its own workers")
+    return make_executor(args.workers, args.dask)
+
+
+def _progress_bar(args, total_hint=None):
+    if args.quiet:
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total_hint, unit="run", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+
+    def progress(done, total):
+        bar.total = total
+        bar.update(done - bar.n)
+    return bar, progress
+
+
+def _save_figure(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def cmd_ablate(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim import plots
+    from sim.ablation import run_ablation
+    from sim.results import atomic_write
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    executor, close = _executor_for(args)
+    bar, progress = _progress_bar(args)
+    try:
+        eff, res = run_ablation(sc, args.reps, args.seed, executor, args.out, args.resume,
+                                reverse=not args.no_reverse, days=args.days,
+                                command=["run_sim.py", *sys.argv[1:]], progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+        close()
+    written = [atomic_write(args.out / "ablation.csv", eff.to_csv(index=False)),
+               _save_figure(plots.plot_ablation(eff), args.out / "ablation.png")]
+    if not args.quiet:
+        print(format_ablation(eff))
+        print("Wrote: " + ", ".join(str(p) for p in [*res.written, *written]))
+    return 3 if res.n_failed else EXIT_OK
+
+
+def format_ablation(eff) -> str:
+    lines = ["Stances ranked by effect (change vs the unchanged scenario, same random streams, 95% CI):"]
+    keys = {"any_political": ("P(political deal)", 100, "pp"), "days_to_first_agreement": ("first deal", 1, "days"),
+            "pressure_cumulative": ("cum. pressure", 1, "")}
+    for variant, g in eff.groupby("rank", sort=True):
+        r0 = g.iloc[0]
+        lines.append(f"{int(variant):>3}. {r0['operation']} {r0['actor']}: {r0['stance_rule']}")
+        lines.append(f"      \u201c{r0['quote'][:110]}\u201d")
+        parts = []
+        for k, (label, scale, unit) in keys.items():
+            r = g[g["outcome"] == k].iloc[0]
+            parts.append(f"{label} {r['effect'] * scale:+.1f}{unit} [{r['ci_low'] * scale:+.1f}, {r['ci_high'] * scale:+.1f}]")
+        lines.append("      " + "; ".join(parts))
+    return "\n".join(lines)
+
+
+def cmd_sensitivity(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim import plots
+    from sim.experiment import ExperimentError, Vary
+    from sim.results import atomic_write
+    from sim.scenario import load_scenario
+    from sim.sensitivity import METHODS, run_sensitivity
+
+    if args.method not in METHODS:
+        raise ExperimentError(f"--method {args.method}: unknown method (use {' or '.join(METHODS)})")
+    sc = load_scenario(args.scenario)
+    varies = [Vary.parse(v) for v in args.vary] or None
+    executor, close = _executor_for(args)
+    bar, progress = _progress_bar(args)
+    try:
+        table, X, res = run_sensitivity(sc, varies, args.method, args.n, args.reps, args.seed, executor,
+                                        args.out, args.resume, args.days,
+                                        command=["run_sim.py", *sys.argv[1:]], progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+        close()
+    written = [atomic_write(args.out / "sensitivity.csv", table.to_csv(index=False)),
+               _save_figure(plots.plot_sensitivity(table), args.out / "sensitivity.png")]
+    if not args.quiet:
+        main_index = "ST" if args.method == "sobol" else "mu_star"
+        print(f"{len(X)} sample points x {args.reps} replication(s); {main_index} by outcome, largest first:")
+        for outcome, g in table.groupby("outcome", sort=False):
+            g = g[g["index"] == main_index]
+            if g["value"].isna().all():
+                print(f"  {outcome}: {g['note'].iloc[0]}")
+                continue
+            top = g.sort_values("value", ascending=False).head(3)
+            print(f"  {outcome}: " + "; ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
+                                               for r in top.itertuples()))
+        print("Wrote: " + ", ".join(str(p) for p in [*res.written, *written]))
+    return 3 if res.n_failed else EXIT_OK
+
+
 def cmd_batch(args) -> int:
     from sim.experiment import make_job
 
@@ -309,7 +450,7 @@ def cmd_sweep(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate, "seeds": cmd_seeds,
-            "batch": cmd_batch, "sweep": cmd_sweep}
+            "batch": cmd_batch, "sweep": cmd_sweep, "ablate": cmd_ablate, "sensitivity": cmd_sensitivity}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -238,7 +238,10 @@ class Job:
 
 def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
              varies: list[Vary] | None = None, design: str = "batch", samples: int | None = None,
-             series: bool = False, days: int | None = None, chunk_size: int = CHUNK_SIZE) -> Job:
+             series: bool = False, days: int | None = None, chunk_size: int = CHUNK_SIZE,
+             points: list[dict] | None = None) -> Job:
+    """The job for these scenarios: a design from ``varies`` (grid or lhs), or the
+    explicit ``points`` (e.g. a SALib sample, with ``varies`` naming their fields)."""
     if reps < 1:
         raise ExperimentError(f"--reps must be at least 1 (got {reps})")
     if seed < 0:
@@ -257,7 +260,10 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
         for d in data.values():
             if check_vary(d, v):
                 int_fields.add(v.path)
-    points = design_points(varies, "grid" if design == "batch" else design, samples, seed, int_fields)
+    if points is None:
+        points = design_points(varies, "grid" if design == "batch" else design, samples, seed, int_fields)
+    else:
+        points = [{k: (int(round(v)) if k in int_fields else float(v)) for k, v in p.items()} for p in points]
     return Job(data, points, reps, seed, series, days, [v.as_dict() for v in varies],
                design if varies else "batch", chunk_size)
 

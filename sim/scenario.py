@@ -198,6 +198,8 @@ class Scenario(_Strict):
     blame: BlameSpec = BlameSpec()
     events: list[EventSpec] = []
     source: str = ""
+    uncertain: dict[str, tuple[float, float]] = Field(
+        default={}, description="default uncertain parameters for sensitivity: dotted path -> [lo, hi]")
 
     @model_validator(mode="after")
     def _references(self):
@@ -272,6 +274,21 @@ def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
         name = getattr(sc.crisis, field)
         if name is not None:
             issue_ref(f"crisis.{field}", name)
+    if sc.uncertain:
+        data = sc.model_dump(mode="json", by_alias=True, exclude={"uncertain"})
+        for path, (lo, hi) in sc.uncertain.items():
+            cur = data
+            for key in path.split("."):
+                cur = cur.get(key) if isinstance(cur, dict) else (
+                    cur[int(key)] if isinstance(cur, list) and key.isdigit() and int(key) < len(cur) else None)
+                if cur is None:
+                    break
+            if cur is None:
+                out.append((f"uncertain.{path}", "no such field in this scenario"))
+            elif isinstance(cur, bool) or not isinstance(cur, (int, float)):
+                out.append((f"uncertain.{path}", f"not a number (it is {cur!r})"))
+            elif not lo < hi:
+                out.append((f"uncertain.{path}", f"need lo < hi, got [{lo}, {hi}]"))
     for n, ev in enumerate(sc.events):
         path = f"events.{n}"
         if ev.day > sc.horizon_days:
