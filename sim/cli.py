@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="days to simulate (default: the scenario's horizon_days)")
     r.add_argument("--out", type=Path, default=None,
                    help="folder for the result files (default: out/SCENARIO)")
+    r.add_argument("--protocol", choices=["alternating_offers", "expected_utility"], default=None,
+                   help="negotiation protocol (default: the scenario's). expected_utility runs Bueno de "
+                        "Mesquita's challenge model round by round (deterministic: --seed and --days do "
+                        "not apply) and prints each round's median and mean and the forecast")
     r.add_argument("--no-plots", action="store_true", help="skip the figures")
     r.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -111,6 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--samples", type=_pos_int, default=None, help="design points for --design lhs")
     experiment_options(w, "design point")
 
+    cp = sub.add_parser("compare-protocols", help="alternating offers vs expected utility, issue by issue",
+                        description="Run the scenario under both protocols: alternating offers over --reps "
+                                    "replications (distribution of each issue's final implemented value) and "
+                                    "the expected-utility model (forecast and trajectory). Writes "
+                                    "comparison.csv and comparison.png.")
+    cp.add_argument("scenario", help="a scenario name or YAML path")
+    cp.add_argument("--reps", type=_pos_int, default=100, help="alternating-offers replications (default: 100)")
+    cp.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default: 0)")
+    cp.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
+    cp.add_argument("--out", type=Path, default=None, help="folder (default: out/compare-SCENARIO)")
+    cp.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+
     ab = sub.add_parser("ablate", help="what each stance does: remove (or reverse) it, compare outcomes",
                         description="For each stance of the scenario (each grounded in a quote of the "
                                     "article), run the scenario without it - and, for channel stances, "
@@ -148,9 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
 # ------------------------------------------------------------------ commands
 def cmd_run(args) -> int:
     import sim
+    from sim.runner import with_protocol
     from sim.scenario import load_scenario
 
-    sc = load_scenario(args.scenario)
+    sc = with_protocol(load_scenario(args.scenario), args.protocol)
+    if sc.protocol.name == "expected_utility":
+        return _run_eu(args, sc)
     if args.days is not None and args.days > 3650:
         raise UsageError(f"--days {args.days} is more than 3650")
     out = args.out if args.out is not None else Path("out") / sc.name
@@ -163,6 +182,75 @@ def cmd_run(args) -> int:
     if not args.quiet:
         print(format_summary(res, sc))
         print("\nWrote: " + ", ".join(str(w) for w in written))
+    return EXIT_OK
+
+
+def _run_eu(args, sc) -> int:
+    from sim.expected_utility import run_expected_utility
+    from sim.results import atomic_write
+
+    out = args.out if args.out is not None else Path("out") / f"{sc.name}-expected_utility"
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a folder")
+    eu = run_expected_utility(sc)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [atomic_write(out / f"{name}.csv", getattr(eu, name).to_csv(index=False))
+               for name in ("rounds", "positions", "forecast", "moves")]
+    if not args.no_plots:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from sim import plots
+
+        written.append(_save_figure(plots.plot_eu_trajectories(eu), out / "trajectories.png"))
+    if not args.quiet:
+        print(f"Scenario {sc.name}: {sc.title}".rstrip(": "))
+        print("Protocol expected_utility (Bueno de Mesquita; Scholz, Calbert & Smith 2011); "
+              "positions on each issue's own scale\n")
+        for issue, g in eu.rounds.groupby("issue", sort=False):
+            f = eu.forecast.set_index("issue").loc[issue]
+            print(f"{issue}:")
+            print(f"  {'round':>5}  {'median':>10}  {'mean':>10}")
+            for r in g.itertuples():
+                print(f"  {r.round:>5}  {r.median:>10.4f}  {r.mean:>10.4f}")
+            print(f"  forecast: weighted median {f['median']:.4f} (weighted mean {f['mean']:.4f}); "
+                  f"{f['status']} after {int(f['rounds'])} rounds\n")
+        print("Wrote: " + ", ".join(str(w) for w in written))
+    return EXIT_OK
+
+
+def cmd_compare(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim import plots
+    from sim.compare import compare_protocols
+    from sim.experiment import make_executor
+    from sim.results import atomic_write
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    out = args.out if args.out is not None else Path("out") / f"compare-{sc.name}"
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a folder")
+    executor, close = make_executor(args.workers)
+    try:
+        table, values, eu = compare_protocols(sc, args.reps, args.seed, executor)
+    finally:
+        close()
+    out.mkdir(parents=True, exist_ok=True)
+    written = [atomic_write(out / "comparison.csv", table.to_csv(index=False)),
+               atomic_write(out / "eu_rounds.csv", eu.rounds.to_csv(index=False)),
+               _save_figure(plots.plot_protocol_comparison(table, values).figure, out / "comparison.png"),
+               _save_figure(plots.plot_eu_trajectories(eu), out / "eu_trajectories.png")]
+    if not args.quiet:
+        print(f"{sc.name}: alternating offers ({args.reps} replications) vs expected utility, per issue "
+              "(issue's own scale)")
+        print(f"  {'issue':<22}{'status quo':>10}{'AO mean':>9}{'AO 5-95%':>15}{'EU median':>11}{'EU mean':>9}  agree?")
+        for r in table.itertuples():
+            print(f"  {r.issue:<22}{r.status_quo:>10.2f}{r.ao_mean:>9.2f}   [{r.ao_p05:.2f}, {r.ao_p95:.2f}]"
+                  f"{r.eu_median:>11.2f}{r.eu_mean:>9.2f}  {r.agree}")
+        print("Wrote: " + ", ".join(str(w) for w in written))
     return EXIT_OK
 
 
@@ -450,7 +538,8 @@ def cmd_sweep(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate, "seeds": cmd_seeds,
-            "batch": cmd_batch, "sweep": cmd_sweep, "ablate": cmd_ablate, "sensitivity": cmd_sensitivity}
+            "batch": cmd_batch, "sweep": cmd_sweep, "ablate": cmd_ablate, "sensitivity": cmd_sensitivity,
+            "compare-protocols": cmd_compare}
 
 
 def main(argv: list[str] | None = None) -> int:

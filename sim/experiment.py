@@ -249,6 +249,10 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
     data = {}
     for s in scenarios:
         sc = load_scenario(s) if isinstance(s, (str, Path)) else s
+        if sc.protocol.name != "alternating_offers":
+            raise ExperimentError(f"scenario '{sc.name}' uses the {sc.protocol.name} protocol, which is "
+                                  "deterministic: its replications would all be equal. Use run_sim.py run, "
+                                  "or compare-protocols")
         if sc.name in data:
             raise ExperimentError(f"scenario '{sc.name}' is given twice")
         data[sc.name] = scenario_data(sc)

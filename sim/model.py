@@ -80,7 +80,8 @@ class NegotiationModel(mesa.Model):
         self._sanctions = self.idx[s] if s else None
 
         self.stances = dict(scenario.stances)
-        self.base_levels = {frozenset(p): lvl for p, lvl in scenario.channel_pairs().items()}
+        self.base_levels = {frozenset(p): lvl for p, lvl in scenario.channel_pairs().items() if p[0] != "*"}
+        self.default_level = scenario.channels.get("*", "closed")   # "*": every pair not listed
         self.params = scenario.blame
         self.protocol = PROTOCOLS[scenario.protocol.name](self, scenario.protocol)
 
@@ -212,7 +213,7 @@ class NegotiationModel(mesa.Model):
 
     def channel_level(self, a: str, b: str) -> str:
         """Scenario level, raised by opening stances, then capped by capping stances."""
-        level = self.base_levels.get(frozenset((a, b)), "closed")
+        level = self.base_levels.get(frozenset((a, b)), self.default_level)
         for u, v in ((a, b), (b, a)):
             for st in self.stances_of(u):
                 lv = st.open_level(u, v)

@@ -187,3 +187,61 @@ def plot_sensitivity(indices: pd.DataFrame, axes=None):
                  fontsize=7, va="bottom")
         fig.subplots_adjust(bottom=0.16)
     return fig
+
+
+def plot_eu_trajectories(eu, axes=None):
+    """Expected-utility model: each actor's position per round (thin), the weighted
+    median (forecast, thick) and weighted mean (dashed), one panel per issue, on the
+    issue's own scale."""
+    issues = list(eu.forecast["issue"])
+    if axes is None:
+        fig, axes = plt.subplots(len(issues), 1, figsize=(8, 2.2 * len(issues) + 0.8), squeeze=False)
+        axes = axes[:, 0]
+    fig = axes[0].figure
+    actors = list(dict.fromkeys(eu.positions["actor"]))
+    colors = {a: PALETTE[n % len(PALETTE)] for n, a in enumerate(actors)}
+    for ax, issue in zip(axes, issues):
+        p = eu.positions[eu.positions["issue"] == issue]
+        for a in actors:
+            d = p[p["actor"] == a]
+            ax.plot(d["round"], d["position"], color=colors[a], lw=1, alpha=0.7, label=a)
+        r = eu.rounds[eu.rounds["issue"] == issue]
+        ax.plot(r["round"], r["median"], color="black", lw=2.6, label="weighted median (forecast)")
+        ax.plot(r["round"], r["mean"], color="black", lw=1.4, ls="--", label="weighted mean")
+        f = eu.forecast.set_index("issue").loc[issue]
+        ax.set_ylabel(issue, fontsize=8)
+        ax.set_title(f"{issue}: forecast {f['median']:.3g} (mean {f['mean']:.3g}), {f['status']} "
+                     f"after {int(f['rounds'])} rounds", fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("round")
+    axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_protocol_comparison(table: pd.DataFrame, ao_values: pd.DataFrame, ax=None):
+    """Per issue: the distribution of final implemented values under alternating offers
+    (box, over replications) beside the expected-utility forecast (median: diamond,
+    mean: cross) and the status quo (grey bar)."""
+    issues = list(table["issue"])
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.6 * len(issues) + 3, 4.2))
+    data = [ao_values[i].dropna().to_numpy() for i in issues]
+    ax.boxplot(data, positions=range(len(issues)), widths=0.5, showfliers=False,
+               patch_artist=True, boxprops={"facecolor": "#56B4E9", "alpha": 0.6})
+    t = table.set_index("issue")
+    ax.scatter(range(len(issues)), t.loc[issues, "eu_median"], marker="D", s=60, color="#D55E00",
+               zorder=5, label="expected utility: weighted median")
+    ax.scatter(range(len(issues)), t.loc[issues, "eu_mean"], marker="x", s=60, color="black",
+               zorder=5, label="expected utility: weighted mean")
+    ax.hlines(t.loc[issues, "status_quo"], [i - 0.3 for i in range(len(issues))],
+              [i + 0.3 for i in range(len(issues))], color="grey", lw=3, alpha=0.6, label="status quo")
+    ax.set_xticks(range(len(issues)))
+    ax.set_xticklabels(issues, rotation=20, fontsize=8)
+    ax.set_ylabel("value on the issue's scale")
+    ax.set_title("Two models, one scenario: alternating offers (box: final implemented value over "
+                 "replications) vs expected utility (forecast)", fontsize=9)
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(axis="y", alpha=0.3)
+    ax.figure.tight_layout()
+    return ax

@@ -28,18 +28,34 @@ def seed_record(seed) -> object:
 
 
 def run(scenario: Scenario | str, seed: int | np.random.SeedSequence | None = 0,
-        days: int | None = None, series: bool = True) -> RunResult:
+        days: int | None = None, series: bool = True):
     """Run one replication and return its result.
 
     ``scenario`` is a :class:`Scenario` or a scenario name/path; ``seed`` an int or a
     ``numpy.random.SeedSequence`` (all randomness of the run comes from it); ``days``
     sets how many days to simulate (default: the scenario's horizon, which stays the
     actors' deadline); ``series=False`` skips the daily series (faster).
+
+    A scenario whose ``protocol.name`` is ``expected_utility`` runs Bueno de Mesquita's
+    model instead and returns a :class:`sim.expected_utility.EUResult` (deterministic:
+    the seed and ``days`` do not apply).
     """
-    model = _model(scenario, seed, days, series, offers=True)
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    if sc.protocol.name == "expected_utility":
+        from sim.expected_utility import run_expected_utility
+
+        return run_expected_utility(sc)
+    model = _model(sc, seed, days, series, offers=True)
     return build_result(model, seed_record(seed))
 
 
 def run_outcomes(scenario: Scenario | str, seed=0, days: int | None = None) -> dict:
     """Only the scalar outcomes of one run: the fast path used by batches."""
     return compute_outcomes(_model(scenario, seed, days, series=False, offers=False))
+
+
+def with_protocol(sc: Scenario, name: str | None) -> Scenario:
+    """The scenario with another negotiation protocol (same actors, issues, stances)."""
+    if not name or name == sc.protocol.name:
+        return sc
+    return sc.model_copy(update={"protocol": sc.protocol.model_copy(update={"name": name})})

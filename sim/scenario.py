@@ -55,6 +55,14 @@ class IssueSpec(_Strict):
     status_quo: Unit
     control: list[Id] = Field(min_length=1, description="actors who can implement it")
     description: str = ""
+    scale: tuple[float, float] | None = Field(
+        None, description="the issue's own units for 0 and 1 (e.g. [4, 10] years): results are reported on it")
+
+    @model_validator(mode="after")
+    def _scale(self):
+        if self.scale is not None and not self.scale[0] < self.scale[1]:
+            raise ValueError(f"scale needs low < high, got {list(self.scale)}")
+        return self
 
 
 # --------------------------------------------------------------------------- actors
@@ -115,10 +123,22 @@ class CrisisSpec(_Strict):
 
 
 class ProtocolSpec(_Strict):
-    name: Literal["alternating_offers"] = "alternating_offers"
+    """``alternating_offers`` (days, bilateral package offers) or ``expected_utility``
+    (rounds of Bueno de Mesquita's challenge model). Each reads its own fields."""
+
+    name: Literal["alternating_offers", "expected_utility"] = "alternating_offers"
     min_change: Unit = 0.05
     cooldown_days: int = Field(7, ge=0)
     stalemate_window: int = Field(30, ge=1)
+    # expected_utility only (Scholz et al. 2011): Q, the probability an actor assigns to
+    # the other not moving absent a challenge; T, to its moving in the actor's favour
+    q: Unit = 1.0
+    t: Unit = 1.0
+    max_rounds: int = Field(100, ge=1, le=10000)
+    tolerance: float = Field(1e-6, gt=0.0, le=0.1)
+    # which received challenge an actor answers: the sender's largest expected utility
+    # (Scholz et al.'s "best offer"), or the one asking the least move
+    offer_choice: Literal["largest_eu", "least_move"] = "largest_eu"
 
 
 class BlameSpec(_Strict):
@@ -257,6 +277,8 @@ def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
             out.append((f"actors.{aname}.salience", "saliences must not all be zero"))
     seen_pairs: dict[frozenset, str] = {}
     for key, level in sc.channels.items():
+        if key == "*":
+            continue            # the level of every pair not listed
         a, b = split_pair(key)
         if frozenset((a, b)) in seen_pairs:
             out.append((f"channels.{key}", f"the same pair as '{seen_pairs[frozenset((a, b))]}'"))

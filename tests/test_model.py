@@ -141,6 +141,7 @@ def _rename(d: dict, names: dict) -> dict:
     for ev in d["events"]:
         if "issue" in ev:
             ev["issue"] = r(ev["issue"])
+    d["uncertain"] = {".".join(names.get(p, p) for p in path.split(".")): v for path, v in d["uncertain"].items()}
     return d
 
 
