@@ -141,7 +141,12 @@ def _rename(d: dict, names: dict) -> dict:
     for ev in d["events"]:
         if "issue" in ev:
             ev["issue"] = r(ev["issue"])
-    d["uncertain"] = {".".join(names.get(p, p) for p in path.split(".")): v for path, v in d["uncertain"].items()}
+    def rename_path(path):       # actors.<actor>.… : only the actor segment is a name
+        parts = path.split(".")
+        if parts[0] == "actors":
+            parts[1] = r(parts[1])
+        return ".".join(parts)
+    d["uncertain"] = {rename_path(path): v for path, v in d["uncertain"].items()}
     return d
 
 
