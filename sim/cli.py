@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="negotiation protocol (default: the scenario's). expected_utility runs Bueno de "
                         "Mesquita's challenge model round by round (deterministic: --seed and --days do "
                         "not apply) and prints each round's median and mean and the forecast")
-    r.add_argument("--no-plots", action="store_true", help="skip the figures")
+    r.add_argument("--no-plots", action="store_true", help="skip the figures (and the report)")
+    r.add_argument("--no-report", action="store_true", help="skip report.html")
     r.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     s = sub.add_parser("scenarios", help="list the scenarios with the question each asks",
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         x.add_argument("--series", action="store_true", help="also write the daily series (series.parquet)")
         x.add_argument("--days", type=_pos_int, default=None, help="days per run (default: each scenario's horizon)")
         x.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+        x.add_argument("--no-report", action="store_true", help="skip report.html")
 
     b = sub.add_parser("batch", help="Monte Carlo replications of one or more scenarios",
                        description="Run --reps replications of each scenario with independent random "
@@ -154,6 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
     experiment_options(se, "sample point")
     se.set_defaults(reps=1)
 
+    rp = sub.add_parser("report", help="write DIR/report.html from saved results (self-contained)",
+                        description="Write a self-contained HTML report (figures embedded, no network "
+                                    "access needed) of a results folder: a run, a batch, a sweep, an "
+                                    "ablation or a sensitivity analysis.")
+    rp.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate or sensitivity")
+    pl = sub.add_parser("plot", help="redraw the figures of a results folder as PNG, without re-running",
+                        description="Redraw every figure of a results folder from its saved files.")
+    pl.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate or sensitivity")
+
     sd = sub.add_parser("seeds", help="print the stance table: actor, stance, grounding quote",
                         description="Print the stance table of seeds/ with each stance's "
                                     "quote from the source article and its offsets.")
@@ -176,9 +187,14 @@ def cmd_run(args) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a folder")
     res = sim.run(sc, seed=args.seed, days=args.days)
+    res.command = ["run_sim.py", *sys.argv[1:]]
     written = res.write(out)
     if not args.no_plots:
         written += _write_figures(res, out)
+        if not args.no_report:
+            from sim.report import write_report
+
+            written.append(write_report(out))
     if not args.quiet:
         print(format_summary(res, sc))
         print("\nWrote: " + ", ".join(str(w) for w in written))
@@ -255,24 +271,10 @@ def cmd_compare(args) -> int:
 
 
 def _write_figures(res, out: Path) -> list[Path]:
-    import matplotlib
+    """Every figure of a run, drawn from the files just written (the same code as `plot`)."""
+    from sim.report import save_figures
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sim import plots
-
-    paths = []
-    for name, draw in (("positions.png", lambda: plots.plot_positions(res)),
-                       ("crisis.png", lambda: plots.plot_crisis(res).figure)):
-        fig = draw()
-        final = out / name
-        tmp = out / f".{name}.tmp.png"
-        fig.savefig(tmp, dpi=110)
-        plt.close(fig)
-        tmp.replace(final)
-        paths.append(final)
-    return paths
+    return save_figures(out)
 
 
 def format_summary(res, sc) -> str:
@@ -371,6 +373,7 @@ def _run_experiment(args, job) -> int:
         if bar is not None:
             bar.close()
     close()
+    res.written += _report(args)
     if not args.quiet:
         print(format_experiment(res, job))
         print("Wrote: " + ", ".join(str(p) for p in res.written))
@@ -454,6 +457,7 @@ def cmd_ablate(args) -> int:
         close()
     written = [atomic_write(args.out / "ablation.csv", eff.to_csv(index=False)),
                _save_figure(plots.plot_ablation(eff), args.out / "ablation.png")]
+    written += _report(args)
     if not args.quiet:
         print(format_ablation(eff))
         print("Wrote: " + ", ".join(str(p) for p in [*res.written, *written]))
@@ -502,6 +506,7 @@ def cmd_sensitivity(args) -> int:
         close()
     written = [atomic_write(args.out / "sensitivity.csv", table.to_csv(index=False)),
                _save_figure(plots.plot_sensitivity(table), args.out / "sensitivity.png")]
+    written += _report(args)
     if not args.quiet:
         main_index = "ST" if args.method == "sobol" else "mu_star"
         print(f"{len(X)} sample points x {args.reps} replication(s); {main_index} by outcome, largest first:")
@@ -515,6 +520,28 @@ def cmd_sensitivity(args) -> int:
                                                for r in top.itertuples()))
         print("Wrote: " + ", ".join(str(p) for p in [*res.written, *written]))
     return 3 if res.n_failed else EXIT_OK
+
+
+def _report(args) -> list[Path]:
+    if getattr(args, "no_report", False):
+        return []
+    from sim.report import write_report
+
+    return [write_report(args.out)]
+
+
+def cmd_report(args) -> int:
+    from sim.report import write_report
+
+    print(f"Wrote {write_report(args.folder)}")
+    return EXIT_OK
+
+
+def cmd_plot(args) -> int:
+    from sim.report import save_figures
+
+    print("Wrote: " + ", ".join(str(p) for p in save_figures(args.folder)))
+    return EXIT_OK
 
 
 def cmd_batch(args) -> int:
@@ -539,11 +566,12 @@ def cmd_sweep(args) -> int:
 
 COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate, "seeds": cmd_seeds,
             "batch": cmd_batch, "sweep": cmd_sweep, "ablate": cmd_ablate, "sensitivity": cmd_sensitivity,
-            "compare-protocols": cmd_compare}
+            "compare-protocols": cmd_compare, "report": cmd_report, "plot": cmd_plot}
 
 
 def main(argv: list[str] | None = None) -> int:
     from sim.experiment import ExperimentError
+    from sim.report import ReportError
     from sim.scenario import ScenarioError
     from sim.seeds import StanceTableError
 
@@ -552,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ScenarioError as exc:
         print(f"error: invalid scenario\n{exc.format()}", file=sys.stderr)
-    except (UsageError, StanceTableError, ExperimentError) as exc:
+    except (UsageError, StanceTableError, ExperimentError, ReportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
     except OSError as exc:
         print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)

@@ -97,6 +97,9 @@ class NegotiationModel(mesa.Model):
         self._events = sorted(scenario.events, key=lambda e: e.day)
         self._rebuild()
         self._apply_events(0)
+        from sim.results import channel_list
+
+        self.channels_start = channel_list(self)
 
         self.collect = collect
         self.datacollector = None

@@ -245,3 +245,258 @@ def plot_protocol_comparison(table: pd.DataFrame, ao_values: pd.DataFrame, ax=No
     ax.grid(axis="y", alpha=0.3)
     ax.figure.tight_layout()
     return ax
+
+
+# ====================================================================== more of a run
+LEVEL_STYLE = {"political": ("solid", 2.2), "technical": ("dashed", 1.6), "closed": ("dotted", 1.0)}
+
+
+def plot_channels(result, ax=None, when: str = "end"):
+    """The channel network: actors as nodes (area ~ capability), channels as edges
+    styled by level (political solid, technical dashed; pairs the scenario lists as
+    closed dotted grey), pairs that reached an agreement in gold with the count."""
+    import networkx as nx
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    labels = result.actor_labels
+    caps = {a: v.get("capability", 0.1) for a, v in result.spec.get("actors", {}).items()}
+    g = nx.Graph()
+    g.add_nodes_from(labels)
+    chans = result.channels_end if when == "end" else result.channels_start
+    for c in chans:
+        g.add_edge(c["a"], c["b"], level=c["level"])
+    for key, level in result.spec.get("channels", {}).items():
+        a, _, b = key.partition("-")
+        if level == "closed" and a in labels and b in labels and not g.has_edge(a, b):
+            g.add_edge(a, b, level="closed")
+    pos = nx.circular_layout(sorted(labels, key=list(labels).index))
+    counts = {}
+    for ag in result.agreements.itertuples():
+        k = frozenset((ag.party_a, ag.party_b))
+        counts[k] = counts.get(k, 0) + 1
+    colors = actor_colors(result)
+    for (a, b, d) in g.edges(data=True):
+        style, width = LEVEL_STYLE[d["level"]]
+        n = counts.get(frozenset((a, b)), 0)
+        color = "gold" if n else ("#999999" if d["level"] == "closed" else "#333333")
+        nx.draw_networkx_edges(g, pos, edgelist=[(a, b)], style=style, width=width + 3 * bool(n),
+                               edge_color=color, ax=ax)
+        if n:
+            xm, ym = (pos[a] + pos[b]) / 2
+            ax.text(xm, ym, f"{n} agreement{'s' if n > 1 else ''}", fontsize=7, ha="center",
+                    bbox={"facecolor": "white", "edgecolor": "gold", "alpha": 0.9})
+    nx.draw_networkx_nodes(g, pos, nodelist=list(labels), node_color=[colors[a] for a in labels],
+                           node_size=[300 + 4000 * caps.get(a, 0.1) for a in labels], ax=ax)
+    for a, (x, y) in pos.items():
+        ax.text(x, y - 0.2, labels[a], ha="center", va="top", fontsize=8)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color="#333333", ls=LEVEL_STYLE["political"][0], lw=2, label="political channel"),
+               Line2D([], [], color="#333333", ls=LEVEL_STYLE["technical"][0], lw=2, label="technical channel"),
+               Line2D([], [], color="#999999", ls=LEVEL_STYLE["closed"][0], lw=1, label="closed (scenario)"),
+               Line2D([], [], color="gold", lw=5, label="agreement reached")]
+    ax.legend(handles=handles, fontsize=7, loc="lower left", frameon=False)
+    ax.set_title(f"{result.scenario}: channels at the {when} of the run (node size: capability)", fontsize=9)
+    ax.set_axis_off()
+    ax.margins(0.15)
+    return ax
+
+
+def plot_blame(result, axes=None):
+    """Who blames whom (row blames column, 0-1), at the start and at the end of the run."""
+    s = _need_series(result)
+    b = s[s["variable"] == "blame"]
+    actors = list(result.actor_labels)
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(12.5, 5.2), gridspec_kw={"wspace": 0.08})
+    fig = axes[0].figure
+    first, last = b["day"].min(), b["day"].max()
+    im = None
+    for ax, day, title in ((axes[0], first, "start"), (axes[1], last, "end")):
+        d = b[b["day"] == day].pivot_table(index="actor", columns="target", values="value", aggfunc="first")
+        m = d.reindex(index=actors, columns=actors).fillna(0.0).to_numpy()
+        im = ax.imshow(m, vmin=0, vmax=1, cmap="Reds")
+        for i in range(len(actors)):
+            for j in range(len(actors)):
+                if i != j:
+                    ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                            color="white" if m[i, j] > 0.6 else "black")
+        names = [result.actor_labels[a] for a in actors]
+        ax.set_xticks(range(len(actors)), names, rotation=30, ha="right", fontsize=7)
+        ax.set_yticks(range(len(actors)), names, fontsize=7)
+        ax.set_xlabel("blamed")
+        if ax is axes[0]:
+            ax.set_ylabel("blames")
+        else:
+            ax.set_yticklabels([])
+        ax.set_title(f"blame at the {title} (day {int(day)})", fontsize=9)
+    fig.colorbar(im, ax=list(axes), shrink=0.8, label="blame (0-1)")
+    fig.suptitle(f"{result.scenario}: public blame, who blames whom", fontsize=10)
+    return fig
+
+
+# ====================================================================== batches and sweeps
+def _scenario_colors(names):
+    return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+
+
+def plot_agreement_probability(runs: pd.DataFrame, axes=None):
+    """The headline comparison: per scenario, the probability (share of runs, 95%
+    Wilson interval) of any / any political agreement, of an agreement on each issue,
+    and of an agreement between each pair of actors."""
+    from sim.stats import wilson_interval
+
+    ok = runs[runs["status"] == "ok"]
+    scen = list(dict.fromkeys(ok["scenario"]))
+    issue_cols = [c for c in ok.columns if c.startswith("agreed:")]
+    pair_cols = sorted(c for c in ok.columns if c.startswith("pair:"))
+    groups = [("any agreement", ["any_agreement", "any_political"]), ("agreement on each issue", issue_cols),
+              ("agreement between each pair", pair_cols)]
+    if axes is None:
+        fig, axes = plt.subplots(1, 3, figsize=(16, 5.5),
+                                 gridspec_kw={"width_ratios": [2, len(issue_cols) or 1, len(pair_cols) or 1]})
+    fig = axes[0].figure
+    colors = _scenario_colors(scen)
+    h = 0.8 / max(1, len(scen))
+    for ax, (title, cols) in zip(axes, groups):
+        for n, sname in enumerate(scen):
+            g = ok[ok["scenario"] == sname]
+            est, lo, hi = [], [], []
+            for c in cols:
+                v = (g[c].fillna(0).astype(float) > 0) if c in g else pd.Series([], dtype=bool)
+                k, m = int(v.sum()), len(v)
+                a, b = wilson_interval(k, m)
+                est.append(k / m if m else np.nan)
+                lo.append(a)
+                hi.append(b)
+            x = np.arange(len(cols)) + (n - (len(scen) - 1) / 2) * h
+            est, lo, hi = map(np.asarray, (est, lo, hi))
+            ax.bar(x, est, width=h, color=colors[sname], label=sname, alpha=0.9)
+            ax.errorbar(x, est, yerr=[est - lo, hi - est], fmt="none", ecolor="black", lw=0.8, capsize=2)
+        ax.set_xticks(range(len(cols)), [c.split(":", 1)[-1] for c in cols], rotation=30, ha="right", fontsize=7)
+        ax.set_ylim(0, 1.05)
+        ax.set_title(title, fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_ylabel("probability (share of runs, 95% CI)")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=min(len(scen), 6), fontsize=8, frameon=False)
+    n_runs = ok.groupby("scenario").size().min()
+    fig.suptitle(f"Which scenario makes a deal most likely? ({n_runs} runs per scenario)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def plot_pressure_band(series: pd.DataFrame, runs: pd.DataFrame, start_dates: dict | None = None, ax=None):
+    """Pressure at the border over the days: median and 5-95% band per scenario."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 4))
+    p = series[series["variable"] == "pressure"].merge(runs[["run_id", "scenario"]], on="run_id")
+    scen = list(dict.fromkeys(runs["scenario"]))
+    colors = _scenario_colors(scen)
+    for sname in scen:
+        g = p[p["scenario"] == sname].groupby("day")["value"]
+        q = g.quantile([0.05, 0.5, 0.95]).unstack()
+        x = q.index
+        if start_dates and sname in start_dates:
+            x = pd.Timestamp(start_dates[sname]) + pd.to_timedelta(q.index, unit="D")
+        ax.fill_between(x, q[0.05], q[0.95], color=colors[sname], alpha=0.2)
+        ax.plot(x, q[0.5], color=colors[sname], lw=2, label=sname)
+    ax.set_ylabel("pressure (1 = border zone full)")
+    ax.set_ylim(0, 1.05)
+    if start_dates:
+        _date_axis(ax)
+    else:
+        ax.set_xlabel("day")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    ax.set_title("Pressure at the border: median and 5-95% of runs per scenario", fontsize=9)
+    ax.figure.tight_layout()
+    return ax
+
+
+def plot_first_agreement_ecdf(runs: pd.DataFrame, ax=None):
+    """Time to first agreement: empirical CDF per scenario (runs without any
+    agreement never arrive, so a curve can end below 1)."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4))
+    ok = runs[runs["status"] == "ok"]
+    scen = list(dict.fromkeys(ok["scenario"]))
+    colors = _scenario_colors(scen)
+    for sname in scen:
+        t = ok.loc[ok["scenario"] == sname, "time_to_first_agreement"].to_numpy(dtype=float)
+        n = len(t)
+        days = np.sort(t[~np.isnan(t)])
+        y = np.arange(1, len(days) + 1) / n
+        ax.step(np.r_[0, days], np.r_[0, y], where="post", color=colors[sname], lw=2,
+                label=f"{sname} ({len(days)}/{n} with a deal)")
+    ax.set_xlabel("day of the first agreement")
+    ax.set_ylabel("share of runs with an agreement by then")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title("When does the first agreement come? (empirical CDF)", fontsize=9)
+    ax.figure.tight_layout()
+    return ax
+
+
+def plot_final_values(runs: pd.DataFrame, ax=None):
+    """Final implemented value of each issue: distribution per scenario (boxes)."""
+    ok = runs[runs["status"] == "ok"]
+    scen = list(dict.fromkeys(ok["scenario"]))
+    cols = [c for c in ok.columns if c.startswith("final:")]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(8.0, 2.0 * len(cols) + 3), 4.5))
+    colors = _scenario_colors(scen)
+    w = 0.8 / max(1, len(scen))
+    for n, sname in enumerate(scen):
+        g = ok[ok["scenario"] == sname]
+        data = [g[c].dropna().to_numpy(dtype=float) for c in cols]
+        x = np.arange(len(cols)) + (n - (len(scen) - 1) / 2) * w
+        bp = ax.boxplot(data, positions=x, widths=w * 0.9, showfliers=False, patch_artist=True,
+                        medianprops={"color": colors[sname], "lw": 2.5})
+        for box in bp["boxes"]:
+            box.set(facecolor=colors[sname], alpha=0.7, edgecolor="black", linewidth=0.6)
+        ax.plot([], [], color=colors[sname], lw=6, label=sname)
+    ax.set_xticks(range(len(cols)), [c.split(":", 1)[1] for c in cols], rotation=20, fontsize=8)
+    ax.set_ylabel("final implemented value (0 = low end, 1 = high end)")
+    ax.set_ylim(-0.05, 1.05)
+    ax.legend(fontsize=7)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title("Where each issue ends: final implemented values per scenario", fontsize=9)
+    ax.figure.tight_layout()
+    return ax
+
+
+def plot_sweep(runs: pd.DataFrame, outcome: str = "pressure_cumulative", ax=None):
+    """A sweep: the outcome's mean (95% CI) against one varied parameter, or its mean
+    as a heatmap over two."""
+    from sim.stats import mean_interval
+
+    ok = runs[runs["status"] == "ok"].copy()
+    params = [c for c in ok.columns if c.startswith("param:")]
+    if not params:
+        raise ValueError("these runs vary no parameter (not a sweep)")
+    y = ok[outcome].astype(float)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+    if len(params) == 1:
+        p = params[0]
+        stats = [(v, *mean_interval(g.to_numpy())) for v, g in y.groupby(ok[p])]
+        v, m, lo, hi = map(np.asarray, zip(*stats))
+        ax.fill_between(v, lo, hi, alpha=0.25, color="#0072B2")
+        ax.plot(v, m, marker="o", color="#0072B2")
+        ax.set_xlabel(p[6:])
+        ax.set_ylabel(f"{outcome} (mean, 95% CI)")
+        ax.grid(alpha=0.3)
+    else:
+        p1, p2 = params[:2]
+        grid = y.groupby([ok[p2], ok[p1]]).mean().unstack()
+        im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(grid.shape[1]), [f"{v:.3g}" for v in grid.columns], fontsize=7)
+        ax.set_yticks(range(grid.shape[0]), [f"{v:.3g}" for v in grid.index], fontsize=7)
+        ax.set_xlabel(p1[6:])
+        ax.set_ylabel(p2[6:])
+        ax.figure.colorbar(im, ax=ax, label=f"mean {outcome}")
+    ax.set_title(f"Sweep: {outcome} against the varied parameter{'s' if len(params) > 1 else ''}", fontsize=9)
+    return ax

@@ -41,6 +41,10 @@ class RunResult:
     events: pd.DataFrame
     series: pd.DataFrame | None = None
     actor_labels: dict = field(default_factory=dict)
+    spec: dict = field(default_factory=dict)              # the scenario, as plain data
+    channels_start: list = field(default_factory=list)    # [{a, b, level, issues}] at day 0
+    channels_end: list = field(default_factory=list)      # ... at the end of the run
+    command: list | None = None
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -57,7 +61,12 @@ class RunResult:
         out.mkdir(parents=True, exist_ok=True)
         summary = {
             "scenario": self.scenario,
+            "scenario_spec": self.spec,
+            "actor_labels": self.actor_labels,
+            "channels_start": self.channels_start,
+            "channels_end": self.channels_end,
             "seed": self.seed,
+            "command": self.command,
             "start_date": str(self.start_date),
             "horizon_days": self.horizon,
             "outcomes": {k: _jsonable(v) for k, v in self.outcomes.items()},
@@ -133,7 +142,30 @@ def build_result(model, seed) -> RunResult:
     events = pd.DataFrame(model.event_log, columns=["day", "type", "label"])
     series = _series(model) if model.datacollector is not None else None
     return RunResult(sc.name, seed, sc.start_date, model.horizon, o, agreements, issues, offers,
-                     events, series, {a: s.name for a, s in sc.actors.items()})
+                     events, series, {a: s.name for a, s in sc.actors.items()},
+                     sc.model_dump(mode="json", by_alias=True, exclude_none=True),
+                     model.channels_start, channel_list(model))
+
+
+def channel_list(model) -> list[dict]:
+    return [{"a": c.a, "b": c.b, "level": c.level, "issues": [model.issue_ids[j] for j in c.issues]}
+            for c in model.channels]
+
+
+def load_result(folder) -> RunResult:
+    """A run's result read back from the files :meth:`RunResult.write` left in ``folder``."""
+    folder = Path(folder)
+    s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    series = None
+    if (folder / "timeseries.csv").exists():
+        series = pd.read_csv(folder / "timeseries.csv", parse_dates=["date"])
+    ag = pd.read_csv(folder / "agreements.csv")
+    offers = pd.read_csv(folder / "offers.csv") if (folder / "offers.csv").exists() else pd.DataFrame()
+    return RunResult(s["scenario"], s["seed"], pd.Timestamp(s["start_date"]).date(), s["horizon_days"],
+                     s["outcomes"], ag, pd.DataFrame(s["issues"]), offers,
+                     pd.DataFrame(s["events"], columns=["day", "type", "label"]), series,
+                     s.get("actor_labels", {}), s.get("scenario_spec", {}), s.get("channels_start", []),
+                     s.get("channels_end", []), s.get("command"))
 
 
 def _series(model) -> pd.DataFrame:
