@@ -45,7 +45,9 @@ def plot_positions(result, axes=None):
     for ax, issue in zip(axes, issues):
         for actor, label in result.actor_labels.items():
             d = pos[(pos["issue"] == issue) & (pos["actor"] == actor)]
-            ax.plot(d["date"], d["value"], color=colors[actor], lw=1.2, alpha=0.85, label=label)
+            # dots, not a line: an actor that alternates between channels with different
+            # room on an issue states two positions, which a line would draw as a zigzag
+            ax.plot(d["date"], d["value"], color=colors[actor], lw=0, marker=".", ms=3, alpha=0.85, label=label)
         d = val[val["issue"] == issue]
         ax.plot(d["date"], d["value"], color="black", lw=2.4, label="implemented")
         ags = result.agreements[result.agreements[issue].notna()] if len(result.agreements) else []
@@ -62,8 +64,8 @@ def plot_positions(result, axes=None):
         ax.set_ylabel(f"{issue}\n({row['kind']})", fontsize=8)
         ax.grid(alpha=0.3)
     _date_axis(axes[-1])
-    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    axes[0].set_title(f"{result.scenario}: stated positions and implemented values "
+    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, markerscale=3)
+    axes[0].set_title(f"{result.scenario}: stated positions (dots: each actor's latest offer) and implemented values "
                       f"(0 = low end, 1 = high end; ★ = agreement)", fontsize=10)
     fig.tight_layout()
     return fig

@@ -158,8 +158,8 @@ def write_report(folder) -> Path:
 <body><h1>{html.escape(title)}</h1>
 <p>Command: <code>{html.escape(' '.join(map(str, command)))}</code><br>
 Written {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by diplosim. Everything below is in this file.</p>
-<h2>Figures</h2>{fig_html}
 {''.join(parts)}
+<h2>Figures</h2>{fig_html}
 <h2>Scenario and the stances that ground it</h2>{stance_html}
 </body></html>
 """

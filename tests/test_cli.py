@@ -38,8 +38,11 @@ def test_run_writes_every_output_and_prints_a_summary(tmp_path):
 def test_run_is_reproducible_from_the_cli(tmp_path):
     cli("run", "baseline", "--seed", 4, "--out", tmp_path / "a", "--no-plots", "--quiet")
     cli("run", "baseline", "--seed", 4, "--out", tmp_path / "b", "--no-plots", "--quiet")
-    for f in ("summary.json", "agreements.csv", "timeseries.csv"):
+    for f in ("agreements.csv", "timeseries.csv", "offers.csv"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    a, b = (json.loads((tmp_path / d / "summary.json").read_text()) for d in "ab")
+    assert a.pop("command")[-3:] != b.pop("command")[-3:]     # only the --out folder differs
+    assert a == b
 
 
 def test_days_and_scenario_path(tmp_path):
