@@ -65,8 +65,8 @@ def plot_positions(result, axes=None):
         ax.grid(alpha=0.3)
     _date_axis(axes[-1])
     axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False, markerscale=3)
-    axes[0].set_title(f"{result.scenario}: stated positions (dots: each actor's latest offer) and implemented values "
-                      f"(0 = low end, 1 = high end; ★ = agreement)", fontsize=10)
+    axes[0].set_title(f"{result.scenario}: stated positions (dots: latest offer), implemented value (line), "
+                      f"★ agreement", fontsize=9, loc="left")
     fig.tight_layout()
     return fig
 
