@@ -348,31 +348,8 @@ def cmd_seeds(args) -> int:
 def _run_experiment(args, job) -> int:
     from sim.experiment import execute
 
-    bar = None
-    if not args.quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(total=job.n_runs, unit="run", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
-
-    def progress(done, total):
-        if bar is not None:
-            bar.update(done - bar.n)
-
-    executor, close = _executor_for(args)
-    try:
-        res = execute(job, executor, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]],
-                      progress=progress)
-    except KeyboardInterrupt:
-        if bar is not None:
-            bar.close()
-        print(f"interrupted: finished runs are kept in {args.out}; run the same command with "
-              "--resume to finish", file=sys.stderr)
-        close()
-        return 130
-    finally:
-        if bar is not None:
-            bar.close()
-    close()
+    res = _on_executor(args, lambda ex, progress: execute(
+        job, ex, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]], progress=progress))
     res.written += _report(args)
     if not args.quiet:
         print(format_experiment(res, job))
@@ -412,6 +389,19 @@ def _executor_for(args):
     return make_executor(args.workers, args.dask)
 
 
+def _on_executor(args, work):
+    """``work(executor, progress)`` on the executor (--workers / --dask) with a progress
+    bar on stderr (unless --quiet); both are closed whatever happens."""
+    executor, close = _executor_for(args)
+    bar, progress = _progress_bar(args)
+    try:
+        return work(executor, progress)
+    finally:
+        if bar is not None:
+            bar.close()
+        close()
+
+
 def _progress_bar(args, total_hint=None):
     if args.quiet:
         return None, None
@@ -445,16 +435,9 @@ def cmd_ablate(args) -> int:
     from sim.scenario import load_scenario
 
     sc = load_scenario(args.scenario)
-    executor, close = _executor_for(args)
-    bar, progress = _progress_bar(args)
-    try:
-        eff, res = run_ablation(sc, args.reps, args.seed, executor, args.out, args.resume,
-                                reverse=not args.no_reverse, days=args.days,
-                                command=["run_sim.py", *sys.argv[1:]], progress=progress)
-    finally:
-        if bar is not None:
-            bar.close()
-        close()
+    eff, res = _on_executor(args, lambda ex, progress: run_ablation(
+        sc, args.reps, args.seed, ex, args.out, args.resume, reverse=not args.no_reverse, days=args.days,
+        command=["run_sim.py", *sys.argv[1:]], progress=progress))
     written = [atomic_write(args.out / "ablation.csv", eff.to_csv(index=False)),
                _save_figure(plots.plot_ablation(eff), args.out / "ablation.png")]
     written += _report(args)
@@ -494,16 +477,9 @@ def cmd_sensitivity(args) -> int:
         raise ExperimentError(f"--method {args.method}: unknown method (use {' or '.join(METHODS)})")
     sc = load_scenario(args.scenario)
     varies = [Vary.parse(v) for v in args.vary] or None
-    executor, close = _executor_for(args)
-    bar, progress = _progress_bar(args)
-    try:
-        table, X, res = run_sensitivity(sc, varies, args.method, args.n, args.reps, args.seed, executor,
-                                        args.out, args.resume, args.days,
-                                        command=["run_sim.py", *sys.argv[1:]], progress=progress)
-    finally:
-        if bar is not None:
-            bar.close()
-        close()
+    table, X, res = _on_executor(args, lambda ex, progress: run_sensitivity(
+        sc, varies, args.method, args.n, args.reps, args.seed, ex, args.out, args.resume, args.days,
+        command=["run_sim.py", *sys.argv[1:]], progress=progress))
     written = [atomic_write(args.out / "sensitivity.csv", table.to_csv(index=False)),
                _save_figure(plots.plot_sensitivity(table), args.out / "sensitivity.png")]
     written += _report(args)
@@ -585,6 +561,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        out = getattr(args, "out", None)
+        more = (f": finished runs are kept in {out}; run the same command with --resume to finish"
+                if hasattr(args, "resume") else "")
+        print(f"interrupted{more}", file=sys.stderr)
         return 130
     return EXIT_BAD_INPUT
