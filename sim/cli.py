@@ -43,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "2021 Belarus-EU border crisis, seeded from a TASS article of 23 Nov 2021.",
         epilog="Examples:\n  python run_sim.py run baseline --seed 1 --out out\n"
                "  python run_sim.py scenarios\n  python run_sim.py validate scenarios/*.yaml\n"
-               "  python run_sim.py seeds",
+               "  python run_sim.py batch baseline poland_political_talks --reps 1000 --out out/batch\n"
+               "  python run_sim.py ablate baseline --reps 200 --out out/ablation\n"
+               "  python run_sim.py run ec_emissions --protocol expected_utility\n"
+               "  python run_sim.py seeds\n"
+               "Exit codes: 0 ok, 2 bad input, 3 some runs failed, 130 interrupted.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
