@@ -25,17 +25,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.experiment import ExperimentError, execute, make_job, scenario_data
+from sim.experiment import HEADLINE, ExperimentError, execute, headline, make_job, scenario_data
 from sim.scenario import Scenario, validate_mapping
 from sim.stats import mean_interval
 
-HEADLINE = {
-    "any_political": "P(any political agreement)",
-    "any_agreement": "P(any agreement)",
-    "days_to_first_agreement": "days to first agreement (none = horizon + 1)",
-    "pressure_cumulative": "cumulative pressure (pressure-days)",
-    "sanctions_final": "final sanctions level",
-}
 SEP = "~"      # variant names: <scenario>~<operation>~<stance id>
 
 
@@ -68,24 +61,10 @@ def variants(sc: Scenario, reverse: bool = True) -> list[Variant]:
     return out
 
 
-def _headline(runs: pd.DataFrame, horizon: int, pairs: list[str]) -> pd.DataFrame:
-    """Per run, the headline outcomes as numbers (booleans as 0/1)."""
-    out = pd.DataFrame({"scenario": runs["scenario"], "replicate": runs["replicate"]})
-    for k in ("any_political", "any_agreement"):
-        out[k] = runs[k].astype(float)
-    out["days_to_first_agreement"] = runs["time_to_first_agreement"].fillna(horizon + 1).astype(float)
-    out["pressure_cumulative"] = runs["pressure_cumulative"].astype(float)
-    out["sanctions_final"] = runs["sanctions_final"].astype(float)
-    for p in pairs:
-        out[p] = (runs[p].fillna(0) > 0).astype(float) if p in runs else 0.0
-    return out
-
-
 def effects(runs: pd.DataFrame, sc: Scenario, vs: list[Variant], days: int | None = None) -> pd.DataFrame:
     """Paired (common-random-number) effects of each variant on each headline outcome."""
-    ok = runs[runs["status"] == "ok"]
-    pairs = sorted(c for c in runs.columns if c.startswith("pair:"))
-    h = _headline(ok, days or sc.horizon_days, pairs)
+    h = headline(runs[runs["status"] == "ok"], days or sc.horizon_days)
+    pairs = [c for c in h.columns if c.startswith("pair:")]
     base = h[h["scenario"] == sc.name].set_index("replicate")
     labels = {**HEADLINE, **{p: f"P({p[5:]} agreement)" for p in pairs}}
     rows = []

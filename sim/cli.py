@@ -188,8 +188,7 @@ def cmd_run(args) -> int:
     if args.days is not None and args.days > 3650:
         raise UsageError(f"--days {args.days} is more than 3650")
     out = args.out if args.out is not None else Path("out") / sc.name
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a folder")
+    _check_out(out)
     res = sim.run(sc, seed=args.seed, days=args.days)
     res.command = ["run_sim.py", *sys.argv[1:]]
     written = res.write(out)
@@ -205,13 +204,17 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a folder")
+
+
 def _run_eu(args, sc) -> int:
     from sim.expected_utility import run_expected_utility
     from sim.results import atomic_write
 
     out = args.out if args.out is not None else Path("out") / f"{sc.name}-expected_utility"
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a folder")
+    _check_out(out)
     eu = run_expected_utility(sc)
     out.mkdir(parents=True, exist_ok=True)
     written = [atomic_write(out / f"{name}.csv", getattr(eu, name).to_csv(index=False))
@@ -251,8 +254,7 @@ def cmd_compare(args) -> int:
 
     sc = load_scenario(args.scenario)
     out = args.out if args.out is not None else Path("out") / f"compare-{sc.name}"
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a folder")
+    _check_out(out)
     executor, close = make_executor(args.workers)
     try:
         table, values, eu = compare_protocols(sc, args.reps, args.seed, executor)

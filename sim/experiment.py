@@ -30,7 +30,6 @@ import json
 import math
 import os
 import shutil
-import sys
 import tempfile
 import time
 import traceback
@@ -41,7 +40,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from sim.results import public_mode
+from sim.results import atomic_write, public_mode
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_mapping
 from sim.stats import mean_interval, wilson_interval
 
@@ -360,12 +359,6 @@ def _atomic_parquet(df: pd.DataFrame, path: Path, schema=None) -> None:
         raise
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    from sim.results import atomic_write
-
-    atomic_write(path, text)
-
-
 class DirSink:
     """Writes each finished chunk as ``parts/runs-NNNNNN.parquet`` (+ series), then
     consolidates. The manifest pins the job, so ``resume`` can check it."""
@@ -406,7 +399,7 @@ class DirSink:
              "version": sim.__version__, "command": self.command, "root_seed": self.job.seed,
              "n_runs": self.job.n_runs, "job": self.job.definition()}
         m.update(extra or {})
-        _atomic_text(self.out / "manifest.json", json.dumps(m, indent=1, default=str))
+        atomic_write(self.out / "manifest.json", json.dumps(m, indent=1, default=str))
 
     def done_chunks(self) -> set[int]:
         return {int(p.stem.split("-")[1]) for p in self.parts.glob("runs-*.parquet")}
@@ -442,7 +435,7 @@ class DirSink:
                 Path(tmp).unlink(missing_ok=True)
                 raise
             written.append(target)
-        _atomic_text(self.out / "summary.csv", summary.to_csv(index=False))
+        atomic_write(self.out / "summary.csv", summary.to_csv(index=False))
         written.append(self.out / "summary.csv")
         n_failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
         self._write_manifest("complete", {"n_failed": n_failed})
@@ -478,6 +471,29 @@ def _order(df: pd.DataFrame) -> pd.DataFrame:
     params = sorted(c for c in df.columns if c.startswith("param:"))
     rest = [c for c in df.columns if c not in lead and c not in params]
     return df[[c for c in lead if c in df.columns] + params + rest]
+
+
+# =============================================================== headline outcomes
+HEADLINE = {
+    "any_political": "P(any political agreement)",
+    "any_agreement": "P(any agreement)",
+    "days_to_first_agreement": "days to first agreement (none = horizon + 1)",
+    "pressure_cumulative": "cumulative pressure (pressure-days)",
+    "sanctions_final": "final sanctions level",
+}
+
+
+def headline(runs: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """The headline outcomes of each run as numbers (yes/no as 0/1; a run without any
+    agreement counts its first agreement at ``horizon + 1``), plus ``pair:`` columns
+    as 0/1 (an agreement between the pair or not). Used by ablation and sensitivity."""
+    out = pd.DataFrame({c: runs[c] for c in ("scenario", "point", "replicate") if c in runs})
+    for k in ("any_political", "any_agreement", "pressure_cumulative", "sanctions_final"):
+        out[k] = runs[k].astype(float)
+    out["days_to_first_agreement"] = runs["time_to_first_agreement"].fillna(horizon + 1).astype(float)
+    for p in sorted(c for c in runs.columns if c.startswith("pair:")):
+        out[p] = (runs[p].fillna(0) > 0).astype(float)
+    return out
 
 
 # =============================================================== summary

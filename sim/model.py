@@ -18,7 +18,7 @@ from sim.agents import Actor
 from sim.crisis import Crisis
 from sim.scenario import (AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario,
                           SetCrisisEvent, SetIssueEvent)
-from sim.stances import LEVELS, RANK
+from sim.stances import RANK
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ class LogRollingBidder:
                 segments.append((ratio, j, abs(b - a), loss, s))
         segments.sort(key=lambda t: -t[0])
         done = set()
-        for ratio, j, length, loss, s in segments:
+        for _ratio, j, length, loss, s in segments:
             if j in done:
                 continue
             if loss <= 0:

@@ -107,7 +107,7 @@ code,pre{background:#f6f6f6;padding:2px 4px}blockquote{margin:.3em 0 .3em 1em;co
 
 def _stances_table(spec: dict) -> str:
     rows = []
-    for sid, st in (spec.get("stances") or {}).items():
+    for st in (spec.get("stances") or {}).values():
         params = ", ".join(f"{k}={v}" for k, v in st.items()
                            if k not in ("actor", "type", "quote", "start", "end", "note"))
         where = f"[{st['start']}:{st['end']}]" if st.get("start") is not None else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model import NegotiationModel
-from sim.results import RunResult, build_result, compute_outcomes
+from sim.results import build_result, compute_outcomes
 from sim.scenario import Scenario, load_scenario
 
 

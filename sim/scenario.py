@@ -276,7 +276,7 @@ def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
         if actor.salience and sum(actor.salience.values()) <= 0:
             out.append((f"actors.{aname}.salience", "saliences must not all be zero"))
     seen_pairs: dict[frozenset, str] = {}
-    for key, level in sc.channels.items():
+    for key in sc.channels:
         if key == "*":
             continue            # the level of every pair not listed
         a, b = split_pair(key)

@@ -15,15 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiment import ExperimentError, Vary, check_vary, execute, make_job, scenario_data
+from sim.experiment import HEADLINE, ExperimentError, Vary, check_vary, execute, headline, make_job, scenario_data
 from sim.scenario import Scenario
 
-OUTCOMES = {
-    "any_political": "P(any political agreement)",
-    "days_to_first_agreement": "days to first agreement (none = horizon + 1)",
-    "pressure_cumulative": "cumulative pressure (pressure-days)",
-    "sanctions_final": "final sanctions level",
-}
+OUTCOMES = {k: v for k, v in HEADLINE.items() if k != "any_agreement"}
 METHODS = ("sobol", "morris")
 
 
@@ -73,12 +68,7 @@ def analyse(problem: dict, X: np.ndarray, Y: np.ndarray, method: str, seed: int 
 
 def point_outcomes(runs: pd.DataFrame, horizon: int, n_points: int) -> pd.DataFrame:
     """Mean of each headline outcome per design point (index = point)."""
-    ok = runs[runs["status"] == "ok"]
-    h = pd.DataFrame({"point": ok["point"],
-                      "any_political": ok["any_political"].astype(float),
-                      "days_to_first_agreement": ok["time_to_first_agreement"].fillna(horizon + 1),
-                      "pressure_cumulative": ok["pressure_cumulative"].astype(float),
-                      "sanctions_final": ok["sanctions_final"].astype(float)})
+    h = headline(runs[runs["status"] == "ok"], horizon)[["point", *OUTCOMES]]
     return h.groupby("point").mean().reindex(range(n_points))
 
 

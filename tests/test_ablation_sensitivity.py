@@ -5,13 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import sim
 from sim import ablation, sensitivity
-from sim.experiment import ExperimentError, Vary
+from sim.experiment import Vary
 from sim.stances import STANCE_TYPES
 
 from conftest import build, mirror_trade
@@ -103,7 +102,7 @@ def _fake_model(fn):
     (each on [0, 2], mapped to [-pi, pi]); everything else of the runner is real."""
     def run_outcomes(sc, seed, days=None):
         x = [math.pi * (v - 1.0) for v in (sc.blame.audience_cost, sc.blame.escalation_gain, sc.crisis.noise)]
-        return {"any_political": False, "time_to_first_agreement": 10.0, "sanctions_final": 0.5,
+        return {"any_political": False, "any_agreement": True, "time_to_first_agreement": 10.0, "sanctions_final": 0.5,
                 "pressure_cumulative": fn(*x)}
     return run_outcomes
 

@@ -8,7 +8,6 @@ import sim
 from sim.model import NegotiationModel
 from sim.scenario import load_scenario
 
-from conftest import build
 
 SCENARIOS = ["baseline", "russia_engages", "eu_direct_channel", "poland_political_talks",
              "sanctions_escalation", "opposition_at_table"]

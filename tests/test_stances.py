@@ -1,6 +1,5 @@
 """Every stance type changes the model in its defined way, and removing it undoes that."""
 
-import numpy as np
 import pytest
 
 import sim
