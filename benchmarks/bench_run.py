@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sim  # noqa: E402
-from sim import experiment as ex  # noqa: E402
+from sim.experiments import jobs as ex  # noqa: E402
 from sim.runner import run_outcomes  # noqa: E402
 
 

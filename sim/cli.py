@@ -195,7 +195,7 @@ def cmd_run(args) -> int:
     if not args.no_plots:
         written += _write_figures(res, out)
         if not args.no_report:
-            from sim.report import write_report
+            from sim.viz.report import write_report
 
             written.append(write_report(out))
     if not args.quiet:
@@ -210,7 +210,7 @@ def _check_out(out: Path) -> None:
 
 
 def _run_eu(args, sc) -> int:
-    from sim.expected_utility import run_expected_utility
+    from sim.protocols.expected_utility import run_expected_utility
     from sim.results import atomic_write
 
     out = args.out if args.out is not None else Path("out") / f"{sc.name}-expected_utility"
@@ -223,7 +223,7 @@ def _run_eu(args, sc) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
-        from sim import plots
+        from sim.viz import plots
 
         written.append(_save_figure(plots.plot_eu_trajectories(eu), out / "trajectories.png"))
     if not args.quiet:
@@ -246,9 +246,9 @@ def cmd_compare(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim import plots
-    from sim.compare import compare_protocols
-    from sim.experiment import make_executor
+    from sim.viz import plots
+    from sim.experiments.compare import compare_protocols
+    from sim.experiments.jobs import make_executor
     from sim.results import atomic_write
     from sim.scenario import load_scenario
 
@@ -278,7 +278,7 @@ def cmd_compare(args) -> int:
 
 def _write_figures(res, out: Path) -> list[Path]:
     """Every figure of a run, drawn from the files just written (the same code as `plot`)."""
-    from sim.report import save_figures
+    from sim.viz.report import save_figures
 
     return save_figures(out)
 
@@ -339,7 +339,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_seeds(args) -> int:
-    from sim.seeds import DEFAULT_TABLE, load_stance_table
+    from sim.scenario.seeds import DEFAULT_TABLE, load_stance_table
 
     table = load_stance_table(args.table or DEFAULT_TABLE)
     print(f"Source: {table.source}")
@@ -352,7 +352,7 @@ def cmd_seeds(args) -> int:
 
 
 def _run_experiment(args, job) -> int:
-    from sim.experiment import execute
+    from sim.experiments.jobs import execute
 
     res = _on_executor(args, lambda ex, progress: execute(
         job, ex, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]], progress=progress))
@@ -388,7 +388,7 @@ def format_experiment(res, job) -> str:
 
 
 def _executor_for(args):
-    from sim.experiment import make_executor
+    from sim.experiments.jobs import make_executor
 
     if args.dask and args.dask != "local" and args.workers:
         raise UsageError("--workers goes with local runs or --dask local; a Dask scheduler has its own workers")
@@ -435,8 +435,8 @@ def cmd_ablate(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim import plots
-    from sim.ablation import run_ablation
+    from sim.viz import plots
+    from sim.experiments.ablation import run_ablation
     from sim.results import atomic_write
     from sim.scenario import load_scenario
 
@@ -473,11 +473,11 @@ def cmd_sensitivity(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim import plots
-    from sim.experiment import ExperimentError, Vary
+    from sim.viz import plots
+    from sim.experiments.jobs import ExperimentError, Vary
     from sim.results import atomic_write
     from sim.scenario import load_scenario
-    from sim.sensitivity import METHODS, run_sensitivity
+    from sim.experiments.sensitivity import METHODS, run_sensitivity
 
     if args.method not in METHODS:
         raise ExperimentError(f"--method {args.method}: unknown method (use {' or '.join(METHODS)})")
@@ -507,34 +507,34 @@ def cmd_sensitivity(args) -> int:
 def _report(args) -> list[Path]:
     if getattr(args, "no_report", False):
         return []
-    from sim.report import write_report
+    from sim.viz.report import write_report
 
     return [write_report(args.out)]
 
 
 def cmd_report(args) -> int:
-    from sim.report import write_report
+    from sim.viz.report import write_report
 
     print(f"Wrote {write_report(args.folder)}")
     return EXIT_OK
 
 
 def cmd_plot(args) -> int:
-    from sim.report import save_figures
+    from sim.viz.report import save_figures
 
     print("Wrote: " + ", ".join(str(p) for p in save_figures(args.folder)))
     return EXIT_OK
 
 
 def cmd_batch(args) -> int:
-    from sim.experiment import make_job
+    from sim.experiments.jobs import make_job
 
     job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days)
     return _run_experiment(args, job)
 
 
 def cmd_sweep(args) -> int:
-    from sim.experiment import ExperimentError, Vary, make_job
+    from sim.experiments.jobs import ExperimentError, Vary, make_job
 
     if args.design == "lhs" and not args.samples:
         raise ExperimentError("--design lhs needs --samples N")
@@ -552,10 +552,10 @@ COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.experiment import ExperimentError
-    from sim.report import ReportError
+    from sim.experiments.jobs import ExperimentError
+    from sim.viz.report import ReportError
     from sim.scenario import ScenarioError
-    from sim.seeds import StanceTableError
+    from sim.scenario.seeds import StanceTableError
 
     args = build_parser().parse_args(argv)
     try:

@@ -37,12 +37,12 @@ def run(scenario: Scenario | str, seed: int | np.random.SeedSequence | None = 0,
     actors' deadline); ``series=False`` skips the daily series (faster).
 
     A scenario whose ``protocol.name`` is ``expected_utility`` runs Bueno de Mesquita's
-    model instead and returns a :class:`sim.expected_utility.EUResult` (deterministic:
+    model instead and returns a :class:`sim.protocols.expected_utility.EUResult` (deterministic:
     the seed and ``days`` do not apply).
     """
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     if sc.protocol.name == "expected_utility":
-        from sim.expected_utility import run_expected_utility
+        from sim.protocols.expected_utility import run_expected_utility
 
         return run_expected_utility(sc)
     model = _model(sc, seed, days, series, offers=True)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import ablation, sensitivity
-from sim.experiment import Vary
-from sim.stances import STANCE_TYPES
+from sim.experiments import ablation, sensitivity
+from sim.experiments.jobs import Vary
+from sim.model.stances import STANCE_TYPES
 
 from conftest import build, mirror_trade
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.expected_utility import ExpectedUtilityModel, run_expected_utility, weighted_mean, weighted_median
+from sim.protocols.expected_utility import ExpectedUtilityModel, run_expected_utility, weighted_mean, weighted_median
 from sim.runner import with_protocol
 from sim.scenario import SCENARIO_DIR
 
@@ -106,7 +106,7 @@ def test_run_prints_rounds_and_forecast(tmp_path):
 
 
 def test_batches_refuse_the_deterministic_protocol():
-    from sim.experiment import ExperimentError, make_job
+    from sim.experiments.jobs import ExperimentError, make_job
 
     with pytest.raises(ExperimentError, match="deterministic"):
         make_job(["ec_emissions"], reps=3)

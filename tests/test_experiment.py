@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import experiment as ex
-from sim.stats import mean_interval, wilson_interval
+from sim.experiments import jobs as ex
+from sim.experiments.stats import mean_interval, wilson_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = 30          # days per run: enough for the dynamics, quick for tests

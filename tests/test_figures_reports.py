@@ -15,8 +15,8 @@ import pytest  # noqa: E402
 from matplotlib.collections import LineCollection, PolyCollection  # noqa: E402
 
 import sim  # noqa: E402
-from sim import plots  # noqa: E402
-from sim.report import write_report  # noqa: E402
+from sim.viz import plots  # noqa: E402
+from sim.viz.report import write_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SCEN = ["baseline", "poland_political_talks", "russia_engages"]

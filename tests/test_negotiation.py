@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.negotiation import ACNext, LogRollingBidder, TimeDependentTactic, best_values, gain
+from sim.protocols.boa import ACNext, LogRollingBidder, TimeDependentTactic, best_values, gain
 
 
 @pytest.mark.parametrize("e,t,expected", [(1.0, 0.5, 0.5), (0.5, 0.5, 0.25), (2.0, 0.25, 0.5)])

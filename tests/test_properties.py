@@ -3,7 +3,7 @@
 import numpy as np
 
 import sim
-from sim.stats import mean_interval, wilson_interval
+from sim.experiments.stats import mean_interval, wilson_interval
 
 from conftest import build, mirror_trade
 

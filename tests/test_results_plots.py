@@ -8,7 +8,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import sim  # noqa: E402
-from sim import plots  # noqa: E402
+from sim.viz import plots  # noqa: E402
 
 
 @pytest.fixture(scope="module")

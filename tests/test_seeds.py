@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.seeds import DEFAULT_TABLE, StanceTableError, load_stance_table
+from sim.scenario.seeds import DEFAULT_TABLE, StanceTableError, load_stance_table
 
 ROOT = Path(__file__).resolve().parent.parent
 

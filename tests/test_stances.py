@@ -4,7 +4,7 @@ import pytest
 
 import sim
 from sim.model import NegotiationModel
-from sim.stances import STANCE_TYPES
+from sim.model.stances import STANCE_TYPES
 
 from conftest import build, mirror_trade
 

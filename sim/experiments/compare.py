@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiment import execute, make_job
-from sim.expected_utility import run_expected_utility, to_scale
+from sim.experiments.jobs import execute, make_job
+from sim.protocols.expected_utility import run_expected_utility, to_scale
 from sim.runner import with_protocol
 from sim.scenario import Scenario
 

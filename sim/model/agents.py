@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.negotiation import ACCEPTANCE, BIDDERS, OPPONENT_MODELS, TimeDependentTactic
+from sim.protocols.boa import ACCEPTANCE, BIDDERS, OPPONENT_MODELS, TimeDependentTactic
 
 
 class Actor(mesa.Agent):
@@ -47,7 +47,7 @@ class Actor(mesa.Agent):
         The crisis enters the deal's value instead: no deal is worth -c_i(d) (today's
         crisis cost), a deal p is worth g(p) - c_i(after p), so the actor accepts iff
         g(p) + [c_i(d) - c_i(after p)] >= r_i; the bracket is the relief term of
-        :func:`sim.negotiation.gain`. Rising crisis costs make deals that relieve the
+        :func:`sim.protocols.boa.gain`. Rising crisis costs make deals that relieve the
         crisis worth more, which is how they break a deadlock.
         """
         return self.reservation

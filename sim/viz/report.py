@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import plots
+from sim.viz import plots
 
 
 class ReportError(ValueError):

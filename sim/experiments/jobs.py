@@ -42,7 +42,7 @@ import pandas as pd
 
 from sim.results import atomic_write, public_mode
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_mapping
-from sim.stats import mean_interval, wilson_interval
+from sim.experiments.stats import mean_interval, wilson_interval
 
 CHUNK_SIZE = 25
 

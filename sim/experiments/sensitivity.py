@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiment import HEADLINE, ExperimentError, Vary, check_vary, execute, headline, make_job, scenario_data
+from sim.experiments.jobs import HEADLINE, ExperimentError, Vary, check_vary, execute, headline, make_job, scenario_data
 from sim.scenario import Scenario
 
 OUTCOMES = {k: v for k, v in HEADLINE.items() if k != "any_agreement"}

@@ -9,7 +9,7 @@ or answers with a counter-offer that stands until the next exchange on the chann
 
 from __future__ import annotations
 
-from sim.negotiation import best_values, gain
+from sim.protocols.boa import best_values, gain
 
 
 class AlternatingOffers:

@@ -347,7 +347,7 @@ def plot_agreement_probability(runs: pd.DataFrame, axes=None):
     """The headline comparison: per scenario, the probability (share of runs, 95%
     Wilson interval) of any / any political agreement, of an agreement on each issue,
     and of an agreement between each pair of actors."""
-    from sim.stats import wilson_interval
+    from sim.experiments.stats import wilson_interval
 
     ok = runs[runs["status"] == "ok"]
     scen = list(dict.fromkeys(ok["scenario"]))
@@ -473,7 +473,7 @@ def plot_final_values(runs: pd.DataFrame, ax=None):
 def plot_sweep(runs: pd.DataFrame, outcome: str = "pressure_cumulative", ax=None):
     """A sweep: the outcome's mean (95% CI) against one varied parameter, or its mean
     as a heatmap over two."""
-    from sim.stats import mean_interval
+    from sim.experiments.stats import mean_interval
 
     ok = runs[runs["status"] == "ok"].copy()
     params = [c for c in ok.columns if c.startswith("param:")]

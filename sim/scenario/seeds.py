@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-SEED_DIR = Path(__file__).resolve().parent.parent / "seeds"
+SEED_DIR = Path(__file__).resolve().parents[2] / "seeds"
 DEFAULT_TABLE = SEED_DIR / "stances.yaml"
 
 
@@ -47,7 +47,7 @@ class StanceTable:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per stance: id, actor, type, parameters, quote, start, end."""
-        from sim.stances import STANCE_TYPES
+        from sim.model.stances import STANCE_TYPES
 
         rows = []
         for sid, e in self.stances.items():

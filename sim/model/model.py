@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from sim.agents import Actor
-from sim.crisis import Crisis
+from sim.model.agents import Actor
+from sim.model.environment import Crisis
 from sim.scenario import (AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario,
                           SetCrisisEvent, SetIssueEvent)
-from sim.stances import RANK
+from sim.model.stances import RANK
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class NegotiationModel(mesa.Model):
     def __init__(self, scenario: Scenario, rng=None, horizon: int | None = None,
                  collect: bool = True, log_offers: bool = True):
         super().__init__(rng=rng)
-        from sim.protocols import PROTOCOLS
+        from sim.protocols.alternating_offers import PROTOCOLS
 
         self.spec = scenario
         self.horizon = int(horizon or scenario.horizon_days)   # days to simulate

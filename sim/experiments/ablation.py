@@ -10,7 +10,7 @@ differences of exactly zero, so its interval is [0, 0].
 Operations (docs/ODD.md, Stances):
 
 * ``remove``: delete the stance from the scenario (every stance type's fallback is
-  defined in :mod:`sim.stances`); ``remove_stance`` events naming it are dropped too.
+  defined in :mod:`sim.model.stances`); ``remove_stance`` events naming it are dropped too.
 * ``reverse`` (channel stances only): ``open_to_talks(with)`` becomes
   ``refuses_talks(with)`` and ``refuses_talks(with)`` becomes ``open_to_talks(with)``.
   The other types have no opposite stance of the same form (the opposite of denying a
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.experiment import HEADLINE, ExperimentError, execute, headline, make_job, scenario_data
+from sim.experiments.jobs import HEADLINE, ExperimentError, execute, headline, make_job, scenario_data
 from sim.scenario import Scenario, validate_mapping
-from sim.stats import mean_interval
+from sim.experiments.stats import mean_interval
 
 SEP = "~"      # variant names: <scenario>~<operation>~<stance id>
 

@@ -1,0 +1,1 @@
+"""Figures (:mod:`.plots`) and HTML reports (:mod:`.report`)."""
