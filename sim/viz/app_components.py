@@ -1,0 +1,168 @@
+"""The app's panels (Solara components), wired together by the top-level ``app.py``.
+
+Each panel takes the model and reads it only through :mod:`sim.viz.live`. The day
+panels are plain functions ``panel(model) -> element`` (Mesa's SolaraViz re-renders
+them after every step); figures are small SVG charts (:mod:`sim.viz.svg`: fast, and
+no JavaScript library to fetch, so the app works offline). :func:`OddsPanel` is a Solara component
+with its own state: it runs the odds batch in a thread, with progress and cancel.
+"""
+
+from __future__ import annotations
+
+import solara
+
+from mesa.visualization.utils import force_update, update_counter
+
+from sim.viz import live, svg
+from sim.viz.plots import PALETTE
+
+
+def _colors(model) -> dict[str, str]:
+    return {a: PALETTE[n % len(PALETTE)] for n, a in enumerate(model.actor_ids)}
+
+
+# =============================================================== the day panels
+def Status(model):
+    """Day, date, what is being run, input problems; a button to run to the end."""
+    st = live.status(model)
+    c = live.controls(st["scenario"])
+
+    def run_to_end():
+        while model.running:
+            model.step()
+        force_update()
+
+    off = ", ".join(st["off"]) or "none"
+    with solara.Column(gap="4px") as col:
+        solara.Markdown(
+            f"**Day {st['day']} of {st['horizon']}** \u2014 {st['date']:%d %b %Y} \u00b7 "
+            f"{st['agreements']} agreement(s)  \n"
+            f"*{st['title']}* \u00b7 seed {st['seed']} \u00b7 {st['protocol']} \u00b7 stances off: {off}  \n"
+            "Change the controls on the left, then **Reset** to apply them.")
+        if c.notice:
+            solara.Info(c.notice)
+        for p in st["problems"]:
+            solara.Error(p)
+        solara.Button("Run to the end", on_click=run_to_end, disabled=not st["running"],
+                      color="primary", outlined=True)
+    return col
+
+
+def _chart(svg_text: str):
+    return solara.HTML(tag="div", unsafe_innerHTML=svg_text)
+
+
+def ChannelNetwork(model):
+    """Actors (size: capability), channels by level, agreements in gold."""
+    return _chart(svg.network(live.channel_graph(model), _colors(model), model.day))
+
+
+def IssueValues(model):
+    """Each issue: status quo, implemented value, each actor's stated position."""
+    return _chart(svg.issues(live.issue_values(model), live.positions(model), _colors(model)))
+
+
+def Stocks(model):
+    """The crisis stocks, day by day."""
+    return _chart(svg.stocks(live.stock_history(model), model.horizon, live.stocks(model)))
+
+
+def Blame(model):
+    """Public blame (row blames column)."""
+    return _chart(svg.blame(live.blame(model)))
+
+
+def EventLog(model):
+    """Events, channel changes and agreements in plain words."""
+    lines = live.log_lines(model)
+    with solara.Column(gap="2px", classes=["event-log"],
+                       style={"max-height": "260px", "overflow-y": "auto"}) as col:
+        solara.Markdown("**Log**")
+        if not lines:
+            solara.Text("Nothing has happened yet: press Step or \u25b6.")
+        for line in lines:
+            solara.Text(line, classes=["log-line"])
+    return col
+
+
+DAY_PANELS = (ChannelNetwork, IssueValues, Stocks, Blame)
+
+
+@solara.component
+def DayView(model: solara.Reactive):
+    """Every day panel, redrawn once after each step.
+
+    One component listens to Mesa's step counter for all panels: each listener costs
+    a render pass over the whole page (about 35 ms on the reference machine), so six
+    separately wrapped panels made a step take about 260 ms, one takes about 80 ms
+    (``benchmarks/bench_app.py``)."""
+    update_counter.get()          # subscribe: SolaraViz's Step/Play/Reset bump it
+    m = model.value
+    with solara.Column(classes=["day-view"]) as col:
+        with solara.Columns([1, 1]):
+            with solara.Card(margin=0):
+                Status(m)
+            with solara.Card(margin=0):
+                EventLog(m)
+        with solara.GridFixed(columns=2, align_items="start"):
+            for panel in DAY_PANELS:
+                with solara.Card(margin=0):
+                    panel(m)
+    return col
+
+
+# =============================================================== the odds
+def _fmt(row) -> str:
+    if row["statistic"] == "proportion":
+        return f"{row['estimate']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+    return f"{row['estimate']:.1f} [{row['ci_low']:.1f}, {row['ci_high']:.1f}]"
+
+
+def odds_markdown(table) -> str:
+    """The odds table as Markdown: one row per outcome, the scenario as written next
+    to the user's settings."""
+    out = [f"| outcome | {live.UNCHANGED} | {live.CURRENT} |", "|---|---|---|"]
+    for outcome, g in table.groupby("outcome", sort=False):
+        cell = {r["side"]: _fmt(r) for _, r in g.iterrows()}
+        out.append(f"| {outcome} | {cell.get(live.UNCHANGED, '')} | {cell.get(live.CURRENT, '')} |")
+    return "\n".join(out)
+
+
+@solara.component
+def OddsPanel(model, points: int = 10, reps: int = 5):
+    """Runs the current settings and the scenario as written as a small batch
+    (``points`` draws of the uncertain parameters x ``reps`` replications each) and
+    shows the headline probabilities with 95% intervals side by side."""
+    settings = model.settings
+
+    def compute():
+        def tick(done, total):
+            task.progress = 100.0 * done / total
+
+        table = live.run_odds(settings, points, reps, progress=tick, cancel=lambda: not task.is_current())
+        return settings, table
+
+    task = solara.lab.use_task(compute, dependencies=None, prefer_threaded=True, raise_error=False)
+    n = points * reps
+    with solara.Column(gap="6px", classes=["odds-panel"]) as col:
+        solara.Markdown(f"**Odds** \u2014 {n} runs of your settings and {n} of the scenario as written "
+                        f"({points} draws of the uncertain parameters you did not move \u00d7 {reps} "
+                        "replications, same draws and random streams for both)")
+        with solara.Row():
+            solara.Button(f"Run odds ({2 * n} runs)", on_click=lambda: task(), disabled=task.pending,
+                          color="primary")
+            solara.Button("Cancel", on_click=task.cancel, disabled=not task.pending)
+        if task.pending:
+            solara.ProgressLinear(task.progress if task.progress is not None else True)
+            solara.Text(f"running\u2026 {task.progress or 0:.0f}%", classes=["odds-progress"])
+        elif task.cancelled:
+            solara.Warning("Cancelled: no odds computed.")
+        elif task.error:
+            solara.Error(f"The odds batch failed: {task.exception}")
+        elif task.finished and task.value is not None:
+            used, table = task.value
+            off = ", ".join(used.off) or "none"
+            pinned = ", ".join(f"{k}={v:g}" for k, v in used.pinned().items()) or "none"
+            solara.Markdown(f"For *{used.scenario}*, stances off: {off}; parameters you set: {pinned}.")
+            solara.Markdown(odds_markdown(table), classes=["odds-table"])
+    return col

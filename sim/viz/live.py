@@ -1,0 +1,408 @@
+"""The interactive app's only window onto the model (``app.py``, Mesa SolaraViz).
+
+Everything the app shows or controls goes through this module: the controls a
+scenario offers (:func:`controls`, :func:`model_params`), the model the app steps
+(:class:`LiveModel`), what it reads off that model each day (:func:`issue_values`,
+:func:`positions`, :func:`stocks`, :func:`stock_history`, :func:`channel_graph`,
+:func:`blame`, :func:`log_lines`, :func:`status`) and the "odds" batch
+(:func:`odds_job`, :func:`run_odds`). When the model changes, this is the one file
+to adapt; the components in :mod:`sim.viz.app_components` only read the plain tables
+and graphs returned here.
+
+Toggling a stance off is the ablation's ``remove`` operation
+(:mod:`sim.experiments.ablation`): the stance leaves the scenario, and so do the
+``remove_stance`` events that name it.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import datetime as _dt
+import math
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from sim.experiments.jobs import (Vary, apply_params, execute, headline, make_job, scenario_data,
+                                  _get)
+from sim.experiments.stats import mean_interval, wilson_interval
+from sim.model import NegotiationModel
+from sim.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario
+
+DEFAULT_SCENARIO = "baseline"
+DEFAULT_SEED = 1
+STANCE_KEY = "stance:"      # model_params key of a stance toggle: "stance:<stance id>"
+PARAM_KEY = "param:"        # model_params key of an uncertain parameter: "param:<dotted path>"
+
+
+# =============================================================== scenarios and controls
+def scenario_names() -> list[str]:
+    """Every scenario file in ``scenarios/`` (its stem), sorted."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+def steppable_protocols() -> list[str]:
+    """Protocols that run day by day (the app steps days)."""
+    from sim.protocols.alternating_offers import PROTOCOLS
+
+    return list(PROTOCOLS)
+
+
+@dataclass(frozen=True)
+class ParamControl:
+    path: str
+    lo: float
+    hi: float
+    value: float          # the scenario's own value
+
+    @property
+    def label(self) -> str:
+        return self.path
+
+
+@dataclass(frozen=True)
+class StanceControl:
+    id: str
+    actor: str
+    rule: str
+    quote: str
+
+    @property
+    def label(self) -> str:
+        said = f" \u201c{self.quote}\u201d" if self.quote else " (no quote: a scenario assumption)"
+        return f"{self.actor}: {self.rule}{said}"
+
+
+@dataclass(frozen=True)
+class Controls:
+    scenario: str
+    title: str
+    params: tuple[ParamControl, ...]
+    stances: tuple[StanceControl, ...]
+    protocols: tuple[str, ...]
+    protocol: str
+    notice: str = ""      # e.g. the scenario's own protocol cannot be stepped
+
+
+@functools.lru_cache(maxsize=64)
+def controls(name: str) -> Controls:
+    """The controls a scenario offers: its ``uncertain:`` parameters (range, current
+    value), each stance (with the quote that grounds it), the day-stepping protocols.
+    Cached per name (the app reads it on every redraw; scenario files do not change
+    while it runs)."""
+    sc = load_scenario(name)
+    data = scenario_data(sc)
+    params = tuple(ParamControl(p, float(lo), float(hi), float(_get(data, p)))
+                   for p, (lo, hi) in sc.uncertain.items())
+    stances = tuple(StanceControl(sid, st.actor, st.describe(), " ".join(st.quote.split()))
+                    for sid, st in sc.stances.items())
+    protos = tuple(steppable_protocols())
+    notice = ""
+    protocol = sc.protocol.name
+    if protocol not in protos:
+        notice = (f"'{name}' is written for the {protocol} protocol, which has no days to step; "
+                  f"the app steps it under {protos[0]}.")
+        protocol = protos[0]
+    return Controls(name, sc.title or name, params, stances, protos, protocol, notice)
+
+
+def model_params(name: str) -> dict:
+    """Mesa ``model_params`` for a scenario: sliders for its uncertain parameters within
+    their ranges, a toggle per stance labelled with its quote, the protocol and the seed."""
+    c = controls(name)
+    out: dict = {"scenario_name": name,
+                 "seed": {"type": "InputText", "value": str(DEFAULT_SEED), "label": "Seed"},
+                 "protocol": {"type": "Select", "value": c.protocol, "values": list(c.protocols),
+                              "label": "Protocol"}}
+    for p in c.params:
+        out[PARAM_KEY + p.path] = {"type": "SliderFloat", "value": p.value, "min": p.lo, "max": p.hi,
+                                   "step": _step(p.lo, p.hi), "label": p.label}
+    for s in c.stances:
+        out[STANCE_KEY + s.id] = {"type": "Checkbox", "value": True, "label": s.label}
+    return out
+
+
+def _step(lo: float, hi: float) -> float:
+    """A round slider step giving about 100 positions."""
+    raw = (hi - lo) / 100
+    return float(10 ** math.floor(math.log10(raw))) if raw > 0 else 0.01
+
+
+@dataclass
+class Settings:
+    """What the user chose: everything :func:`build_scenario` needs."""
+
+    scenario: str = DEFAULT_SCENARIO
+    seed: int = DEFAULT_SEED
+    protocol: str | None = None
+    params: dict[str, float] = field(default_factory=dict)     # path -> value (all uncertain ones)
+    off: tuple[str, ...] = ()                                   # stance ids toggled off
+
+    def pinned(self) -> dict[str, float]:
+        """Parameters the user moved away from the scenario's own value."""
+        c = controls(self.scenario)
+        return {p.path: self.params[p.path] for p in c.params
+                if p.path in self.params and not math.isclose(self.params[p.path], p.value)}
+
+
+def without_stances(data: dict, off) -> dict:
+    """Scenario data without the stances ``off`` (the ablation's ``remove``)."""
+    d = copy.deepcopy(data)
+    for sid in off:
+        d.get("stances", {}).pop(sid, None)
+    d["events"] = [e for e in d.get("events", [])
+                   if not (e["type"] == "remove_stance" and e["id"] in set(off))]
+    return d
+
+
+def build_scenario(s: Settings, draw_free: bool = False) -> Scenario:
+    """The scenario under the user's settings (validated)."""
+    sc = load_scenario(s.scenario)
+    data = without_stances(scenario_data(sc), s.off)
+    data["protocol"]["name"] = s.protocol or controls(s.scenario).protocol
+    params = s.params if not draw_free else s.pinned()
+    return apply_params(data, params)
+
+
+def settings_from_kwargs(scenario_name: str, seed, protocol, kwargs: dict) -> tuple[Settings, list[str]]:
+    """Settings from Mesa's model kwargs; the list holds one-line input problems (the
+    model still builds, with the fallback named in the message)."""
+    problems = []
+    try:
+        seed_int = int(str(seed).strip())
+        if seed_int < 0:
+            raise ValueError
+    except ValueError:
+        problems.append(f"Seed: {seed!r} is not a whole number >= 0; using {DEFAULT_SEED}")
+        seed_int = DEFAULT_SEED
+    params = {k[len(PARAM_KEY):]: float(v) for k, v in kwargs.items() if k.startswith(PARAM_KEY)}
+    off = tuple(k[len(STANCE_KEY):] for k, v in kwargs.items() if k.startswith(STANCE_KEY) and not v)
+    return Settings(scenario_name, seed_int, protocol, params, off), problems
+
+
+# =============================================================== the model the app steps
+class LiveModel(NegotiationModel):
+    """The scenario under the app's settings as a Mesa model with keyword parameters
+    (what SolaraViz's Reset passes back). Stops (``running = False``) at the horizon."""
+
+    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, seed=DEFAULT_SEED, protocol: str | None = None,
+                 scenario=None, **kwargs):
+        # ``scenario`` is Mesa's own experiment scenario, which SolaraViz's Reset passes; unused.
+        self.settings, self.input_problems = settings_from_kwargs(scenario_name, seed, protocol, kwargs)
+        try:
+            spec = build_scenario(self.settings)
+        except ScenarioError as exc:
+            self.input_problems.append(f"Settings rejected ({exc.problems[0].path}: "
+                                       f"{exc.problems[0].message}); showing the scenario as written")
+            spec = build_scenario(Settings(scenario_name, self.settings.seed))
+        super().__init__(spec, rng=np.random.default_rng(self.settings.seed))
+        self.channel_log: list[dict] = []
+        self._levels = _levels(self)
+
+    def step(self) -> None:
+        super().step()
+        now = _levels(self)
+        for pair, level in now.items():
+            if self._levels.get(pair, "closed") != level:
+                self.channel_log.append({"day": self.day, "pair": pair, "old": self._levels.get(pair, "closed"),
+                                         "new": level})
+        self._levels = now
+        if self.day >= self.horizon:
+            self.running = False
+
+
+def _levels(model) -> dict[tuple[str, str], str]:
+    return {(c.a, c.b): c.level for c in model.channels}
+
+
+# =============================================================== what the app reads each day
+def label(model, actor: str) -> str:
+    return model.spec.actors[actor].name
+
+
+def date_of(model, day: int) -> _dt.date:
+    return model.spec.date_of(day)
+
+
+def status(model) -> dict:
+    """Day, date, horizon and the headline state of the run so far."""
+    return {"day": model.day, "date": date_of(model, model.day), "horizon": model.horizon,
+            "agreements": len(model.agreements), "running": bool(model.running),
+            "scenario": model.settings.scenario, "title": model.spec.title or model.spec.name,
+            "seed": model.settings.seed, "protocol": model.spec.protocol.name,
+            "off": list(model.settings.off), "problems": list(model.input_problems)}
+
+
+def issue_values(model) -> pd.DataFrame:
+    """One row per issue: kind, status quo, implemented value, and what 0 and 1 mean."""
+    rows = []
+    for n, j in enumerate(model.issue_ids):
+        spec = model.spec.issues[j]
+        rows.append({"issue": j, "kind": spec.kind, "status_quo": float(model.status_quo[n]),
+                     "value": float(model.x[n]), "low": spec.low, "high": spec.high})
+    return pd.DataFrame(rows)
+
+
+def positions(model) -> pd.DataFrame:
+    """Each actor's stated position (its latest offer) per issue: actor, issue, position."""
+    rows = [{"actor": a, "label": label(model, a), "issue": j, "position": float(actor.position[n])}
+            for a, actor in model.actors.items() for n, j in enumerate(model.issue_ids)]
+    return pd.DataFrame(rows)
+
+
+def stocks(model) -> dict[str, float]:
+    """The crisis stocks today (name -> value on [0, 1])."""
+    return {"pressure": float(model.crisis.pressure), "inflow": float(model.crisis.inflow),
+            "sanctions": float(model.sanctions_level())}
+
+
+def stock_history(model) -> pd.DataFrame:
+    """Tidy daily history of the stocks: day, stock, value."""
+    df = model.datacollector.get_model_vars_dataframe()
+    return df.melt(id_vars="day", value_vars=["pressure", "inflow", "sanctions"],
+                   var_name="stock", value_name="value")
+
+
+def channel_graph(model) -> nx.Graph:
+    """The channel network today: nodes are actors (``label``, ``capability``), edges
+    are open channels (``level``, ``issues``) and pairs that made agreements
+    (``agreements``: count, ``last_day``) or unilateral moves against each other
+    (``unilateral``: count; none in this model yet)."""
+    g = nx.Graph()
+    for a, actor in model.actors.items():
+        g.add_node(a, label=actor.label, capability=float(actor.capability))
+    for c in model.channels:
+        g.add_edge(c.a, c.b, level=c.level, issues=[model.issue_ids[j] for j in c.issues],
+                   agreements=0, last_day=None, unilateral=0)
+    for ag in model.agreements:
+        a, b = ag.parties
+        if not g.has_edge(a, b):
+            g.add_edge(a, b, level="closed", issues=[], agreements=0, last_day=None, unilateral=0)
+        g.edges[a, b]["agreements"] += 1
+        g.edges[a, b]["last_day"] = ag.day
+    for mv in unilateral_moves(model):
+        if mv.get("target") and g.has_edge(mv["actor"], mv["target"]):
+            g.edges[mv["actor"], mv["target"]]["unilateral"] += 1
+    return g
+
+
+def unilateral_moves(model) -> list[dict]:
+    """Unilateral moves so far (day, actor, issue, old, new, target). The current
+    model has none; the second-round model records them."""
+    return list(getattr(model, "unilateral_moves", []))
+
+
+def blame(model) -> pd.DataFrame:
+    """Public blame: rows the actor who blames, columns the one blamed (labels)."""
+    labels = [label(model, a) for a in model.actor_ids]
+    return pd.DataFrame(np.asarray(model.blame, dtype=float), index=labels, columns=labels)
+
+
+def _fmt_date(d: _dt.date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def _change(model, issue: str, old: float, new: float) -> str:
+    spec = model.spec.issues[issue]
+    toward = spec.high if new > old else spec.low
+    return f"{issue.replace('_', ' ')} {old:.2f} \u2192 {new:.2f} (toward \u201c{toward}\u201d)"
+
+
+def log_lines(model) -> list[str]:
+    """The run so far in plain words, one line per event, agreement, channel change or
+    unilateral move, in order of day."""
+    entries: list[tuple[int, int, str]] = []
+    for e in model.event_log:
+        entries.append((e["day"], 0, e["label"]))
+    for c in model.channel_log:
+        a, b = (label(model, x) for x in c["pair"])
+        what = "closes" if c["new"] == "closed" else f"is now {c['new']}"
+        entries.append((c["day"], 1, f"the {a}\u2013{b} channel {what} (was {c['old']})"))
+    for mv in unilateral_moves(model):
+        entries.append((mv["day"], 2, f"{label(model, mv['actor'])} acts alone: "
+                        + _change(model, mv["issue"], mv["old"], mv["new"])))
+    for ag in model.agreements:
+        a, b = (label(model, x) for x in ag.parties)
+        terms = "; ".join(_change(model, j, ag.previous[j], v) for j, v in ag.values.items())
+        entries.append((ag.day, 3, f"{a} and {b} agree ({ag.kind}, proposed by "
+                        f"{label(model, ag.proposer)}): {terms}"))
+    entries.sort(key=lambda t: (t[0], t[1]))
+    return [f"day {d} ({_fmt_date(date_of(model, d))}): {text}" for d, _, text in entries]
+
+
+# =============================================================== the odds
+ODDS_OUTCOMES = {
+    "any_agreement": "P(any agreement)",
+    "any_political": "P(political agreement)",
+    "stalemate": "P(stalemate at the end)",
+}
+CURRENT, UNCHANGED = "your settings", "scenario as written"
+
+
+class OddsCancelled(Exception):
+    """The user cancelled the odds batch."""
+
+
+def odds_job(s: Settings, points: int = 10, reps: int = 5, seed: int = 0):
+    """The odds batch: ``points`` draws of the uncertain parameters the user did not
+    move (a Latin hypercube over their ranges) times ``reps`` replications, for the
+    user's settings and for the scenario as written, on the same draws and random
+    streams (common random numbers). Returns (job, name of each side)."""
+    sc_cur = build_scenario(s, draw_free=True)
+    sc_cur = sc_cur.model_copy(update={"name": f"{s.scenario}~{CURRENT}"})
+    sc_base = load_scenario(s.scenario)
+    data = scenario_data(sc_base)
+    data["protocol"]["name"] = sc_cur.protocol.name
+    sc_base = apply_params(data, {})
+    sc_base = sc_base.model_copy(update={"name": f"{s.scenario}~{UNCHANGED}"})
+    pinned = s.pinned()
+    varies = [Vary(p.path, p.lo, p.hi) for p in controls(s.scenario).params if p.path not in pinned]
+    if varies and points > 1:
+        job = make_job([sc_cur, sc_base], reps, seed, varies=varies, design="lhs", samples=points, chunk_size=5)
+    else:
+        job = make_job([sc_cur, sc_base], reps * max(points, 1), seed, chunk_size=5)
+    return job, {sc_cur.name: CURRENT, sc_base.name: UNCHANGED}
+
+
+def run_odds(s: Settings, points: int = 10, reps: int = 5, seed: int = 0, progress=None,
+             cancel=None, executor=None) -> pd.DataFrame:
+    """Run the odds batch on the experiment runner; ``progress(done, total)`` after
+    each chunk, ``cancel()`` -> True stops it (raises :class:`OddsCancelled`).
+    Returns the headline table: outcome, side, estimate, ci_low, ci_high, n."""
+    job, sides = odds_job(s, points, reps, seed)
+
+    def tick(done, total):
+        if cancel is not None and cancel():
+            raise OddsCancelled(f"cancelled after {done} of {total} runs")
+        if progress is not None:
+            progress(done, total)
+
+    res = execute(job, executor, progress=tick, max_in_flight=1)
+    runs = res.runs[res.runs["status"] == "ok"]
+    return odds_table(runs, sides, load_scenario(s.scenario).horizon_days)
+
+
+def odds_table(runs: pd.DataFrame, sides: dict[str, str], horizon: int) -> pd.DataFrame:
+    """Proportions (Wilson 95%) and means (Student-t 95%) of the headline outcomes."""
+    h = headline(runs, horizon)
+    h["stalemate"] = runs["stalemate"].astype(float).to_numpy()
+    pairs = sorted(c for c in h.columns if c.startswith("pair:"))
+    rows = []
+    for scen, side in sides.items():
+        g = h[h["scenario"] == scen]
+        n = len(g)
+        for col, name in [*ODDS_OUTCOMES.items(),
+                          *((p, f"P({' \u2013 '.join(p[5:].split('-'))} agreement)") for p in pairs)]:
+            k = int(g[col].fillna(0).sum())
+            lo, hi = wilson_interval(k, n)
+            rows.append({"outcome": name, "side": side, "statistic": "proportion", "n": n,
+                         "estimate": k / n if n else math.nan, "ci_low": lo, "ci_high": hi})
+        for col, name in (("days_to_first_agreement", "day of first agreement (none = horizon + 1)"),
+                          ("pressure_cumulative", "cumulative pressure (pressure-days)")):
+            m, lo, hi = mean_interval(g[col].to_numpy(dtype=float))
+            rows.append({"outcome": name, "side": side, "statistic": "mean", "n": n,
+                         "estimate": m, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows)

@@ -1,0 +1,166 @@
+"""Small SVG charts for the interactive app's day panels.
+
+Why not matplotlib or Vega-Lite here: a matplotlib PNG takes 80-250 ms per figure on
+the 2-core reference machine, and the app redraws four figures a day (the target is
+a whole step under 200 ms); Solara's Vega-Lite widget loads its JavaScript from a CDN,
+and the app must work offline. These functions take the plain tables of
+:mod:`sim.viz.live` and return an SVG string (microseconds to build; the browser
+draws it). The figures of reports stay in :mod:`sim.viz.plots`.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+import numpy as np
+import pandas as pd
+
+W, H = 480, 270
+FONT = 'font-family="sans-serif"'
+LEVEL_STYLE = {"political": ("#444444", 2.5, ""), "technical": ("#888888", 1.8, "6 4"),
+               "closed": ("#BBBBBB", 1.0, "2 3")}
+AGREEMENT = "#E69F00"
+
+
+def _svg(body: list[str], title: str, w: int = W, h: int = H, cls: str = "") -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" '
+            f'class="{cls}" role="img" aria-label="{escape(title)}" style="max-width:{w * 1.4:.0f}px">'
+            f'<text x="{w / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold" {FONT}>'
+            f'{escape(title)}</text>' + "".join(body) + "</svg>")
+
+
+def _text(x, y, s, size=10, anchor="middle", color="#222", extra="") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{color}" '
+            f'{FONT} {extra}>{escape(str(s))}</text>')
+
+
+def network(g, colors: dict[str, str], day: int) -> str:
+    """Actors on a circle (area ~ capability), channels by level, agreements in gold
+    (width ~ number), unilateral moves as red arrows."""
+    nodes = list(g.nodes)
+    cx, cy, r = W / 2, H / 2 + 12, 95
+    ang = np.linspace(-math.pi / 2, 1.5 * math.pi, len(nodes), endpoint=False)
+    pos = {a: (cx + r * math.cos(t), cy + r * math.sin(t)) for a, t in zip(nodes, ang)}
+    body = ['<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" '
+            'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#D55E00"/></marker></defs>']
+    for a, b, e in g.edges(data=True):
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        if e["agreements"]:
+            body.append(f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" stroke="{AGREEMENT}" '
+                        f'stroke-opacity="0.6" stroke-width="{4 + 3 * e["agreements"]}"/>')
+        col, width, dash = LEVEL_STYLE[e["level"]]
+        body.append(f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" stroke="{col}" '
+                    f'stroke-width="{width}" stroke-dasharray="{dash}"><title>{escape(a)}-{escape(b)}: '
+                    f'{e["level"]}, carries {escape(", ".join(e["issues"]) or "nothing")}</title></line>')
+        if e["agreements"]:
+            body.append(_text((x0 + x1) / 2, (y0 + y1) / 2 - 4, f"{e['agreements']} deal(s), day {e['last_day']}",
+                              9, color="#8a5a00"))
+        if e["unilateral"]:
+            body.append(f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" stroke="#D55E00" '
+                        f'stroke-width="1.5" marker-end="url(#arrow)"/>')
+    for a in nodes:
+        x, y = pos[a]
+        rad = 8 + 22 * math.sqrt(g.nodes[a]["capability"])
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{rad:.1f}" fill="{colors[a]}" stroke="white"/>')
+        body.append(_text(x, y + rad + 11, g.nodes[a]["label"], 10))
+    legend = [("political", "political channel"), ("technical", "technical channel")]
+    for n, (lvl, txt) in enumerate(legend):
+        col, width, dash = LEVEL_STYLE[lvl]
+        y = 34 + 14 * n
+        body.append(f'<line x1="8" y1="{y}" x2="30" y2="{y}" stroke="{col}" stroke-width="{width}" '
+                    f'stroke-dasharray="{dash}"/>')
+        body.append(_text(34, y + 3, txt, 9, "start"))
+    body.append(f'<line x1="8" y1="62" x2="30" y2="62" stroke="{AGREEMENT}" stroke-opacity="0.6" stroke-width="7"/>')
+    body.append(_text(34, 65, "agreement", 9, "start"))
+    return _svg(body, f"Channels, day {day}", cls="chart-network")
+
+
+def issues(iv: pd.DataFrame, pos: pd.DataFrame, colors: dict[str, str]) -> str:
+    """Per issue: a 0-1 track, the status quo (grey bar), the implemented value (black
+    diamond) and each actor's stated position (coloured dots, one row per actor)."""
+    left, right, top = 130, W - 14, 34
+    n = len(iv)
+    row = (H - top - 34) / max(n, 1)
+    actors = list(dict.fromkeys(pos["actor"]))
+    labels = dict(zip(pos["actor"], pos["label"]))
+    where = dict(zip(zip(pos["actor"], pos["issue"]), pos["position"]))
+    x = lambda v: left + (right - left) * float(v)  # noqa: E731
+    body = []
+    for k, r in enumerate(iv.itertuples()):
+        yc = top + row * (k + 0.5)
+        body.append(f'<line x1="{left}" y1="{yc:.1f}" x2="{right}" y2="{yc:.1f}" stroke="#E4E4E4" stroke-width="{row * 0.8:.1f}"/>')
+        body.append(f'<text x="{left - 6}" y="{yc + 3:.1f}" font-size="10" text-anchor="end" {FONT}>'
+                    f'{escape(r.issue.replace("_", " "))}<title>0: {escape(r.low)}; 1: {escape(r.high)}</title></text>')
+        sq = x(r.status_quo)
+        body.append(f'<line x1="{sq:.1f}" y1="{yc - row * 0.42:.1f}" x2="{sq:.1f}" y2="{yc + row * 0.42:.1f}" '
+                    f'stroke="#777" stroke-width="3"><title>status quo {r.status_quo:.2f}</title></line>')
+        for m, a in enumerate(actors):
+            p = where[(a, r.issue)]
+            dy = (m - (len(actors) - 1) / 2) * row * 0.7 / max(len(actors) - 1, 1)
+            body.append(f'<circle cx="{x(p):.1f}" cy="{yc + dy:.1f}" r="3.6" fill="{colors[a]}">'
+                        f'<title>{escape(labels[a])}: {p:.2f}</title></circle>')
+        v = x(r.value)
+        body.append(f'<path d="M{v:.1f},{yc - 7:.1f} l7,7 l-7,7 l-7,-7 z" fill="black">'
+                    f'<title>implemented {r.value:.2f}</title></path>')
+    for t in (0, 0.5, 1):
+        body.append(_text(x(t), H - 22, f"{t:g}", 9))
+    lx = 8
+    for a in actors:
+        body.append(f'<circle cx="{lx + 4}" cy="{H - 8}" r="4" fill="{colors[a]}"/>')
+        body.append(_text(lx + 11, H - 5, labels[a], 9, "start"))
+        lx += 16 + 5.6 * len(labels[a])
+    body.append(f'<path d="M{lx + 4},{H - 15} l6,6 l-6,6 l-6,-6 z" fill="black"/>')
+    body.append(_text(lx + 13, H - 5, "implemented", 9, "start"))
+    body.append(f'<line x1="{lx + 86}" y1="{H - 14}" x2="{lx + 86}" y2="{H - 2}" stroke="#777" stroke-width="3"/>')
+    body.append(_text(lx + 92, H - 5, "status quo", 9, "start"))
+    return _svg(body, "Issues: implemented, status quo, stated positions", cls="chart-issues")
+
+
+STOCK_COLORS = {"pressure": "#D55E00", "inflow": "#56B4E9", "sanctions": "#0072B2"}
+
+
+def stocks(hist: pd.DataFrame, horizon: int, now: dict[str, float]) -> str:
+    """The crisis stocks over the days (all on [0, 1])."""
+    left, right, top, bottom = 34, W - 12, 30, H - 40
+    x = lambda d: left + (right - left) * d / max(horizon, 1)  # noqa: E731
+    y = lambda v: bottom - (bottom - top) * v  # noqa: E731
+    body = [f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" stroke="#CCC"/>']
+    for t in (0, 0.5, 1):
+        body.append(_text(left - 4, y(t) + 3, f"{t:g}", 9, "end"))
+    for d in range(0, horizon + 1, max(10, horizon // 9 // 10 * 10 or 10)):
+        body.append(_text(x(d), bottom + 12, d, 9))
+    body.append(_text((left + right) / 2, bottom + 24, "day", 9))
+    lx = left
+    for name, grp in hist.groupby("stock", sort=False):
+        col = STOCK_COLORS.get(name, "#000")
+        pts = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in zip(grp["day"], grp["value"]))
+        body.append(f'<polyline points="{pts}" fill="none" stroke="{col}" stroke-width="2"/>')
+        label = f"{name} {now.get(name, float('nan')):.2f}"
+        body.append(f'<line x1="{lx}" y1="{H - 6}" x2="{lx + 16}" y2="{H - 6}" stroke="{col}" stroke-width="2"/>')
+        body.append(_text(lx + 20, H - 3, label, 9, "start"))
+        lx += 30 + 6 * len(label)
+    return _svg(body, "Crisis stocks", cls="chart-stocks")
+
+
+def blame(df: pd.DataFrame) -> str:
+    """Public blame as a heat map: the row blames the column (0 white, 1 dark red)."""
+    n = len(df)
+    left, top = 120, 60
+    cell = min((W - left - 10) / max(n, 1), (H - top - 10) / max(n, 1))
+    body = []
+    for j, name in enumerate(df.columns):
+        body.append(_text(left + cell * (j + 0.5), top - 6, name[:12], 8,
+                          extra=f'transform="rotate(-25 {left + cell * (j + 0.5):.1f} {top - 6})"'))
+    for i, name in enumerate(df.index):
+        body.append(_text(left - 6, top + cell * (i + 0.6), name, 9, "end"))
+        for j in range(n):
+            v = float(df.iat[i, j])
+            fill = "rgb({},{},{})".format(*(round(255 + (c - 255) * v) for c in (178, 24, 43)))
+            body.append(f'<rect x="{left + cell * j:.1f}" y="{top + cell * i:.1f}" width="{cell - 1:.1f}" '
+                        f'height="{cell - 1:.1f}" fill="{fill}"><title>{escape(name)} blames '
+                        f'{escape(df.columns[j])}: {v:.2f}</title></rect>')
+            if v >= 0.05:
+                body.append(_text(left + cell * (j + 0.5), top + cell * (i + 0.5) + 3, f"{v:.2f}", 9,
+                                  color="white" if v > 0.6 else "#222"))
+    return _svg(body, "Blame (row blames column)", cls="chart-blame")
