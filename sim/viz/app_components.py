@@ -164,5 +164,6 @@ def OddsPanel(model, points: int = 10, reps: int = 5):
             off = ", ".join(used.off) or "none"
             pinned = ", ".join(f"{k}={v:g}" for k, v in used.pinned().items()) or "none"
             solara.Markdown(f"For *{used.scenario}*, stances off: {off}; parameters you set: {pinned}.")
-            solara.Markdown(odds_markdown(table), classes=["odds-table"])
+            with solara.Div(classes=["odds-table"]):
+                solara.Markdown(odds_markdown(table))
     return col

@@ -79,7 +79,7 @@ def network(g, colors: dict[str, str], day: int) -> str:
 def issues(iv: pd.DataFrame, pos: pd.DataFrame, colors: dict[str, str]) -> str:
     """Per issue: a 0-1 track, the status quo (grey bar), the implemented value (black
     diamond) and each actor's stated position (coloured dots, one row per actor)."""
-    left, right, top = 130, W - 14, 34
+    left, right, top = 130, W - 14, 40
     n = len(iv)
     row = (H - top - 34) / max(n, 1)
     actors = list(dict.fromkeys(pos["actor"]))
@@ -109,11 +109,12 @@ def issues(iv: pd.DataFrame, pos: pd.DataFrame, colors: dict[str, str]) -> str:
     for a in actors:
         body.append(f'<circle cx="{lx + 4}" cy="{H - 8}" r="4" fill="{colors[a]}"/>')
         body.append(_text(lx + 11, H - 5, labels[a], 9, "start"))
-        lx += 16 + 5.6 * len(labels[a])
-    body.append(f'<path d="M{lx + 4},{H - 15} l6,6 l-6,6 l-6,-6 z" fill="black"/>')
-    body.append(_text(lx + 13, H - 5, "implemented", 9, "start"))
-    body.append(f'<line x1="{lx + 86}" y1="{H - 14}" x2="{lx + 86}" y2="{H - 2}" stroke="#777" stroke-width="3"/>')
-    body.append(_text(lx + 92, H - 5, "status quo", 9, "start"))
+        lx += 18 + 5.0 * len(labels[a])
+    body.append(f'<path d="M{left - 70},{top - 9} l5,5 l-5,5 l-5,-5 z" fill="black"/>')
+    body.append(_text(left - 62, top - 1, "implemented", 9, "start"))
+    body.append(f'<line x1="{left + 6}" y1="{top - 10}" x2="{left + 6}" y2="{top}" stroke="#777" stroke-width="3"/>')
+    body.append(_text(left + 12, top - 1, "status quo", 9, "start"))
+    body.append(_text(left + 70, top - 1, "\u25cf stated position (one row per actor)", 9, "start"))
     return _svg(body, "Issues: implemented, status quo, stated positions", cls="chart-issues")
 
 
@@ -150,8 +151,9 @@ def blame(df: pd.DataFrame) -> str:
     cell = min((W - left - 10) / max(n, 1), (H - top - 10) / max(n, 1))
     body = []
     for j, name in enumerate(df.columns):
-        body.append(_text(left + cell * (j + 0.5), top - 6, name[:12], 8,
-                          extra=f'transform="rotate(-25 {left + cell * (j + 0.5):.1f} {top - 6})"'))
+        short = name if len(name) <= 10 else name[:9] + "\u2026"
+        body.append(_text(left + cell * (j + 0.5), top - 6, short, 8, "start",
+                          extra=f'transform="rotate(-35 {left + cell * (j + 0.5):.1f} {top - 6})"'))
     for i, name in enumerate(df.index):
         body.append(_text(left - 6, top + cell * (i + 0.6), name, 9, "end"))
         for j in range(n):

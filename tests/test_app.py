@@ -1,0 +1,211 @@
+"""The interactive app, rendered with Solara's test utilities (as Mesa tests its apps):
+find the controls, change them, step, and check the model and the panels changed.
+The browser test is tests/test_app_browser.py."""
+
+import functools
+import time
+import xml.etree.ElementTree as ET
+
+import ipyvuetify as v
+import numpy as np
+import pytest
+import solara
+
+import app
+import sim
+from sim.experiments.jobs import scenario_data
+from sim.scenario import validate_mapping
+from sim.viz import live, svg
+from sim.viz.app_components import OddsPanel, _colors
+
+TECH_ONLY = "poland_technical_only_belarus"
+
+
+@pytest.fixture
+def page():
+    app.scenario.set("baseline")
+    box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    yield rc
+    rc.close()
+    app.scenario.set("baseline")
+
+
+def button(rc, label):
+    return rc.find(v.Btn, children=[label]).widget
+
+
+def log_lines(rc) -> list[str]:
+    return [w.children[0] for w in rc.find(v.Html, class_="log-line").widgets]
+
+
+def shown(rc, text) -> bool:
+    """Some HTML element of the page shows ``text``."""
+    return any(text in str(w.children) for w in rc.find(v.Html).widgets)
+
+
+_models: list = []
+
+
+@pytest.fixture(autouse=True)
+def track_models(monkeypatch):
+    """Record every LiveModel the page builds (initial and on each Reset)."""
+    _models.clear()
+    orig = live.LiveModel.__init__
+
+    @functools.wraps(orig)      # Mesa reads the signature (keyword parameters only)
+    def init(self, *a, **k):
+        orig(self, *a, **k)
+        _models.append(self)
+
+    monkeypatch.setattr(live.LiveModel, "__init__", init)
+    yield
+
+
+# --------------------------------------------------------------------------- controls
+def test_controls_come_from_the_scenario(page):
+    sc = sim.load_scenario("baseline")
+    sliders = {w.label: w for w in page.find(v.Slider).widgets}
+    for path, (lo, hi) in sc.uncertain.items():
+        assert path in sliders, path
+        assert (sliders[path].min, sliders[path].max) == (lo, hi)
+    boxes = [w.label for w in page.find(v.Checkbox).widgets]
+    for sid, st in sc.stances.items():
+        assert sum(st.quote.split()[0] in b and b.startswith(f"{st.actor}:") for b in boxes) >= 1, sid
+    assert any("At the technical level" in b for b in boxes)
+
+
+def test_scenario_picker_rebuilds_the_controls(page):
+    boxes = lambda: [w.label for w in page.find(v.Checkbox).widgets]  # noqa: E731
+    assert not any("guarantor" in b for b in boxes())
+    app.scenario.set("russia_engages")
+    assert any(b.startswith("russia: guarantor") for b in boxes())
+    assert not any(b.startswith("russia: denies_responsibility") for b in boxes())
+    assert _models[-1].settings.scenario == "russia_engages"
+
+
+# --------------------------------------------------------------------------- step, toggle, reset
+def test_step_advances_the_model_and_redraws(page):
+    m = _models[-1]
+    assert m.day == 0
+    for _ in range(9):
+        button(page, "Step").click()
+    assert m.day == 9
+    assert log_lines(page) == live.log_lines(m)
+    assert any("sanctions package" in line for line in log_lines(page))
+    assert shown(page, "Day 9 of 90")
+
+
+def test_toggling_a_stance_off_is_its_removal(page):
+    (box,) = [w for w in page.find(v.Checkbox).widgets if "At the technical level" in w.label]
+    assert box.v_model is True
+    m0 = _models[-1]
+    assert m0.channel_level("poland", "belarus") == "technical"
+    box.v_model = False
+    button(page, "Reset").click()
+    m = _models[-1]
+    assert m is not m0
+    assert TECH_ONLY not in m.stances and m.settings.off == (TECH_ONLY,)
+    assert m.channel_level("poland", "belarus") == "political"     # the stance capped it
+    button(page, "Run to the end").click()
+    assert m.day == m.horizon and not m.running
+    # the run is the runner's run of the scenario without the stance, bit for bit
+    data = live.without_stances(scenario_data(sim.load_scenario("baseline")), [TECH_ONLY])
+    res = sim.run(validate_mapping(data), seed=m.settings.seed, series=False)
+    assert [(a.day, a.parties) for a in m.agreements] == \
+        [(r.day, (r.party_a, r.party_b)) for r in res.agreements.itertuples()]
+    assert log_lines(page) == live.log_lines(m)
+    assert shown(page, f"stances off: {TECH_ONLY}")
+
+
+def test_slider_sets_the_parameter(page):
+    sl = [w for w in page.find(v.Slider).widgets if w.label == "crisis.inflow_rate"][0]
+    sl.v_model = 0.045
+    button(page, "Reset").click()
+    assert _models[-1].spec.crisis.inflow_rate == pytest.approx(0.045)
+    assert _models[-1].settings.pinned() == {"crisis.inflow_rate": pytest.approx(0.045)}
+
+
+def test_bad_seed_gives_a_one_line_message(page):
+    seed = [w for w in page.find(v.TextField).widgets if w.label == "Seed"][0]
+    seed.v_model = "abc"
+    seed.fire_event("keyup.enter", None)        # InputText commits on enter or focus out
+    button(page, "Reset").click()
+    m = _models[-1]
+    assert m.input_problems and m.settings.seed == live.DEFAULT_SEED
+    assert shown(page, "Seed: 'abc' is not a whole number >= 0; using 1")
+    seed.v_model = "5"
+    seed.fire_event("keyup.enter", None)
+    button(page, "Reset").click()
+    assert _models[-1].settings.seed == 5 and not _models[-1].input_problems
+    assert not shown(page, "is not a whole number")
+
+
+# --------------------------------------------------------------------------- the adapter
+@pytest.mark.parametrize("seed", [1, 7])
+def test_live_model_is_the_runner_model(seed):
+    """Stepping the app's model gives exactly sim.run's result for the same scenario and seed."""
+    m = live.LiveModel("baseline", seed=str(seed))
+    while m.running:
+        m.step()
+    res = sim.run("baseline", seed=seed, series=False)
+    assert len(m.agreements) == len(res.agreements)
+    assert [a.day for a in m.agreements] == list(res.agreements["day"])
+    assert np.array_equal(m.x, np.array([res.issues.set_index("issue").loc[j, "final_value"] for j in m.issue_ids]))
+    assert m.crisis.cumulative == res.outcomes["pressure_cumulative"]
+
+
+def test_log_lines_say_it_in_words():
+    m = live.LiveModel("baseline", seed="1", **{f"{live.STANCE_KEY}{TECH_ONLY}": False})
+    while m.running:
+        m.step()
+    lines = live.log_lines(m)
+    assert len(lines) == len(m.event_log) + len(m.agreements) + len(m.channel_log)
+    days = [int(line.split()[1]) for line in lines]
+    assert days == sorted(days)
+    for ag in m.agreements:
+        a, b = (m.spec.actors[p].name for p in ag.parties)
+        assert any(line.startswith(f"day {ag.day} (") and f"{a} and {b} agree" in line for line in lines)
+
+
+def test_svg_charts_are_well_formed():
+    m = live.LiveModel("russia_engages", seed="3")
+    for _ in range(40):
+        m.step()
+    c = _colors(m)
+    for text in (svg.network(live.channel_graph(m), c, m.day),
+                 svg.issues(live.issue_values(m), live.positions(m), c),
+                 svg.stocks(live.stock_history(m), m.horizon, live.stocks(m)),
+                 svg.blame(live.blame(m))):
+        root = ET.fromstring(text)
+        assert root.tag.endswith("svg") and len(root) > 5
+
+
+# --------------------------------------------------------------------------- the odds
+def test_odds_of_unchanged_settings_equal_the_scenario():
+    """Same draws, same random streams: with nothing changed both columns agree exactly."""
+    t = live.run_odds(live.Settings("baseline"), points=2, reps=2)
+    a = t[t["side"] == live.CURRENT].set_index("outcome")["estimate"]
+    b = t[t["side"] == live.UNCHANGED].set_index("outcome")["estimate"]
+    assert a.equals(b)
+    assert (t["n"] == 4).all()
+    assert ((t["ci_low"] <= t["estimate"] + 1e-12) & (t["estimate"] <= t["ci_high"] + 1e-12)).all()
+
+
+def test_odds_cancel_stops_the_batch():
+    seen = []
+    with pytest.raises(live.OddsCancelled):
+        live.run_odds(live.Settings("baseline"), points=2, reps=10,
+                      progress=lambda d, n: seen.append(d), cancel=lambda: len(seen) >= 1)
+    assert seen and seen[-1] < 40
+
+
+def test_odds_panel_runs_and_shows_both_columns():
+    m = live.LiveModel("baseline", seed="1", **{f"{live.STANCE_KEY}{TECH_ONLY}": False})
+    box, rc = solara.render(OddsPanel(m, points=2, reps=2), handle_error=False)
+    rc.find(v.Btn, children=["Run odds (8 runs)"]).widget.click()
+    deadline = time.time() + 60
+    while time.time() < deadline and not rc.find(v.Html, class_="odds-table"):
+        time.sleep(0.1)
+    md = str(rc.find(v.Html, class_="odds-table").widgets)
+    assert live.CURRENT in md and live.UNCHANGED in md and "P(political agreement)" in md
+    rc.close()
