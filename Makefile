@@ -12,12 +12,13 @@ FIND_PYTHON := for c in python3.13 python3.12 python3 \
 	  if "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done
 
-.PHONY: run test bench clean help
+.PHONY: run test bench bench-app app clean help
 
 help:
 	@echo "make run    - set up .venv, run the baseline scenario, write out/"
 	@echo "make test   - set up .venv, run the whole test suite"
-	@echo "make bench  - run the benchmarks (prints timings)"
+	@echo "make app    - set up .venv, open the interactive app (http://localhost:8765)"
+	@echo "make bench  - run the benchmarks (prints timings); make bench-app: the app's redraw"
 	@echo "make clean  - remove .venv and out/"
 
 $(STAMP): pyproject.toml
@@ -38,8 +39,16 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# The app runs offline: its page assets come from the solara-assets package and
+# Solara's usage telemetry is switched off. APP_ARGS="--port 8766 --no-open" etc.
+app: $(STAMP)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run app.py $(APP_ARGS)
+
 bench: $(STAMP)
 	$(PY) benchmarks/bench_run.py $(BENCH_ARGS)
+
+bench-app: $(STAMP)
+	$(PY) benchmarks/bench_app.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) out

@@ -40,3 +40,13 @@ def build(data: dict):
 @pytest.fixture
 def mirror():
     return mirror_trade
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say loudly when the browser test of the app (tests/test_app_browser.py) was skipped."""
+    for rep in terminalreporter.stats.get("skipped", []):
+        reason = str(rep.longrepr[-1]) if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        if "BROWSER TEST SKIPPED" in reason:
+            terminalreporter.write_sep("!", "BROWSER TEST SKIPPED", red=True, bold=True)
+            terminalreporter.write_line(reason.split("BROWSER TEST SKIPPED: ", 1)[-1], red=True, bold=True)
+            break

@@ -54,8 +54,9 @@ def network(g, colors: dict[str, str], day: int) -> str:
                     f'stroke-width="{width}" stroke-dasharray="{dash}"><title>{escape(a)}-{escape(b)}: '
                     f'{e["level"]}, carries {escape(", ".join(e["issues"]) or "nothing")}</title></line>')
         if e["agreements"]:
-            body.append(_text((x0 + x1) / 2, (y0 + y1) / 2 - 4, f"{e['agreements']} deal(s), day {e['last_day']}",
-                              9, color="#8a5a00"))
+            mx, my = x0 + 0.55 * (x1 - x0), y0 + 0.55 * (y1 - y0)
+            body.append(_text(mx + (10 if mx >= cx else -10), my - 6, f"{e['agreements']} deal(s), last day {e['last_day']}",
+                              9, "start" if mx >= cx else "end", color="#8a5a00", extra='font-weight="bold"'))
         if e["unilateral"]:
             body.append(f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" stroke="#D55E00" '
                         f'stroke-width="1.5" marker-end="url(#arrow)"/>')
