@@ -38,9 +38,16 @@ def log_lines(rc) -> list[str]:
     return [w.children[0] for w in rc.find(v.Html, class_="log-line").widgets]
 
 
+def page_text(rc) -> str:
+    """The text of the page's HTML elements and rendered Markdown."""
+    parts = [c for kind in (v.Html, v.Alert) for w in rc.find(kind).widgets for c in w.children
+             if isinstance(c, str)]
+    parts += [w.template for w in rc.find(v.VuetifyTemplate).widgets if isinstance(w.template, str)]
+    return "\n".join(parts)
+
+
 def shown(rc, text) -> bool:
-    """Some HTML element of the page shows ``text``."""
-    return any(text in str(w.children) for w in rc.find(v.Html).widgets)
+    return text in page_text(rc)
 
 
 _models: list = []
@@ -187,6 +194,8 @@ def test_odds_of_unchanged_settings_equal_the_scenario():
     a = t[t["side"] == live.CURRENT].set_index("outcome")["estimate"]
     b = t[t["side"] == live.UNCHANGED].set_index("outcome")["estimate"]
     assert a.equals(b)
+    change = t[t["side"] == live.CHANGE]
+    assert len(change) == len(a) and (change[["estimate", "ci_low", "ci_high"]] == 0).all().all()
     assert (t["n"] == 4).all()
     assert ((t["ci_low"] <= t["estimate"] + 1e-12) & (t["estimate"] <= t["ci_high"] + 1e-12)).all()
 
@@ -201,11 +210,26 @@ def test_odds_cancel_stops_the_batch():
 
 def test_odds_panel_runs_and_shows_both_columns():
     m = live.LiveModel("baseline", seed="1", **{f"{live.STANCE_KEY}{TECH_ONLY}": False})
-    box, rc = solara.render(OddsPanel(m, points=2, reps=2), handle_error=False)
+    box, rc = solara.render(OddsPanel(m, reps=2, sizes=(4, 50), size=4), handle_error=False)
     rc.find(v.Btn, children=["Run odds (8 runs)"]).widget.click()
     deadline = time.time() + 60
     while time.time() < deadline and not rc.find(v.Html, class_="odds-table"):
         time.sleep(0.1)
-    md = str(rc.find(v.Html, class_="odds-table").widgets)
-    assert live.CURRENT in md and live.UNCHANGED in md and "P(political agreement)" in md
+    text = page_text(rc)
+    for head in ("outcome", live.UNCHANGED, live.CURRENT, f"{live.CHANGE} (paired)"):
+        assert f"<th>{head}</th>" in text
+    assert "<td>P(political agreement)</td>" in text
+    assert f"4 runs per side; stances off: {TECH_ONLY}" in text
     rc.close()
+
+
+@pytest.mark.parametrize("name", live.scenario_names())
+def test_every_scenario_opens_in_the_app(name):
+    params = live.model_params(name)
+    m = live.LiveModel(**{k: (p["value"] if isinstance(p, dict) else p) for k, p in params.items()})
+    assert m.spec.name == sim.load_scenario(name).name and not m.input_problems
+    for _ in range(3):
+        m.step()
+    assert m.day == 3 and live.status(m)["protocol"] in live.steppable_protocols()
+    if sim.load_scenario(name).protocol.name not in live.steppable_protocols():
+        assert "has no days to step" in live.controls(name).notice

@@ -12,8 +12,9 @@ the 2-core machine): marked ``browser``; ``pytest -m "not browser"`` leaves it o
 locally, CI always runs it. Without Chromium or Playwright it is skipped, and the
 test session ends with a banner saying so and how to enable it.
 
-``DIPLOSIM_SCREENSHOTS=docs pytest tests/test_app_browser.py`` also writes the
-screenshots to docs/ (the README shows docs/app.png).
+Screenshots: before (page loaded), after the run, and after the odds (app.png).
+``DIPLOSIM_SCREENSHOTS=docs pytest tests/test_app_browser.py`` also writes app.png to
+docs/ (the README shows it).
 """
 
 from __future__ import annotations
@@ -91,11 +92,11 @@ def server(tmp_path_factory):
             proc.kill()
 
 
-def _shot(page, tmp_path, name):
+def _shot(page, tmp_path, name, publish=False):
     path = tmp_path / name
     page.screenshot(path=str(path), full_page=True)
     extra = os.environ.get("DIPLOSIM_SCREENSHOTS")
-    if extra:
+    if extra and publish:
         Path(extra).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, Path(extra) / name)
     return path
@@ -154,16 +155,30 @@ def test_the_app_in_chromium(server, tmp_path):
             lines = page.locator(".log-line").all_inner_texts()
             assert lines == live.log_lines(expected)
             assert any(" agree (political" in line for line in lines) or expected.agreements == []
-            after = _shot(page, tmp_path, "app.png")
+            after = _shot(page, tmp_path, "app_after_run.png")
 
-            # the odds start, show progress, and cancel
-            page.get_by_role("button", name="Run odds").click()
+            # the odds: a small batch runs to the end and shows both sides and the change
+            page.get_by_label("Runs per side").click(force=True)
+            page.get_by_role("option", name="10", exact=True).click()
+            page.get_by_role("button", name="Run odds (20 runs)").click()
+            table = page.locator(".odds-table table")
+            expect(table).to_be_visible()
+            heads = table.locator("th").all_inner_texts()
+            assert heads == ["outcome", live.UNCHANGED, live.CURRENT, f"{live.CHANGE} (paired)"]
+            expect(table.get_by_text("P(political agreement)")).to_be_visible()
+            table.scroll_into_view_if_needed()
+            odds = _shot(page, tmp_path, "app.png", publish=True)
+
+            # a larger one shows progress and can be cancelled
+            page.get_by_label("Runs per side").click(force=True)
+            page.get_by_role("option", name="200", exact=True).click()
+            page.get_by_role("button", name="Run odds (400 runs)").click()
             expect(page.locator(".odds-progress")).to_be_visible()
             page.get_by_role("button", name="Cancel").click()
             expect(page.get_by_text("Cancelled: no odds computed.")).to_be_visible()
         finally:
             ctx.close()
-    assert before.stat().st_size > 10_000 and after.stat().st_size > 10_000
+    assert min(f.stat().st_size for f in (before, after, odds)) > 10_000
     assert outside == [], f"the page tried to reach the network: {outside}"
     server_log = log.read_text()
     assert "Could not load URL" not in server_log, server_log[-2000:]

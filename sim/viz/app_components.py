@@ -112,45 +112,51 @@ def DayView(model: solara.Reactive):
 
 
 # =============================================================== the odds
-def _fmt(row) -> str:
-    if row["statistic"] == "proportion":
-        return f"{row['estimate']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
-    return f"{row['estimate']:.1f} [{row['ci_low']:.1f}, {row['ci_high']:.1f}]"
+def _fmt(row, share: bool) -> str:
+    sign = "+" if row["statistic"] == "difference" else ""
+    f = ".2f" if share else ".1f"
+    return f"{row['estimate']:{sign}{f}} [{row['ci_low']:{sign}{f}}, {row['ci_high']:{sign}{f}}]"
 
 
 def odds_markdown(table) -> str:
     """The odds table as Markdown: one row per outcome, the scenario as written next
     to the user's settings."""
-    out = [f"| outcome | {live.UNCHANGED} | {live.CURRENT} |", "|---|---|---|"]
+    out = [f"| outcome | {live.UNCHANGED} | {live.CURRENT} | {live.CHANGE} (paired) |", "|---|---|---|---|"]
     for outcome, g in table.groupby("outcome", sort=False):
-        cell = {r["side"]: _fmt(r) for _, r in g.iterrows()}
-        out.append(f"| {outcome} | {cell.get(live.UNCHANGED, '')} | {cell.get(live.CURRENT, '')} |")
+        share = outcome.startswith("P(")
+        cell = {r["side"]: _fmt(r, share) for _, r in g.iterrows()}
+        out.append(f"| {outcome} | {cell.get(live.UNCHANGED, '')} | {cell.get(live.CURRENT, '')} | "
+                   f"{cell.get(live.CHANGE, '')} |")
     return "\n".join(out)
 
 
 @solara.component
-def OddsPanel(model, points: int = 10, reps: int = 5):
-    """Runs the current settings and the scenario as written as a small batch
-    (``points`` draws of the uncertain parameters x ``reps`` replications each) and
-    shows the headline probabilities with 95% intervals side by side."""
+def OddsPanel(model, reps: int = 5, sizes: tuple[int, ...] = (10, 50, 200), size: int = 50):
+    """Runs the current settings and the scenario as written as a small batch (runs per
+    side chosen among ``sizes``: draws of the uncertain parameters x ``reps``
+    replications each) and shows the headline odds with 95% intervals side by side,
+    and the paired change."""
     settings = model.settings
+    n, set_n = solara.use_state(size)
+    points = max(1, n // reps)
 
     def compute():
         def tick(done, total):
             task.progress = 100.0 * done / total
 
         table = live.run_odds(settings, points, reps, progress=tick, cancel=lambda: not task.is_current())
-        return settings, table
+        return settings, points * reps, table
 
     task = solara.lab.use_task(compute, dependencies=None, prefer_threaded=True, raise_error=False)
-    n = points * reps
     with solara.Column(gap="6px", classes=["odds-panel"]) as col:
-        solara.Markdown(f"**Odds** \u2014 {n} runs of your settings and {n} of the scenario as written "
-                        f"({points} draws of the uncertain parameters you did not move \u00d7 {reps} "
-                        "replications, same draws and random streams for both)")
-        with solara.Row():
-            solara.Button(f"Run odds ({2 * n} runs)", on_click=lambda: task(), disabled=task.pending,
-                          color="primary")
+        solara.Markdown(f"**Odds** \u2014 {points * reps} runs of your settings and as many of the scenario "
+                        f"as written ({points} draws of the uncertain parameters you did not move \u00d7 "
+                        f"{reps} replications; the same draws and random streams for both sides)")
+        with solara.Row(style={"align-items": "center"}):
+            solara.Select("Runs per side", value=str(n), values=[str(k) for k in sizes],
+                          on_value=lambda v: set_n(int(v)), disabled=task.pending)
+            solara.Button(f"Run odds ({2 * points * reps} runs)", on_click=lambda: task(),
+                          disabled=task.pending, color="primary")
             solara.Button("Cancel", on_click=task.cancel, disabled=not task.pending)
         if task.pending:
             solara.ProgressLinear(task.progress if task.progress is not None else True)
@@ -160,10 +166,11 @@ def OddsPanel(model, points: int = 10, reps: int = 5):
         elif task.error:
             solara.Error(f"The odds batch failed: {task.exception}")
         elif task.finished and task.value is not None:
-            used, table = task.value
+            used, runs, table = task.value
             off = ", ".join(used.off) or "none"
             pinned = ", ".join(f"{k}={v:g}" for k, v in used.pinned().items()) or "none"
-            solara.Markdown(f"For *{used.scenario}*, stances off: {off}; parameters you set: {pinned}.")
+            solara.Markdown(f"*{used.scenario}*, {runs} runs per side; stances off: {off}; "
+                            f"parameters you set: {pinned}.")
             with solara.Div(classes=["odds-table"]):
                 solara.Markdown(odds_markdown(table))
     return col

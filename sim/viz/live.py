@@ -339,7 +339,7 @@ ODDS_OUTCOMES = {
     "any_political": "P(political agreement)",
     "stalemate": "P(stalemate at the end)",
 }
-CURRENT, UNCHANGED = "your settings", "scenario as written"
+CURRENT, UNCHANGED, CHANGE = "your settings", "scenario as written", "change"
 
 
 class OddsCancelled(Exception):
@@ -371,7 +371,7 @@ def run_odds(s: Settings, points: int = 10, reps: int = 5, seed: int = 0, progre
              cancel=None, executor=None) -> pd.DataFrame:
     """Run the odds batch on the experiment runner; ``progress(done, total)`` after
     each chunk, ``cancel()`` -> True stops it (raises :class:`OddsCancelled`).
-    Returns the headline table: outcome, side, estimate, ci_low, ci_high, n."""
+    Returns the headline table (:func:`odds_table`)."""
     job, sides = odds_job(s, points, reps, seed)
 
     def tick(done, total):
@@ -386,23 +386,38 @@ def run_odds(s: Settings, points: int = 10, reps: int = 5, seed: int = 0, progre
 
 
 def odds_table(runs: pd.DataFrame, sides: dict[str, str], horizon: int) -> pd.DataFrame:
-    """Proportions (Wilson 95%) and means (Student-t 95%) of the headline outcomes."""
+    """Per headline outcome and side: a proportion (Wilson 95%) or a mean (Student-t
+    95%); and the change (your settings - scenario as written), the mean of the paired
+    differences of runs on the same draw and random stream, with its Student-t 95%
+    interval (common random numbers make it much tighter than the two intervals)."""
     h = headline(runs, horizon)
     h["stalemate"] = runs["stalemate"].astype(float).to_numpy()
     pairs = sorted(c for c in h.columns if c.startswith("pair:"))
+    outcomes = [*((c, n, "proportion") for c, n in ODDS_OUTCOMES.items()),
+                *((p, f"P({' \u2013 '.join(p[5:].split('-'))} agreement)", "proportion") for p in pairs),
+                ("days_to_first_agreement", "day of first agreement (none = horizon + 1)", "mean"),
+                ("pressure_cumulative", "cumulative pressure (pressure-days)", "mean")]
+    by_side = {side: h[h["scenario"] == scen].sort_values(["point", "replicate"]) for scen, side in sides.items()}
     rows = []
-    for scen, side in sides.items():
-        g = h[h["scenario"] == scen]
-        n = len(g)
-        for col, name in [*ODDS_OUTCOMES.items(),
-                          *((p, f"P({' \u2013 '.join(p[5:].split('-'))} agreement)") for p in pairs)]:
-            k = int(g[col].fillna(0).sum())
-            lo, hi = wilson_interval(k, n)
-            rows.append({"outcome": name, "side": side, "statistic": "proportion", "n": n,
-                         "estimate": k / n if n else math.nan, "ci_low": lo, "ci_high": hi})
-        for col, name in (("days_to_first_agreement", "day of first agreement (none = horizon + 1)"),
-                          ("pressure_cumulative", "cumulative pressure (pressure-days)")):
-            m, lo, hi = mean_interval(g[col].to_numpy(dtype=float))
-            rows.append({"outcome": name, "side": side, "statistic": "mean", "n": n,
-                         "estimate": m, "ci_low": lo, "ci_high": hi})
+    for col, name, stat in outcomes:
+        vals = {side: g[col].fillna(0).to_numpy(dtype=float) for side, g in by_side.items()}
+        for side, x in vals.items():
+            n = len(x)
+            if stat == "proportion":
+                k = int(x.sum())
+                lo, hi = wilson_interval(k, n)
+                est = k / n if n else math.nan
+            else:
+                est, lo, hi = mean_interval(x)
+            rows.append({"outcome": name, "side": side, "statistic": stat, "n": n,
+                         "estimate": est, "ci_low": lo, "ci_high": hi})
+        cur, base = vals.get(CURRENT), vals.get(UNCHANGED)
+        if cur is not None and base is not None and len(cur) == len(base):
+            d = cur - base
+            if np.all(d == 0):      # identical paired runs: no change, exactly
+                est, lo, hi = 0.0, 0.0, 0.0
+            else:
+                est, lo, hi = mean_interval(d)
+            rows.append({"outcome": name, "side": CHANGE, "statistic": "difference", "n": len(d),
+                         "estimate": est, "ci_low": lo, "ci_high": hi})
     return pd.DataFrame(rows)
