@@ -130,6 +130,7 @@ def test_slider_sets_the_parameter(page):
     button(page, "Reset").click()
     assert _models[-1].spec.crisis.inflow_rate == pytest.approx(0.045)
     assert _models[-1].settings.pinned() == {"crisis.inflow_rate": pytest.approx(0.045)}
+    assert shown(page, "parameters moved: crisis.inflow_rate = 0.045")
 
 
 def test_bad_seed_gives_a_one_line_message(page):

@@ -33,11 +33,13 @@ def Status(model):
         force_update()
 
     off = ", ".join(st["off"]) or "none"
+    moved = ", ".join(f"{k} = {v:.3g}" for k, v in st["pinned"].items()) or "none"
     with solara.Column(gap="4px") as col:
         solara.Markdown(
             f"**Day {st['day']} of {st['horizon']}** \u2014 {st['date']:%d %b %Y} \u00b7 "
             f"{st['agreements']} agreement(s)  \n"
-            f"*{st['title']}* \u00b7 seed {st['seed']} \u00b7 {st['protocol']} \u00b7 stances off: {off}  \n"
+            f"*{st['title']}* \u00b7 seed {st['seed']} \u00b7 {st['protocol']} \u00b7 stances off: {off} "
+            f"\u00b7 parameters moved: {moved}  \n"
             "Change the controls on the left, then **Reset** to apply them.")
         if c.notice:
             solara.Info(c.notice)

@@ -233,7 +233,8 @@ def status(model) -> dict:
             "agreements": len(model.agreements), "running": bool(model.running),
             "scenario": model.settings.scenario, "title": model.spec.title or model.spec.name,
             "seed": model.settings.seed, "protocol": model.spec.protocol.name,
-            "off": list(model.settings.off), "problems": list(model.input_problems)}
+            "off": list(model.settings.off), "pinned": model.settings.pinned(),
+            "problems": list(model.input_problems)}
 
 
 def issue_values(model) -> pd.DataFrame:
