@@ -3,20 +3,23 @@ find the controls, change them, step, and check the model and the panels changed
 The browser test is tests/test_app_browser.py."""
 
 import functools
+import os
 import time
 import xml.etree.ElementTree as ET
 
-import ipyvuetify as v
-import numpy as np
-import pytest
-import solara
+os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")   # nothing reaches the network
 
-import app
-import sim
-from sim.experiments.jobs import scenario_data
-from sim.scenario import validate_mapping
-from sim.viz import live, svg
-from sim.viz.app_components import OddsPanel, _colors
+import ipyvuetify as v  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import solara  # noqa: E402
+
+import app  # noqa: E402
+import sim  # noqa: E402
+from sim.experiments.jobs import scenario_data  # noqa: E402
+from sim.scenario import validate_mapping  # noqa: E402
+from sim.viz import live, svg  # noqa: E402
+from sim.viz.app_components import OddsPanel, _colors  # noqa: E402
 
 TECH_ONLY = "poland_technical_only_belarus"
 

@@ -7,7 +7,7 @@ the odds, and save screenshots before and after. Nothing may reach the network: 
 browser aborts and records every request that is not to the app, and the server runs
 behind a dead proxy, so any fetch it tries fails and is logged (the test fails on it).
 
-Slow (about 30 s, most of it starting the Solara server and the first page load on
+Slow (40-50 s, most of it starting the Solara server and the first page load on
 the 2-core machine): marked ``browser``; ``pytest -m "not browser"`` leaves it out
 locally, CI always runs it. Without Chromium or Playwright it is skipped, and the
 test session ends with a banner saying so and how to enable it.
