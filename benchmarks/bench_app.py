@@ -5,7 +5,8 @@
    for every day of the baseline; each click's time covers the model's day, every
    panel rebuilt and every changed widget updated (what goes to the browser). For
    comparison, the same page with the six day panels passed to SolaraViz as six
-   ``components=`` (each one re-renders the page on its own after a step).
+   ``components=`` (each one re-renders the page on its own after a step); and the
+   app's page while the odds batch runs in its background thread.
 2. in the browser (``--browser``, needs Debian's chromium and Playwright): the real
    page served by ``solara run app.py``; the time, measured inside the page, from
    clicking Step to the next animation frame after the new day is shown, which adds
@@ -46,14 +47,22 @@ def summary(ms: list[float]) -> str:
     return f"median {statistics.median(ms):6.1f} ms   p95 {q[-1]:6.1f} ms   max {max(ms):6.1f} ms   (n={len(ms)})"
 
 
-def clicks(page_element, days: int) -> list[float]:
+def clicks(page_element, days: int, odds: bool = False) -> list[float]:
     box, rc = solara.render(solara.AppLayout(children=[page_element]), handle_error=False)
     step = rc.find(v.Btn, children=["Step"]).widget
+    if odds:        # start the odds batch (200 runs a side), step while it runs
+        sel = rc.find(v.Select, label="Runs per side").widget
+        sel.v_model = "200"
+        rc.find(v.Btn, children=["Run odds (400 runs)"]).widget.click()
+        time.sleep(1.0)
     out = []
     for _ in range(days):
         t = time.perf_counter()
         step.click()
         out.append(1000 * (time.perf_counter() - t))
+    if odds:
+        rc.find(v.Btn, children=["Cancel"]).widget.click()
+        time.sleep(2.0)     # let the batch's thread stop before the page closes
     rc.close()
     return out
 
@@ -160,6 +169,7 @@ def main() -> None:
     print("panels built (SVG, log) alone:", summary(panels_only(args.days)))
     print("one step, the app's page:     ", summary(clicks(app.Page(), args.days)))
     print("one step, six components=:    ", summary(clicks(SeparatePage(), args.days)))
+    print("one step, odds batch running: ", summary(clicks(app.Page(), args.days, odds=True)))
     if args.browser:
         ms = in_browser(args.days)
         if ms:

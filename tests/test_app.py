@@ -214,7 +214,7 @@ def test_odds_cancel_stops_the_batch():
 
 def test_odds_panel_runs_and_shows_both_columns():
     m = live.LiveModel("baseline", seed="1", **{f"{live.STANCE_KEY}{TECH_ONLY}": False})
-    box, rc = solara.render(OddsPanel(m, reps=2, sizes=(4, 50), size=4), handle_error=False)
+    box, rc = solara.render(OddsPanel(m, reps=2, sizes=(4, 50), size=4, in_process=True), handle_error=False)
     rc.find(v.Btn, children=["Run odds (8 runs)"]).widget.click()
     deadline = time.time() + 60
     while time.time() < deadline and not rc.find(v.Html, class_="odds-table"):
@@ -237,3 +237,19 @@ def test_every_scenario_opens_in_the_app(name):
     assert m.day == 3 and live.status(m)["protocol"] in live.steppable_protocols()
     if sim.load_scenario(name).protocol.name not in live.steppable_protocols():
         assert "has no days to step" in live.controls(name).notice
+
+
+def test_channel_changes_are_logged(tmp_path):
+    f = tmp_path / "chan.yaml"
+    f.write_text("extends: baseline\nname: chan\ndescription: a channel opens on day 3, closes on day 6\n"
+                 "events:\n"
+                 "  - {day: 3, type: set_channel, between: [eu, belarus], level: technical, label: opens}\n"
+                 "  - {day: 6, type: set_channel, between: [eu, belarus], level: closed, label: closes}\n")
+    m = live.LiveModel(str(f))
+    for _ in range(8):
+        m.step()
+    assert [(c["day"], c["old"], c["new"]) for c in m.channel_log] == [(3, "closed", "technical"),
+                                                                         (6, "technical", "closed")]
+    lines = live.log_lines(m)
+    assert "day 3 (26 Nov 2021): the Belarus\u2013European Union channel is now technical (was closed)" in lines
+    assert "day 6 (29 Nov 2021): the Belarus\u2013European Union channel closes (was technical)" in lines

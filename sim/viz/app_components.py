@@ -133,11 +133,14 @@ def odds_markdown(table) -> str:
 
 
 @solara.component
-def OddsPanel(model, reps: int = 5, sizes: tuple[int, ...] = (10, 50, 200), size: int = 50):
+def OddsPanel(model, reps: int = 5, sizes: tuple[int, ...] = (10, 50, 200), size: int = 50,
+              in_process: bool = False):
     """Runs the current settings and the scenario as written as a small batch (runs per
     side chosen among ``sizes``: draws of the uncertain parameters x ``reps``
     replications each) and shows the headline odds with 95% intervals side by side,
-    and the paired change."""
+    and the paired change. The batch runs on worker processes (:func:`live.odds_executor`:
+    a batch in the app's own process slowed its steps to 200-400 ms), or in a
+    thread of this process with ``in_process=True`` (fast to start: tests)."""
     settings = model.settings
     n, set_n = solara.use_state(size)
     points = max(1, n // reps)
@@ -146,7 +149,13 @@ def OddsPanel(model, reps: int = 5, sizes: tuple[int, ...] = (10, 50, 200), size
         def tick(done, total):
             task.progress = 100.0 * done / total
 
-        table = live.run_odds(settings, points, reps, progress=tick, cancel=lambda: not task.is_current())
+        executor = None if in_process else live.odds_executor()
+        try:
+            table = live.run_odds(settings, points, reps, progress=tick, cancel=lambda: not task.is_current(),
+                                  executor=executor)
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
         return settings, points * reps, table
 
     task = solara.lab.use_task(compute, dependencies=None, prefer_threaded=True, raise_error=False)

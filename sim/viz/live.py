@@ -205,10 +205,10 @@ class LiveModel(NegotiationModel):
     def step(self) -> None:
         super().step()
         now = _levels(self)
-        for pair, level in now.items():
-            if self._levels.get(pair, "closed") != level:
-                self.channel_log.append({"day": self.day, "pair": pair, "old": self._levels.get(pair, "closed"),
-                                         "new": level})
+        for pair in sorted(set(now) | set(self._levels)):       # opened, re-levelled or closed
+            old, new = self._levels.get(pair, "closed"), now.get(pair, "closed")
+            if old != new:
+                self.channel_log.append({"day": self.day, "pair": pair, "old": old, "new": new})
         self._levels = now
         if self.day >= self.horizon:
             self.running = False
@@ -368,10 +368,26 @@ def odds_job(s: Settings, points: int = 10, reps: int = 5, seed: int = 0):
     return job, {sc_cur.name: CURRENT, sc_base.name: UNCHANGED}
 
 
+def odds_executor():
+    """A process pool for the odds, one worker fewer than the cores (at least one), so
+    the batch does not hold the app's Python interpreter and steps stay responsive.
+    Results are the same on any executor (the experiment runner's guarantee)."""
+    import concurrent.futures as cf
+    import multiprocessing as mp
+    import os
+
+    from sim.experiments.jobs import _exit_with_parent
+
+    return cf.ProcessPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1),
+                                  mp_context=mp.get_context("spawn"),
+                                  initializer=_exit_with_parent, initargs=(os.getpid(),))
+
+
 def run_odds(s: Settings, points: int = 10, reps: int = 5, seed: int = 0, progress=None,
              cancel=None, executor=None) -> pd.DataFrame:
-    """Run the odds batch on the experiment runner; ``progress(done, total)`` after
-    each chunk, ``cancel()`` -> True stops it (raises :class:`OddsCancelled`).
+    """Run the odds batch on the experiment runner (in this process, or on
+    ``executor``, e.g. :func:`odds_executor`); ``progress(done, total)`` after each
+    chunk, ``cancel()`` -> True stops it (raises :class:`OddsCancelled`).
     Returns the headline table (:func:`odds_table`)."""
     job, sides = odds_job(s, points, reps, seed)
 
@@ -381,7 +397,7 @@ def run_odds(s: Settings, points: int = 10, reps: int = 5, seed: int = 0, progre
         if progress is not None:
             progress(done, total)
 
-    res = execute(job, executor, progress=tick, max_in_flight=1)
+    res = execute(job, executor, progress=tick, max_in_flight=1 if executor is None else None)
     runs = res.runs[res.runs["status"] == "ok"]
     return odds_table(runs, sides, load_scenario(s.scenario).horizon_days)
 
