@@ -39,10 +39,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
-# The app runs offline: its page assets come from the solara-assets package and
-# Solara's usage telemetry is switched off. APP_ARGS="--port 8766 --no-open" etc.
+# The app runs offline: its page assets come from the solara-assets package;
+# Solara's usage telemetry and its check for a newer version on PyPI are switched
+# off. APP_ARGS="--port 8766 --no-open" etc.
 app: $(STAMP)
-	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run app.py $(APP_ARGS)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run app.py --no-check-version $(APP_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_run.py $(BENCH_ARGS)

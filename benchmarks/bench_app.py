@@ -127,7 +127,7 @@ def in_browser(days: int) -> list[float] | None:
         port = s.getsockname()[1]
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "solara", "run", "app.py", "--host", "127.0.0.1",
-                             "--port", str(port), "--no-open", "--production"], cwd=ROOT, env=env,
+                             "--port", str(port), "--no-open", "--production", "--no-check-version"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:

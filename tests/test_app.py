@@ -42,10 +42,20 @@ def log_lines(rc) -> list[str]:
 
 
 def page_text(rc) -> str:
-    """The text of the page's HTML elements and rendered Markdown."""
-    parts = [c for kind in (v.Html, v.Alert) for w in rc.find(kind).widgets for c in w.children
-             if isinstance(c, str)]
-    parts += [w.template for w in rc.find(v.VuetifyTemplate).widgets if isinstance(w.template, str)]
+    """All text of the rendered page (a walk over the widget tree: ``rc.find`` does not
+    look inside an element it has matched)."""
+    parts: list[str] = []
+
+    def walk(w):
+        if isinstance(w, str):
+            parts.append(w)
+            return
+        for c in getattr(w, "children", None) or []:
+            walk(c)
+        if isinstance(getattr(w, "template", None), str):
+            parts.append(w.template)
+
+    walk(rc.container)
     return "\n".join(parts)
 
 
@@ -220,9 +230,10 @@ def test_odds_panel_runs_and_shows_both_columns():
     while time.time() < deadline and not rc.find(v.Html, class_="odds-table"):
         time.sleep(0.1)
     text = page_text(rc)
-    for head in ("outcome", live.UNCHANGED, live.CURRENT, f"{live.CHANGE} (paired)"):
-        assert f"<th>{head}</th>" in text
-    assert "<td>P(political agreement)</td>" in text
+    heads = [w.children[0] for w in rc.find(v.Html, tag="th").widgets]
+    assert heads == ["outcome", live.UNCHANGED, live.CURRENT, f"{live.CHANGE} (paired)"]
+    cells = [w.children[0] for w in rc.find(v.Html, tag="td").widgets]
+    assert "P(political agreement)" in cells and len(cells) % 4 == 0
     assert f"4 runs per side; stances off: {TECH_ONLY}" in text
     rc.close()
 

@@ -4,8 +4,9 @@
 Load the page, pick a scenario, toggle a stance, reset, run to the end, read the log
 (it must be the log of the same run made here without the browser), start and cancel
 the odds, and save screenshots before and after. Nothing may reach the network: the
-browser aborts and records every request that is not to the app, and the server runs
-behind a dead proxy, so any fetch it tries fails and is logged (the test fails on it).
+browser aborts and records every request that is not to the app, and the server's
+outbound HTTP(S) goes to a local proxy that records and refuses it (the test fails on
+any).
 
 Slow (40-50 s, most of it starting the Solara server and the first page load on
 the 2-core machine): marked ``browser``; ``pytest -m "not browser"`` leaves it out
@@ -22,8 +23,10 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import socketserver
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -58,17 +61,40 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class _RecordingProxy(socketserver.ThreadingTCPServer):
+    """An HTTP(S) proxy that forwards nothing: it records each request's first line
+    (``CONNECT host:443 ...`` or ``GET http://...``) and answers 403."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(handler):
+                line = handler.rfile.readline(2048).decode("latin-1").strip()
+                if line:
+                    self.seen.append(line)
+                handler.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "solara.log"
+    proxy = _RecordingProxy()
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    purl = f"http://127.0.0.1:{proxy.server_address[1]}"
+    # every outbound HTTP(S) request of the server goes to the recording proxy and fails
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
-           "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
-           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
-           "NO_PROXY": "", "no_proxy": "", "PYTHONPATH": str(ROOT)}
+           "HTTP_PROXY": purl, "HTTPS_PROXY": purl, "http_proxy": purl, "https_proxy": purl,
+           "ALL_PROXY": purl, "NO_PROXY": "", "no_proxy": "", "PYTHONPATH": str(ROOT)}
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "solara", "run", "app.py", "--host", "127.0.0.1",
-                                 "--port", str(port), "--no-open", "--production"],
+                                 "--port", str(port), "--no-open", "--production", "--no-check-version"],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 120
@@ -83,8 +109,9 @@ def server(tmp_path_factory):
             if proc.poll() is not None or time.time() > deadline:
                 pytest.fail(f"the Solara server did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.5)
-        yield url, log
+        yield url, log, proxy
     finally:
+        proxy.shutdown()
         proc.terminate()
         try:
             proc.wait(timeout=15)
@@ -105,7 +132,7 @@ def _shot(page, tmp_path, name, publish=False):
 def test_the_app_in_chromium(server, tmp_path):
     from sim.viz import live
 
-    url, log = server
+    url, log, proxy = server
     outside: list[str] = []
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
@@ -180,5 +207,6 @@ def test_the_app_in_chromium(server, tmp_path):
             ctx.close()
     assert min(f.stat().st_size for f in (before, after, odds)) > 10_000
     assert outside == [], f"the page tried to reach the network: {outside}"
+    assert proxy.seen == [], f"the server tried to reach the network: {proxy.seen}"
     server_log = log.read_text()
     assert "Could not load URL" not in server_log, server_log[-2000:]

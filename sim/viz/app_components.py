@@ -9,12 +9,23 @@ with its own state: it runs the odds batch in a thread, with progress and cancel
 
 from __future__ import annotations
 
+import reacton.ipyvuetify as v
 import solara
 
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.viz import live, svg
 from sim.viz.plots import PALETTE
+
+
+EMPHASIS = {"strong": "font-weight: 700", "em": "font-style: italic"}
+
+
+def _p(*parts):
+    """A paragraph of plain text and ("strong" | "em", text) pieces. (Not Markdown:
+    solara's Markdown loads KaTeX from a CDN, and the app must work offline.)"""
+    return v.Html(tag="p", style_="margin: 0 0 4px 0", children=[
+        p if isinstance(p, str) else v.Html(tag=p[0], style_=EMPHASIS[p[0]], children=[p[1]]) for p in parts])
 
 
 def _colors(model) -> dict[str, str]:
@@ -35,12 +46,11 @@ def Status(model):
     off = ", ".join(st["off"]) or "none"
     moved = ", ".join(f"{k} = {v:.3g}" for k, v in st["pinned"].items()) or "none"
     with solara.Column(gap="4px") as col:
-        solara.Markdown(
-            f"**Day {st['day']} of {st['horizon']}** \u2014 {st['date']:%d %b %Y} \u00b7 "
-            f"{st['agreements']} agreement(s)  \n"
-            f"*{st['title']}* \u00b7 seed {st['seed']} \u00b7 {st['protocol']} \u00b7 stances off: {off} "
-            f"\u00b7 parameters moved: {moved}  \n"
-            "Change the controls on the left, then **Reset** to apply them.")
+        _p(("strong", f"Day {st['day']} of {st['horizon']}"),
+           f" \u2014 {st['date']:%d %b %Y} \u00b7 {st['agreements']} agreement(s)")
+        _p(("em", st["title"]), f" \u00b7 seed {st['seed']} \u00b7 {st['protocol']} \u00b7 "
+           f"stances off: {off} \u00b7 parameters moved: {moved}")
+        _p("Change the controls on the left, then ", ("strong", "Reset"), " to apply them.")
         if c.notice:
             solara.Info(c.notice)
         for p in st["problems"]:
@@ -79,7 +89,7 @@ def EventLog(model):
     lines = live.log_lines(model)
     with solara.Column(gap="2px", classes=["event-log"],
                        style={"max-height": "260px", "overflow-y": "auto"}) as col:
-        solara.Markdown("**Log**")
+        _p(("strong", "Log"))
         if not lines:
             solara.Text("Nothing has happened yet: press Step or \u25b6.")
         for line in lines:
@@ -120,16 +130,24 @@ def _fmt(row, share: bool) -> str:
     return f"{row['estimate']:{sign}{f}} [{row['ci_low']:{sign}{f}}, {row['ci_high']:{sign}{f}}]"
 
 
-def odds_markdown(table) -> str:
-    """The odds table as Markdown: one row per outcome, the scenario as written next
-    to the user's settings."""
-    out = [f"| outcome | {live.UNCHANGED} | {live.CURRENT} | {live.CHANGE} (paired) |", "|---|---|---|---|"]
+def OddsTable(table):
+    """The odds as an HTML table: one row per outcome, the scenario as written next to
+    the user's settings, and the paired change."""
+    heads = ["outcome", live.UNCHANGED, live.CURRENT, f"{live.CHANGE} (paired)"]
+    rows = []
     for outcome, g in table.groupby("outcome", sort=False):
         share = outcome.startswith("P(")
         cell = {r["side"]: _fmt(r, share) for _, r in g.iterrows()}
-        out.append(f"| {outcome} | {cell.get(live.UNCHANGED, '')} | {cell.get(live.CURRENT, '')} | "
-                   f"{cell.get(live.CHANGE, '')} |")
-    return "\n".join(out)
+        rows.append([outcome, cell.get(live.UNCHANGED, ""), cell.get(live.CURRENT, ""), cell.get(live.CHANGE, "")])
+    def style(col, head=False):
+        align = "left" if col == 0 else "right"
+        return (f"padding: 2px 10px; text-align: {align}; white-space: nowrap"
+                + ("; font-weight: 700; border-bottom: 1px solid #999" if head else ""))
+
+    return v.Html(tag="table", style_="border-collapse: collapse; font-size: 0.9em", children=[
+        v.Html(tag="tr", children=[v.Html(tag="th", style_=style(k, True), children=[h]) for k, h in enumerate(heads)]),
+        *(v.Html(tag="tr", children=[v.Html(tag="td", style_=style(k), children=[c]) for k, c in enumerate(r)])
+          for r in rows)])
 
 
 @solara.component
@@ -160,9 +178,9 @@ def OddsPanel(model, reps: int = 5, sizes: tuple[int, ...] = (10, 50, 200), size
 
     task = solara.lab.use_task(compute, dependencies=None, prefer_threaded=True, raise_error=False)
     with solara.Column(gap="6px", classes=["odds-panel"]) as col:
-        solara.Markdown(f"**Odds** \u2014 {points * reps} runs of your settings and as many of the scenario "
-                        f"as written ({points} draws of the uncertain parameters you did not move \u00d7 "
-                        f"{reps} replications; the same draws and random streams for both sides)")
+        _p(("strong", "Odds"), f" \u2014 {points * reps} runs of your settings and as many of the scenario "
+           f"as written ({points} draws of the uncertain parameters you did not move \u00d7 {reps} "
+           "replications; the same draws and random streams for both sides)")
         with solara.Row(style={"align-items": "center"}):
             solara.Select("Runs per side", value=str(n), values=[str(k) for k in sizes],
                           on_value=lambda v: set_n(int(v)), disabled=task.pending)
@@ -180,8 +198,7 @@ def OddsPanel(model, reps: int = 5, sizes: tuple[int, ...] = (10, 50, 200), size
             used, runs, table = task.value
             off = ", ".join(used.off) or "none"
             pinned = ", ".join(f"{k}={v:g}" for k, v in used.pinned().items()) or "none"
-            solara.Markdown(f"*{used.scenario}*, {runs} runs per side; stances off: {off}; "
-                            f"parameters you set: {pinned}.")
+            _p(("em", used.scenario), f", {runs} runs per side; stances off: {off}; parameters you set: {pinned}.")
             with solara.Div(classes=["odds-table"]):
-                solara.Markdown(odds_markdown(table))
+                OddsTable(table)
     return col
