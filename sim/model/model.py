@@ -22,7 +22,7 @@ import numpy as np
 from sim.model.agents import Actor
 from sim.model.agreements import Act, Agreement, Registry
 from sim.model.blame import Blame
-from sim.model.control import build_rules, can_deliver
+from sim.model.control import build_rules, can_deliver, movable_alone
 from sim.model.environment import Environment
 from sim.model.stances import RANK
 from sim.scenario import (AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario, SetIssueEvent,
@@ -153,6 +153,10 @@ class NegotiationModel(mesa.Model):
     def unilateral_cost(self, actor: str, j: int) -> float:
         return self.spec.actors[actor].unilateral_cost.get(self.issue_ids[j], self.spec.unilateral.cost)
 
+    def movable(self, actor: str) -> list[int]:
+        """Issues the actor controls (it may move them alone, within their rule)."""
+        return self._movable.get(actor, [])
+
     def channels_of(self, actor: str) -> list[Channel]:
         return self._channels_of.get(actor, [])
 
@@ -212,6 +216,7 @@ class NegotiationModel(mesa.Model):
         self._stances_by_actor = {a: tuple(v) for a, v in by_actor.items()}
         self.blames.reset_public(self.stances.values())
         self.rules = build_rules(self)
+        self._movable = {a: movable_alone(self, a) for a in self.actor_ids}
 
         commit: dict[tuple[str, int], list] = {}
         member_of = {m: a for a, s in self.spec.actors.items() for m in s.members}

@@ -23,18 +23,23 @@ to those it does not already blame; harm to a blamed actor is licensed retaliati
 from __future__ import annotations
 
 from sim.model.agreements import Act
-from sim.model.control import interval, movable_alone
+from sim.model.control import interval
+
+
+def own_value(model, actor, j: int, v: float, relief) -> float:
+    """The actor's own terms of N_i(v): utility, relief, public calls, own cost."""
+    x = float(model.x[j])
+    z = float(actor.ideal[j])
+    n = float(actor.w[j]) * (abs(x - z) - abs(v - z)) + float(relief[j]) * (v - x)
+    for goal, credit in model.commitments(actor.key, j):
+        n += credit * (abs(x - goal) - abs(v - goal))
+    return n - model.unilateral_cost(actor.key, j) * abs(v - x)
 
 
 def net_value(model, actor, j: int, v: float, relief) -> tuple[float, list]:
     """N_i(v) of moving issue j to v, and the breaches the move would commit."""
     x = float(model.x[j])
-    z = float(actor.ideal[j])
-    w = float(actor.w[j])
-    n = w * (abs(x - z) - abs(v - z)) + float(relief[j]) * (v - x)
-    for goal, credit in model.commitments(actor.key, j):
-        n += credit * (abs(x - goal) - abs(v - goal))
-    n -= model.unilateral_cost(actor.key, j) * abs(v - x)
+    n = own_value(model, actor, j, v, relief)
     beta = model.spec.blame.harm_aversion
     ia = model.aidx[actor.key]
     for k, other in model.actors.items():
@@ -53,22 +58,24 @@ def act_alone(model, actor) -> None:
     """The actor's unilateral moves of the day (at most one per issue)."""
     if not model.spec.unilateral.enabled:
         return
-    relief = None
     min_change = model.spec.protocol.min_change
-    for j in movable_alone(model, actor.key):
+    for j in model.movable(actor.key):
         key = (actor.key, j)
         if model.day < model.next_move.get(key, 0):
+            continue
+        relief = model.relief(actor)
+        x = float(model.x[j])
+        own_lo, own_hi = model.bounds(actor.key, j)
+        step = model.spec.issues[model.issue_ids[j]].unilateral_step
+        # the other terms of N only subtract: skip the issue unless a step pays on its own
+        cands = [v for v in (min(x + step, own_hi, 1.0), max(x - step, own_lo, 0.0))
+                 if abs(v - x) >= min_change - 1e-12]
+        if not any(own_value(model, actor, j, v, relief) > 1e-9 for v in cands):
             continue
         box = interval(model, j, (actor.key,))
         if box is None:
             continue
-        lo, hi = box
-        own_lo, own_hi = model.bounds(actor.key, j)
-        lo, hi = max(lo, own_lo), min(hi, own_hi)
-        x = float(model.x[j])
-        step = model.spec.issues[model.issue_ids[j]].unilateral_step
-        if relief is None:
-            relief = model.relief(actor)
+        lo, hi = max(box[0], own_lo), min(box[1], own_hi)
         best = None
         for v in (min(x + step, hi), max(x - step, lo)):
             if abs(v - x) < min_change - 1e-12:
@@ -79,12 +86,11 @@ def act_alone(model, actor) -> None:
         if best is None:
             continue
         _, v, breaches = best
+        issue = model.issue_ids[j]
         model.move_issue(j, v, movers=(actor.key,))
-        model.next_move[key] = model.day + model.spec.issues[model.issue_ids[j]].unilateral_interval_days
-        model.registry.record.append(Act(model.day, "unilateral", (actor.key,),
-                                         {model.issue_ids[j]: (x, v)},
-                                         kind=model.spec.issues[model.issue_ids[j]].kind))
+        model.next_move[key] = model.day + model.spec.issues[issue].unilateral_interval_days
+        model.registry.record.append(Act(model.day, "unilateral", (actor.key,), {issue: (x, v)},
+                                         kind=model.spec.issues[issue].kind))
         for ag, wronged in breaches:
-            model.registry.breach(model.day, actor.key, ag, wronged, model.issue_ids[j])
+            model.registry.breach(model.day, actor.key, ag, wronged, issue)
             model.add_blame(wronged, actor.key, model.spec.agreements.breach_blame)
-        relief = None          # the state moved: recompute before the next issue
