@@ -24,7 +24,7 @@ from sim.model.agreements import Act, Agreement, Registry
 from sim.model.blame import Blame
 from sim.model.control import build_rules, can_deliver, movable_alone
 from sim.model.environment import Environment
-from sim.model.stances import RANK
+from sim.model.stances import RANK, Stance
 from sim.scenario import (AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario, SetIssueEvent,
                           SetStockEvent)
 
@@ -172,6 +172,22 @@ class NegotiationModel(mesa.Model):
             if st.pressed(sender, receiver, issues, ideal):
                 self.blames.add(receiver, sender, self.params.denial_blame)
 
+    def public_demands(self) -> None:
+        """Public blame is a public demand: an actor that blames another and wants an
+        issue the other denies acknowledged presses it every day, in proportion to its
+        blame; the denier answers with blame (``denial_blame`` per unit pressed)."""
+        all_issues = tuple(self.issue_ids)
+        for receiver in self._deniers:
+            r = self.aidx[receiver]
+            for sender in self.actor_ids:
+                b = float(self.blame[self.aidx[sender], r])
+                if sender == receiver or b <= 0.0:
+                    continue
+                ideal = {j: float(self.actors[sender].ideal[n]) for n, j in enumerate(self.issue_ids)}
+                for st in self.stances_of(receiver):
+                    if st.pressed(sender, receiver, all_issues, ideal):
+                        self.blames.add(receiver, sender, self.params.denial_blame * b)
+
     # ------------------------------------------------------------------ changes of state
     def _changed(self) -> None:
         self.state_version += 1
@@ -217,6 +233,8 @@ class NegotiationModel(mesa.Model):
         self.blames.reset_public(self.stances.values())
         self.rules = build_rules(self)
         self._movable = {a: movable_alone(self, a) for a in self.actor_ids}
+        self._deniers = [a for a in self.actor_ids
+                         if any(type(st).pressed is not Stance.pressed for st in self.stances_of(a))]
 
         commit: dict[tuple[str, int], list] = {}
         member_of = {m: a for a, s in self.spec.actors.items() for m in s.members}
@@ -310,6 +328,7 @@ class NegotiationModel(mesa.Model):
             actor.cumulative_cost += actor.crisis_cost()
         self.protocol.begin_day()
         self.agents.shuffle_do("act")
+        self.public_demands()
         self.blames.update()
         if self.blames.hostile_pairs() != self._hostile:
             self._rebuild()

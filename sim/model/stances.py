@@ -196,9 +196,11 @@ class PoliticalCounterpart(Stance):
 class DeniesResponsibility(Stance):
     """The actor denies any role: it never offers or accepts a value of ``issue`` above
     ``ceiling`` (default: the issue's status quo), i.e. no agreement acknowledging it,
-    and it answers every demand for it with blame: each time a counterpart whose ideal
-    on ``issue`` is above the ceiling makes it an offer on a channel that carries the
-    issue, its blame toward that counterpart rises by ``blame.denial_blame``.
+    and it answers every demand for it with blame ("attempts to pass the buck"): an
+    actor whose ideal on ``issue`` is above the ceiling presses the denier each time it
+    makes it an offer on a channel that carries the issue, and every day in proportion
+    to its public blame of the denier; each time, the denier's blame of that actor rises
+    by ``blame.denial_blame`` (times the blame, for the daily public pressure).
 
     Grounding (baseline, Russia): "Russia has nothing to do with this issue".
     Removal: the actor may trade its acknowledgement like any other issue.
