@@ -122,10 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--samples", type=_pos_int, default=None, help="design points for --design lhs")
     experiment_options(w, "design point")
 
-    cp = sub.add_parser("compare-protocols", help="alternating offers vs expected utility, issue by issue",
+    cp = sub.add_parser("compare-protocols", help="alternating offers vs expected utility vs the compromise "
+                        "model, issue by issue",
                         description="Run the scenario under both protocols: alternating offers over --reps "
                                     "replications (distribution of each issue's final implemented value) and "
-                                    "the expected-utility model (forecast and trajectory). Writes "
+                                    "the expected-utility model (forecast and trajectory), next to the "
+                                    "compromise model's forecast (capability x salience weighted mean). Writes "
                                     "comparison.csv and comparison.png.")
     cp.add_argument("scenario", help="a scenario name or YAML path")
     cp.add_argument("--reps", type=_pos_int, default=100, help="alternating-offers replications (default: 100)")

@@ -245,8 +245,9 @@ def plot_protocol_comparison(table: pd.DataFrame, ao_values: pd.DataFrame, ax=No
     ax.set_xticks(range(len(issues)))
     ax.set_xticklabels(issues, rotation=20, fontsize=8)
     ax.set_ylabel("value on the issue's scale")
-    ax.set_title("Two models, one scenario: alternating offers (box: final implemented value over "
-                 "replications) vs expected utility (forecast)", fontsize=9)
+    ax.set_title("One scenario: alternating offers (box: final implemented value over replications) vs "
+                 "expected utility (forecast)" + (", against the compromise model" if "cm_mean" in t else ""),
+                 fontsize=9)
     ax.legend(fontsize=7, loc="best")
     ax.grid(axis="y", alpha=0.3)
     ax.figure.tight_layout()
