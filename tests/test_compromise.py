@@ -5,13 +5,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import build
 
 import sim
 from sim.cli import main
 from sim.protocols.compromise import CompromiseModel, run_compromise
 from sim.protocols.expected_utility import run_expected_utility
-
-from conftest import build
 
 ROOT = Path(__file__).resolve().parent.parent
 

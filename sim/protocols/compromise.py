@@ -23,6 +23,8 @@ printed, saved and plotted by the same code. Channels and stances play no part.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 
@@ -34,7 +36,7 @@ class CompromiseModel:
     """Closed-form forecast per issue: weighted mean (compromise) and weighted median."""
 
     name = "compromise"
-    classifier = {"deterministic": True, "moves": False}
+    classifier: ClassVar[dict] = {"deterministic": True, "moves": False}
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario

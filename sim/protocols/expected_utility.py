@@ -204,9 +204,9 @@ class ExpectedUtilityModel(mesa.Model):
             return by_challenger, by_challenger
         return self.expected(g, mu, p, np.broadcast_to(r[None, :], (n, n))), by_challenger
 
-    def _choose(self, j: int, cands: list[tuple]) -> tuple:
-        """The offer j answers among (i, kind, target, u_i, u_j) tuples."""
-        x_j = self.history[-1][j, self._k]
+    def _choose(self, x: np.ndarray, j: int, cands: list[tuple]) -> tuple:
+        """The offer j answers among (i, kind, target, u_i, u_j) tuples (positions x)."""
+        x_j = x[j]
         if self.offer_choice == "largest_eu":
             return min(cands, key=lambda o: (-o[3], abs(o[2] - x_j), o[0]))
         if self.offer_choice == "least_move":
@@ -215,7 +215,6 @@ class ExpectedUtilityModel(mesa.Model):
             of = [o for o in cands if o[1] == kind]
             if of and kind == "compromise":
                 # Scholz et al.'s code: the lowest EU-weighted mean of the two positions
-                x = self.history[-1][:, self._k]
                 return min(of, key=lambda o: ((abs(o[4]) * x_j + abs(o[3]) * x[o[0]])
                                               / (abs(o[4]) + abs(o[3])), o[0]))
             if of:
@@ -223,7 +222,6 @@ class ExpectedUtilityModel(mesa.Model):
         raise AssertionError("no offer")
 
     def _round(self, k: int) -> np.ndarray:
-        self._k = k
         g = IssueGame(self.positions()[:, k], np.array([p.c for p in self.players]),
                       np.array([p.s[k] for p in self.players]), float(self.d[k]))
         r = self.risk(g)
@@ -246,7 +244,7 @@ class ExpectedUtilityModel(mesa.Model):
                 # otherwise j would win a confrontation: no offer it must answer
             if not cands:
                 continue
-            i, kind, target, ui, uj = self._choose(j, cands)
+            i, kind, target, ui, uj = self._choose(g.x, j, cands)
             lo, hi = self.bounds[j, k]
             target = min(max(target, lo), hi)
             if target != g.x[j]:
