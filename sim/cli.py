@@ -303,21 +303,25 @@ def format_summary(res, sc) -> str:
     end = sc.date_of(res.horizon)
     lines = [f"Scenario {sc.name}: {sc.title or ''}".rstrip(": "),
              f"Seed {res.seed}; {res.horizon} days, {sc.start_date} to {end}", ""]
-    ags = res.agreements
-    lines.append(f"Agreements ({len(ags)}):" if len(ags) else "Agreements: none")
-    for ag in ags.itertuples():
-        lines.append(f"  day {ag.day:>3}  {ag.date}  {labels[ag.party_a]} - {labels[ag.party_b]}"
-                     f"  [{ag.level}]  {ag.changes}")
+    rec = res.record
+    lines.append(f"Record ({len(rec)} acts: agreements, unilateral moves, breaches, expiries, events):"
+                 if len(rec) else "Record: no agreement and no unilateral move")
+    for r in rec.itertuples():
+        who = " - ".join(labels.get(a, a) for a in str(r.actors).split(";") if a)
+        what = r.changes if isinstance(r.changes, str) and r.changes else r.label
+        lines.append(f"  day {r.day:>3}  {r.date}  {r.type:<10} {who}"
+                     f"{f'  [{r.level}]' if isinstance(r.level, str) and r.level else ''}  {what}")
     lines.append("")
     lines.append(f"  {'issue':<22}{'kind':<11}{'status quo':>10}{'final':>8}  agreed")
     for r in res.issues.itertuples():
         agreed = f"day {int(r.first_agreed_day)}" if r.agreed else "no"
         lines.append(f"  {r.issue:<22}{r.kind:<11}{r.status_quo:>10.2f}{r.final_value:>8.2f}  {agreed}")
     lines.append("")
-    lines.append(f"Pressure: start {sc.crisis.pressure0:.2f}, peak {o['pressure_peak']:.2f}, "
-                 f"final {o['pressure_final']:.2f}, cumulative {o['pressure_cumulative']:.1f} pressure-days")
+    for name, st in sc.environment.stocks.items():
+        lines.append(f"{name.capitalize()}: start {st.initial:.2f}, peak {o[f'stock_peak:{name}']:.2f}, "
+                     f"final {o[f'stock_final:{name}']:.2f}, cumulative {o[f'stock_cumulative:{name}']:.1f} level-days")
     first = o["time_to_first_agreement"]
-    lines.append(f"Sanctions final {o['sanctions_final']:.2f}; first agreement "
+    lines.append(f"Unilateral moves {o['n_unilateral']}; first agreement "
                  f"{'none' if first != first else f'on day {int(first)}'}; "
                  f"stalemate: {'yes' if o['stalemate'] else 'no'}")
     return "\n".join(lines)
@@ -381,8 +385,7 @@ def _run_experiment(args, job) -> int:
     return EXIT_OK
 
 
-HEADLINE = ["any_agreement", "any_political", "time_to_first_agreement", "pressure_cumulative",
-            "sanctions_final", "stalemate"]
+HEADLINE = ["any_agreement", "any_political", "time_to_first_agreement", "n_unilateral", "stalemate"]
 
 
 def format_experiment(res, job) -> str:
@@ -390,7 +393,7 @@ def format_experiment(res, job) -> str:
     lines = [f"{job.n_runs} runs ({res.skipped} found done on disk), {res.n_failed} failed"]
     if not len(s):
         return lines[0]
-    head = s[s["outcome"].isin(HEADLINE)]
+    head = s[s["outcome"].isin(HEADLINE) | s["outcome"].str.startswith("stock_cumulative:")]
     params = [c for c in s.columns if c.startswith("param:")]
     for keys, g in head.groupby(["scenario", "point"], sort=True):
         label = keys[0] + (" " + ", ".join(f"{p[6:]}={g[p].iloc[0]:.3g}" for p in params) if params else "")
@@ -470,7 +473,9 @@ def cmd_ablate(args) -> int:
 def format_ablation(eff) -> str:
     lines = ["Stances ranked by effect (change vs the unchanged scenario, same random streams, 95% CI):"]
     keys = {"any_political": ("P(political deal)", 100, "pp"), "days_to_first_agreement": ("first deal", 1, "days"),
-            "pressure_cumulative": ("cum. pressure", 1, "")}
+            "n_unilateral": ("unilateral moves", 1, ""),
+            **{k: (f"cum. {k.split(':', 1)[1]}", 1, "") for k in eff["outcome"].unique()
+               if k.startswith("stock_cumulative:")}}
     for variant, g in eff.groupby("rank", sort=True):
         r0 = g.iloc[0]
         lines.append(f"{int(variant):>3}. {r0['operation']} {r0['actor']}: {r0['stance_rule']}")
