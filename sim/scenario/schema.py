@@ -159,24 +159,36 @@ class AgreementsSpec(_Strict):
 
 
 class ProtocolSpec(_Strict):
-    """``alternating_offers`` (days, bilateral package offers) or ``expected_utility``
-    (rounds of Bueno de Mesquita's challenge model). Each reads its own fields."""
+    """``alternating_offers`` (days, bilateral package offers), ``expected_utility``
+    (rounds of Bueno de Mesquita's challenge model) or ``compromise`` (the capability x
+    salience weighted mean and median of positions). Each reads its own fields."""
 
-    name: Literal["alternating_offers", "expected_utility"] = "alternating_offers"
+    name: Literal["alternating_offers", "expected_utility", "compromise"] = "alternating_offers"
     min_change: Unit = 0.05
     cooldown_days: int = Field(7, ge=0)
     stalemate_window: int = Field(30, ge=1)
     deadline_days: int = Field(60, ge=1, le=3650,
                                description="the actors' negotiation deadline (their tactics' T), not the horizon")
-    # expected_utility only (Scholz et al. 2011): Q, the probability an actor assigns to
-    # the other not moving absent a challenge; T, to its moving in the actor's favour
+    # expected_utility only (docs/ODD.md section 8; defaults = Scholz, Calbert & Smith 2011):
+    # Q, the probability an actor assigns to the other not moving absent a challenge;
+    # T, to its moving in the actor's favour
     q: Unit = 1.0
     t: Unit = 1.0
     max_rounds: int = Field(100, ge=1, le=10000)
     tolerance: float = Field(1e-6, gt=0.0, le=0.1)
-    # which received challenge an actor answers: the sender's largest expected utility
-    # (Scholz et al.'s "best offer"), or the one asking the least move
-    offer_choice: Literal["largest_eu", "least_move"] = "largest_eu"
+    # which received challenge an actor answers: by type, confrontation before compromise
+    # before capitulation (Scholz et al.'s code), the one asking the least move (the
+    # paper's text, BDM 1994), or the sender's largest expected utility
+    offer_choice: Literal["scholz", "least_move", "largest_eu"] = "scholz"
+    # win probability: risk-adjusted votes for i over the votes of all triples (Scholz),
+    # or over the votes on this pair only (P(i, j) + P(j, i) = 1)
+    probability: Literal["all_triples", "per_pair"] = "all_triples"
+    # whose risk exponent the sender's expected utility uses: the receiver's, who judges
+    # the offer (Scholz), or the sender's own
+    risk_perspective: Literal["receiver", "own"] = "receiver"
+    # risk exponents: from security levels compared across actors (Scholz), across the
+    # positions the actor could hold (BDM 1985), or none (every r = 1)
+    risk_formula: Literal["scholz", "own_positions", "neutral"] = "scholz"
 
 
 class BlameSpec(_Strict):

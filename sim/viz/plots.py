@@ -241,7 +241,8 @@ def plot_eu_trajectories(eu, axes=None):
 def plot_protocol_comparison(table: pd.DataFrame, ao_values: pd.DataFrame, ax=None):
     """Per issue: the distribution of final implemented values under alternating offers
     (box, over replications) beside the expected-utility forecast (median: diamond,
-    mean: cross) and the status quo (grey bar)."""
+    mean: cross), the compromise model's weighted mean (open circle, if the table has
+    ``cm_mean``) and the status quo (grey bar)."""
     issues = list(table["issue"])
     if ax is None:
         fig, ax = plt.subplots(figsize=(1.6 * len(issues) + 3, 4.2))
@@ -253,13 +254,17 @@ def plot_protocol_comparison(table: pd.DataFrame, ao_values: pd.DataFrame, ax=No
                zorder=5, label="expected utility: weighted median")
     ax.scatter(range(len(issues)), t.loc[issues, "eu_mean"], marker="x", s=60, color="black",
                zorder=5, label="expected utility: weighted mean")
+    if "cm_mean" in t:      # the compromise model's forecast, the baseline every protocol is shown against
+        ax.scatter(range(len(issues)), t.loc[issues, "cm_mean"], marker="o", s=70, facecolors="none",
+                   edgecolors="#009E73", lw=2, zorder=6, label="compromise model: weighted mean")
     ax.hlines(t.loc[issues, "status_quo"], [i - 0.3 for i in range(len(issues))],
               [i + 0.3 for i in range(len(issues))], color="grey", lw=3, alpha=0.6, label="status quo")
     ax.set_xticks(range(len(issues)))
     ax.set_xticklabels(issues, rotation=20, fontsize=8)
     ax.set_ylabel("value on the issue's scale")
-    ax.set_title("Two models, one scenario: alternating offers (box: final implemented value over "
-                 "replications) vs expected utility (forecast)", fontsize=9)
+    ax.set_title("One scenario: alternating offers (box: final implemented value over replications) vs "
+                 "expected utility (forecast)" + (", against the compromise model" if "cm_mean" in t else ""),
+                 fontsize=9)
     ax.legend(fontsize=7, loc="best")
     ax.grid(axis="y", alpha=0.3)
     ax.figure.tight_layout()
