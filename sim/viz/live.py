@@ -57,6 +57,7 @@ class ParamControl:
     lo: float
     hi: float
     value: float          # the scenario's own value
+    integer: bool = False  # a whole-number field (e.g. days)
 
     @property
     def label(self) -> str:
@@ -95,7 +96,8 @@ def controls(name: str) -> Controls:
     while it runs)."""
     sc = load_scenario(name)
     data = scenario_data(sc)
-    params = tuple(ParamControl(p, float(lo), float(hi), float(_get(data, p)))
+    params = tuple(ParamControl(p, float(lo), float(hi), float(_get(data, p)),
+                                isinstance(_get(data, p), int) and not isinstance(_get(data, p), bool))
                    for p, (lo, hi) in sc.uncertain.items())
     stances = tuple(StanceControl(sid, st.actor, st.describe(), " ".join(st.quote.split()))
                     for sid, st in sc.stances.items())
@@ -118,8 +120,12 @@ def model_params(name: str) -> dict:
                  "protocol": {"type": "Select", "value": c.protocol, "values": list(c.protocols),
                               "label": "Protocol"}}
     for p in c.params:
-        out[PARAM_KEY + p.path] = {"type": "SliderFloat", "value": p.value, "min": p.lo, "max": p.hi,
-                                   "step": _step(p.lo, p.hi), "label": p.label}
+        if p.integer:
+            out[PARAM_KEY + p.path] = {"type": "SliderInt", "value": int(p.value), "min": int(p.lo),
+                                       "max": int(p.hi), "step": 1, "label": p.label}
+        else:
+            out[PARAM_KEY + p.path] = {"type": "SliderFloat", "value": p.value, "min": p.lo, "max": p.hi,
+                                       "step": _step(p.lo, p.hi), "label": p.label}
     for s in c.stances:
         out[STANCE_KEY + s.id] = {"type": "Checkbox", "value": True, "label": s.label}
     return out
@@ -164,7 +170,8 @@ def build_scenario(s: Settings, draw_free: bool = False) -> Scenario:
     data = without_stances(scenario_data(sc), s.off)
     data["protocol"]["name"] = s.protocol or controls(s.scenario).protocol
     params = s.params if not draw_free else s.pinned()
-    return apply_params(data, params)
+    ints = {p.path for p in controls(s.scenario).params if p.integer}
+    return apply_params(data, {k: int(round(v)) if k in ints else v for k, v in params.items()})
 
 
 def settings_from_kwargs(scenario_name: str, seed, protocol, kwargs: dict) -> tuple[Settings, list[str]]:
@@ -255,45 +262,62 @@ def positions(model) -> pd.DataFrame:
 
 
 def stocks(model) -> dict[str, float]:
-    """The crisis stocks today (name -> value on [0, 1])."""
-    return {"pressure": float(model.crisis.pressure), "inflow": float(model.crisis.inflow),
-            "sanctions": float(model.sanctions_level())}
+    """The environment's stocks today (name -> level on [0, 1]) and the cost issues'
+    implemented values (e.g. sanctions)."""
+    out = {name: float(st.level) for name, st in model.env.stocks.items()}
+    for j in model.env.cost_issue_names:
+        out.setdefault(j, float(model.x[model.idx[j]]))
+    return out
 
 
 def stock_history(model) -> pd.DataFrame:
-    """Tidy daily history of the stocks: day, stock, value."""
-    df = model.datacollector.get_model_vars_dataframe()
-    return df.melt(id_vars="day", value_vars=["pressure", "inflow", "sanctions"],
-                   var_name="stock", value_name="value")
+    """Tidy daily history: day, stock, value (the stocks, then the cost issues)."""
+    frames = [pd.DataFrame({"day": np.arange(len(st.history)), "stock": name, "value": st.history})
+              for name, st in model.env.stocks.items()]
+    if model.datacollector is not None and model.env.cost_issue_names:
+        vals = np.array(model.datacollector.model_vars["values"])
+        days = np.array(model.datacollector.model_vars["day"])
+        for j in model.env.cost_issue_names:
+            frames.append(pd.DataFrame({"day": days, "stock": j, "value": vals[:, model.idx[j]]}))
+    if not frames:
+        return pd.DataFrame(columns=["day", "stock", "value"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def channel_graph(model) -> nx.Graph:
-    """The channel network today: nodes are actors (``label``, ``capability``), edges
-    are open channels (``level``, ``issues``) and pairs that made agreements
-    (``agreements``: count, ``last_day``) or unilateral moves against each other
-    (``unilateral``: count; none in this model yet)."""
+    """The channel network today: nodes are actors (``label``, ``capability``,
+    ``unilateral``: moves made alone so far), edges are open channels (``level``,
+    ``issues``) and pairs that made agreements (``agreements``: count, ``in_force``:
+    count still binding, ``last_day``)."""
     g = nx.Graph()
+    alone = {}
+    for mv in unilateral_moves(model):
+        alone[mv["actor"]] = alone.get(mv["actor"], 0) + 1
     for a, actor in model.actors.items():
-        g.add_node(a, label=actor.label, capability=float(actor.capability))
+        g.add_node(a, label=actor.label, capability=float(actor.capability), unilateral=alone.get(a, 0))
     for c in model.channels:
         g.add_edge(c.a, c.b, level=c.level, issues=[model.issue_ids[j] for j in c.issues],
-                   agreements=0, last_day=None, unilateral=0)
+                   agreements=0, in_force=0, last_day=None)
     for ag in model.agreements:
         a, b = ag.parties
         if not g.has_edge(a, b):
-            g.add_edge(a, b, level="closed", issues=[], agreements=0, last_day=None, unilateral=0)
-        g.edges[a, b]["agreements"] += 1
-        g.edges[a, b]["last_day"] = ag.day
-    for mv in unilateral_moves(model):
-        if mv.get("target") and g.has_edge(mv["actor"], mv["target"]):
-            g.edges[mv["actor"], mv["target"]]["unilateral"] += 1
+            g.add_edge(a, b, level="closed", issues=[], agreements=0, in_force=0, last_day=None)
+        e = g.edges[a, b]
+        e["agreements"] += 1
+        e["in_force"] += getattr(ag, "status", "in force") in ("in force", "renewed")
+        e["last_day"] = ag.day
     return g
 
 
+def _record(model) -> list:
+    reg = getattr(model, "registry", None)
+    return list(reg.record) if reg is not None else []
+
+
 def unilateral_moves(model) -> list[dict]:
-    """Unilateral moves so far (day, actor, issue, old, new, target). The current
-    model has none; the second-round model records them."""
-    return list(getattr(model, "unilateral_moves", []))
+    """Moves made alone so far: day, actor, issue, old, new."""
+    return [{"day": r.day, "actor": r.actors[0], "issue": j, "old": float(o), "new": float(n)}
+            for r in _record(model) if r.type == "unilateral" for j, (o, n) in r.changes.items()]
 
 
 def blame(model) -> pd.DataFrame:
@@ -313,8 +337,8 @@ def _change(model, issue: str, old: float, new: float) -> str:
 
 
 def log_lines(model) -> list[str]:
-    """The run so far in plain words, one line per event, agreement, channel change or
-    unilateral move, in order of day."""
+    """The run so far in plain words, one line per scheduled event, channel change,
+    unilateral move, agreement, renewal, expiry or breach, in order of day."""
     entries: list[tuple[int, int, str]] = []
     for e in model.event_log:
         entries.append((e["day"], 0, e["label"]))
@@ -330,6 +354,14 @@ def log_lines(model) -> list[str]:
         terms = "; ".join(_change(model, j, ag.previous[j], v) for j, v in ag.values.items())
         entries.append((ag.day, 3, f"{a} and {b} agree ({ag.kind}, proposed by "
                         f"{label(model, ag.proposer)}): {terms}"))
+    words = {"renewal": "renew", "expiry": "let lapse"}
+    for r in _record(model):
+        if r.type in words:
+            a, b = (label(model, x) for x in r.actors)
+            entries.append((r.day, 4, f"{a} and {b} {words[r.type]} their {r.label}"))
+        elif r.type == "breach":
+            mover, wronged = (label(model, x) for x in r.actors)
+            entries.append((r.day, 4, f"{mover} breaks its word to {wronged}: {r.label}"))
     entries.sort(key=lambda t: (t[0], t[1]))
     return [f"day {d} ({_fmt_date(date_of(model, d))}): {text}" for d, _, text in entries]
 
@@ -413,7 +445,9 @@ def odds_table(runs: pd.DataFrame, sides: dict[str, str], horizon: int) -> pd.Da
     outcomes = [*((c, n, "proportion") for c, n in ODDS_OUTCOMES.items()),
                 *((p, f"P({' \u2013 '.join(p[5:].split('-'))} agreement)", "proportion") for p in pairs),
                 ("days_to_first_agreement", "day of first agreement (none = horizon + 1)", "mean"),
-                ("pressure_cumulative", "cumulative pressure (pressure-days)", "mean")]
+                ("n_unilateral", "unilateral moves", "mean"),
+                *((c, f"cumulative {c.split(':', 1)[1]} (level-days)", "mean")
+                  for c in sorted(h.columns) if c.startswith("stock_cumulative:"))]
     by_side = {side: h[h["scenario"] == scen].sort_values(["point", "replicate"]) for scen, side in sides.items()}
     rows = []
     for col, name, stat in outcomes:

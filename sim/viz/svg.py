@@ -37,7 +37,7 @@ def _text(x, y, s, size=10, anchor="middle", color="#222", extra="") -> str:
 
 def network(g, colors: dict[str, str], day: int) -> str:
     """Actors on a circle (area ~ capability), channels by level, agreements in gold
-    (width ~ number), unilateral moves as red arrows."""
+    (width ~ number), a red badge counting each actor's moves made alone."""
     nodes = list(g.nodes)
     cx, cy, r = W / 2, H / 2 + 12, 95
     ang = np.linspace(-math.pi / 2, 1.5 * math.pi, len(nodes), endpoint=False)
@@ -54,17 +54,20 @@ def network(g, colors: dict[str, str], day: int) -> str:
                     f'stroke-width="{width}" stroke-dasharray="{dash}"><title>{escape(a)}-{escape(b)}: '
                     f'{e["level"]}, carries {escape(", ".join(e["issues"]) or "nothing")}</title></line>')
         if e["agreements"]:
+            held = f", {e['in_force']} in force" if e.get("in_force") is not None else ""
             mx, my = x0 + 0.55 * (x1 - x0), y0 + 0.55 * (y1 - y0)
-            body.append(_text(mx + (10 if mx >= cx else -10), my - 6, f"{e['agreements']} deal(s), last day {e['last_day']}",
+            body.append(_text(mx + (10 if mx >= cx else -10), my - 6, f"{e['agreements']} deal(s){held}, last day {e['last_day']}",
                               9, "start" if mx >= cx else "end", color="#8a5a00", extra='font-weight="bold"'))
-        if e["unilateral"]:
-            body.append(f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" stroke="#D55E00" '
-                        f'stroke-width="1.5" marker-end="url(#arrow)"/>')
     for a in nodes:
         x, y = pos[a]
         rad = 8 + 22 * math.sqrt(g.nodes[a]["capability"])
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{rad:.1f}" fill="{colors[a]}" stroke="white"/>')
         body.append(_text(x, y + rad + 11, g.nodes[a]["label"], 10))
+        if g.nodes[a].get("unilateral"):
+            body.append(f'<circle cx="{x + rad * 0.8:.1f}" cy="{y - rad * 0.8:.1f}" r="8" fill="#D55E00">'
+                        f'<title>{escape(g.nodes[a]["label"])}: {g.nodes[a]["unilateral"]} move(s) made alone'
+                        f'</title></circle>')
+            body.append(_text(x + rad * 0.8, y - rad * 0.8 + 3.5, g.nodes[a]["unilateral"], 9, color="white"))
     legend = [("political", "political channel"), ("technical", "technical channel")]
     for n, (lvl, txt) in enumerate(legend):
         col, width, dash = LEVEL_STYLE[lvl]
@@ -74,6 +77,8 @@ def network(g, colors: dict[str, str], day: int) -> str:
         body.append(_text(34, y + 3, txt, 9, "start"))
     body.append(f'<line x1="8" y1="62" x2="30" y2="62" stroke="{AGREEMENT}" stroke-opacity="0.6" stroke-width="7"/>')
     body.append(_text(34, 65, "agreement", 9, "start"))
+    body.append('<circle cx="19" cy="78" r="6" fill="#D55E00"/>')
+    body.append(_text(34, 81, "moves made alone", 9, "start"))
     return _svg(body, f"Channels, day {day}", cls="chart-network")
 
 
@@ -119,11 +124,11 @@ def issues(iv: pd.DataFrame, pos: pd.DataFrame, colors: dict[str, str]) -> str:
     return _svg(body, "Issues: implemented, status quo, stated positions", cls="chart-issues")
 
 
-STOCK_COLORS = {"pressure": "#D55E00", "inflow": "#56B4E9", "sanctions": "#0072B2"}
+STOCK_COLORS = ["#D55E00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#E69F00"]
 
 
 def stocks(hist: pd.DataFrame, horizon: int, now: dict[str, float]) -> str:
-    """The crisis stocks over the days (all on [0, 1])."""
+    """The environment's stocks (and cost issues) over the days, all on [0, 1]."""
     left, right, top, bottom = 34, W - 12, 30, H - 40
     x = lambda d: left + (right - left) * d / max(horizon, 1)  # noqa: E731
     y = lambda v: bottom - (bottom - top) * v  # noqa: E731
@@ -134,8 +139,8 @@ def stocks(hist: pd.DataFrame, horizon: int, now: dict[str, float]) -> str:
         body.append(_text(x(d), bottom + 12, d, 9))
     body.append(_text((left + right) / 2, bottom + 24, "day", 9))
     lx = left
-    for name, grp in hist.groupby("stock", sort=False):
-        col = STOCK_COLORS.get(name, "#000")
+    for k, (name, grp) in enumerate(hist.groupby("stock", sort=False)):
+        col = STOCK_COLORS[k % len(STOCK_COLORS)]
         pts = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in zip(grp["day"], grp["value"]))
         body.append(f'<polyline points="{pts}" fill="none" stroke="{col}" stroke-width="2"/>')
         label = f"{name} {now.get(name, float('nan')):.2f}"
