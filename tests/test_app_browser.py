@@ -51,8 +51,8 @@ pytestmark = pytest.mark.browser
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TECH_ONLY = "poland_technical_only_belarus"
-QUOTE = "At the technical level"
+STANCE = "poland_blames_belarus"      # a stance that acts in the baseline (docs/ODD.md)
+QUOTE = "Belarus was described as the"
 
 
 def _free_port() -> int:
@@ -167,21 +167,21 @@ def test_the_app_in_chromium(server, tmp_path):
             page.get_by_role("option", name="baseline", exact=True).click()
             expect(page.get_by_text(QUOTE, exact=False)).to_be_visible()
 
-            # toggle Poland's technical-only stance off, apply, run to the end
+            # toggle Poland's blame of Minsk ("the 'performer'") off, apply, run to the end
             page.get_by_text(QUOTE, exact=False).click()
             page.get_by_role("button", name="Reset").click()
-            expect(page.get_by_text(f"stances off: {TECH_ONLY}", exact=False)).to_be_visible()
+            expect(page.get_by_text(f"stances off: {STANCE}", exact=False)).to_be_visible()
             page.get_by_role("button", name="Run to the end").click()
             expect(page.get_by_text("Day 90 of 90")).to_be_visible()
 
             # the log is the log of the same run, made here without the browser
             expected = live.LiveModel("baseline", seed=str(live.DEFAULT_SEED),
-                                      **{f"{live.STANCE_KEY}{TECH_ONLY}": False})
+                                      **{f"{live.STANCE_KEY}{STANCE}": False})
             while expected.running:
                 expected.step()
             lines = page.locator(".log-line").all_inner_texts()
             assert lines == live.log_lines(expected)
-            assert any(" agree (political" in line for line in lines) or expected.agreements == []
+            assert lines                                    # something happened in 90 days
             after = _shot(page, tmp_path, "app_after_run.png")
 
             # the odds: a small batch runs to the end and shows both sides and the change

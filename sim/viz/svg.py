@@ -39,7 +39,7 @@ def network(g, colors: dict[str, str], day: int) -> str:
     """Actors on a circle (area ~ capability), channels by level, agreements in gold
     (width ~ number), a red badge counting each actor's moves made alone."""
     nodes = list(g.nodes)
-    cx, cy, r = W / 2, H / 2 + 12, 95
+    cx, cy, r = W / 2 + 30, H / 2 + 4, 88
     ang = np.linspace(-math.pi / 2, 1.5 * math.pi, len(nodes), endpoint=False)
     pos = {a: (cx + r * math.cos(t), cy + r * math.sin(t)) for a, t in zip(nodes, ang)}
     body = ['<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" '
@@ -115,7 +115,7 @@ def issues(iv: pd.DataFrame, pos: pd.DataFrame, colors: dict[str, str]) -> str:
     for a in actors:
         body.append(f'<circle cx="{lx + 4}" cy="{H - 8}" r="4" fill="{colors[a]}"/>')
         body.append(_text(lx + 11, H - 5, labels[a], 9, "start"))
-        lx += 18 + 5.0 * len(labels[a])
+        lx += 16 + 4.4 * len(labels[a])
     body.append(f'<path d="M{left - 70},{top - 9} l5,5 l-5,5 l-5,-5 z" fill="black"/>')
     body.append(_text(left - 62, top - 1, "implemented", 9, "start"))
     body.append(f'<line x1="{left + 6}" y1="{top - 10}" x2="{left + 6}" y2="{top}" stroke="#777" stroke-width="3"/>')
