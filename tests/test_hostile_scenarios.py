@@ -199,3 +199,9 @@ def test_stance_offsets_must_locate_its_quote(tmp_path):
     _refused(_mirror_file(tmp_path, stances={"s": st}), "end - start is 7")
     st["end"] = 3
     assert load_scenario(_mirror_file(tmp_path, "fine.yaml", stances={"s": st})).stances["s"].end == 3
+
+
+def test_a_stance_table_gets_the_same_limits(tmp_path):
+    (tmp_path / "table.yaml").write_text("stances:\n  x: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    p = _write(tmp_path, yaml.safe_dump(mirror_trade()) + "stances_from: table.yaml\n")
+    _refused(p, "stances_from", "nested more than")
