@@ -269,13 +269,13 @@ def test_days_beyond_the_limit_are_refused_by_batch(tmp_path, capsys):
 
 
 def test_a_huge_sweep_is_refused_unless_confirmed(tmp_path, capsys):
-    args = ["sweep", "baseline", "--vary", "crisis.noise=0:1:400", "--vary", "crisis.urgency=0:0.05:250",
+    args = ["sweep", "baseline", "--vary", "blame.decay=0:1:400", "--vary", "blame.audience_cost=0:3:250",
             "--reps", "1", "--out", str(tmp_path / "s"), "--quiet"]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "100,000 design points" in err and "--yes" in err
-    job = ex.make_job(["baseline"], 1, varies=[ex.Vary.parse("crisis.noise=0:1:400"),
-                                              ex.Vary.parse("crisis.urgency=0:0.05:250")], design="grid", yes=True)
+    job = ex.make_job(["baseline"], 1, varies=[ex.Vary.parse("blame.decay=0:1:400"),
+                                              ex.Vary.parse("blame.audience_cost=0:3:250")], design="grid", yes=True)
     assert len(job.points) == 100_000               # --yes lifts the limit (nothing is run here)
 
 

@@ -54,7 +54,7 @@ def _set(d, path, value):
 def test_every_number_of_a_scenario_must_be_finite():
     data = scenario_data(load_scenario("baseline"))
     data["issues"]["migrant_flow"]["scale"] = [0.0, 10.0]
-    data["uncertain"] = {"crisis.noise": [0.1, 0.5]}
+    data["uncertain"] = {"blame.audience_cost": [0.1, 0.5]}
     leaves = list(_numeric_leaves(data))
     assert len(leaves) > 50
     for bad in (math.inf, -math.inf, math.nan):
@@ -70,18 +70,18 @@ def test_huge_saliences_and_scales_are_refused(tmp_path):
     _refused(p, "actors.a.salience.i1")
     p = _mirror_file(tmp_path, issues={"i1": {"scale": [0, 1e300]}})
     _refused(p, "issues.i1.scale")
-    p = _write(tmp_path, yaml.safe_dump(mirror_trade(), sort_keys=False) + "uncertain:\n  crisis.noise: [0, .inf]\n")
+    p = _write(tmp_path, yaml.safe_dump(mirror_trade(), sort_keys=False) + "uncertain:\n  blame.decay: [0, .inf]\n")
     _refused(p, "uncertain")
 
 
 def test_an_uncertain_range_the_field_does_not_allow_fails_validate(tmp_path):
-    # crisis.noise allows [0, 2]: a range to 5 used to pass validate and fail in sensitivity
-    p = _write(tmp_path, yaml.safe_dump(mirror_trade(), sort_keys=False) + "uncertain:\n  crisis.noise: [0, 5]\n")
-    err = _refused(p, "uncertain.crisis.noise", "5 is outside")
+    # blame.audience_cost allows [0, 10]: a range to 50 used to pass validate and fail in sensitivity
+    p = _write(tmp_path, yaml.safe_dump(mirror_trade(), sort_keys=False) + "uncertain:\n  blame.audience_cost: [0, 50]\n")
+    err = _refused(p, "uncertain.blame.audience_cost", "50 is outside")
     assert err.problems[0].line == len(p.read_text().splitlines())
-    ok = _write(tmp_path, yaml.safe_dump(mirror_trade(), sort_keys=False) + "uncertain:\n  crisis.noise: [0, 2]\n",
+    ok = _write(tmp_path, yaml.safe_dump(mirror_trade(), sort_keys=False) + "uncertain:\n  blame.audience_cost: [0, 10]\n",
                 "ok.yaml")
-    assert load_scenario(ok).uncertain == {"crisis.noise": (0.0, 2.0)}
+    assert load_scenario(ok).uncertain == {"blame.audience_cost": (0.0, 10.0)}
 
 
 # ---------------------------------------------------------------- item 4: names
@@ -156,8 +156,8 @@ def test_a_boolean_or_fraction_is_not_a_whole_number(tmp_path, field, value):
 
 
 def test_an_inherited_field_is_reported_at_the_parents_line(tmp_path):
-    parent = _write(tmp_path, yaml.safe_dump(mirror_trade(events=[{"day": 50, "type": "set_crisis",
-                                                                    "field": "inflow_rate", "value": 0.1}]),
+    parent = _write(tmp_path, yaml.safe_dump(mirror_trade(events=[{"day": 50, "type": "set_channel",
+                                                                    "between": ["a", "b"], "level": "political"}]),
                                              sort_keys=False), "parent.yaml")
     child = _write(tmp_path, "extends: parent.yaml\nname: child\nhorizon_days: 10\n", "child.yaml")
     err = _refused(child, "events.0.day", "after the horizon")
@@ -167,8 +167,8 @@ def test_an_inherited_field_is_reported_at_the_parents_line(tmp_path):
 
 def test_a_childs_own_field_is_still_reported_at_its_line(tmp_path):
     _mirror_file(tmp_path, "parent.yaml")
-    child = _write(tmp_path, "extends: parent.yaml\nname: child\n\ncrisis:\n  noise: 7\n", "child.yaml")
-    assert f"{child}:5: crisis.noise" in _refused(child).format()
+    child = _write(tmp_path, "extends: parent.yaml\nname: child\n\nblame:\n  audience_cost: 70\n", "child.yaml")
+    assert f"{child}:5: blame.audience_cost" in _refused(child).format()
 
 
 # ---------------------------------------------------------------- item 15: silently accepted
@@ -180,7 +180,7 @@ def test_duplicate_keys_are_refused_with_both_lines(tmp_path):
 
 def test_a_yaml_merge_key_is_not_a_duplicate(tmp_path):
     text = yaml.safe_dump(mirror_trade(), sort_keys=False).replace(
-        "crisis:\n", "defaults: &d {noise: 0.1}\ncrisis:\n  <<: *d\n")
+        "channels:\n", "defaults: &d {a-b: technical}\nchannels:\n  <<: *d\n")
     _refused(_write(tmp_path, text), "defaults: unknown field")     # the merge itself is fine
 
 
