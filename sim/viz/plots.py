@@ -150,26 +150,30 @@ def plot_ablation(effects: pd.DataFrame, outcomes=("any_political", "days_to_fir
         scale = 100.0 if outcome.startswith(("any_", "pair:")) else 1.0
         eff, lo, hi = d["effect"] * scale, d["ci_low"] * scale, d["ci_high"] * scale
         sign = GOOD_DIRECTION.get(outcome, 0)
-        colors = [NEUTRAL if not sign or v == 0 else (GOOD if v * sign > 0 else BAD) for v in eff]
+        # grey where the interval covers zero (no detectable change) or the outcome has no good side
+        colors = [NEUTRAL if not sign or lo_ <= 0 <= hi_ else (GOOD if v * sign > 0 else BAD)
+                  for v, lo_, hi_ in zip(eff, lo, hi)]
         ax.barh(ypos, eff, color=colors, alpha=0.9)
         ax.errorbar(eff, ypos, xerr=[(eff - lo).clip(lower=0), (hi - eff).clip(lower=0)], fmt="none",
                     ecolor="black", capsize=3, lw=1)
         ax.axvline(0, color="black", lw=0.8)
         unit = " (percentage points)" if scale == 100 else ""
-        ax.set_xlabel(f"change in {d['outcome_label'].iloc[0]}{unit}", fontsize=8)
+        ax.set_xlabel(_wrap(f"change in {d['outcome_label'].iloc[0]}{unit}", 36, 2), fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
         ax.grid(axis="x", alpha=0.3)
     labels = []
     for v in order:
         row = e[e["variant"] == v].iloc[0]
         who = names.get(row["actor"], row["actor"])
-        labels.append(f"{row['operation']} {who}: {row['stance_rule']}\n\u201c{_wrap(row['quote'] or '(no quote)', 52, 2)}\u201d")
+        labels.append(f"{_wrap(row['operation'] + ' ' + who + ': ' + row['stance_rule'], 52, 2)}\n"
+                      f"\u201c{_wrap(row['quote'] or '(no quote)', 52, 2)}\u201d")
     axes[0].set_yticks(ypos)
     axes[0].set_yticklabels(labels, fontsize=7.5)
     from matplotlib.patches import Patch
 
     fig.legend(handles=[Patch(color=GOOD, label="better for the crisis (more deals, sooner, less pressure)"),
-                        Patch(color=BAD, label="worse")], loc="lower center", ncol=2, fontsize=8, frameon=False)
+                        Patch(color=BAD, label="worse"), Patch(color=NEUTRAL, label="no detectable change (95% CI covers 0)")],
+               loc="lower center", ncol=3, fontsize=8, frameon=False)
     shown = f"the {len(order)} largest of {len(ranked)} variants" if len(order) < len(ranked) else \
         f"all {len(ranked)} variants"
     fig.suptitle(f"What each stance does: removing (or reversing) it, vs the unchanged scenario \u2013 {shown}\n"
@@ -556,7 +560,9 @@ def plot_sweep(runs: pd.DataFrame, outcome: str = "pressure_cumulative", ax=None
     elif _is_grid(ok, params[:2]) and len(params) == 2:
         p1, p2 = params[:2]
         grid = y.groupby([ok[p2], ok[p1]]).mean().unstack()
-        im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+        share = outcome.startswith(("any_", "agreed:", "pair:")) or outcome == "stalemate"
+        im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis",
+                       vmin=0 if share else None, vmax=1 if share else None)
         step = max(1, grid.shape[1] // 8)
         ax.set_xticks(range(0, grid.shape[1], step), [f"{v:.3g}" for v in grid.columns[::step]], fontsize=8)
         step = max(1, grid.shape[0] // 8)
@@ -568,7 +574,9 @@ def plot_sweep(runs: pd.DataFrame, outcome: str = "pressure_cumulative", ax=None
         p1, p2 = params[:2]
         pts = ok.groupby("point").agg(x=(p1, "first"), y=(p2, "first"))
         pts["m"] = y.groupby(ok["point"]).mean()
-        sc = ax.scatter(pts["x"], pts["y"], c=pts["m"], cmap="viridis", s=60, edgecolors="black", linewidths=0.4)
+        share = outcome.startswith(("any_", "agreed:", "pair:")) or outcome == "stalemate"
+        sc = ax.scatter(pts["x"], pts["y"], c=pts["m"], cmap="viridis", s=60, edgecolors="black", linewidths=0.4,
+                        vmin=0 if share else None, vmax=1 if share else None)
         ax.set_xlabel(labels.get(p1, p1[6:]))
         ax.set_ylabel(labels.get(p2, p2[6:]))
         ax.grid(alpha=0.3)

@@ -384,6 +384,11 @@ def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str
         good = plots.GOOD_DIRECTION.get(o, 0)
         row = [_e(outcome_label(o))]
         for n in names:
+            spec = specs.get(n) or {}
+            window = (spec.get("protocol") or {}).get("stalemate_window", 30)
+            if o == "stalemate" and (days or spec.get("horizon_days") or window) < window:
+                row.append(f"<span class='muted'>n/a (runs shorter than the {window}-day window)</span>")
+                continue
             g = h[h["scenario"] == n].set_index(["point", "replicate"])
             v = g[o].dropna().to_numpy(dtype=float)
             if share:
