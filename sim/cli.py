@@ -38,7 +38,7 @@ def _pos_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="run_sim.py",
+        prog="diplosim" if Path(sys.argv[0]).name == "diplosim" else "run_sim.py",
         description="Simulate multi-party diplomatic negotiation (Mesa). Flagship case: the "
                     "2021 Belarus-EU border crisis, seeded from a TASS article of 23 Nov 2021.",
         epilog="Examples:\n  python run_sim.py run baseline --seed 1 --out out\n"
