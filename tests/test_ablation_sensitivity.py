@@ -144,7 +144,7 @@ def test_baseline_declares_its_uncertain_parameters():
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["--method", "fast"], "unknown method"),
+    (["--method", "fast"], "invalid choice: 'fast'"),
     (["--n", "48"], "power of 2"),
     (["--vary", "crisis.inflow_rate=0.5:2"], "2 is not allowed"),
     (["--vary", "actors.poland.tactics.e=0:1"], "no field 'tactics'"),
