@@ -155,11 +155,17 @@ def _check(path: Path) -> _Checker:
     return c
 
 
-def test_run_report_is_self_contained_with_figures_and_quotes(tmp_path):
-    out = tmp_path / "run"
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "run"
     r = subprocess.run([sys.executable, str(ROOT / "run_sim.py"), "run", "baseline", "--seed", "1", "--out", str(out),
                         "--quiet"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_run_report_is_self_contained_with_figures_and_quotes(run_dir):
+    out = run_dir
     c = _check(out / "report.html")
     assert len(c.imgs) == 4                       # positions, crisis, blame, channels
     text = (out / "report.html").read_text(encoding="utf-8")
@@ -195,9 +201,16 @@ def test_report_of_a_folder_without_results(tmp_path):
 
 # ---------------------------------------------------------------- reports: the answer first
 def _cli(*args):
-    r = subprocess.run([sys.executable, str(ROOT / "run_sim.py"), *map(str, args)], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return r
+    """The CLI's main() in this process (no interpreter start-up); returns what it printed."""
+    import contextlib
+    import io
+
+    from sim.cli import main
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main([str(a) for a in args]) == 0
+    return buf.getvalue()
 
 
 def _words(text: str) -> str:
@@ -246,7 +259,7 @@ def test_batch_headline_has_scenarios_as_columns_with_paired_differences(batch_d
 @pytest.fixture(scope="module")
 def ablation_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("abl") / "a"
-    _cli("ablate", "baseline", "--reps", "3", "--days", "70", "--workers", "1", "--quiet", "--out", out)
+    _cli("ablate", "baseline", "--reps", "3", "--days", "60", "--workers", "1", "--quiet", "--out", out)
     return out
 
 
@@ -275,7 +288,7 @@ def test_ablation_report_leads_with_the_effects_and_their_quotes(ablation_dir):
 def sensitivity_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("sens") / "s"
     _cli("sensitivity", "baseline", "--vary", "actors.belarus.exposure.pressure=0.05:0.3",
-         "--vary", "crisis.inflow_rate=0.01:0.05", "--n", "8", "--days", "70", "--workers", "1", "--quiet",
+         "--vary", "crisis.inflow_rate=0.01:0.05", "--n", "8", "--days", "40", "--workers", "1", "--quiet",
          "--out", out)
     return out
 
@@ -291,9 +304,10 @@ def test_sensitivity_report_tabulates_the_indices(sensitivity_dir):
     assert 'href="summary.csv"' in text
 
 
-def test_run_report_tells_the_story_first_and_reads_unilateral_moves(tmp_path):
-    out = tmp_path / "run"
-    _cli("run", "baseline", "--seed", "1", "--out", out, "--quiet")
+def test_run_report_tells_the_story_first_and_reads_unilateral_moves(run_dir, tmp_path):
+    import shutil
+
+    out = shutil.copytree(run_dir, tmp_path / "run")
     text = (out / "report.html").read_text(encoding="utf-8")
     head = _headline(text)
     assert "Poland\u2013Belarus" in head and "Day 58" in head and "scheduled event" in head
@@ -317,8 +331,8 @@ def test_expected_utility_and_comparison_folders_get_a_report_and_figures(tmp_pa
     assert "Expected-utility forecast of ec_emissions" in text and "weighted median" in text
     _check(eu / "report.html")
     (eu / "trajectories.png").unlink()
-    r = _cli("plot", eu)
-    assert (eu / "trajectories.png").exists() and "trajectories.png" in r.stdout
+    printed = _cli("plot", eu)
+    assert (eu / "trajectories.png").exists() and "trajectories.png" in printed
     cmp_ = tmp_path / "cmp"
     _cli("compare-protocols", "baseline", "--reps", "2", "--workers", "1", "--quiet", "--out", cmp_)
     c = _check(cmp_ / "report.html")
