@@ -19,6 +19,7 @@ help:
 	@echo "make test   - set up .venv, run the whole test suite"
 	@echo "make bench  - run the benchmarks (prints timings)"
 	@echo "make clean  - remove .venv and out/"
+	@echo "then: .venv/bin/python run_sim.py --help   (or: source .venv/bin/activate; diplosim --help)"
 
 $(STAMP): pyproject.toml
 	@py="$$($(FIND_PYTHON))"; \
@@ -34,6 +35,8 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(PY) run_sim.py run baseline --seed 1 --out out
+	@echo ""
+	@echo "Next: $(PY) run_sim.py --help   (or: source $(VENV)/bin/activate, then diplosim --help)"
 
 test: $(STAMP)
 	$(PY) -m pytest -q
