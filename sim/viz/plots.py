@@ -569,7 +569,7 @@ def plot_sweep(runs: pd.DataFrame, outcome: str = "pressure_cumulative", ax=None
         ax.set_yticks(range(0, grid.shape[0], step), [f"{v:.3g}" for v in grid.index[::step]], fontsize=8)
         ax.set_xlabel(labels.get(p1, p1[6:]))
         ax.set_ylabel(labels.get(p2, p2[6:]))
-        ax.figure.colorbar(im, ax=ax, label=f"mean {name}")
+        ax.figure.colorbar(im, ax=ax, label=f"mean {name}").ax.yaxis.label.set_size(8)
     else:
         p1, p2 = params[:2]
         pts = ok.groupby("point").agg(x=(p1, "first"), y=(p2, "first"))
@@ -580,7 +580,7 @@ def plot_sweep(runs: pd.DataFrame, outcome: str = "pressure_cumulative", ax=None
         ax.set_xlabel(labels.get(p1, p1[6:]))
         ax.set_ylabel(labels.get(p2, p2[6:]))
         ax.grid(alpha=0.3)
-        ax.figure.colorbar(sc, ax=ax, label=f"mean {name}")
+        ax.figure.colorbar(sc, ax=ax, label=f"mean {name}").ax.yaxis.label.set_size(8)
         if len(params) > 2:
             ax.text(0.0, -0.16, f"{len(params) - 2} more varied parameter(s) not shown on the axes",
                     transform=ax.transAxes, fontsize=7)

@@ -511,6 +511,9 @@ def sweep_headline(runs: pd.DataFrame, spec: dict) -> tuple[str, str]:
         if all(m != m for m in ms):
             continue
         lo_r, hi_r = pts[int(np.nanargmin(ms))], pts[int(np.nanargmax(ms))]
+        if np.nanmin(ms) == np.nanmax(ms):
+            ext.append([_e(outcome_label(o)), f"the same at every design point: {_cell(*lo_r[o], share.get(o, False))}", ""])
+            continue
         at = lambda r: ", ".join(f"{param_label(p, spec)} = {r[p]:.3g}" for p in params)  # noqa: E731
         ext.append([_e(outcome_label(o)), _cell(*lo_r[o], share.get(o, False)) + f"<span class='d'>{_e(at(lo_r))}</span>",
                     _cell(*hi_r[o], share.get(o, False)) + f"<span class='d'>{_e(at(hi_r))}</span>"])
