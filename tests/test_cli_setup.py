@@ -159,3 +159,11 @@ def test_the_notebook_is_stored_with_its_outputs():
     outs = [o for c in code for o in c["outputs"]]
     assert len([o for o in outs if "image/png" in o.get("data", {})]) >= 7
     assert not [o for o in outs if o.get("output_type") == "error" or o.get("name") == "stderr"]
+
+
+def test_a_fault_in_an_added_event_names_the_files_own_index_and_line(tmp_path):
+    f = _child(tmp_path, "events:\n  - {day: 120, type: set_issue, issue: sanctions, delta: 0.1}\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(f)
+    p = next(p for p in exc.value.problems if "after the horizon" in p.message)
+    assert p.path == "events.0.day" and p.line == 4                # the child's own event 0, on line 4

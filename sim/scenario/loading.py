@@ -230,10 +230,36 @@ def load_scenario(name_or_path: str | Path, overrides: dict | None = None) -> Sc
         append = _appending(overrides.pop("replace", None), "overrides", None)
         data = _merge(data, overrides, "overrides", None, append=append)
     data.setdefault("name", path.stem)
-    return validate_mapping(data, path, node)
+    return validate_mapping(data, path, node, _inherited_events(data, node))
 
 
-def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Node | None = None) -> Scenario:
+def _inherited_events(data: dict, node: yaml.Node | None) -> int:
+    """How many of the merged events come from the parent (they precede the file's own)."""
+    own = _child_node(node, "events")
+    n_own = len(own.value) if isinstance(own, yaml.SequenceNode) else 0
+    return max(0, len(data.get("events") or []) - n_own)
+
+
+def _child_node(node, key):
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == key:
+                return v
+    return None
+
+
+def _own_loc(loc: tuple, inherited: int) -> tuple[tuple, str]:
+    """A merged ``events.N`` location as the file's own index (and a note for an
+    event inherited from the parent)."""
+    if len(loc) > 1 and loc[0] == "events" and isinstance(loc[1], int) and inherited:
+        if loc[1] >= inherited:
+            return ("events", loc[1] - inherited, *loc[2:]), ""
+        return loc, " (an event inherited from the parent)"
+    return loc, ""
+
+
+def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Node | None = None,
+                     inherited_events: int = 0) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -242,16 +268,18 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
             ctx_err = (err.get("ctx") or {}).get("error")
             if isinstance(ctx_err, _ReferenceErrors):
                 for p, m in ctx_err.problems:
-                    problems.append(Problem(p, m, _line_of(node, _split_path(p))))
+                    loc, note = _own_loc(_split_path(p), inherited_events)
+                    problems.append(Problem(".".join(map(str, loc)), m + note,
+                                            _line_of(node, loc) if not note else None))
                 continue
-            loc = tuple(x for x in err["loc"] if not _is_union_tag(x))
+            loc, note = _own_loc(tuple(x for x in err["loc"] if not _is_union_tag(x)), inherited_events)
             p = ".".join(str(x) for x in loc)
-            msg = _message(err)
+            msg = _message(err) + note
             if err["type"] == "extra_forbidden":
                 close = difflib.get_close_matches(str(err["loc"][-1]), _fields_at(err["loc"][:-1]), n=1)
                 if close:
                     msg = f"unknown field (did you mean '{close[0]}'?)"
-            problems.append(Problem(p, msg, _line_of(node, loc)))
+            problems.append(Problem(p, msg, _line_of(node, loc) if not note else None))
         problems.sort(key=lambda q: q.line or 0)
         raise ScenarioError(file, problems) from None
 
