@@ -194,7 +194,10 @@ def plot_sensitivity(indices: pd.DataFrame, axes=None, labels: dict | None = Non
                                  sharey=True, squeeze=False)
         axes = axes[0]
     fig = axes[0].figure
-    params = list(dict.fromkeys(indices["parameter"]))
+    # largest first (on top): the parameter's largest main index (ST or mu*) over the outcomes
+    main_kind = next((k for k in ("ST", "mu_star") if k in kinds), kinds[0])
+    main = indices[indices["index"] == main_kind].groupby("parameter", sort=False)["value"].max().fillna(-1.0)
+    params = main.sort_values(ascending=False, kind="stable").index.tolist()
     y = np.arange(len(params))[::-1]
     h = 0.38
     for ax, outcome in zip(axes, outcomes):

@@ -345,8 +345,20 @@ def _diff_cell(m, lo, hi, share: bool, good: int = 0) -> str:
         cls = "good" if m * good > 0 else "bad"
     elif lo == hi == 0:
         cls = "muted"
-    return (f'<span class="d {cls}">\u0394 {m * scale:+.1f}{unit} '
-            f"<small>[{lo * scale:+.1f}, {hi * scale:+.1f}]</small></span>")
+    return (f'<span class="d {cls}">\u0394 {_signed(m * scale)}{unit} '
+            f"<small>[{_signed(lo * scale)}, {_signed(hi * scale)}]</small></span>")
+
+
+def _dec(x: float) -> str:
+    """Two decimals, never -0.00."""
+    t = f"{x:.2f}"
+    return "0.00" if t == "-0.00" else t
+
+
+def _signed(x: float) -> str:
+    """+1.2 / -1.2, and +0.0 for a value that rounds to zero (never -0.0)."""
+    t = f"{x:+.1f}"
+    return "+0.0" if t == "-0.0" else t
 
 
 # ============================================================================ headlines
@@ -429,9 +441,9 @@ def sensitivity_headline(table: pd.DataFrame, spec: dict) -> str:
                     cell.append("\u2013")
                     continue
                 r = r.iloc[0]
-                ci = (f" <small>[{r['ci_low']:.2f}, {r['ci_high']:.2f}]</small>"
+                ci = (f" <small>[{_dec(r['ci_low'])}, {_dec(r['ci_high'])}]</small>"
                       if pd.notna(r["ci_low"]) and pd.notna(r["ci_high"]) else "")
-                cell.append(f"{idx} {r['value']:.2f}{ci}")
+                cell.append(f"{idx} {_dec(r['value'])}{ci}")
             row.append(f"<b>{cell[0]}</b><span class='d'>{cell[1]}</span>")
         rows.append(row)
     note = ""
