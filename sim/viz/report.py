@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from sim.viz import plots
-from sim.viz.labels import (actor_names, fmt, issue_label, outcome_label, pair_label, param_label,
+from sim.viz.labels import (actor_names, fmt, issue_label, outcome_label, param_label,
                             plural)
 
 KINDS = ("run", "eu_run", "compare", "batch", "sweep", "ablation", "sensitivity")
