@@ -107,6 +107,7 @@ def _fake_model(fn):
     return run_outcomes
 
 
+@pytest.mark.slow          # ~40 s of wall time: `make test-all` (CI) runs it, `make test` does not
 def test_sobol_indices_of_the_ishigami_function_through_the_runner(monkeypatch):
     import sim.runner
 
