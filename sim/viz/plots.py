@@ -256,15 +256,19 @@ def plot_eu_trajectories(eu, axes=None):
 
 
 def plot_protocol_comparison(table: pd.DataFrame, ao_values: pd.DataFrame, ax=None):
-    """Per issue: the distribution of final implemented values under alternating offers
-    (box, over replications) beside the expected-utility forecast (median: diamond,
-    mean: cross) and the status quo (grey bar)."""
+    """Per issue: the final implemented value of each alternating-offers replication
+    (dots, median bar: runs that split into groups show as groups) beside the
+    expected-utility forecast (median: diamond, mean: cross) and the status quo (grey bar)."""
     issues = list(table["issue"])
     if ax is None:
         fig, ax = plt.subplots(figsize=(1.6 * len(issues) + 3, 4.2))
-    data = [ao_values[i].dropna().to_numpy() for i in issues]
-    ax.boxplot(data, positions=range(len(issues)), widths=0.5, showfliers=False,
-               patch_artist=True, boxprops={"facecolor": "#56B4E9", "alpha": 0.6})
+    rng = np.random.default_rng(0)            # jitter only: fixed, so the figure is reproducible
+    for x, i in enumerate(issues):
+        v = ao_values[i].dropna().to_numpy(dtype=float)
+        ax.scatter(x + rng.uniform(-0.2, 0.2, len(v)), v, s=14, color="#555555", alpha=0.5, linewidths=0,
+                   label="alternating offers: final value of each run" if x == 0 else "_")
+        if len(v):
+            ax.hlines(np.median(v), x - 0.25, x + 0.25, color="black", lw=1.6)
     t = table.set_index("issue")
     ax.scatter(range(len(issues)), t.loc[issues, "eu_median"], marker="D", s=60, color="#D55E00",
                zorder=5, label="expected utility: weighted median")
@@ -275,8 +279,8 @@ def plot_protocol_comparison(table: pd.DataFrame, ao_values: pd.DataFrame, ax=No
     ax.set_xticks(range(len(issues)))
     ax.set_xticklabels(issues, rotation=20, fontsize=8)
     ax.set_ylabel("value on the issue's scale")
-    ax.set_title("Two models, one scenario: alternating offers (box: final implemented value over "
-                 "replications) vs expected utility (forecast)", fontsize=9)
+    ax.set_title("Two models, one scenario: alternating offers (dots: final implemented value of each "
+                 "replication) vs expected utility (forecast)", fontsize=9)
     ax.legend(fontsize=7, loc="best")
     ax.grid(axis="y", alpha=0.3)
     ax.figure.tight_layout()
