@@ -339,7 +339,8 @@ def _question(desc: str) -> str:
     for pat in (r"What if[^?]*\?", r"Question:\s*([^?]*\?)"):
         m = re.search(pat, desc)
         if m:
-            return m.group(m.lastindex or 0)
+            q = m.group(m.lastindex or 0)
+            return q[:1].upper() + q[1:]
     return re.split(r"(?<=[.?!])\s", desc, maxsplit=1)[0]
 
 
