@@ -39,26 +39,28 @@ def run_cli(capsys):
 
 
 # ------------------------------------------------------------------ extends: lists of events add up
+EVENT = ("  - day: 20\n    type: set_issue\n    issue: sanctions\n    delta: 0.1\n"
+         "    label: a new package\n")
+
+
 def _child(tmp_path, body: str) -> Path:
+    """A child of a parent (itself a child of baseline) that schedules one event."""
+    (tmp_path / "parent.yaml").write_text(
+        "extends: baseline\nname: parent\nevents:\n  - {day: 5, type: set_issue, issue: sanctions, delta: 0.05, "
+        "label: parent's package}\n", encoding="utf-8")
     f = tmp_path / "child.yaml"
-    f.write_text("extends: baseline\nname: child\n" + body, encoding="utf-8")
+    f.write_text("extends: parent.yaml\nname: child\n" + body, encoding="utf-8")
     return f
 
 
-EVENT = ("  - day: 20\n    type: set_crisis\n    field: inflow_rate\n    value: 0.01\n"
-         "    label: flights restricted\n")
-
-
 def test_a_child_events_list_adds_to_the_parents(tmp_path):
-    base = load_scenario("baseline").events
     child = load_scenario(_child(tmp_path, "events:\n" + EVENT)).events
-    assert len(base) >= 1 and child[:len(base)] == base
-    assert [e.label for e in child[len(base):]] == ["flights restricted"]
+    assert [e.label for e in child] == ["parent's package", "a new package"]
 
 
 def test_replace_events_replaces_them(tmp_path):
     child = load_scenario(_child(tmp_path, "replace: [events]\nevents:\n" + EVENT)).events
-    assert [e.label for e in child] == ["flights restricted"]
+    assert [e.label for e in child] == ["a new package"]
     assert load_scenario(_child(tmp_path, "replace: [events]\nevents: []\n")).events == []
     # the shipped scenario whose package comes *instead of* the baseline's says so
     assert [e.day for e in load_scenario("sanctions_escalation").events] == [2]
@@ -71,10 +73,11 @@ def test_replace_of_something_that_does_not_add_up_is_an_error(tmp_path):
 
 
 def test_overrides_follow_the_same_rule():
-    extra = {"day": 3, "type": "set_crisis", "field": "inflow_rate", "value": 0.02}
-    n = len(load_scenario("baseline").events)
-    assert len(load_scenario("baseline", overrides={"events": [extra]}).events) == n + 1
-    assert len(load_scenario("baseline", overrides={"replace": ["events"], "events": [extra]}).events) == 1
+    extra = {"day": 3, "type": "set_issue", "issue": "sanctions", "delta": 0.02}
+    n = len(load_scenario("sanctions_escalation").events)
+    assert n >= 1
+    assert len(load_scenario("sanctions_escalation", overrides={"events": [extra]}).events) == n + 1
+    assert len(load_scenario("sanctions_escalation", overrides={"replace": ["events"], "events": [extra]}).events) == 1
 
 
 # ------------------------------------------------------------------ what commands print
@@ -167,3 +170,4 @@ def test_a_fault_in_an_added_event_names_the_files_own_index_and_line(tmp_path):
         load_scenario(f)
     p = next(p for p in exc.value.problems if "after the horizon" in p.message)
     assert p.path == "events.0.day" and p.line == 4                # the child's own event 0, on line 4
+    assert "child.yaml" in exc.value.format()

@@ -1,6 +1,8 @@
 """Figures checked by their matplotlib objects, and self-contained HTML reports."""
 
 import html
+import json
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -102,17 +104,17 @@ def test_scenarios_never_wear_an_actors_colour(batch_dir):
 
 
 def test_sweep_line_heatmap_and_lhs_scatter():
-    one = sim.sweep("baseline", ["crisis.inflow_rate=0.01:0.05:3"], reps=2, days=20)
+    one = sim.sweep("baseline", ["environment.urgency=0.01:0.05:3"], reps=2, days=20)
     ax = plots.plot_sweep(one)
-    assert len(ax.get_lines()[0].get_xdata()) == 3 and "inflow_rate" in ax.get_xlabel()
+    assert len(ax.get_lines()[0].get_xdata()) == 3 and "urgency" in ax.get_xlabel()
     plt.close(ax.figure)
-    two = sim.sweep("baseline", ["crisis.inflow_rate=0.01:0.05:3", "blame.audience_cost=0:2:2"], reps=1, days=20)
+    two = sim.sweep("baseline", ["environment.urgency=0.01:0.05:3", "blame.audience_cost=0:2:2"], reps=1, days=20)
     ax = plots.plot_sweep(two)
-    # columns sort the varied fields: x = blame.audience_cost (2 values), y = crisis.inflow_rate (3)
+    # columns sort the varied fields: x = blame.audience_cost (2 values), y = environment.urgency (3)
     assert ax.images[0].get_array().shape == (3, 2)
-    assert ax.get_xlabel() == "blame.audience_cost" and ax.get_ylabel() == "crisis.inflow_rate"
+    assert ax.get_xlabel() == "blame.audience_cost" and ax.get_ylabel() == "environment.urgency"
     plt.close(ax.figure)
-    lhs = sim.sweep("baseline", ["crisis.inflow_rate=0.01:0.05", "blame.audience_cost=0:2"], reps=1, days=20,
+    lhs = sim.sweep("baseline", ["environment.urgency=0.01:0.05", "blame.audience_cost=0:2"], reps=1, days=20,
                     design="lhs", samples=12)
     ax = plots.plot_sweep(lhs)
     assert not ax.images                                               # not a sparse categorical heatmap
@@ -277,10 +279,16 @@ def test_ablation_report_leads_with_the_effects_and_their_quotes(ablation_dir):
     assert "The other" in text and "<details>" in text
     fig = plots.plot_ablation(eff)
     assert f"of {n} variants" in fig._suptitle.get_text()
-    # colour says good vs bad for the outcome: removing the technical-only stance brings political deals (good)
+    # colour says good vs bad for the outcome (more political deals: good), grey where the CI covers 0
     ax = fig.axes[0]
-    first_bar = max(ax.patches, key=lambda p: p.get_y())           # rank 1 sits at the top
-    assert matplotlib.colors.to_hex(first_bar.get_facecolor()) == plots.GOOD.lower()
+    assert fig.axes[0].get_xlabel().startswith("change in P(any political")
+    pol = eff[eff["outcome"] == "any_political"].set_index("variant")
+    order = eff.drop_duplicates("variant").sort_values("rank")["variant"].tolist()[:10]
+    bars = sorted(ax.patches, key=lambda p: -p.get_y())            # rank 1 sits at the top
+    for v, bar in zip(order, bars):
+        r = pol.loc[v]
+        want = plots.NEUTRAL if r["ci_low"] <= 0 <= r["ci_high"] else (plots.GOOD if r["effect"] > 0 else plots.BAD)
+        assert matplotlib.colors.to_hex(bar.get_facecolor()) == want.lower(), v
     plt.close(fig)
 
 
@@ -288,7 +296,7 @@ def test_ablation_report_leads_with_the_effects_and_their_quotes(ablation_dir):
 def sensitivity_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("sens") / "s"
     _cli("sensitivity", "baseline", "--vary", "actors.belarus.exposure.pressure=0.05:0.3",
-         "--vary", "crisis.inflow_rate=0.01:0.05", "--n", "8", "--days", "40", "--workers", "1", "--quiet",
+         "--vary", "environment.urgency=0:0.05", "--n", "8", "--days", "40", "--workers", "1", "--quiet",
          "--out", out)
     return out
 
@@ -296,7 +304,7 @@ def sensitivity_dir(tmp_path_factory):
 def test_sensitivity_report_tabulates_the_indices(sensitivity_dir):
     text = (sensitivity_dir / "report.html").read_text(encoding="utf-8")
     head = _headline(text)
-    assert "Belarus: cost of border pressure" in head and "arrival rate at the border" in head
+    assert "Belarus: cost of border pressure" in head and "urgency (deadline used" in head
     table = pd.read_csv(sensitivity_dir / "sensitivity.csv")
     st = table[(table["index"] == "ST") & table["value"].notna()].sort_values("value").iloc[-1]
 
@@ -314,18 +322,25 @@ def test_run_report_tells_the_story_first_and_reads_unilateral_moves(run_dir, tm
     out = shutil.copytree(run_dir, tmp_path / "run")
     text = (out / "report.html").read_text(encoding="utf-8")
     head = _headline(text)
-    assert "Poland\u2013Belarus" in head and "Day 58" in head and "scheduled event" in head
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    ag = pd.read_csv(out / "agreements.csv")
+    rec = pd.read_csv(out / "record.csv")
+    moves = rec[rec["type"] == "unilateral"]
+    n_ag, n_mv = len(ag), len(moves)
+    assert (f"{n_ag} agreement{'' if n_ag == 1 else 's'}, {n_mv} unilateral move{'' if n_mv == 1 else 's'}"
+            in head)
+    assert head.count("acts alone") == n_mv and head.count(" agree [") == n_ag
+    days = [int(d) for d in re.findall(r"<li>Day (\d+)", head)]
+    assert days == sorted(days) and len(days) == n_ag + n_mv + len(s["events"])    # the story, in day order
     assert "0 = migrants channelled to the border" in head         # issue names say what 0 and 1 mean
     assert not _raw_missing(text)
-    assert "acts alone" not in head
-    # the lead's model will write unilateral moves to the record with type == "unilateral"
-    ag = pd.read_csv(out / "agreements.csv")
-    move = ag.iloc[[0]].assign(day=12, date="2021-12-05", party_a="belarus", party_b="belarus",
-                               changes="migrant_flow 0.10->0.30", type="unilateral")
+    # read defensively: without record.csv, a `type` column of the agreements marks a move
+    (out / "record.csv").unlink()
+    move = pd.DataFrame([{"day": 12, "date": "2021-12-05", "party_a": "belarus", "party_b": "belarus",
+                          "changes": "migrant_flow 0.10->0.30", "type": "unilateral"}])
     pd.concat([ag.assign(type="agreement"), move]).to_csv(out / "agreements.csv", index=False)
     head = _headline(write_report(out).read_text(encoding="utf-8"))
-    assert "1 agreement, 1 unilateral move" in head and "<b>Belarus</b> acts alone" in head
-    assert head.index("Day 9") < head.index("Day 12") < head.index("Day 58")       # in day order
+    assert "1 unilateral move" in head and "<b>Belarus</b> acts alone: migrant_flow 0.10 \u2192 0.30" in head
 
 
 def test_expected_utility_and_comparison_folders_get_a_report_and_figures(tmp_path):

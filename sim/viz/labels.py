@@ -30,6 +30,12 @@ FIELD_LABELS = {
     "blame.agreement_relief": "blame relieved by an agreement",
     "blame.decay": "daily decay of blame",
     "protocol.cooldown_days": "rest days after a deal",
+    "protocol.deadline_days": "actors' deadline (days)",
+    "environment.urgency": "urgency (deadline used per unit of crisis cost)",
+    "environment.anticipation_days": "days of anticipation",
+    "blame.harm_aversion": "aversion to harm that draws blame",
+    "unilateral.cost": "cost of acting alone",
+    "unilateral_cost": "cost of acting alone",
     "protocol.min_change": "smallest change counted as a deal",
 }
 
@@ -45,6 +51,7 @@ OUTCOMES = {
     "sanctions_final": ("final sanctions level", "x"),
     "stalemate": ("P(stalemate at the end)", "p"),
     "n_agreements": ("number of agreements", "x"),
+    "n_unilateral": ("unilateral moves", "x"),
 }
 
 
@@ -80,6 +87,13 @@ def param_label(path: str, spec: dict | None = None) -> str:
         who = actor_names(spec).get(parts[1], parts[1])
         rest = ".".join(parts[2:])
         return f"{who}: {FIELD_LABELS.get(rest, rest)}"
+    if parts[:2] == ["environment", "stocks"] and len(parts) > 3:
+        stock = ((spec.get("environment") or {}).get("stocks") or {}).get(parts[2]) or {}
+        if len(parts) >= 6 and parts[3] in ("inflows", "outflows") and parts[4].isdigit():
+            flow = (stock.get(parts[3]) or [{}] * (int(parts[4]) + 1))[int(parts[4])] or {}
+            what = flow.get("label") or f"{parts[3][:-1]} {int(parts[4]) + 1}"
+            return f"{parts[2]}: {what} ({parts[5]})"
+        return f"{parts[2]}: {'.'.join(parts[3:])}"
     if parts[0] == "issues" and len(parts) > 2:
         return f"{parts[1].replace('_', ' ')}: {'.'.join(parts[2:]).replace('_', ' ')}"
     return FIELD_LABELS.get(path, path)
@@ -95,6 +109,10 @@ def outcome_label(outcome: str, spec: dict | None = None) -> str:
         return f"P(agreement on {rest.replace('_', ' ')})"
     if kind == "final":
         return f"final {rest.replace('_', ' ')}"
+    if kind == "stock_cumulative":
+        return f"cumulative {rest} (level-days)"
+    if kind in ("stock_peak", "stock_final"):
+        return f"{kind[6:]} {rest}"
     return outcome.replace("_", " ")
 
 

@@ -148,7 +148,7 @@ def draw_figures(folder) -> dict:
             series = pd.read_parquet(folder / "series.parquet")
             starts = {n: d.get("start_date") for n, d in manifest["job"]["scenarios"].items()}
             figs["pressure"] = (plots.plot_pressure_band(series, runs, starts).figure,
-                                "Pressure over the days: median and 5-95% band of runs.")
+                                "The first stock of the environment over the days: median and 5-95% band of runs.")
         if kind == "batch":
             figs["first_agreement"] = (plots.plot_first_agreement_ecdf(runs).figure,
                                        "Time to the first agreement (empirical CDF).")
@@ -161,10 +161,18 @@ def draw_figures(folder) -> dict:
 SWEEP_OUTCOMES = ("any_political", "time_to_first_agreement", "pressure_cumulative")
 
 
+def _sweep_outcomes(columns) -> list[str]:
+    """any political deal, the day of the first deal, and the first stock's cumulative
+    level (or the first round's cumulative pressure)."""
+    stocks = sorted(c for c in columns if str(c).startswith("stock_cumulative:"))
+    return [o for o in SWEEP_OUTCOMES[:2] if o in columns] + (
+        stocks[:1] or [o for o in SWEEP_OUTCOMES[2:] if o in columns])
+
+
 def _sweep_panels(runs: pd.DataFrame, spec: dict):
     import matplotlib.pyplot as plt
 
-    outcomes = [o for o in SWEEP_OUTCOMES if o in runs.columns]
+    outcomes = _sweep_outcomes(runs.columns)
     fig, axes = plt.subplots(1, len(outcomes), figsize=(3.7 * len(outcomes), 3.9), squeeze=False)
     labels = {c: param_label(c, spec) for c in runs.columns if c.startswith("param:")}
     ok = runs.copy()
@@ -362,8 +370,17 @@ def _signed(x: float) -> str:
 
 
 # ============================================================================ headlines
-BATCH_OUTCOMES = ["any_agreement", "any_political", "days_to_first_agreement", "pressure_cumulative",
-                  "sanctions_final", "stalemate"]
+BATCH_OUTCOMES = ["any_agreement", "any_political", "days_to_first_agreement", "n_unilateral",
+                  "pressure_cumulative", "sanctions_final", "stalemate"]   # those a runs table has
+
+
+def _batch_outcomes(columns) -> list[str]:
+    """The headline outcomes a runs table has: the fixed ones, then each stock's
+    cumulative level (the round-2 environment), stalemate last."""
+    cols = set(columns) | {"days_to_first_agreement"}
+    fixed = [o for o in BATCH_OUTCOMES if o in cols and o != "stalemate"]
+    stocks = sorted(c for c in columns if str(c).startswith("stock_cumulative:"))
+    return fixed + stocks + (["stalemate"] if "stalemate" in cols else [])
 
 
 def _headline_values(runs: pd.DataFrame, specs: dict, days) -> pd.DataFrame:
@@ -391,9 +408,9 @@ def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str
     header = ["outcome"] + [f"<code>{_e(n)}</code><br><small>{_e((specs.get(n) or {}).get('title', ''))}</small>"
                             + (" <small>(reference)</small>" if n == ref else "") for n in names]
     rows = []
-    for o in BATCH_OUTCOMES:
+    for o in _batch_outcomes(h.columns):
         share = o in ("any_agreement", "any_political", "stalemate")
-        good = plots.GOOD_DIRECTION.get(o, 0)
+        good = plots.good_direction(o)
         row = [_e(outcome_label(o))]
         for n in names:
             spec = specs.get(n) or {}
@@ -457,13 +474,21 @@ def sensitivity_headline(table: pd.DataFrame, spec: dict) -> str:
             f"intervals.</p>" + _table(header, rows, num_from=1) + note)
 
 
-ABLATION_COLUMNS = [("any_political", True), ("days_to_first_agreement", False), ("pressure_cumulative", False)]
+ABLATION_COLUMNS = [("any_political", True), ("days_to_first_agreement", False), ("n_unilateral", False),
+                    ("pressure_cumulative", False)]
+
+
+def _ablation_columns(outcomes) -> list[tuple[str, bool]]:
+    have = set(outcomes)
+    stocks = sorted(o for o in have if str(o).startswith("stock_cumulative:"))
+    return [(o, s) for o, s in ABLATION_COLUMNS if o in have] + [(o, False) for o in stocks[:1]]
 
 
 def ablation_headline(eff: pd.DataFrame, spec: dict, top: int = 10) -> tuple[str, str]:
     """(headline table of the ``top`` variants, the rest as a table)."""
     names = actor_names(spec)
     order = eff.drop_duplicates("variant").sort_values("rank")["variant"].tolist()
+    columns = _ablation_columns(eff["outcome"])
 
     def rows_of(variants):
         rows = []
@@ -475,18 +500,18 @@ def ablation_headline(eff: pd.DataFrame, spec: dict, top: int = 10) -> tuple[str
                    f"{_e(r0['operation'])} <b>{_e(names.get(r0['actor'], r0['actor']))}</b>: "
                    f"<code>{_e(r0['stance_rule'])}</code>",
                    f"\u201c{_e(quote)}\u201d" if quote else "<span class='muted'>(no quote)</span>"]
-            for o, share in ABLATION_COLUMNS:
+            for o, share in columns:
                 if o not in g.index:
                     row.append("\u2013")
                     continue
                 r = g.loc[o]
                 row.append(_diff_cell(r["effect"], r["ci_low"], r["ci_high"], share,
-                                      plots.GOOD_DIRECTION.get(o, 0)).replace("\u0394 ", ""))
+                                      plots.good_direction(o)).replace("\u0394 ", ""))
             rows.append(row)
         return rows
 
     header = ["#", "stance removed (or reversed)", "the article's words"] + [
-        _e("change in " + outcome_label(o)) for o, _ in ABLATION_COLUMNS]
+        _e("change in " + outcome_label(o)) for o, _ in columns]
     head = _table(header, rows_of(order[:top]))
     rest = _table(header, rows_of(order[top:])) if len(order) > top else ""
     return head, rest
@@ -498,7 +523,7 @@ def sweep_headline(runs: pd.DataFrame, spec: dict) -> tuple[str, str]:
 
     ok = runs[runs["status"] == "ok"]
     params = [c for c in ok.columns if c.startswith("param:")]
-    outs = [o for o in SWEEP_OUTCOMES if o in ok.columns]
+    outs = _sweep_outcomes(ok.columns)
     pts = []
     for point, g in ok.groupby("point"):
         row = {p: g[p].iloc[0] for p in params}
@@ -543,11 +568,17 @@ def _unilateral(ag: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ag, ag.iloc[0:0]
 
 
-def run_story(s: dict, ag: pd.DataFrame) -> str:
+def run_story(s: dict, ag: pd.DataFrame, record: pd.DataFrame | None = None) -> str:
+    """The run in day order: agreements, unilateral moves (from ``record`` - the run's
+    record.csv - or from a ``type`` column of the agreements), scheduled events; then
+    each issue against its status quo."""
     spec = s.get("scenario_spec", {})
     names = {**actor_names(spec), **(s.get("actor_labels") or {})}
     o = s["outcomes"]
     agreements, moves = _unilateral(ag)
+    has_moves = "type" in ag.columns
+    if record is not None and "type" in record.columns:
+        moves, has_moves = _unilateral(record)[1], True
     items = []                                  # (day, order, html): the story in day order
     for r in agreements.itertuples():
         who = f"{names.get(r.party_a, r.party_a)}\u2013{names.get(r.party_b, r.party_b)}"
@@ -555,7 +586,8 @@ def run_story(s: dict, ag: pd.DataFrame) -> str:
         items.append((int(r.day), 1, f"Day {int(r.day)} ({_e(r.date)}): <b>{_e(who)}</b> agree "
                                      f"[{_e(getattr(r, 'level', ''))}]: {_e(changes)}"))
     for r in moves.itertuples():
-        actor = getattr(r, "actor", None) or getattr(r, "party_a", "")
+        actor = (getattr(r, "actor", None) or str(getattr(r, "actors", "") or "").split(";")[0]
+                 or getattr(r, "party_a", ""))
         what = getattr(r, "changes", "") or getattr(r, "label", "")
         items.append((int(r.day), 2, f"Day {int(r.day)}: <b>{_e(names.get(actor, actor))}</b> acts alone: "
                                      f"{_e(str(what).replace('->', ' \u2192 '))}"))
@@ -564,11 +596,11 @@ def run_story(s: dict, ag: pd.DataFrame) -> str:
                                                  f"{_e(ev.get('label') or ev.get('type'))}"))
     items = [t for _, _, t in sorted(items, key=lambda x: x[:2])]
     if not len(agreements):
-        items.append("No agreement in the run.")
+        items.insert(0, "No agreement in the run.")
     items = [f"<li>{t}</li>" for t in items]
     n_ag, n_mv = len(agreements), len(moves)
     lede = (f"{plural(n_ag, 'agreement')}"
-            + (f", {plural(n_mv, 'unilateral move')}" if "type" in ag.columns else "")
+            + (f", {plural(n_mv, 'unilateral move')}" if has_moves else "")
             + f", {plural(len(s.get('events') or []), 'scheduled event')} in {s['horizon_days']} days.")
     issues = []
     for r in s["issues"]:
@@ -582,9 +614,16 @@ def run_story(s: dict, ag: pd.DataFrame) -> str:
     else:
         stale = "stalemate at the end" if o.get("stalemate") else "no stalemate at the end"
     first = o.get("time_to_first_agreement")
-    pressure = (f"Pressure at the border: peak {fmt(o.get('pressure_peak'))}, final {fmt(o.get('pressure_final'))}, "
-                f"{fmt(o.get('pressure_cumulative'), 1)} pressure-days in all; sanctions end at "
-                f"{fmt(o.get('sanctions_final'))}; first agreement "
+    stocks = [k.split(":", 1)[1] for k in o if k.startswith("stock_cumulative:")]
+    labels = {k: (v or {}).get("label") or k for k, v in
+              ((spec.get("environment") or {}).get("stocks") or {}).items()}
+    levels = "".join(f"{labels.get(k, k).capitalize()}: peak {fmt(o.get(f'stock_peak:{k}'))}, final "
+                     f"{fmt(o.get(f'stock_final:{k}'))}, {fmt(o.get(f'stock_cumulative:{k}'), 1)} level-days in all. "
+                     for k in stocks)
+    if not stocks and "pressure_cumulative" in o:            # a result of the first-round model
+        levels = (f"Pressure at the border: peak {fmt(o.get('pressure_peak'))}, final "
+                  f"{fmt(o.get('pressure_final'))}, {fmt(o.get('pressure_cumulative'), 1)} pressure-days in all. ")
+    pressure = (f"{levels}First agreement: "
                 f"{'none' if first is None or first != first else f'on day {int(first)}'}; {stale}.")
     return (f"<p class='lede'><b>{_e(lede)}</b> {_e(pressure)}</p><ul class='story'>{''.join(items)}</ul>"
             "<p>Each issue at the end, against the status quo:</p>"
@@ -596,15 +635,15 @@ def run_parameters(s: dict) -> str:
     rows = []
     for a, d in (spec.get("actors") or {}).items():
         t = d.get("tactic") or {}
-        ex = d.get("exposure") or {}
+        ex = ", ".join(f"{k} {fmt(v)}" for k, v in (d.get("exposure") or {}).items()) or "\u2013"
         rows.append([_e(d.get("name", a)), fmt(d.get("capability")), fmt(t.get("e")), fmt(d.get("reservation")),
-                     fmt(ex.get("pressure")), fmt(ex.get("sanctions"))])
-    actors = _table(["actor", "capability", "concession exponent e", "reservation gain", "cost of pressure",
-                     "cost of sanctions"], rows, num_from=1)
+                     _e(ex)])
+    actors = _table(["actor", "capability", "concession exponent e", "reservation gain", "exposure (cost per unit)"],
+                    rows, num_from=1)
     other = []
-    for sec in ("crisis", "blame"):
-        for k, v in (spec.get(sec) or {}).items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
+    for sec in ("crisis", "environment", "blame", "unilateral", "agreements", "protocol"):
+        for k, v in _flatten(spec.get(sec) or {}).items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and not k.startswith("stocks."):
                 other.append([_e(param_label(f"{sec}.{k}", spec)) + f" <small><code>{sec}.{k}</code></small>", fmt(v)])
     return "<h2>Parameters</h2>" + actors + _table(["parameter", "value"], other, num_from=1)
 
@@ -625,7 +664,8 @@ def write_report(folder) -> Path:
         title = f"Run of {s['scenario']}: seed {s['seed']}, {s['horizon_days']} days from {s['start_date']}"
         command = s.get("command") or ["run_sim.py", "run", s["scenario"], "--seed", str(s["seed"])]
         ag = pd.read_csv(folder / "agreements.csv")
-        head = "<h2>The story of the run</h2>" + run_story(s, ag)
+        rec = pd.read_csv(folder / "record.csv") if (folder / "record.csv").exists() else None
+        head = "<h2>The story of the run</h2>" + run_story(s, ag, rec)
         after.append(run_parameters(s))
         after.append(_links(folder, ["summary.json", "agreements.csv", "offers.csv", "timeseries.csv"]))
     elif kind in ("eu_run", "compare"):
