@@ -603,7 +603,8 @@ def cmd_report(args) -> int:
 def cmd_plot(args) -> int:
     from sim.viz.report import save_figures
 
-    print("Wrote: " + ", ".join(str(p) for p in save_figures(args.folder)))
+    written = save_figures(args.folder)
+    print("Wrote: " + ", ".join(str(p) for p in written) if written else f"{args.folder} has no figures to draw")
     return EXIT_OK
 
 

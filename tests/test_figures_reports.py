@@ -357,3 +357,13 @@ def test_expected_utility_and_comparison_folders_get_a_report_and_figures(tmp_pa
     c = _check(cmp_ / "report.html")
     assert len(c.imgs) == 2 and "agree?" in (cmp_ / "report.html").read_text(encoding="utf-8")
     _cli("report", cmp_)
+
+
+def test_a_compromise_model_folder_gets_its_own_report(tmp_path):
+    out = tmp_path / "cm"
+    _cli("run", "baseline", "--protocol", "compromise", "--out", out, "--quiet")
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert "Compromise-model forecast of baseline" in text and "Expected-utility" not in text
+    f = pd.read_csv(out / "forecast.csv")
+    assert f"<td class=\"num\">{f['mean'].iloc[0]:.3f}</td>" in text
+    assert "has no figures" in _cli("plot", out)

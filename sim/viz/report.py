@@ -106,6 +106,8 @@ def draw_figures(folder) -> dict:
     elif kind == "eu_run":
         from types import SimpleNamespace
 
+        if _meta(folder).get("protocol", "expected_utility") != "expected_utility":
+            return figs                 # the compromise model is one closed-form step: no trajectory
         eu = SimpleNamespace(**{n: pd.read_csv(folder / f"{n}.csv") for n in ("rounds", "positions", "forecast")})
         figs["trajectories"] = (plots.plot_eu_trajectories(eu),
                                 "Expected-utility model: each actor's position per round, the weighted median "
@@ -672,7 +674,15 @@ def write_report(folder) -> Path:
         meta = _meta(folder)
         name = meta.get("scenario", folder.name)
         command = meta.get("command") or ["(Python API)"]
-        if kind == "eu_run":
+        if kind == "eu_run" and meta.get("protocol") == "compromise":
+            title = f"Compromise-model forecast of {name}"
+            f = pd.read_csv(folder / "forecast.csv")
+            rows = [[_e(r.issue), fmt(r.mean, 3), fmt(r.median, 3)] for r in f.itertuples()]
+            head = ("<h2>Forecast</h2><p>The compromise model (Thomson et al. 2006): the capability \u00d7 "
+                    "salience weighted mean of positions (and its weighted-median variant), on each issue's "
+                    "own scale.</p>" + _table(["issue", "forecast (weighted mean)", "weighted median"], rows, 1))
+            after.append(_links(folder, ["forecast.csv", "positions.csv"]))
+        elif kind == "eu_run":
             title = f"Expected-utility forecast of {name}"
             f = pd.read_csv(folder / "forecast.csv")
             rows = [[_e(r.issue), fmt(r.median, 3), fmt(r.mean, 3), _e(r.status), str(int(r.rounds))]
@@ -685,11 +695,13 @@ def write_report(folder) -> Path:
             reps = meta.get("reps")
             title = f"Two models on {name}: alternating offers{f' ({reps} replications)' if reps else ''} vs expected utility"
             t = pd.read_csv(folder / "comparison.csv")
+            cm = "cm_mean" in t.columns
             rows = [[_e(r.issue), fmt(r.status_quo), f"{r.ao_mean:.2f} <small>[{r.ao_p05:.2f}, {r.ao_p95:.2f}]</small>",
-                     fmt(r.eu_median), fmt(r.eu_mean), _e(r.agree)] for r in t.itertuples()]
+                     fmt(r.eu_median), fmt(r.eu_mean), *([fmt(r.cm_mean)] if cm else []), _e(r.agree)]
+                    for r in t.itertuples()]
             head = ("<h2>Issue by issue</h2>" + _table(
                 ["issue", "status quo", "alternating offers: mean [5\u201395%]", "expected utility: median",
-                 "expected utility: mean", "agree?"], rows, 1))
+                 "expected utility: mean", *(["compromise model: mean"] if cm else []), "agree?"], rows, 1))
             after.append(_links(folder, ["comparison.csv", "ao_values.csv", "eu_rounds.csv"]))
     else:
         m = _manifest(folder)
