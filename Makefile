@@ -12,13 +12,15 @@ FIND_PYTHON := for c in python3.13 python3.12 python3 \
 	  if "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done
 
-.PHONY: run test bench clean help
+.PHONY: run test test-all bench clean help
 
 help:
 	@echo "make run    - set up .venv, run the baseline scenario, write out/"
-	@echo "make test   - set up .venv, run the whole test suite"
+	@echo "make test   - set up .venv, run the test suite but its two slowest tests (under 5 minutes)"
+	@echo "make test-all - the whole test suite, slow tests included (what CI runs)"
 	@echo "make bench  - run the benchmarks (prints timings)"
 	@echo "make clean  - remove .venv and out/"
+	@echo "then: .venv/bin/python run_sim.py --help   (or: source .venv/bin/activate; diplosim --help)"
 
 $(STAMP): pyproject.toml
 	@py="$$($(FIND_PYTHON))"; \
@@ -34,8 +36,13 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(PY) run_sim.py run baseline --seed 1 --out out
+	@echo ""
+	@echo "Next: $(PY) run_sim.py --help   (or: source $(VENV)/bin/activate, then diplosim --help)"
 
 test: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+test-all: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

@@ -40,7 +40,7 @@ def _pos_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="run_sim.py",
+        prog="diplosim" if Path(sys.argv[0]).name == "diplosim" else "run_sim.py",
         description="Simulate multi-party diplomatic negotiation (Mesa). Flagship case: the "
                     "2021 Belarus-EU border crisis, seeded from a TASS article of 23 Nov 2021.",
         epilog="Examples:\n  python run_sim.py run baseline --seed 1 --out out\n"
@@ -86,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Exit code 2 if any file is invalid.")
     v.add_argument("files", nargs="+", help="scenario names or YAML paths")
 
-    def experiment_options(x, what):
-        x.add_argument("--reps", type=_pos_int, default=100, help=f"replications of each {what} (default: 100)")
+    def experiment_options(x, what, reps=100):
+        x.add_argument("--reps", type=_pos_int, default=reps, help=f"replications of each {what} (default: {reps})")
         x.add_argument("--seed", type=_nonneg_int, default=0,
                        help="root seed: replicate r uses SeedSequence(seed).spawn(reps)[r] (default: 0)")
         x.add_argument("--workers", type=_pos_int, default=None,
@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
     cp.add_argument("--out", type=Path, default=None, help="folder (default: out/compare-SCENARIO)")
     cp.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    cp.add_argument("--no-report", action="store_true", help="skip report.html")
 
     ab = sub.add_parser("ablate", help="what each stance does: remove (or reverse) it, compare outcomes",
                         description="For each stance of the scenario (each grounded in a quote of the "
@@ -161,12 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("scenario", help="a scenario name or YAML path")
     se.add_argument("--vary", action="append", default=[], metavar="FIELD=LO:HI",
                     help="an uncertain field and its range (repeatable; default: the scenario's 'uncertain:')")
-    se.add_argument("--method", default="sobol", help="sobol (default) or morris")
+    se.add_argument("--method", default="sobol", choices=["sobol", "morris"],
+                    help="sobol (default: first-order and total indices) or morris (mu*, sigma)")
     se.add_argument("--n", type=_pos_int, default=64,
                     help="Sobol': base sample size, a power of 2 (runs = n x (fields + 2) x reps); "
                          "Morris: trajectories (runs = n x (fields + 1) x reps). Default 64")
-    experiment_options(se, "sample point")
-    se.set_defaults(reps=1)
+    experiment_options(se, "sample point", reps=1)
 
     rp = sub.add_parser("report", help="write DIR/report.html from saved results (self-contained)",
                         description="Write a self-contained HTML report (figures embedded, no network "
@@ -233,13 +234,13 @@ def _run_eu(args, sc) -> int:
     out.mkdir(parents=True, exist_ok=True)
     written = [atomic_write(out / f"{name}.csv", getattr(eu, name).to_csv(index=False))
                for name in ("rounds", "positions", "forecast", "moves")]
-    if not args.no_plots and sc.protocol.name == "expected_utility":
-        import matplotlib
+    written.append(_write_meta(out, sc, protocol=sc.protocol.name))
+    if not args.no_plots:
+        written += _figures(out)          # the trajectories, for expected utility
+        if not args.no_report:
+            from sim.viz.report import write_report
 
-        matplotlib.use("Agg")
-        from sim.viz import plots
-
-        written.append(_save_figure(plots.plot_eu_trajectories(eu), out / "trajectories.png"))
+            written.append(write_report(out))
     if not args.quiet:
         print(f"Scenario {sc.name}: {sc.title}".rstrip(": "))
         print("Protocol expected_utility (Bueno de Mesquita; Scholz, Calbert & Smith 2011); "
@@ -268,7 +269,6 @@ def cmd_compare(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.viz import plots
     from sim.experiments.compare import compare_protocols
     from sim.experiments.jobs import make_executor
     from sim.results import atomic_write
@@ -283,9 +283,16 @@ def cmd_compare(args) -> int:
         close()
     out.mkdir(parents=True, exist_ok=True)
     written = [atomic_write(out / "comparison.csv", table.to_csv(index=False)),
+               atomic_write(out / "ao_values.csv", values.to_csv(index=False)),
                atomic_write(out / "eu_rounds.csv", eu.rounds.to_csv(index=False)),
-               _save_figure(plots.plot_protocol_comparison(table, values).figure, out / "comparison.png"),
-               _save_figure(plots.plot_eu_trajectories(eu), out / "eu_trajectories.png")]
+               atomic_write(out / "eu_positions.csv", eu.positions.to_csv(index=False)),
+               atomic_write(out / "eu_forecast.csv", eu.forecast.to_csv(index=False)),
+               _write_meta(out, sc, reps=args.reps, seed=args.seed)]
+    written += _figures(out)
+    if not args.no_report:
+        from sim.viz.report import write_report
+
+        written.append(write_report(out))
     if not args.quiet:
         print(f"{sc.name}: alternating offers ({args.reps} replications) vs expected utility, next to the "
               "compromise model (CM: capability x salience weighted mean), per issue (issue's own scale)")
@@ -329,9 +336,11 @@ def format_summary(res, sc) -> str:
         lines.append(f"{name.capitalize()}: start {st.initial:.2f}, peak {o[f'stock_peak:{name}']:.2f}, "
                      f"final {o[f'stock_final:{name}']:.2f}, cumulative {o[f'stock_cumulative:{name}']:.1f} level-days")
     first = o["time_to_first_agreement"]
+    window = sc.protocol.stalemate_window
+    stale = ("n/a (the run is shorter than the {}-day window)".format(window) if res.horizon < window
+             else ("yes" if o["stalemate"] else "no"))
     lines.append(f"Unilateral moves {o['n_unilateral']}; first agreement "
-                 f"{'none' if first != first else f'on day {int(first)}'}; "
-                 f"stalemate: {'yes' if o['stalemate'] else 'no'}")
+                 f"{'none' if first != first else f'on day {int(first)}'}; stalemate: {stale}")
     return "\n".join(lines)
 
 
@@ -340,12 +349,29 @@ def cmd_scenarios(args) -> int:
 
     for name, desc in list_scenarios():
         if args.short:
-            print(f"{name:<24} {desc[:100]}")
+            print(textwrap.fill(_question(desc), 100, initial_indent=f"{name:<24} ", subsequent_indent=" " * 25))
         else:
             print(name)
             print(textwrap.indent(textwrap.fill(desc, 88), "    "))
             print()
     return EXIT_OK
+
+
+def _question(desc: str) -> str:
+    """The question a scenario asks: its "What if ...?" sentence, else its "Question: ...",
+    else its first sentence."""
+    import re
+
+    for pat in (r"What if[^?]*\?", r"Question:\s*([^?]*\?)"):
+        m = re.search(pat, desc)
+        if m:
+            q = m.group(m.lastindex or 0)
+            return q[:1].upper() + q[1:]
+    return re.split(r"(?<=[.?!])\s", desc, maxsplit=1)[0]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def cmd_validate(args) -> int:
@@ -355,8 +381,8 @@ def cmd_validate(args) -> int:
     for f in args.files:
         try:
             sc = load_scenario(f)
-            print(f"ok    {f} ({sc.name}: {len(sc.actors)} actors, {len(sc.issues)} issues, "
-                  f"{len(sc.stances)} stances, {len(sc.events)} events)")
+            print(f"ok    {f} ({sc.name}: {_plural(len(sc.actors), 'actor')}, {_plural(len(sc.issues), 'issue')}, "
+                  f"{_plural(len(sc.stances), 'stance')}, {_plural(len(sc.events), 'event')})")
         except ScenarioError as exc:
             bad += 1
             print(f"FAIL  {f}", file=sys.stderr)
@@ -373,7 +399,9 @@ def cmd_seeds(args) -> int:
     df = table.to_frame()
     for r in df.itertuples():
         print(f"{r.actor:<11} {r.stance}")
+        print(f"            id: {r.id}")
         print(textwrap.indent(textwrap.fill(f"\u201c{r.quote}\u201d [{r.start}:{r.end}]", 84), "            "))
+    print(f"\n{_plural(len(df), 'stance')}. Remove one in a scenario file with `stances: {{ID: null}}`.")
     return EXIT_OK
 
 
@@ -386,7 +414,7 @@ def _run_experiment(args, job) -> int:
     _say_redone(res)
     if not args.quiet:
         print(format_experiment(res, job))
-        print("Wrote: " + ", ".join(str(p) for p in res.written))
+        print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, res.written)))
     if res.n_failed:
         print(f"warning: {res.n_failed} of {job.n_runs} runs failed (runs.parquet: status, error)",
               file=sys.stderr)
@@ -402,9 +430,17 @@ def _say_redone(res) -> None:
 HEADLINE = ["any_agreement", "any_political", "time_to_first_agreement", "n_unilateral", "stalemate"]
 
 
+def _short_runs(job, scenario: str) -> int | None:
+    """The stalemate window if the runs of ``scenario`` are shorter than it, else None."""
+    d = job.scenarios.get(scenario) or {}
+    window = (d.get("protocol") or {}).get("stalemate_window", 30)
+    days = job.days or d.get("horizon_days") or window
+    return window if days < window else None
+
+
 def format_experiment(res, job) -> str:
     s = res.summary
-    lines = [f"{job.n_runs} runs ({res.skipped} found done on disk), {res.n_failed} failed"]
+    lines = [f"{_plural(job.n_runs, 'run')} ({res.skipped} found done on disk), {res.n_failed} failed"]
     if not len(s):
         return lines[0]
     head = s[s["outcome"].isin(HEADLINE) | s["outcome"].str.startswith("stock_cumulative:")]
@@ -412,9 +448,15 @@ def format_experiment(res, job) -> str:
     for keys, g in head.groupby(["scenario", "point"], sort=True):
         label = keys[0] + (" " + ", ".join(f"{p[6:]}={g[p].iloc[0]:.3g}" for p in params) if params else "")
         lines.append(f"  {label}")
+        short = _short_runs(job, keys[0])
         for r in g.itertuples():
-            lines.append(f"    {r.outcome:<26} {r.estimate:8.3f}  [{r.ci_low:.3f}, {r.ci_high:.3f}]  "
-                         f"({r.statistic}, n={r.n})")
+            if r.outcome == "stalemate" and short:
+                lines.append(f"    {r.outcome:<26} n/a (runs shorter than the {short}-day window)")
+            elif r.estimate != r.estimate:
+                lines.append(f"    {r.outcome:<26} {'-':>8}  (no run with a value, n={r.n})")
+            else:
+                lines.append(f"    {r.outcome:<26} {r.estimate:8.3f}  [{r.ci_low:.3f}, {r.ci_high:.3f}]  "
+                             f"({r.statistic}, n={r.n})")
     return "\n".join(lines)
 
 
@@ -466,7 +508,6 @@ def cmd_ablate(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.viz import plots
     from sim.experiments.ablation import run_ablation
     from sim.results import atomic_write
     from sim.scenario import load_scenario
@@ -476,12 +517,11 @@ def cmd_ablate(args) -> int:
         sc, args.reps, args.seed, ex, args.out, args.resume, reverse=not args.no_reverse, days=args.days,
         command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes))
     _say_redone(res)
-    written = [atomic_write(args.out / "ablation.csv", eff.to_csv(index=False)),
-               _save_figure(plots.plot_ablation(eff), args.out / "ablation.png")]
+    written = [atomic_write(args.out / "ablation.csv", eff.to_csv(index=False)), *_figures(args.out)]
     written += _report(args)
     if not args.quiet:
         print(format_ablation(eff))
-        print("Wrote: " + ", ".join(str(p) for p in [*res.written, *written]))
+        print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, [*res.written, *written])))
     return 3 if res.n_failed else EXIT_OK
 
 
@@ -507,7 +547,6 @@ def cmd_sensitivity(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.viz import plots
     from sim.experiments.jobs import ExperimentError, Vary
     from sim.results import atomic_write
     from sim.scenario import load_scenario
@@ -521,12 +560,12 @@ def cmd_sensitivity(args) -> int:
         sc, varies, args.method, args.n, args.reps, args.seed, ex, args.out, args.resume, args.days,
         command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes))
     _say_redone(res)
-    written = [atomic_write(args.out / "sensitivity.csv", table.to_csv(index=False)),
-               _save_figure(plots.plot_sensitivity(table), args.out / "sensitivity.png")]
+    written = [atomic_write(args.out / "sensitivity.csv", table.to_csv(index=False)), *_figures(args.out)]
     written += _report(args)
     if not args.quiet:
         main_index = "ST" if args.method == "sobol" else "mu_star"
-        print(f"{len(X)} sample points x {args.reps} replication(s); {main_index} by outcome, largest first:")
+        print(f"{_plural(len(X), 'sample point')} x {_plural(args.reps, 'replication')}; "
+              f"{main_index} by outcome, largest first:")
         for outcome, g in table.groupby("outcome", sort=False):
             g = g[g["index"] == main_index]
             if g["value"].isna().all():
@@ -535,8 +574,31 @@ def cmd_sensitivity(args) -> int:
             top = g.sort_values("value", ascending=False).head(3)
             print(f"  {outcome}: " + "; ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
                                                for r in top.itertuples()))
-        print("Wrote: " + ", ".join(str(p) for p in [*res.written, *written]))
+        print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, [*res.written, *written])))
     return 3 if res.n_failed else EXIT_OK
+
+
+def _listed(out: Path, written: list) -> list:
+    """What an experiment wrote, with its manifest.json (written first, by the runner)."""
+    m = Path(out) / "manifest.json"
+    return [*written, m] if m.exists() and m not in map(Path, written) else list(written)
+
+
+def _figures(out: Path) -> list[Path]:
+    """The folder's figures, drawn from its saved files (the same code as `plot`)."""
+    from sim.viz.report import save_figures
+
+    return save_figures(out)
+
+
+def _write_meta(out: Path, sc, **more) -> Path:
+    """meta.json beside expected-utility and comparison results: what `report` needs."""
+    import json
+
+    from sim.results import atomic_write
+
+    return atomic_write(out / "meta.json", json.dumps(
+        {"scenario": sc.name, "title": sc.title, "command": ["run_sim.py", *sys.argv[1:]], **more}, indent=1))
 
 
 def _report(args) -> list[Path]:
@@ -557,7 +619,8 @@ def cmd_report(args) -> int:
 def cmd_plot(args) -> int:
     from sim.viz.report import save_figures
 
-    print("Wrote: " + ", ".join(str(p) for p in save_figures(args.folder)))
+    written = save_figures(args.folder)
+    print("Wrote: " + ", ".join(str(p) for p in written) if written else f"{args.folder} has no figures to draw")
     return EXIT_OK
 
 

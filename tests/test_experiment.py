@@ -119,6 +119,7 @@ def _alive(pid):
     return state not in ("Z", "X")
 
 
+@pytest.mark.slow          # ~1 min of wall time: `make test-all` (CI) runs it, `make test` does not
 def test_kill_minus_9_then_resume_equals_an_uninterrupted_batch(tmp_path):
     """Killed mid-way with 2 worker processes, resumed with 1, equal to an
     uninterrupted run: no finished chunk lost or repeated, no orphaned worker left."""

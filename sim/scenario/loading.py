@@ -8,7 +8,12 @@ the child is deep-merged onto the parent:
 * mappings merge key by key, recursively;
 * a key set to ``null`` in the child deletes that key of the parent (e.g. a stance
   or a channel);
-* lists and scalars in the child replace the parent's whole value.
+* the lists of things that happen (``events:``, :data:`APPEND_LISTS`) add to the
+  parent's: the child's items come after the parent's. ``replace: [events]`` in the
+  child makes its list replace the parent's instead;
+* other lists (e.g. an issue's ``control``) and scalars replace the parent's value.
+
+``overrides`` (Python API) merge by the same rules, ``replace`` included.
 
 ``stances_from:`` names a stance table (``seeds/stances.yaml``); its stances are
 loaded first and the file's own ``stances:`` mapping merges onto them.
@@ -186,14 +191,18 @@ def _read_yaml(path: Path) -> tuple[dict, yaml.Node | None]:
     return data, node
 
 
+APPEND_LISTS = ("events",)       # top-level lists a child adds to (unless it says `replace:`)
+
+
 class MergeError(ValueError):
     def __init__(self, path: tuple, message: str):
         self.path = path
         super().__init__(message)
 
 
-def deep_merge(parent: Any, child: Any, _path: tuple = ()) -> Any:
-    """Merge ``child`` onto ``parent``: dicts recurse, ``None`` deletes, the rest replaces.
+def deep_merge(parent: Any, child: Any, _path: tuple = (), append: tuple = ()) -> Any:
+    """Merge ``child`` onto ``parent``: dicts recurse, ``None`` deletes, the rest replaces,
+    except the top-level lists named in ``append``, to which the child's items are added.
 
     Deleting a key the parent does not have raises :class:`MergeError` (a misspelt
     stance id in a removal must not pass silently).
@@ -208,6 +217,8 @@ def deep_merge(parent: Any, child: Any, _path: tuple = ()) -> Any:
                         f"it has: {', '.join(map(str, out)) or 'nothing'}"
                     raise MergeError((*_path, k), f"cannot remove '{k}': the parent has no such key ({hint})")
                 del out[k]
+            elif k in out and not _path and k in append and isinstance(out[k], list) and isinstance(v, list):
+                out[k] = [*out[k], *_drop_nones(v)]
             elif k in out:
                 out[k] = deep_merge(out[k], v, (*_path, k))
             else:
@@ -297,6 +308,7 @@ def _load_raw(name_or_path, _seen: tuple = ()):
     layers = [(path, node)]
     article = None
     parent_name = data.pop("extends", None)
+    append = _appending(data.pop("replace", None), path, node)
     table = data.pop("stances_from", None)
     if table is not None:
         if not isinstance(table, str) or not table.strip():
@@ -327,7 +339,7 @@ def _load_raw(name_or_path, _seen: tuple = ()):
             raise ScenarioError(path, [Problem("extends", f"no scenario '{parent_name}' to extend",
                                                _line_of(node, ("extends",)))]) from None
         parent, _, _, parent_layers, parent_article = _load_raw(parent_path, (*_seen, path.resolve()))
-        data = _merge(parent, data, path, node)
+        data = _merge(parent, data, path, node, append=append)
         layers += parent_layers
         article = article if article is not None else parent_article
     if not _seen:                 # the file asked for: check the merged stances once
@@ -367,9 +379,23 @@ def _quote_problems(stances: Any, article: str | None, prefix: str) -> list[tupl
     return out
 
 
-def _merge(parent, child, path, node, prefix: tuple = ()):
+def _appending(replace, path, node) -> tuple:
+    """The lists that add to the parent's, given a child's ``replace:`` field."""
+    if replace is None:
+        return APPEND_LISTS
+    if isinstance(replace, str):
+        replace = [replace]
+    bad = [r for r in replace if r not in APPEND_LISTS] if isinstance(replace, list) else [replace]
+    if bad:
+        raise ScenarioError(path, [Problem("replace", f"{bad[0]!r} is not a list that adds to the parent's "
+                                                      f"(replace: takes {', '.join(APPEND_LISTS)})",
+                                           _line_of(node, ("replace",)))])
+    return tuple(k for k in APPEND_LISTS if k not in replace)
+
+
+def _merge(parent, child, path, node, prefix: tuple = (), append: tuple = ()):
     try:
-        return deep_merge(parent, child)
+        return deep_merge(parent, child, append=append)
     except MergeError as exc:
         where = (*prefix, *exc.path)
         raise ScenarioError(path, [Problem(".".join(map(str, where)), str(exc), _line_of(node, where))]) from None
@@ -389,7 +415,9 @@ def load_scenario(name_or_path: str | Path, overrides: dict | None = None) -> Sc
     """
     data, path, node, layers, _ = _load_raw(name_or_path)
     if overrides:
-        data = _merge(data, overrides, "overrides", None)
+        overrides = dict(overrides)
+        append = _appending(overrides.pop("replace", None), "overrides", None)
+        data = _merge(data, overrides, "overrides", None, append=append)
     data.setdefault("name", _default_name(path.stem))
     return validate_mapping(data, path, node, layers)
 
