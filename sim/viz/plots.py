@@ -120,7 +120,7 @@ def plot_crisis(result, ax=None):
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     if h1 + h2:
-        ax.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=8)
+        ax.legend(h1 + h2, l1 + l2, loc="lower left", fontsize=8, framealpha=0.9)
     ax.set_title(f"{result.scenario}: the crisis environment "
                  f"(dashed: events; gold: agreements; green ▼: unilateral moves)", fontsize=10)
     ax.grid(alpha=0.3)
