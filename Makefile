@@ -12,12 +12,13 @@ FIND_PYTHON := for c in python3.13 python3.12 python3 \
 	  if "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done
 
-.PHONY: run test test-all bench clean help
+.PHONY: run test test-all bench scenario-table clean help
 
 help:
 	@echo "make run    - set up .venv, run the baseline scenario, write out/"
 	@echo "make test   - set up .venv, run the test suite but its two slowest tests (under 5 minutes)"
 	@echo "make test-all - the whole test suite, slow tests included (what CI runs)"
+	@echo "make scenario-table - the README's scenario table (a 200-replication batch, then its Markdown table)"
 	@echo "make bench  - run the benchmarks (prints timings)"
 	@echo "make clean  - remove .venv and out/"
 	@echo "then: .venv/bin/python run_sim.py --help   (or: source .venv/bin/activate; diplosim --help)"
@@ -44,6 +45,13 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	$(PY) -m pytest -q
+
+# The README's scenario table: every Belarus scenario, 200 replications each, then the
+# headline table in Markdown (about 3 minutes on 2 cores).
+scenario-table: $(STAMP)
+	$(PY) run_sim.py batch baseline russia_engages eu_direct_channel poland_political_talks \
+	  sanctions_escalation opposition_at_table --reps 200 --out out/scenarios --quiet --yes $(TABLE_ARGS)
+	$(PY) run_sim.py table out/scenarios
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_run.py $(BENCH_ARGS)

@@ -174,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
                                     "access needed) of a results folder: a run, a batch, a sweep, an "
                                     "ablation or a sensitivity analysis.")
     rp.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate or sensitivity")
+    tb = sub.add_parser("table", help="print a batch's headline table in Markdown (the README's scenario table)",
+                        description="Print the headline outcomes of a finished batch folder as one Markdown "
+                                    "table, a row per scenario: P(any agreement), P(political agreement) "
+                                    "(share of runs, 95%% Wilson interval), median day of the first agreement "
+                                    "(over runs with one), mean unilateral moves, mean cumulative level of "
+                                    "each stock (95%% interval), P(stalemate).")
+    tb.add_argument("folder", type=Path, help="a folder written by batch")
     pl = sub.add_parser("plot", help="redraw the figures of a results folder as PNG, without re-running",
                         description="Redraw every figure of a results folder from its saved files.")
     pl.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate or sensitivity")
@@ -616,6 +623,51 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+def cmd_table(args) -> int:
+    print(headline_markdown(args.folder))
+    return EXIT_OK
+
+
+def headline_markdown(folder: Path) -> str:
+    """The README's scenario table from a finished batch folder (summary.csv, runs.parquet)."""
+    import pandas as pd
+
+    from sim.experiments.stats import wilson_interval
+
+    for f in ("summary.csv", "runs.parquet", "manifest.json"):
+        if not (folder / f).exists():
+            raise UsageError(f"{folder} is not a finished batch folder (no {f})")
+    runs = pd.read_parquet(folder / "runs.parquet")
+    runs = runs[runs["status"] == "ok"]
+    stocks = [c for c in runs.columns if c.startswith("stock_cumulative:")]
+    head = ["scenario", "runs", "P(any agreement)", "P(political agreement)", "median day of first agreement",
+            "unilateral moves (mean)", *[f"cumulative {c.split(':', 1)[1]} (mean)" for c in stocks], "P(stalemate)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def share(col, g):
+        k, n = int(g[col].astype(bool).sum()), len(g)
+        lo, hi = wilson_interval(k, n)
+        return f"{k / n:.2f} [{lo:.2f}, {hi:.2f}]"
+
+    for name, g in runs.groupby("scenario", sort=False):
+        first = g["time_to_first_agreement"].dropna()
+        cells = [f"`{name}`", str(len(g)), share("any_agreement", g), share("any_political", g),
+                 f"{first.median():.0f} (n={len(first)})" if len(first) else "none",
+                 f"{g['n_unilateral'].mean():.1f}"]
+        for c in stocks:
+            m, lo, hi = _mean_ci(g[c])
+            cells.append(f"{m:.1f} [{lo:.1f}, {hi:.1f}]")
+        cells.append(share("stalemate", g))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _mean_ci(values):
+    from sim.experiments.stats import mean_interval
+
+    return mean_interval(values.to_numpy(dtype=float))
+
+
 def cmd_plot(args) -> int:
     from sim.viz.report import save_figures
 
@@ -646,7 +698,8 @@ def cmd_sweep(args) -> int:
 
 COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate, "seeds": cmd_seeds,
             "batch": cmd_batch, "sweep": cmd_sweep, "ablate": cmd_ablate, "sensitivity": cmd_sensitivity,
-            "compare-protocols": cmd_compare, "report": cmd_report, "plot": cmd_plot}
+            "compare-protocols": cmd_compare, "report": cmd_report, "plot": cmd_plot,
+            "table": cmd_table}
 
 
 def main(argv: list[str] | None = None) -> int:
