@@ -12,14 +12,17 @@ FIND_PYTHON := for c in python3.13 python3.12 python3 \
 	  if "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done
 
-.PHONY: run test bench bench-app app clean help
+.PHONY: run test test-all bench bench-app app scenario-table clean help
 
 help:
 	@echo "make run    - set up .venv, run the baseline scenario, write out/"
-	@echo "make test   - set up .venv, run the whole test suite"
+	@echo "make test   - set up .venv, run the test suite but its two slowest tests (under 5 minutes)"
+	@echo "make test-all - the whole test suite, slow tests included (what CI runs)"
 	@echo "make app    - set up .venv, open the interactive app (http://localhost:8765)"
+	@echo "make scenario-table - the README's scenario table (a 200-replication batch, then its Markdown table)"
 	@echo "make bench  - run the benchmarks (prints timings); make bench-app: the app's redraw"
 	@echo "make clean  - remove .venv and out/"
+	@echo "then: .venv/bin/python run_sim.py --help   (or: source .venv/bin/activate; diplosim --help)"
 
 $(STAMP): pyproject.toml
 	@py="$$($(FIND_PYTHON))"; \
@@ -35,8 +38,13 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(PY) run_sim.py run baseline --seed 1 --out out
+	@echo ""
+	@echo "Next: $(PY) run_sim.py --help   (or: source $(VENV)/bin/activate, then diplosim --help)"
 
 test: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+test-all: $(STAMP)
 	$(PY) -m pytest -q
 
 # The app runs offline: its page assets come from the solara-assets package;
@@ -44,6 +52,13 @@ test: $(STAMP)
 # off. APP_ARGS="--port 8766 --no-open" etc.
 app: $(STAMP)
 	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run app.py --no-check-version $(APP_ARGS)
+
+# The README's scenario table: every Belarus scenario, 200 replications each, then the
+# headline table in Markdown (about 3 minutes on 2 cores).
+scenario-table: $(STAMP)
+	$(PY) run_sim.py batch baseline russia_engages eu_direct_channel poland_political_talks \
+	  sanctions_escalation opposition_at_table --reps 200 --out out/scenarios --quiet --yes $(TABLE_ARGS)
+	$(PY) run_sim.py table out/scenarios
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_run.py $(BENCH_ARGS)

@@ -1,8 +1,10 @@
 """The command line (``python run_sim.py ...``). The library returns; this module prints.
 
 Exit codes: 0 success; 2 bad input (scenario file, argument) with a one-line-per-fault
-message and no traceback; 3 an experiment finished but some runs failed; 130
-interrupted; 1 an unexpected internal error.
+message and no traceback; 3 an experiment finished but some runs failed; 4 the system
+stopped the work (a write failed: disk full, permission; a worker process died), with
+the path and how to resume; 130 interrupted; 141 stdout closed early (``| head``); 1 an
+unexpected internal error.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_BAD_INPUT, EXIT_STOPPED, EXIT_BROKEN_PIPE = 0, 2, 4, 141
 
 
 class UsageError(Exception):
@@ -38,7 +40,7 @@ def _pos_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="run_sim.py",
+        prog="diplosim" if Path(sys.argv[0]).name == "diplosim" else "run_sim.py",
         description="Simulate multi-party diplomatic negotiation (Mesa). Flagship case: the "
                     "2021 Belarus-EU border crisis, seeded from a TASS article of 23 Nov 2021.",
         epilog="Examples:\n  python run_sim.py run baseline --seed 1 --out out\n"
@@ -47,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  python run_sim.py ablate baseline --reps 200 --out out/ablation\n"
                "  python run_sim.py run ec_emissions --protocol expected_utility\n"
                "  python run_sim.py seeds\n"
-               "Exit codes: 0 ok, 2 bad input, 3 some runs failed, 130 interrupted.",
+               "Exit codes: 0 ok, 2 bad input, 3 some runs failed, 4 stopped by the system (disk full,\n"
+               "  a worker killed: --resume finishes), 130 interrupted, 141 output pipe closed.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -83,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Exit code 2 if any file is invalid.")
     v.add_argument("files", nargs="+", help="scenario names or YAML paths")
 
-    def experiment_options(x, what):
-        x.add_argument("--reps", type=_pos_int, default=100, help=f"replications of each {what} (default: 100)")
+    def experiment_options(x, what, reps=100):
+        x.add_argument("--reps", type=_pos_int, default=reps, help=f"replications of each {what} (default: {reps})")
         x.add_argument("--seed", type=_nonneg_int, default=0,
                        help="root seed: replicate r uses SeedSequence(seed).spawn(reps)[r] (default: 0)")
         x.add_argument("--workers", type=_pos_int, default=None,
@@ -100,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
         x.add_argument("--days", type=_pos_int, default=None, help="days per run (default: each scenario's horizon)")
         x.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
         x.add_argument("--no-report", action="store_true", help="skip report.html")
+        x.add_argument("--yes", action="store_true",
+                       help="run a job beyond the size limits (200,000 runs, 10,000 design points)")
 
     b = sub.add_parser("batch", help="Monte Carlo replications of one or more scenarios",
                        description="Run --reps replications of each scenario with independent random "
@@ -135,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
     cp.add_argument("--out", type=Path, default=None, help="folder (default: out/compare-SCENARIO)")
     cp.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    cp.add_argument("--no-report", action="store_true", help="skip report.html")
 
     ab = sub.add_parser("ablate", help="what each stance does: remove (or reverse) it, compare outcomes",
                         description="For each stance of the scenario (each grounded in a quote of the "
@@ -156,18 +162,25 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("scenario", help="a scenario name or YAML path")
     se.add_argument("--vary", action="append", default=[], metavar="FIELD=LO:HI",
                     help="an uncertain field and its range (repeatable; default: the scenario's 'uncertain:')")
-    se.add_argument("--method", default="sobol", help="sobol (default) or morris")
+    se.add_argument("--method", default="sobol", choices=["sobol", "morris"],
+                    help="sobol (default: first-order and total indices) or morris (mu*, sigma)")
     se.add_argument("--n", type=_pos_int, default=64,
                     help="Sobol': base sample size, a power of 2 (runs = n x (fields + 2) x reps); "
                          "Morris: trajectories (runs = n x (fields + 1) x reps). Default 64")
-    experiment_options(se, "sample point")
-    se.set_defaults(reps=1)
+    experiment_options(se, "sample point", reps=1)
 
     rp = sub.add_parser("report", help="write DIR/report.html from saved results (self-contained)",
                         description="Write a self-contained HTML report (figures embedded, no network "
                                     "access needed) of a results folder: a run, a batch, a sweep, an "
                                     "ablation or a sensitivity analysis.")
     rp.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate or sensitivity")
+    tb = sub.add_parser("table", help="print a batch's headline table in Markdown (the README's scenario table)",
+                        description="Print the headline outcomes of a finished batch folder as one Markdown "
+                                    "table, a row per scenario: P(any agreement), P(political agreement) "
+                                    "(share of runs, 95%% Wilson interval), median day of the first agreement "
+                                    "(over runs with one), mean unilateral moves, mean cumulative level of "
+                                    "each stock (95%% interval), P(stalemate).")
+    tb.add_argument("folder", type=Path, help="a folder written by batch")
     pl = sub.add_parser("plot", help="redraw the figures of a results folder as PNG, without re-running",
                         description="Redraw every figure of a results folder from its saved files.")
     pl.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate or sensitivity")
@@ -190,8 +203,7 @@ def cmd_run(args) -> int:
         return _run_eu(args, sc)
     if args.days is not None and args.days > 3650:
         raise UsageError(f"--days {args.days} is more than 3650")
-    out = args.out if args.out is not None else Path("out") / sc.name
-    _check_out(out)
+    out = _out_folder(args.out, sc.name)
     res = sim.run(sc, seed=args.seed, days=args.days)
     res.command = ["run_sim.py", *sys.argv[1:]]
     written = res.write(out)
@@ -207,9 +219,15 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a folder")
+def _out_folder(out: Path | None, default_name: str) -> Path:
+    """--out, or ``out/<default_name>``, which must stay inside ``out/`` whatever the
+    scenario's name (the schema makes names slugs; this is the second lock)."""
+    from sim.experiments.jobs import inside
+
+    folder = out if out is not None else inside(Path("out"), default_name)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {folder} exists and is not a folder")
+    return folder
 
 
 def _run_eu(args, sc) -> int:
@@ -218,19 +236,18 @@ def _run_eu(args, sc) -> int:
     from sim.protocols.expected_utility import run_expected_utility
     from sim.results import atomic_write
 
-    out = args.out if args.out is not None else Path("out") / f"{sc.name}-{sc.protocol.name}"
-    _check_out(out)
+    out = _out_folder(args.out, f"{sc.name}-{sc.protocol.name}")
     eu = run_compromise(sc) if sc.protocol.name == "compromise" else run_expected_utility(sc)
     out.mkdir(parents=True, exist_ok=True)
     written = [atomic_write(out / f"{name}.csv", getattr(eu, name).to_csv(index=False))
                for name in ("rounds", "positions", "forecast", "moves")]
-    if not args.no_plots and sc.protocol.name == "expected_utility":
-        import matplotlib
+    written.append(_write_meta(out, sc, protocol=sc.protocol.name))
+    if not args.no_plots:
+        written += _figures(out)          # the trajectories, for expected utility
+        if not args.no_report:
+            from sim.viz.report import write_report
 
-        matplotlib.use("Agg")
-        from sim.viz import plots
-
-        written.append(_save_figure(plots.plot_eu_trajectories(eu), out / "trajectories.png"))
+            written.append(write_report(out))
     if not args.quiet:
         print(f"Scenario {sc.name}: {sc.title}".rstrip(": "))
         print("Protocol expected_utility (Bueno de Mesquita; Scholz, Calbert & Smith 2011); "
@@ -259,15 +276,13 @@ def cmd_compare(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.viz import plots
     from sim.experiments.compare import compare_protocols
     from sim.experiments.jobs import make_executor
     from sim.results import atomic_write
     from sim.scenario import load_scenario
 
     sc = load_scenario(args.scenario)
-    out = args.out if args.out is not None else Path("out") / f"compare-{sc.name}"
-    _check_out(out)
+    out = _out_folder(args.out, f"compare-{sc.name}")
     executor, close = make_executor(args.workers)
     try:
         table, values, eu = compare_protocols(sc, args.reps, args.seed, executor)
@@ -275,9 +290,16 @@ def cmd_compare(args) -> int:
         close()
     out.mkdir(parents=True, exist_ok=True)
     written = [atomic_write(out / "comparison.csv", table.to_csv(index=False)),
+               atomic_write(out / "ao_values.csv", values.to_csv(index=False)),
                atomic_write(out / "eu_rounds.csv", eu.rounds.to_csv(index=False)),
-               _save_figure(plots.plot_protocol_comparison(table, values).figure, out / "comparison.png"),
-               _save_figure(plots.plot_eu_trajectories(eu), out / "eu_trajectories.png")]
+               atomic_write(out / "eu_positions.csv", eu.positions.to_csv(index=False)),
+               atomic_write(out / "eu_forecast.csv", eu.forecast.to_csv(index=False)),
+               _write_meta(out, sc, reps=args.reps, seed=args.seed)]
+    written += _figures(out)
+    if not args.no_report:
+        from sim.viz.report import write_report
+
+        written.append(write_report(out))
     if not args.quiet:
         print(f"{sc.name}: alternating offers ({args.reps} replications) vs expected utility, next to the "
               "compromise model (CM: capability x salience weighted mean), per issue (issue's own scale)")
@@ -321,9 +343,11 @@ def format_summary(res, sc) -> str:
         lines.append(f"{name.capitalize()}: start {st.initial:.2f}, peak {o[f'stock_peak:{name}']:.2f}, "
                      f"final {o[f'stock_final:{name}']:.2f}, cumulative {o[f'stock_cumulative:{name}']:.1f} level-days")
     first = o["time_to_first_agreement"]
+    window = sc.protocol.stalemate_window
+    stale = ("n/a (the run is shorter than the {}-day window)".format(window) if res.horizon < window
+             else ("yes" if o["stalemate"] else "no"))
     lines.append(f"Unilateral moves {o['n_unilateral']}; first agreement "
-                 f"{'none' if first != first else f'on day {int(first)}'}; "
-                 f"stalemate: {'yes' if o['stalemate'] else 'no'}")
+                 f"{'none' if first != first else f'on day {int(first)}'}; stalemate: {stale}")
     return "\n".join(lines)
 
 
@@ -332,12 +356,29 @@ def cmd_scenarios(args) -> int:
 
     for name, desc in list_scenarios():
         if args.short:
-            print(f"{name:<24} {desc[:100]}")
+            print(textwrap.fill(_question(desc), 100, initial_indent=f"{name:<24} ", subsequent_indent=" " * 25))
         else:
             print(name)
             print(textwrap.indent(textwrap.fill(desc, 88), "    "))
             print()
     return EXIT_OK
+
+
+def _question(desc: str) -> str:
+    """The question a scenario asks: its "What if ...?" sentence, else its "Question: ...",
+    else its first sentence."""
+    import re
+
+    for pat in (r"What if[^?]*\?", r"Question:\s*([^?]*\?)"):
+        m = re.search(pat, desc)
+        if m:
+            q = m.group(m.lastindex or 0)
+            return q[:1].upper() + q[1:]
+    return re.split(r"(?<=[.?!])\s", desc, maxsplit=1)[0]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def cmd_validate(args) -> int:
@@ -347,8 +388,8 @@ def cmd_validate(args) -> int:
     for f in args.files:
         try:
             sc = load_scenario(f)
-            print(f"ok    {f} ({sc.name}: {len(sc.actors)} actors, {len(sc.issues)} issues, "
-                  f"{len(sc.stances)} stances, {len(sc.events)} events)")
+            print(f"ok    {f} ({sc.name}: {_plural(len(sc.actors), 'actor')}, {_plural(len(sc.issues), 'issue')}, "
+                  f"{_plural(len(sc.stances), 'stance')}, {_plural(len(sc.events), 'event')})")
         except ScenarioError as exc:
             bad += 1
             print(f"FAIL  {f}", file=sys.stderr)
@@ -365,7 +406,9 @@ def cmd_seeds(args) -> int:
     df = table.to_frame()
     for r in df.itertuples():
         print(f"{r.actor:<11} {r.stance}")
+        print(f"            id: {r.id}")
         print(textwrap.indent(textwrap.fill(f"\u201c{r.quote}\u201d [{r.start}:{r.end}]", 84), "            "))
+    print(f"\n{_plural(len(df), 'stance')}. Remove one in a scenario file with `stances: {{ID: null}}`.")
     return EXIT_OK
 
 
@@ -375,9 +418,10 @@ def _run_experiment(args, job) -> int:
     res = _on_executor(args, lambda ex, progress: execute(
         job, ex, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]], progress=progress))
     res.written += _report(args)
+    _say_redone(res)
     if not args.quiet:
         print(format_experiment(res, job))
-        print("Wrote: " + ", ".join(str(p) for p in res.written))
+        print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, res.written)))
     if res.n_failed:
         print(f"warning: {res.n_failed} of {job.n_runs} runs failed (runs.parquet: status, error)",
               file=sys.stderr)
@@ -385,12 +429,25 @@ def _run_experiment(args, job) -> int:
     return EXIT_OK
 
 
+def _say_redone(res) -> None:
+    for what in getattr(res, "redone", []):
+        print(f"note: {what}; its runs were computed again", file=sys.stderr)
+
+
 HEADLINE = ["any_agreement", "any_political", "time_to_first_agreement", "n_unilateral", "stalemate"]
+
+
+def _short_runs(job, scenario: str) -> int | None:
+    """The stalemate window if the runs of ``scenario`` are shorter than it, else None."""
+    d = job.scenarios.get(scenario) or {}
+    window = (d.get("protocol") or {}).get("stalemate_window", 30)
+    days = job.days or d.get("horizon_days") or window
+    return window if days < window else None
 
 
 def format_experiment(res, job) -> str:
     s = res.summary
-    lines = [f"{job.n_runs} runs ({res.skipped} found done on disk), {res.n_failed} failed"]
+    lines = [f"{_plural(job.n_runs, 'run')} ({res.skipped} found done on disk), {res.n_failed} failed"]
     if not len(s):
         return lines[0]
     head = s[s["outcome"].isin(HEADLINE) | s["outcome"].str.startswith("stock_cumulative:")]
@@ -398,9 +455,15 @@ def format_experiment(res, job) -> str:
     for keys, g in head.groupby(["scenario", "point"], sort=True):
         label = keys[0] + (" " + ", ".join(f"{p[6:]}={g[p].iloc[0]:.3g}" for p in params) if params else "")
         lines.append(f"  {label}")
+        short = _short_runs(job, keys[0])
         for r in g.itertuples():
-            lines.append(f"    {r.outcome:<26} {r.estimate:8.3f}  [{r.ci_low:.3f}, {r.ci_high:.3f}]  "
-                         f"({r.statistic}, n={r.n})")
+            if r.outcome == "stalemate" and short:
+                lines.append(f"    {r.outcome:<26} n/a (runs shorter than the {short}-day window)")
+            elif r.estimate != r.estimate:
+                lines.append(f"    {r.outcome:<26} {'-':>8}  (no run with a value, n={r.n})")
+            else:
+                lines.append(f"    {r.outcome:<26} {r.estimate:8.3f}  [{r.ci_low:.3f}, {r.ci_high:.3f}]  "
+                             f"({r.statistic}, n={r.n})")
     return "\n".join(lines)
 
 
@@ -452,7 +515,6 @@ def cmd_ablate(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.viz import plots
     from sim.experiments.ablation import run_ablation
     from sim.results import atomic_write
     from sim.scenario import load_scenario
@@ -460,13 +522,13 @@ def cmd_ablate(args) -> int:
     sc = load_scenario(args.scenario)
     eff, res = _on_executor(args, lambda ex, progress: run_ablation(
         sc, args.reps, args.seed, ex, args.out, args.resume, reverse=not args.no_reverse, days=args.days,
-        command=["run_sim.py", *sys.argv[1:]], progress=progress))
-    written = [atomic_write(args.out / "ablation.csv", eff.to_csv(index=False)),
-               _save_figure(plots.plot_ablation(eff), args.out / "ablation.png")]
+        command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes))
+    _say_redone(res)
+    written = [atomic_write(args.out / "ablation.csv", eff.to_csv(index=False)), *_figures(args.out)]
     written += _report(args)
     if not args.quiet:
         print(format_ablation(eff))
-        print("Wrote: " + ", ".join(str(p) for p in [*res.written, *written]))
+        print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, [*res.written, *written])))
     return 3 if res.n_failed else EXIT_OK
 
 
@@ -492,7 +554,6 @@ def cmd_sensitivity(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.viz import plots
     from sim.experiments.jobs import ExperimentError, Vary
     from sim.results import atomic_write
     from sim.scenario import load_scenario
@@ -504,13 +565,14 @@ def cmd_sensitivity(args) -> int:
     varies = [Vary.parse(v) for v in args.vary] or None
     table, X, res = _on_executor(args, lambda ex, progress: run_sensitivity(
         sc, varies, args.method, args.n, args.reps, args.seed, ex, args.out, args.resume, args.days,
-        command=["run_sim.py", *sys.argv[1:]], progress=progress))
-    written = [atomic_write(args.out / "sensitivity.csv", table.to_csv(index=False)),
-               _save_figure(plots.plot_sensitivity(table), args.out / "sensitivity.png")]
+        command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes))
+    _say_redone(res)
+    written = [atomic_write(args.out / "sensitivity.csv", table.to_csv(index=False)), *_figures(args.out)]
     written += _report(args)
     if not args.quiet:
         main_index = "ST" if args.method == "sobol" else "mu_star"
-        print(f"{len(X)} sample points x {args.reps} replication(s); {main_index} by outcome, largest first:")
+        print(f"{_plural(len(X), 'sample point')} x {_plural(args.reps, 'replication')}; "
+              f"{main_index} by outcome, largest first:")
         for outcome, g in table.groupby("outcome", sort=False):
             g = g[g["index"] == main_index]
             if g["value"].isna().all():
@@ -519,8 +581,31 @@ def cmd_sensitivity(args) -> int:
             top = g.sort_values("value", ascending=False).head(3)
             print(f"  {outcome}: " + "; ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
                                                for r in top.itertuples()))
-        print("Wrote: " + ", ".join(str(p) for p in [*res.written, *written]))
+        print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, [*res.written, *written])))
     return 3 if res.n_failed else EXIT_OK
+
+
+def _listed(out: Path, written: list) -> list:
+    """What an experiment wrote, with its manifest.json (written first, by the runner)."""
+    m = Path(out) / "manifest.json"
+    return [*written, m] if m.exists() and m not in map(Path, written) else list(written)
+
+
+def _figures(out: Path) -> list[Path]:
+    """The folder's figures, drawn from its saved files (the same code as `plot`)."""
+    from sim.viz.report import save_figures
+
+    return save_figures(out)
+
+
+def _write_meta(out: Path, sc, **more) -> Path:
+    """meta.json beside expected-utility and comparison results: what `report` needs."""
+    import json
+
+    from sim.results import atomic_write
+
+    return atomic_write(out / "meta.json", json.dumps(
+        {"scenario": sc.name, "title": sc.title, "command": ["run_sim.py", *sys.argv[1:]], **more}, indent=1))
 
 
 def _report(args) -> list[Path]:
@@ -538,17 +623,63 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+def cmd_table(args) -> int:
+    print(headline_markdown(args.folder))
+    return EXIT_OK
+
+
+def headline_markdown(folder: Path) -> str:
+    """The README's scenario table from a finished batch folder (summary.csv, runs.parquet)."""
+    import pandas as pd
+
+    from sim.experiments.stats import wilson_interval
+
+    for f in ("summary.csv", "runs.parquet", "manifest.json"):
+        if not (folder / f).exists():
+            raise UsageError(f"{folder} is not a finished batch folder (no {f})")
+    runs = pd.read_parquet(folder / "runs.parquet")
+    runs = runs[runs["status"] == "ok"]
+    stocks = [c for c in runs.columns if c.startswith("stock_cumulative:")]
+    head = ["scenario", "runs", "P(any agreement)", "P(political agreement)", "median day of first agreement",
+            "unilateral moves (mean)", *[f"cumulative {c.split(':', 1)[1]} (mean)" for c in stocks], "P(stalemate)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def share(col, g):
+        k, n = int(g[col].astype(bool).sum()), len(g)
+        lo, hi = wilson_interval(k, n)
+        return f"{k / n:.2f} [{lo:.2f}, {hi:.2f}]"
+
+    for name, g in runs.groupby("scenario", sort=False):
+        first = g["time_to_first_agreement"].dropna()
+        cells = [f"`{name}`", str(len(g)), share("any_agreement", g), share("any_political", g),
+                 f"{first.median():.0f} (n={len(first)})" if len(first) else "none",
+                 f"{g['n_unilateral'].mean():.1f}"]
+        for c in stocks:
+            m, lo, hi = _mean_ci(g[c])
+            cells.append(f"{m:.1f} [{lo:.1f}, {hi:.1f}]")
+        cells.append(share("stalemate", g))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _mean_ci(values):
+    from sim.experiments.stats import mean_interval
+
+    return mean_interval(values.to_numpy(dtype=float))
+
+
 def cmd_plot(args) -> int:
     from sim.viz.report import save_figures
 
-    print("Wrote: " + ", ".join(str(p) for p in save_figures(args.folder)))
+    written = save_figures(args.folder)
+    print("Wrote: " + ", ".join(str(p) for p in written) if written else f"{args.folder} has no figures to draw")
     return EXIT_OK
 
 
 def cmd_batch(args) -> int:
     from sim.experiments.jobs import make_job
 
-    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days)
+    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes)
     return _run_experiment(args, job)
 
 
@@ -561,30 +692,40 @@ def cmd_sweep(args) -> int:
         raise ExperimentError("--samples goes with --design lhs (a grid's size comes from STEPS)")
     varies = [Vary.parse(v) for v in args.vary]
     job = make_job([args.scenario], args.reps, args.seed, varies, args.design, args.samples,
-                   args.series, args.days)
+                   args.series, args.days, yes=args.yes)
     return _run_experiment(args, job)
 
 
 COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate, "seeds": cmd_seeds,
             "batch": cmd_batch, "sweep": cmd_sweep, "ablate": cmd_ablate, "sensitivity": cmd_sensitivity,
-            "compare-protocols": cmd_compare, "report": cmd_report, "plot": cmd_plot}
+            "compare-protocols": cmd_compare, "report": cmd_report, "plot": cmd_plot,
+            "table": cmd_table}
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.experiments.jobs import ExperimentError
+    from sim.experiments.jobs import ExperimentError, JobStopped
     from sim.viz.report import ReportError
     from sim.scenario import ScenarioError
     from sim.scenario.seeds import StanceTableError
 
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()          # a closed pipe shows here, not at the interpreter's exit
+        return code
     except ScenarioError as exc:
         print(f"error: invalid scenario\n{exc.format()}", file=sys.stderr)
     except (UsageError, StanceTableError, ExperimentError, ReportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-    except OSError as exc:
-        print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+    except BrokenPipeError:
+        return _broken_pipe()
+    except JobStopped as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_STOPPED
+    except OSError as exc:          # a write failed (disk full, permission): not bad input
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_STOPPED
     except KeyboardInterrupt:
         out = getattr(args, "out", None)
         more = (f": finished runs are kept in {out}; run the same command with --resume to finish"
@@ -592,3 +733,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"interrupted{more}", file=sys.stderr)
         return 130
     return EXIT_BAD_INPUT
+
+
+def _broken_pipe() -> int:
+    """stdout was closed early (``... | head``): stop quietly, as a killed-by-SIGPIPE
+    program would; results already written stay written."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())       # so the interpreter's final flush is silent
+    except (OSError, ValueError):
+        pass
+    return EXIT_BROKEN_PIPE

@@ -118,6 +118,7 @@ def _fake_model(fn):
     return run_outcomes
 
 
+@pytest.mark.slow          # ~40 s of wall time: `make test-all` (CI) runs it, `make test` does not
 def test_sobol_indices_of_the_ishigami_function_through_the_runner(monkeypatch):
     import sim.runner
 
@@ -155,7 +156,7 @@ def test_baseline_declares_its_uncertain_parameters():
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["--method", "fast"], "unknown method"),
+    (["--method", "fast"], "invalid choice: 'fast'"),
     (["--n", "48"], "power of 2"),
     (["--vary", "environment.stocks.pressure.noise=0.5:3"], "3 is not allowed"),
     (["--vary", "actors.poland.tactics.e=0:1"], "no field 'tactics'"),

@@ -29,8 +29,10 @@ def test_run_writes_every_output_and_prints_a_summary(tmp_path):
     assert len(ags) == summary["outcomes"]["n_agreements"]
     ts = pd.read_csv(out / "timeseries.csv")
     assert {"day", "date", "variable", "actor", "issue", "value"} <= set(ts.columns)
-    assert {"pressure", "sanctions", "position", "value", "blame"} <= set(ts["variable"])
-    assert "Agreements" in r.stdout and "Pressure: start 0.50" in r.stdout
+    assert {"stock:pressure", "inflow:pressure", "position", "value", "blame"} <= set(ts["variable"])
+    assert "Record (" in r.stdout and "Pressure: start 0.50" in r.stdout and "unilateral" in r.stdout
+    record = pd.read_csv(out / "record.csv")
+    assert (record["type"] == "unilateral").sum() == summary["outcomes"]["n_unilateral"]
     for issue in ("migrant_flow", "sanctions", "russia_role"):
         assert issue in r.stdout
 
@@ -111,3 +113,18 @@ def test_scenarios_lists_all_with_descriptions():
 def test_help_everywhere(sub):
     r = cli(*sub, "--help")
     assert r.returncode == 0 and "usage:" in r.stdout
+
+
+def test_table_prints_the_batch_headline_as_markdown(tmp_path):
+    out = tmp_path / "b"
+    r = cli("batch", "baseline", "eu_direct_channel", "--reps", 6, "--days", 60, "--workers", 1, "--quiet", "--out", out)
+    assert r.returncode == 0, r.stderr
+    t = cli("table", out)
+    assert t.returncode == 0, t.stderr
+    rows = [ln for ln in t.stdout.splitlines() if ln.startswith("| `")]
+    assert [ln.split("|")[1].strip() for ln in rows] == ["`baseline`", "`eu_direct_channel`"]
+    runs = pd.read_parquet(out / "runs.parquet")
+    share = runs[runs.scenario == "eu_direct_channel"]["any_agreement"].mean()
+    assert rows[1].split("|")[3].strip().startswith(f"{share:.2f} [")
+    bad = cli("table", tmp_path)
+    assert bad.returncode == 2 and "not a finished batch folder" in bad.stderr

@@ -11,6 +11,11 @@ import pandas as pd
 
 # Okabe-Ito: a colour-blind-safe palette; actors get colours in scenario order.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+# Scenarios get colours of their own (Paul Tol's "muted" set, minus the hues close to an
+# actor's), so a colour never means both an actor and a scenario.
+SCENARIO_PALETTE = ["#332288", "#882255", "#999933", "#CC6677", "#44AA99", "#DDCC77", "#AA4499", "#777777"]
+# good vs bad for the outcome (ablation): blue and red ends of ColorBrewer's RdBu
+GOOD, BAD, NEUTRAL = "#2166AC", "#B2182B", "#777777"
 
 
 def actor_colors(result) -> dict[str, str]:
@@ -115,7 +120,7 @@ def plot_crisis(result, ax=None):
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     if h1 + h2:
-        ax.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=8)
+        ax.legend(h1 + h2, l1 + l2, loc="lower left", fontsize=8, framealpha=0.9)
     ax.set_title(f"{result.scenario}: the crisis environment "
                  f"(dashed: events; gold: agreements; green ▼: unilateral moves)", fontsize=10)
     ax.grid(alpha=0.3)
@@ -131,17 +136,36 @@ def _wrap(text: str, width: int = 70, lines: int = 2) -> str:
     return "\n".join(parts[:lines]) + ("…" if len(parts) > lines else "")
 
 
-def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None):
+# +1: a larger value is better for the crisis, -1: smaller is better, 0: neither. A
+# stock's cumulative, peak or final level (people at a border, ...) counts as a cost.
+GOOD_DIRECTION = {"any_political": 1, "any_agreement": 1, "days_to_first_agreement": -1,
+                  "time_to_first_agreement": -1, "pressure_cumulative": -1, "pressure_peak": -1,
+                  "stalemate": -1}
+
+
+def good_direction(outcome: str) -> int:
+    if str(outcome).startswith(("stock_cumulative:", "stock_peak:", "stock_final:")):
+        return -1
+    return GOOD_DIRECTION.get(outcome, 0)
+
+
+def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None,
+                  actor_names: dict | None = None):
     """What each stance does: the paired (common random numbers) effect of removing
     or reversing it on each outcome, 95% intervals, stances ranked by effect, each
-    labelled with the article's sentence that grounds it."""
+    labelled with the article's sentence that grounds it. Bars are blue where the
+    change is good for the crisis (more deals, sooner, less of a crisis stock), red
+    where it is bad, grey where the interval covers zero or the outcome has no good side."""
     if outcomes is None:
         stocks = [o for o in effects["outcome"].unique() if str(o).startswith("stock_cumulative:")]
         outcomes = ("any_political", "days_to_first_agreement", "n_unilateral", *stocks[:1])
+        outcomes = tuple(o for o in outcomes if o in set(effects["outcome"]))
     e = effects[effects["outcome"].isin(outcomes)]
-    order = (e.drop_duplicates("variant").sort_values("rank")["variant"].tolist())[:top]
+    ranked = e.drop_duplicates("variant").sort_values("rank")["variant"].tolist()
+    order = ranked[:top]
+    names = actor_names or {}
     if axes is None:
-        fig, axes = plt.subplots(1, len(outcomes), figsize=(5.2 * len(outcomes) + 3.5, 0.75 * len(order) + 1.8),
+        fig, axes = plt.subplots(1, len(outcomes), figsize=(3.0 * len(outcomes) + 4.4, 0.62 * len(order) + 1.9),
                                  sharey=True, squeeze=False)
         axes = axes[0]
     fig = axes[0].figure
@@ -150,37 +174,55 @@ def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None
         d = e[e["outcome"] == outcome].set_index("variant").loc[order]
         scale = 100.0 if outcome.startswith(("any_", "pair:")) else 1.0
         eff, lo, hi = d["effect"] * scale, d["ci_low"] * scale, d["ci_high"] * scale
-        colors = ["#0072B2" if v < 0 else "#D55E00" for v in eff]
-        ax.barh(ypos, eff, color=colors, alpha=0.85)
-        ax.errorbar(eff, ypos, xerr=[eff - lo, hi - eff], fmt="none", ecolor="black", capsize=3, lw=1)
+        sign = good_direction(outcome)
+        # grey where the interval covers zero (no detectable change) or the outcome has no good side
+        colors = [NEUTRAL if not sign or lo_ <= 0 <= hi_ else (GOOD if v * sign > 0 else BAD)
+                  for v, lo_, hi_ in zip(eff, lo, hi)]
+        ax.barh(ypos, eff, color=colors, alpha=0.9)
+        ax.errorbar(eff, ypos, xerr=[(eff - lo).clip(lower=0), (hi - eff).clip(lower=0)], fmt="none",
+                    ecolor="black", capsize=3, lw=1)
         ax.axvline(0, color="black", lw=0.8)
         unit = " (percentage points)" if scale == 100 else ""
-        ax.set_xlabel(f"change in {d['outcome_label'].iloc[0]}{unit}", fontsize=8)
+        ax.set_xlabel(_wrap(f"change in {d['outcome_label'].iloc[0]}{unit}", 36, 2), fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
         ax.grid(axis="x", alpha=0.3)
     labels = []
     for v in order:
         row = e[e["variant"] == v].iloc[0]
-        labels.append(f"{row['operation']} {row['actor']}: {row['stance_rule']}\n\u201c{_wrap(row['quote'] or '(no quote)', 60, 2)}\u201d")
+        who = names.get(row["actor"], row["actor"])
+        labels.append(f"{_wrap(row['operation'] + ' ' + who + ': ' + row['stance_rule'], 52, 2)}\n"
+                      f"\u201c{_wrap(row['quote'] or '(no quote)', 52, 2)}\u201d")
     axes[0].set_yticks(ypos)
-    axes[0].set_yticklabels(labels, fontsize=7)
-    fig.suptitle("What each stance of the article does: effect of removing (or reversing) it, "
-                 "vs the unchanged scenario (same random streams; bars: mean, whiskers: 95% CI)", fontsize=9)
-    fig.tight_layout()
+    axes[0].set_yticklabels(labels, fontsize=7.5)
+    from matplotlib.patches import Patch
+
+    fig.legend(handles=[Patch(color=GOOD, label="better for the crisis (more deals, sooner, less pressure)"),
+                        Patch(color=BAD, label="worse"), Patch(color=NEUTRAL, label="no detectable change (95% CI covers 0)")],
+               loc="lower center", ncol=3, fontsize=8, frameon=False)
+    shown = f"the {len(order)} largest of {len(ranked)} variants" if len(order) < len(ranked) else \
+        f"all {len(ranked)} variants"
+    fig.suptitle(f"What each stance does: removing (or reversing) it, vs the unchanged scenario \u2013 {shown}\n"
+                 "(same random streams; bars: mean change, whiskers: 95% CI)", fontsize=9)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
 
-def plot_sensitivity(indices: pd.DataFrame, axes=None):
+def plot_sensitivity(indices: pd.DataFrame, axes=None, labels: dict | None = None):
     """Sobol' first-order and total indices (or Morris mu* and sigma) per parameter,
-    one panel per outcome, 95% intervals."""
+    one panel per outcome, 95% intervals; ``labels`` maps a parameter path to a
+    readable name."""
     outcomes = [o for o in indices["outcome"].unique()
                 if indices.loc[indices["outcome"] == o, "value"].notna().any()]
     kinds = list(dict.fromkeys(indices["index"]))
     if axes is None:
-        fig, axes = plt.subplots(1, max(1, len(outcomes)), figsize=(4.6 * max(1, len(outcomes)) + 3, 4.2),
+        fig, axes = plt.subplots(1, max(1, len(outcomes)), figsize=(2.6 * max(1, len(outcomes)) + 4, 4.4),
                                  sharey=True, squeeze=False)
         axes = axes[0]
     fig = axes[0].figure
-    params = list(dict.fromkeys(indices["parameter"]))
+    # largest first (on top): the parameter's largest main index (ST or mu*) over the outcomes
+    main_kind = next((k for k in ("ST", "mu_star") if k in kinds), kinds[0])
+    main = indices[indices["index"] == main_kind].groupby("parameter", sort=False)["value"].max().fillna(-1.0)
+    params = main.sort_values(ascending=False, kind="stable").index.tolist()
     y = np.arange(len(params))[::-1]
     h = 0.38
     for ax, outcome in zip(axes, outcomes):
@@ -191,11 +233,11 @@ def plot_sensitivity(indices: pd.DataFrame, axes=None):
             err = np.vstack([(k["value"] - k["ci_low"]).clip(lower=0), (k["ci_high"] - k["value"]).clip(lower=0)])
             ax.barh(y + off, k["value"], height=h, color=color, label=kind,
                     xerr=None if np.isnan(err).all() else np.nan_to_num(err), capsize=2)
-        ax.set_title(d["outcome_label"].iloc[0], fontsize=9)
+        ax.set_title(_wrap(d["outcome_label"].iloc[0], 28, 2), fontsize=9)
         ax.axvline(0, color="black", lw=0.8)
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(y)
-    axes[0].set_yticklabels(params, fontsize=8)
+    axes[0].set_yticklabels([_wrap((labels or {}).get(p, p), 34, 2) for p in params], fontsize=8)
     axes[0].legend(fontsize=8, loc="lower right")
     fig.suptitle("Which modelling choices the outcome hangs on (global sensitivity, SALib; 95% CI)", fontsize=9)
     constant = [indices.loc[indices["outcome"] == o, "outcome_label"].iloc[0]
@@ -239,16 +281,20 @@ def plot_eu_trajectories(eu, axes=None):
 
 
 def plot_protocol_comparison(table: pd.DataFrame, ao_values: pd.DataFrame, ax=None):
-    """Per issue: the distribution of final implemented values under alternating offers
-    (box, over replications) beside the expected-utility forecast (median: diamond,
-    mean: cross), the compromise model's weighted mean (open circle, if the table has
-    ``cm_mean``) and the status quo (grey bar)."""
+    """Per issue: the final implemented value of each alternating-offers replication
+    (dots, median bar: runs that split into groups show as groups) beside the
+    expected-utility forecast (median: diamond, mean: cross), the compromise model's
+    weighted mean (open circle, if the table has ``cm_mean``) and the status quo (grey bar)."""
     issues = list(table["issue"])
     if ax is None:
         fig, ax = plt.subplots(figsize=(1.6 * len(issues) + 3, 4.2))
-    data = [ao_values[i].dropna().to_numpy() for i in issues]
-    ax.boxplot(data, positions=range(len(issues)), widths=0.5, showfliers=False,
-               patch_artist=True, boxprops={"facecolor": "#56B4E9", "alpha": 0.6})
+    rng = np.random.default_rng(0)            # jitter only: fixed, so the figure is reproducible
+    for x, i in enumerate(issues):
+        v = ao_values[i].dropna().to_numpy(dtype=float)
+        ax.scatter(x + rng.uniform(-0.2, 0.2, len(v)), v, s=14, color="#555555", alpha=0.5, linewidths=0,
+                   label="alternating offers: final value of each run" if x == 0 else "_")
+        if len(v):
+            ax.hlines(np.median(v), x - 0.25, x + 0.25, color="black", lw=1.6)
     t = table.set_index("issue")
     ax.scatter(range(len(issues)), t.loc[issues, "eu_median"], marker="D", s=60, color="#D55E00",
                zorder=5, label="expected utility: weighted median")
@@ -262,7 +308,7 @@ def plot_protocol_comparison(table: pd.DataFrame, ao_values: pd.DataFrame, ax=No
     ax.set_xticks(range(len(issues)))
     ax.set_xticklabels(issues, rotation=20, fontsize=8)
     ax.set_ylabel("value on the issue's scale")
-    ax.set_title("One scenario: alternating offers (box: final implemented value over replications) vs "
+    ax.set_title("One scenario: alternating offers (dots: final implemented value of each replication) vs "
                  "expected utility (forecast)" + (", against the compromise model" if "cm_mean" in t else ""),
                  fontsize=9)
     ax.legend(fontsize=7, loc="best")
@@ -362,13 +408,13 @@ def plot_blame(result, axes=None):
 
 # ====================================================================== batches and sweeps
 def _scenario_colors(names):
-    return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    return {n: SCENARIO_PALETTE[i % len(SCENARIO_PALETTE)] for i, n in enumerate(names)}
 
 
-def plot_agreement_probability(runs: pd.DataFrame, axes=None):
+def plot_agreement_probability(runs: pd.DataFrame, axes=None, actor_names: dict | None = None):
     """The headline comparison: per scenario, the probability (share of runs, 95%
     Wilson interval) of any / any political agreement, of an agreement on each issue,
-    and of an agreement between each pair of actors."""
+    and of an agreement between each pair of actors (named by ``actor_names``)."""
     from sim.experiments.stats import wilson_interval
 
     ok = runs[runs["status"] == "ok"]
@@ -378,7 +424,7 @@ def plot_agreement_probability(runs: pd.DataFrame, axes=None):
     groups = [("any agreement", ["any_agreement", "any_political"]), ("agreement on each issue", issue_cols),
               ("agreement between each pair", pair_cols)]
     if axes is None:
-        fig, axes = plt.subplots(1, 3, figsize=(16, 5.5),
+        fig, axes = plt.subplots(1, 3, figsize=(11, 5.2),
                                  gridspec_kw={"width_ratios": [2, len(issue_cols) or 1, len(pair_cols) or 1]})
     fig = axes[0].figure
     colors = _scenario_colors(scen)
@@ -398,17 +444,30 @@ def plot_agreement_probability(runs: pd.DataFrame, axes=None):
             est, lo, hi = map(np.asarray, (est, lo, hi))
             ax.bar(x, est, width=h, color=colors[sname], label=sname, alpha=0.9)
             ax.errorbar(x, est, yerr=[est - lo, hi - est], fmt="none", ecolor="black", lw=0.8, capsize=2)
-        ax.set_xticks(range(len(cols)), [c.split(":", 1)[-1] for c in cols], rotation=30, ha="right", fontsize=7)
+        ax.set_xticks(range(len(cols)), [_tick(c, actor_names) for c in cols], rotation=30, ha="right", fontsize=8)
         ax.set_ylim(0, 1.05)
         ax.set_title(title, fontsize=9)
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel("probability (share of runs, 95% CI)")
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="lower center", ncol=min(len(scen), 6), fontsize=8, frameon=False)
+    fig.legend(handles, names, loc="lower center", ncol=min(len(scen), 4), fontsize=9, frameon=False)
     n_runs = ok.groupby("scenario").size().min()
     fig.suptitle(f"Which scenario makes a deal most likely? ({n_runs} runs per scenario)", fontsize=11)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, 0.04 + 0.04 * ((len(scen) + 3) // 4), 1, 1))
     return fig
+
+
+def _tick(col: str, actor_names: dict | None = None) -> str:
+    """A column name as a tick label: ``agreed:migrant_flow`` -> ``migrant flow``,
+    ``pair:poland-belarus`` -> ``Poland–Belarus``."""
+    kind, _, rest = col.partition(":")
+    if not rest:
+        return {"any_agreement": "any", "any_political": "political"}.get(col, col.replace("_", " "))
+    if kind == "pair" and actor_names:
+        from sim.viz.labels import pair_label
+
+        return pair_label(rest, {"actors": {a: {"name": n} for a, n in actor_names.items()}})
+    return rest.replace("_", " ")
 
 
 def plot_pressure_band(series: pd.DataFrame, runs: pd.DataFrame, start_dates: dict | None = None, ax=None):
@@ -448,13 +507,18 @@ def plot_first_agreement_ecdf(runs: pd.DataFrame, ax=None):
     ok = runs[runs["status"] == "ok"]
     scen = list(dict.fromkeys(ok["scenario"]))
     colors = _scenario_colors(scen)
+    t_all = ok["time_to_first_agreement"].to_numpy(dtype=float)
+    t_all = t_all[~np.isnan(t_all)]
+    first, last = (t_all.min(), t_all.max()) if len(t_all) else (0.0, 1.0)
     for sname in scen:
         t = ok.loc[ok["scenario"] == sname, "time_to_first_agreement"].to_numpy(dtype=float)
         n = len(t)
         days = np.sort(t[~np.isnan(t)])
         y = np.arange(1, len(days) + 1) / n
-        ax.step(np.r_[0, days], np.r_[0, y], where="post", color=colors[sname], lw=2,
-                label=f"{sname} ({len(days)}/{n} with a deal)")
+        # the curve starts at 0 just before the earliest first agreement of any scenario
+        ax.step(np.r_[first - 1, days, last + 1], np.r_[0, y, y[-1] if len(y) else 0], where="post",
+                color=colors[sname], lw=2, label=f"{sname} ({len(days)}/{n} with a deal)")
+    ax.set_xlim(first - 1, last + 1)
     ax.set_xlabel("day of the first agreement")
     ax.set_ylabel("share of runs with an agreement by then")
     ax.set_ylim(0, 1.02)
@@ -465,39 +529,56 @@ def plot_first_agreement_ecdf(runs: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_final_values(runs: pd.DataFrame, ax=None):
-    """Final implemented value of each issue: distribution per scenario (boxes)."""
+def plot_final_values(runs: pd.DataFrame, ax=None, issue_labels: dict | None = None):
+    """Final implemented value of each issue, per scenario: one dot per run (jittered
+    sideways, so runs that split into groups show as groups) and a black bar at the
+    median. ``issue_labels`` maps an issue to its tick label."""
     ok = runs[runs["status"] == "ok"]
     scen = list(dict.fromkeys(ok["scenario"]))
     cols = [c for c in ok.columns if c.startswith("final:")]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(max(8.0, 2.0 * len(cols) + 3), 4.5))
+        fig, ax = plt.subplots(figsize=(min(11.0, max(7.0, 1.6 * len(cols) + 3)), 4.6))
     colors = _scenario_colors(scen)
     w = 0.8 / max(1, len(scen))
+    rng = np.random.default_rng(0)            # jitter only: fixed, so the figure is reproducible
     for n, sname in enumerate(scen):
         g = ok[ok["scenario"] == sname]
-        data = [g[c].dropna().to_numpy(dtype=float) for c in cols]
-        x = np.arange(len(cols)) + (n - (len(scen) - 1) / 2) * w
-        bp = ax.boxplot(data, positions=x, widths=w * 0.9, showfliers=False, patch_artist=True,
-                        medianprops={"color": colors[sname], "lw": 2.5})
-        for box in bp["boxes"]:
-            box.set(facecolor=colors[sname], alpha=0.7, edgecolor="black", linewidth=0.6)
-        ax.plot([], [], color=colors[sname], lw=6, label=sname)
-    ax.set_xticks(range(len(cols)), [c.split(":", 1)[1] for c in cols], rotation=20, fontsize=8)
-    ax.set_ylabel("final implemented value (0 = low end, 1 = high end)")
+        x0 = np.arange(len(cols)) + (n - (len(scen) - 1) / 2) * w
+        for x, c in zip(x0, cols):
+            v = g[c].dropna().to_numpy(dtype=float)
+            if not len(v):
+                continue
+            ax.scatter(x + rng.uniform(-0.35, 0.35, len(v)) * w, v, s=9, color=colors[sname], alpha=0.55,
+                       linewidths=0, label=sname if x == x0[0] else "_")
+            ax.hlines(np.median(v), x - 0.4 * w, x + 0.4 * w, color="black", lw=1.6)
+    ticks = [(issue_labels or {}).get(c.split(":", 1)[1], c.split(":", 1)[1].replace("_", " ")) for c in cols]
+    ax.set_xticks(range(len(cols)), [_wrap(t, 22, 3) for t in ticks], fontsize=8)
+    for x in np.arange(len(cols) - 1) + 0.5:
+        ax.axvline(x, color="#dddddd", lw=0.8)
+    ax.set_ylabel("final implemented value (0 = low end, 1 = high end)", fontsize=8)
     ax.set_ylim(-0.05, 1.05)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8, markerscale=2, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title("Where each issue ends: final implemented values per scenario", fontsize=9)
+    ax.set_title("Where each issue ends: final implemented value of each run (dots), median (bar)", fontsize=9)
     ax.figure.tight_layout()
     return ax
 
 
-def plot_sweep(runs: pd.DataFrame, outcome: str | None = None, ax=None):
-    """A sweep: the outcome's mean (95% CI) against one varied parameter, or its mean
-    as a heatmap over two."""
+def _is_grid(ok: pd.DataFrame, params: list[str]) -> bool:
+    """Design points form a full grid over the varied parameters (not a Latin hypercube)."""
+    n_points = ok[params].drop_duplicates().shape[0]
+    return int(np.prod([ok[p].nunique() for p in params])) == n_points and n_points > 1
+
+
+def plot_sweep(runs: pd.DataFrame, outcome: str | None = None, ax=None, labels: dict | None = None):
+    """A sweep: the outcome's mean (95% CI) per design point against one varied
+    parameter; over two, a heatmap if the points form a grid, else (a Latin
+    hypercube) a scatter of the design points coloured by the outcome's mean.
+    ``outcome`` defaults to the first stock's cumulative level, else the day of the
+    first agreement; ``labels`` maps ``param:FIELD`` (or the outcome) to a readable name."""
     from sim.experiments.stats import mean_interval
 
+    labels = labels or {}
     ok = runs[runs["status"] == "ok"].copy()
     params = [c for c in ok.columns if c.startswith("param:")]
     if not params:
@@ -506,25 +587,45 @@ def plot_sweep(runs: pd.DataFrame, outcome: str | None = None, ax=None):
         stocks = [c for c in ok.columns if c.startswith("stock_cumulative:")]
         outcome = stocks[0] if stocks else "time_to_first_agreement"
     y = ok[outcome].astype(float)
+    name = labels.get(outcome, outcome)
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 4.5))
     if len(params) == 1:
         p = params[0]
         stats = [(v, *mean_interval(g.to_numpy())) for v, g in y.groupby(ok[p])]
         v, m, lo, hi = map(np.asarray, zip(*stats))
-        ax.fill_between(v, lo, hi, alpha=0.25, color="#0072B2")
-        ax.plot(v, m, marker="o", color="#0072B2")
-        ax.set_xlabel(p[6:])
-        ax.set_ylabel(f"{outcome} (mean, 95% CI)")
+        ax.fill_between(v, lo, hi, alpha=0.25, color=SCENARIO_PALETTE[0])
+        ax.plot(v, m, marker="o", color=SCENARIO_PALETTE[0])
+        ax.set_xlabel(labels.get(p, p[6:]))
+        ax.set_ylabel(f"{name}\n(mean, 95% CI)", fontsize=8)
         ax.grid(alpha=0.3)
-    else:
+    elif _is_grid(ok, params[:2]) and len(params) == 2:
         p1, p2 = params[:2]
         grid = y.groupby([ok[p2], ok[p1]]).mean().unstack()
-        im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
-        ax.set_xticks(range(grid.shape[1]), [f"{v:.3g}" for v in grid.columns], fontsize=7)
-        ax.set_yticks(range(grid.shape[0]), [f"{v:.3g}" for v in grid.index], fontsize=7)
-        ax.set_xlabel(p1[6:])
-        ax.set_ylabel(p2[6:])
-        ax.figure.colorbar(im, ax=ax, label=f"mean {outcome}")
-    ax.set_title(f"Sweep: {outcome} against the varied parameter{'s' if len(params) > 1 else ''}", fontsize=9)
+        share = outcome.startswith(("any_", "agreed:", "pair:")) or outcome == "stalemate"
+        im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis",
+                       vmin=0 if share else None, vmax=1 if share else None)
+        step = max(1, grid.shape[1] // 8)
+        ax.set_xticks(range(0, grid.shape[1], step), [f"{v:.3g}" for v in grid.columns[::step]], fontsize=8)
+        step = max(1, grid.shape[0] // 8)
+        ax.set_yticks(range(0, grid.shape[0], step), [f"{v:.3g}" for v in grid.index[::step]], fontsize=8)
+        ax.set_xlabel(labels.get(p1, p1[6:]))
+        ax.set_ylabel(labels.get(p2, p2[6:]))
+        ax.figure.colorbar(im, ax=ax, label=f"mean {name}").ax.yaxis.label.set_size(8)
+    else:
+        p1, p2 = params[:2]
+        pts = ok.groupby("point").agg(x=(p1, "first"), y=(p2, "first"))
+        pts["m"] = y.groupby(ok["point"]).mean()
+        share = outcome.startswith(("any_", "agreed:", "pair:")) or outcome == "stalemate"
+        sc = ax.scatter(pts["x"], pts["y"], c=pts["m"], cmap="viridis", s=60, edgecolors="black", linewidths=0.4,
+                        vmin=0 if share else None, vmax=1 if share else None)
+        ax.set_xlabel(labels.get(p1, p1[6:]))
+        ax.set_ylabel(labels.get(p2, p2[6:]))
+        ax.grid(alpha=0.3)
+        ax.figure.colorbar(sc, ax=ax, label=f"mean {name}").ax.yaxis.label.set_size(8)
+        if len(params) > 2:
+            ax.text(0.0, -0.16, f"{len(params) - 2} more varied parameter(s) not shown on the axes",
+                    transform=ax.transAxes, fontsize=7)
+    ax.set_title(f"Sweep: {name} against the varied parameter{'s' if len(params) > 1 else ''} "
+                 f"({ok['point'].nunique()} design points)", fontsize=9)
     return ax

@@ -1,9 +1,21 @@
 """Self-contained HTML reports of a results folder (figures embedded, no network).
 
-A folder is recognised by what it holds: ``summary.json`` (one run), ``manifest.json``
-(a batch or a sweep), plus ``ablation.csv`` / ``sensitivity.csv`` when present.
-:func:`draw_figures` returns the figures (name -> matplotlib Figure) from the saved
-files alone, so ``run_sim.py plot DIR`` can redraw them without re-running.
+Each report opens with its answer (the *headline*), then the figures, then the
+scenario, with raw per-point tables linked as CSV files or folded away:
+
+* a run: the story of the run (agreements, unilateral moves, events, the final state
+  against the status quo), then its parameters and events;
+* a batch: scenarios as columns, each headline outcome's estimate, 95% interval and
+  paired difference (common random numbers) from the baseline or the first scenario;
+* a sweep: the outcomes against the varied parameters;
+* an ablation: the effects table with the article's quotes;
+* a sensitivity analysis: the table of indices with their intervals;
+* ``run --protocol expected_utility`` and ``compare-protocols``: the forecast / the
+  issue-by-issue comparison.
+
+A folder is recognised by what it holds (:func:`kind_of`). :func:`draw_figures`
+returns the figures from the saved files alone, so ``run_sim.py plot DIR`` redraws them
+without re-running.
 """
 
 from __future__ import annotations
@@ -13,35 +25,80 @@ import datetime as dt
 import html
 import io
 import json
+import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.viz import plots
+from sim.viz.labels import (actor_names, fmt, issue_label, outcome_label, param_label,
+                            plural)
+
+KINDS = ("run", "eu_run", "compare", "batch", "sweep", "ablation", "sensitivity")
 
 
 class ReportError(ValueError):
     pass
 
 
+# ============================================================================ reading
 def kind_of(folder: Path) -> str:
+    """One of :data:`KINDS`, from the files the folder holds."""
+    folder = Path(folder)
     if (folder / "summary.json").exists():
         return "run"
+    if (folder / "comparison.csv").exists():
+        return "compare"
+    if (folder / "forecast.csv").exists() and (folder / "rounds.csv").exists():
+        return "eu_run"
     if (folder / "manifest.json").exists():
-        if not (folder / "runs.parquet").exists():
-            raise ReportError(f"{folder} holds an unfinished experiment (no runs.parquet); finish it with --resume")
-        return "experiment"
-    raise ReportError(f"{folder} holds no results (no summary.json or manifest.json)")
+        try:
+            status = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("status")
+        except (OSError, ValueError, AttributeError):
+            raise ReportError(f"{folder}/manifest.json is unreadable") from None
+        if status != "complete" or not (folder / "runs.parquet").exists():
+            raise ReportError(f"{folder} holds an unfinished experiment (status {status}); finish it with --resume")
+        if (folder / "ablation.csv").exists():
+            return "ablation"
+        if (folder / "sensitivity.csv").exists():
+            return "sensitivity"
+        if _manifest(folder)["job"].get("varies"):
+            return "sweep"
+        return "batch"
+    raise ReportError(f"{folder} holds no results (no summary.json, manifest.json, comparison.csv or "
+                      "forecast.csv)")
 
 
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _meta(folder: Path) -> dict:
+    """``meta.json`` written beside expected-utility and comparison results (if any)."""
+    f = folder / "meta.json"
+    return json.loads(f.read_text(encoding="utf-8")) if f.exists() else {}
+
+
+def _ok_runs(folder: Path) -> pd.DataFrame:
+    runs = pd.read_parquet(folder / "runs.parquet")
+    return runs[runs["status"] == "ok"]
+
+
+def _reference(names: list[str]) -> str:
+    return "baseline" if "baseline" in names else names[0]
+
+
+# ============================================================================ figures
 def draw_figures(folder) -> dict:
-    """name -> (Figure, caption)."""
+    """name -> (Figure, caption), from the saved files of ``folder``."""
     import matplotlib
 
     matplotlib.use("Agg")
     folder = Path(folder)
+    kind = kind_of(folder)
     figs = {}
-    if kind_of(folder) == "run":
+    if kind == "run":
         from sim.results import load_result
 
         res = load_result(folder)
@@ -50,28 +107,89 @@ def draw_figures(folder) -> dict:
             figs["crisis"] = (plots.plot_crisis(res).figure, "Pressure at the border and the sanctions level, with scheduled events and agreements.")
             figs["blame"] = (plots.plot_blame(res), "Who blames whom, at the start and at the end.")
         figs["channels"] = (plots.plot_channels(res).figure, "The channel network at the end of the run.")
+    elif kind == "eu_run":
+        from types import SimpleNamespace
+
+        if _meta(folder).get("protocol", "expected_utility") != "expected_utility":
+            return figs                 # the compromise model is one closed-form step: no trajectory
+        eu = SimpleNamespace(**{n: pd.read_csv(folder / f"{n}.csv") for n in ("rounds", "positions", "forecast")})
+        figs["trajectories"] = (plots.plot_eu_trajectories(eu),
+                                "Expected-utility model: each actor's position per round, the weighted median "
+                                "(forecast) and mean.")
+    elif kind == "compare":
+        table = pd.read_csv(folder / "comparison.csv")
+        if (folder / "ao_values.csv").exists():
+            figs["comparison"] = (plots.plot_protocol_comparison(table, pd.read_csv(folder / "ao_values.csv")).figure,
+                                  "Final implemented values under alternating offers (boxes over replications) "
+                                  "beside the expected-utility forecast.")
+        if (folder / "eu_rounds.csv").exists() and (folder / "eu_positions.csv").exists():
+            from types import SimpleNamespace
+
+            eu = SimpleNamespace(rounds=pd.read_csv(folder / "eu_rounds.csv"),
+                                 positions=pd.read_csv(folder / "eu_positions.csv"),
+                                 forecast=pd.read_csv(folder / "eu_forecast.csv"))
+            figs["eu_trajectories"] = (plots.plot_eu_trajectories(eu), "Expected-utility rounds per issue.")
+    elif kind == "ablation":
+        eff = pd.read_csv(folder / "ablation.csv").fillna({"quote": ""})
+        spec = _base_spec(_manifest(folder))
+        figs["ablation"] = (plots.plot_ablation(eff, actor_names=actor_names(spec)),
+                            "What each stance does (common random numbers, 95% CI).")
+    elif kind == "sensitivity":
+        table = pd.read_csv(folder / "sensitivity.csv").fillna({"note": ""})
+        spec = _base_spec(_manifest(folder))
+        figs["sensitivity"] = (plots.plot_sensitivity(table, labels={p: param_label(p, spec) for p in table["parameter"]}),
+                               "Global sensitivity indices with 95% intervals.")
     else:
+        manifest = _manifest(folder)
         runs = pd.read_parquet(folder / "runs.parquet")
-        params = [c for c in runs.columns if c.startswith("param:")]
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        if params and not (folder / "sensitivity.csv").exists():
-            figs["sweep"] = (plots.plot_sweep(runs).figure, "The outcome against the varied parameters.")
-        figs["agreement"] = (plots.plot_agreement_probability(runs),
-                             "Probability of agreement (share of runs, 95% Wilson intervals), per issue and per pair.")
+        spec = _base_spec(manifest)
+        names = actor_names(spec)
+        if kind == "sweep":
+            figs["sweep"] = (_sweep_panels(runs, spec), "Each headline outcome against the varied parameters "
+                                                        "(one mean per design point).")
+        else:
+            figs["agreement"] = (plots.plot_agreement_probability(runs, actor_names=names),
+                                 "Probability of agreement (share of runs, 95% Wilson intervals), per issue and per pair.")
         if (folder / "series.parquet").exists():
             series = pd.read_parquet(folder / "series.parquet")
             starts = {n: d.get("start_date") for n, d in manifest["job"]["scenarios"].items()}
             figs["pressure"] = (plots.plot_pressure_band(series, runs, starts).figure,
                                 "The first stock of the environment over the days: median and 5-95% band of runs.")
-        figs["first_agreement"] = (plots.plot_first_agreement_ecdf(runs).figure, "Time to the first agreement (empirical CDF).")
-        figs["final_values"] = (plots.plot_final_values(runs).figure, "Final implemented value of each issue.")
-    if (folder / "ablation.csv").exists():
-        eff = pd.read_csv(folder / "ablation.csv").fillna({"quote": ""})
-        figs = {"ablation": (plots.plot_ablation(eff), "What each stance does (common random numbers, 95% CI).")}
-    if (folder / "sensitivity.csv").exists():
-        figs = {"sensitivity": (plots.plot_sensitivity(pd.read_csv(folder / "sensitivity.csv").fillna({"note": ""})),
-                                "Global sensitivity indices with 95% intervals.")}
+        if kind == "batch":
+            figs["first_agreement"] = (plots.plot_first_agreement_ecdf(runs).figure,
+                                       "Time to the first agreement (empirical CDF).")
+            figs["final_values"] = (plots.plot_final_values(runs, issue_labels={
+                i: issue_label(i, spec, long=False) for i in spec.get("issues", {})}).figure,
+                "Final implemented value of each issue, one dot per run.")
     return figs
+
+
+SWEEP_OUTCOMES = ("any_political", "time_to_first_agreement", "pressure_cumulative")
+
+
+def _sweep_outcomes(columns) -> list[str]:
+    """any political deal, the day of the first deal, and the first stock's cumulative
+    level (or the first round's cumulative pressure)."""
+    stocks = sorted(c for c in columns if str(c).startswith("stock_cumulative:"))
+    return [o for o in SWEEP_OUTCOMES[:2] if o in columns] + (
+        stocks[:1] or [o for o in SWEEP_OUTCOMES[2:] if o in columns])
+
+
+def _sweep_panels(runs: pd.DataFrame, spec: dict):
+    import matplotlib.pyplot as plt
+
+    outcomes = _sweep_outcomes(runs.columns)
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(3.7 * len(outcomes), 3.9), squeeze=False)
+    labels = {c: param_label(c, spec) for c in runs.columns if c.startswith("param:")}
+    ok = runs.copy()
+    ok["any_political"] = ok["any_political"].astype(float)
+    for ax, o in zip(axes[0], outcomes):
+        plots.plot_sweep(ok, o, ax=ax, labels={**labels, o: outcome_label(o)})
+        ax.set_title(outcome_label(o), fontsize=9)
+        ax.xaxis.label.set_size(8)
+        ax.yaxis.label.set_size(8)
+    fig.tight_layout()
+    return fig
 
 
 def save_figures(folder) -> list[Path]:
@@ -98,26 +216,445 @@ def _img(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
-padding:0 1em;color:#222}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:left}
-th{background:#f4f4f4}figure{margin:1em 0}figcaption{font-size:.85em;color:#555}img{max-width:100%}
-code,pre{background:#f6f6f6;padding:2px 4px}blockquote{margin:.3em 0 .3em 1em;color:#444;font-style:italic}"""
+# ============================================================================ HTML parts
+CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1300px;margin:1em auto;
+padding:0 1em;color:#222;line-height:1.35}h1{font-size:1.35em;margin:.2em 0}h2{font-size:1.12em;margin-top:1.4em;
+border-bottom:1px solid #ddd}.lede{margin:.2em 0 .6em;color:#333}
+table{border-collapse:collapse;font-size:.85em;margin:.4em 0}td,th{border:1px solid #ccc;padding:3px 7px;
+text-align:left;vertical-align:top}th{background:#f4f4f4}td.num{text-align:right;white-space:nowrap}
+.headline{background:#fbfbf4;border:1px solid #e4e2c8;padding:.3em .9em .6em;margin:.4em 0 1em}
+.headline h2{margin-top:.3em;border:0}.d{display:block;font-size:.85em;color:#555}.good{color:#2166AC;font-weight:600}
+.bad{color:#B2182B;font-weight:600}.muted{color:#777}figure{margin:1em 0}figcaption{font-size:.85em;color:#555}
+img{max-width:100%}code,pre{background:#f6f6f6;padding:2px 4px}details{margin:.5em 0}summary{cursor:pointer;color:#245}
+blockquote{margin:.3em 0 .3em 1em;color:#444;font-style:italic}.meta{font-size:.8em;color:#666}
+ul.story{margin:.3em 0}ul.story li{margin:.15em 0}"""
+
+
+def _e(x) -> str:
+    return html.escape(str(x))
+
+
+def _table(header: list[str], rows: list[list[str]], num_from: int | None = None) -> str:
+    """An HTML table from already-escaped cells; columns from ``num_from`` right-aligned."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(
+        f'<td class="num">{c}</td>' if num_from is not None and i >= num_from else f"<td>{c}</td>"
+        for i, c in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _frame_html(df: pd.DataFrame, digits: int = 3) -> str:
+    return df.to_html(index=False, na_rep="\u2013", float_format=lambda v: f"{v:.{digits}f}", border=0)
+
+
+def _links(folder: Path, names: list[str]) -> str:
+    have = [n for n in names if (folder / n).exists()]
+    if not have:
+        return ""
+    return ("<p>Raw tables (in this folder): " + ", ".join(f'<a href="{_e(n)}">{_e(n)}</a>' for n in have)
+            + ".</p>")
+
+
+def _stance_rows(spec: dict, only: set | None = None, tag: dict | None = None) -> list[list[str]]:
+    names = actor_names(spec)
+    rows = []
+    for sid, st in (spec.get("stances") or {}).items():
+        if only is not None and sid not in only:
+            continue
+        params = ", ".join(f"{k}={v}" for k, v in st.items()
+                           if k not in ("actor", "type", "quote", "start", "end", "note"))
+        quote = st.get("quote") or ""
+        words = f"\u201c{_e(quote)}\u201d" if quote else '<span class="muted">(no quote: a scenario assumption)</span>'
+        rows.append([(tag or {}).get(sid, "") + _e(names.get(st["actor"], st["actor"])),
+                     f"<code>{_e(st['type'])}({_e(params)})</code><br><small>{_e(sid)}</small>", words])
+    return rows
 
 
 def _stances_table(spec: dict) -> str:
+    rows = _stance_rows(spec)
+    return _table(["actor", "stance", "the article's words"], rows) if rows else "<p>No stances.</p>"
+
+
+def _flatten(d, prefix=""):
+    out = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+    else:
+        out[prefix[:-1]] = d
+    return out
+
+
+def _scenario_diff(spec: dict, ref: dict, ref_name: str) -> str:
+    """What ``spec`` changes with respect to ``ref``: stances removed, added or changed,
+    events added or removed, other fields changed."""
+    a, b = ref.get("stances") or {}, spec.get("stances") or {}
+    removed = [s for s in a if s not in b]
+    added = [s for s in b if s not in a]
+    changed = [s for s in b if s in a and a[s] != b[s]]
+    parts = []
+    if removed:
+        parts.append("<p>Stances removed:</p>" + _table(["actor", "stance", "the article's words"],
+                                                        _stance_rows(ref, set(removed))))
+    if added or changed:
+        tag = {s: "<b>new</b> " for s in added} | {s: "<b>changed</b> " for s in changed}
+        parts.append("<p>Stances added or changed:</p>" + _table(["actor", "stance", "the article's words"],
+                                                                  _stance_rows(spec, set(added + changed), tag)))
+    ev_a, ev_b = ref.get("events") or [], spec.get("events") or []
+    gone = [e for e in ev_a if e not in ev_b]
+    new = [e for e in ev_b if e not in ev_a]
+    if gone or new:
+        rows = [["removed", _e(e.get("day")), _e(e.get("label") or e.get("type"))] for e in gone]
+        rows += [["added", _e(e.get("day")), _e(e.get("label") or e.get("type"))] for e in new]
+        parts.append("<p>Events:</p>" + _table(["", "day", "event"], rows))
+    skip = ("stances", "events", "name", "description", "title")
+    fa = _flatten({k: v for k, v in ref.items() if k not in skip})
+    fb = _flatten({k: v for k, v in spec.items() if k not in skip})
+    other = [k for k in sorted(set(fa) | set(fb)) if fa.get(k) != fb.get(k)]
+    if other:
+        rows = [[_e(param_label(k, spec)) + f" <small><code>{_e(k)}</code></small>", _e(fmt(fa.get(k))),
+                 _e(fmt(fb.get(k)))] for k in other]
+        parts.append("<p>Other fields:</p>" + _table(["field", ref_name, spec.get("name", "")], rows))
+    if not parts:
+        return f"<p>Same stances, events and fields as <code>{_e(ref_name)}</code>.</p>"
+    return f"<p>Differs from <code>{_e(ref_name)}</code>:</p>" + "".join(parts)
+
+
+def _scenario_section(specs: dict, ref_name: str | None = None) -> str:
+    """The first (or reference) scenario in full; every other as what it changes."""
+    if not specs:
+        return ""
+    ref_name = ref_name if ref_name in specs else next(iter(specs))
+    ref = specs[ref_name]
+    out = ["<h2>Scenario and the stances that ground it</h2>"]
+    for name, d in [(ref_name, ref), *[(n, d) for n, d in specs.items() if n != ref_name]]:
+        desc = " ".join(str(d.get("description", "")).split())
+        out.append(f"<h3>{_e(name)}</h3><p>{_e(desc)}</p>")
+        out.append(_stances_table(d) if name == ref_name else _scenario_diff(d, ref, ref_name))
+    return "".join(out)
+
+
+def _base_spec(manifest: dict) -> dict:
+    specs = manifest["job"]["scenarios"]
+    base = [n for n in specs if "~" not in n]
+    return specs[base[0] if base else next(iter(specs))]
+
+
+def _cell(est, lo, hi, share: bool) -> str:
+    if est is None or (isinstance(est, float) and math.isnan(est)):
+        return "\u2013"
+    if share:
+        return f"{est * 100:.0f}% <small>[{lo * 100:.0f}, {hi * 100:.0f}]</small>"
+    return f"{est:.1f} <small>[{lo:.1f}, {hi:.1f}]</small>"
+
+
+def _diff_cell(m, lo, hi, share: bool, good: int = 0) -> str:
+    if m is None or math.isnan(m):
+        return ""
+    scale, unit = (100, " pp") if share else (1, "")
+    if share:                                   # a difference of shares lies in [-1, 1]
+        lo, hi = max(lo, -1.0), min(hi, 1.0)
+    cls = ""
+    if good and not (lo <= 0 <= hi) and not (lo == hi == 0):
+        cls = "good" if m * good > 0 else "bad"
+    elif lo == hi == 0:
+        cls = "muted"
+    return (f'<span class="d {cls}">\u0394 {_signed(m * scale)}{unit} '
+            f"<small>[{_signed(lo * scale)}, {_signed(hi * scale)}]</small></span>")
+
+
+def _dec(x: float) -> str:
+    """Two decimals, never -0.00."""
+    t = f"{x:.2f}"
+    return "0.00" if t == "-0.00" else t
+
+
+def _signed(x: float) -> str:
+    """+1.2 / -1.2, and +0.0 for a value that rounds to zero (never -0.0)."""
+    t = f"{x:+.1f}"
+    return "+0.0" if t == "-0.0" else t
+
+
+# ============================================================================ headlines
+BATCH_OUTCOMES = ["any_agreement", "any_political", "days_to_first_agreement", "n_unilateral",
+                  "pressure_cumulative", "sanctions_final", "stalemate"]   # those a runs table has
+
+
+def _batch_outcomes(columns) -> list[str]:
+    """The headline outcomes a runs table has: the fixed ones, then each stock's
+    cumulative level (the round-2 environment), stalemate last."""
+    cols = set(columns) | {"days_to_first_agreement"}
+    fixed = [o for o in BATCH_OUTCOMES if o in cols and o != "stalemate"]
+    stocks = sorted(c for c in columns if str(c).startswith("stock_cumulative:"))
+    return fixed + stocks + (["stalemate"] if "stalemate" in cols else [])
+
+
+def _headline_values(runs: pd.DataFrame, specs: dict, days) -> pd.DataFrame:
+    from sim.experiments.jobs import headline
+
+    parts = []
+    for name, g in runs.groupby("scenario", sort=False):
+        horizon = days or (specs.get(name) or {}).get("horizon_days") or 0
+        h = headline(g, int(horizon))
+        h["stalemate"] = g["stalemate"].astype(float).to_numpy() if "stalemate" in g else np.nan
+        parts.append(h)
+    return pd.concat(parts, ignore_index=True)
+
+
+def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str]:
+    """(HTML table, reference scenario): scenarios as columns; per headline outcome the
+    estimate with its 95% interval and the paired difference from the reference."""
+    from sim.experiments.stats import mean_interval, wilson_interval
+
+    h = _headline_values(runs, specs, days)
+    names = list(dict.fromkeys(h["scenario"]))
+    ref = _reference(names)
+    names = [ref, *[n for n in names if n != ref]]
+    base = h[h["scenario"] == ref].set_index(["point", "replicate"])
+    header = ["outcome"] + [f"<code>{_e(n)}</code><br><small>{_e((specs.get(n) or {}).get('title', ''))}</small>"
+                            + (" <small>(reference)</small>" if n == ref else "") for n in names]
     rows = []
-    for st in (spec.get("stances") or {}).values():
-        params = ", ".join(f"{k}={v}" for k, v in st.items()
-                           if k not in ("actor", "type", "quote", "start", "end", "note"))
-        where = f"[{st['start']}:{st['end']}]" if st.get("start") is not None else ""
-        rows.append(f"<tr><td>{html.escape(st['actor'])}</td><td><code>{html.escape(st['type'])}({html.escape(params)})</code>"
-                    f"</td><td>\u201c{html.escape(st.get('quote', '') or '(no quote: a scenario assumption)')}\u201d "
-                    f"<small>{where}</small></td></tr>")
-    return ("<table><tr><th>actor</th><th>stance</th><th>the article's words</th></tr>" + "".join(rows) + "</table>"
-            if rows else "<p>No stances.</p>")
+    for o in _batch_outcomes(h.columns):
+        share = o in ("any_agreement", "any_political", "stalemate")
+        good = plots.good_direction(o)
+        row = [_e(outcome_label(o))]
+        for n in names:
+            spec = specs.get(n) or {}
+            window = (spec.get("protocol") or {}).get("stalemate_window", 30)
+            if o == "stalemate" and (days or spec.get("horizon_days") or window) < window:
+                row.append(f"<span class='muted'>n/a (runs shorter than the {window}-day window)</span>")
+                continue
+            g = h[h["scenario"] == n].set_index(["point", "replicate"])
+            v = g[o].dropna().to_numpy(dtype=float)
+            if share:
+                k = int(v.sum())
+                lo, hi = wilson_interval(k, len(v))
+                cell = _cell(k / len(v) if len(v) else math.nan, lo, hi, True)
+            else:
+                m, lo, hi = mean_interval(v)
+                cell = _cell(m, lo, hi, False)
+            if n != ref:
+                common = base.index.intersection(g.index)
+                d = (g.loc[common, o] - base.loc[common, o]).dropna().to_numpy(dtype=float)
+                cell += _diff_cell(*mean_interval(d), share, good) if len(d) > 1 else ""
+            row.append(cell)
+        rows.append(row)
+    return _table(header, rows, num_from=1), ref
 
 
+def sensitivity_headline(table: pd.DataFrame, spec: dict) -> str:
+    main = "ST" if "ST" in set(table["index"]) else "mu_star"
+    second = "S1" if main == "ST" else "sigma"
+    outcomes = [o for o in table["outcome"].unique() if table.loc[table["outcome"] == o, "value"].notna().any()]
+    constant = [o for o in table["outcome"].unique() if o not in outcomes]
+    t = table[table["index"] == main]
+    order = (t[t["outcome"].isin(outcomes)].groupby("parameter")["value"].max()
+             .sort_values(ascending=False).index.tolist())
+    order += [p for p in dict.fromkeys(table["parameter"]) if p not in order]
+    labels = {o: table.loc[table["outcome"] == o, "outcome_label"].iloc[0] for o in table["outcome"].unique()}
+    header = ["parameter"] + [_e(labels[o]) for o in outcomes]
+    rows = []
+    for p in order:
+        row = [_e(param_label(p, spec)) + f"<br><small><code>{_e(p)}</code></small>"]
+        for o in outcomes:
+            cell = []
+            for idx in (main, second):
+                r = table[(table["outcome"] == o) & (table["parameter"] == p) & (table["index"] == idx)]
+                if not len(r) or pd.isna(r["value"].iloc[0]):
+                    cell.append("\u2013")
+                    continue
+                r = r.iloc[0]
+                ci = (f" <small>[{_dec(r['ci_low'])}, {_dec(r['ci_high'])}]</small>"
+                      if pd.notna(r["ci_low"]) and pd.notna(r["ci_high"]) else "")
+                cell.append(f"{idx} {_dec(r['value'])}{ci}")
+            row.append(f"<b>{cell[0]}</b><span class='d'>{cell[1]}</span>")
+        rows.append(row)
+    note = ""
+    if constant:
+        note = ("<p class='muted'>Constant over the sample, so nothing to attribute: "
+                + "; ".join(_e(labels[o]) for o in constant) + ".</p>")
+    what = ("total-order Sobol' index ST (share of the outcome's variance the parameter takes part in; "
+            "S1: its share alone)" if main == "ST" else
+            "Morris \u03bc* (mean absolute elementary effect; \u03c3: its spread, interactions)")
+    return (f"<p>Rows: the uncertain parameters, largest effect first. Cells: the {what}, with 95% "
+            f"intervals.</p>" + _table(header, rows, num_from=1) + note)
+
+
+ABLATION_COLUMNS = [("any_political", True), ("days_to_first_agreement", False), ("n_unilateral", False),
+                    ("pressure_cumulative", False)]
+
+
+def _ablation_columns(outcomes) -> list[tuple[str, bool]]:
+    have = set(outcomes)
+    stocks = sorted(o for o in have if str(o).startswith("stock_cumulative:"))
+    return [(o, s) for o, s in ABLATION_COLUMNS if o in have] + [(o, False) for o in stocks[:1]]
+
+
+def ablation_headline(eff: pd.DataFrame, spec: dict, top: int = 10) -> tuple[str, str]:
+    """(headline table of the ``top`` variants, the rest as a table)."""
+    names = actor_names(spec)
+    order = eff.drop_duplicates("variant").sort_values("rank")["variant"].tolist()
+    columns = _ablation_columns(eff["outcome"])
+
+    def rows_of(variants):
+        rows = []
+        for v in variants:
+            g = eff[eff["variant"] == v].set_index("outcome")
+            r0 = g.iloc[0]
+            quote = r0["quote"] or ""
+            row = [str(int(r0["rank"])),
+                   f"{_e(r0['operation'])} <b>{_e(names.get(r0['actor'], r0['actor']))}</b>: "
+                   f"<code>{_e(r0['stance_rule'])}</code>",
+                   f"\u201c{_e(quote)}\u201d" if quote else "<span class='muted'>(no quote)</span>"]
+            for o, share in columns:
+                if o not in g.index:
+                    row.append("\u2013")
+                    continue
+                r = g.loc[o]
+                row.append(_diff_cell(r["effect"], r["ci_low"], r["ci_high"], share,
+                                      plots.good_direction(o)).replace("\u0394 ", ""))
+            rows.append(row)
+        return rows
+
+    header = ["#", "stance removed (or reversed)", "the article's words"] + [
+        _e("change in " + outcome_label(o)) for o, _ in columns]
+    head = _table(header, rows_of(order[:top]))
+    rest = _table(header, rows_of(order[top:])) if len(order) > top else ""
+    return head, rest
+
+
+def sweep_headline(runs: pd.DataFrame, spec: dict) -> tuple[str, str]:
+    """(the extremes of each outcome over the design points, the table of every point)."""
+    from sim.experiments.stats import mean_interval, wilson_interval
+
+    ok = runs[runs["status"] == "ok"]
+    params = [c for c in ok.columns if c.startswith("param:")]
+    outs = _sweep_outcomes(ok.columns)
+    pts = []
+    for point, g in ok.groupby("point"):
+        row = {p: g[p].iloc[0] for p in params}
+        for o in outs:
+            v = g[o].dropna().astype(float).to_numpy()
+            if o == "any_political":
+                k = int(v.sum())
+                row[o] = (k / len(v) if len(v) else math.nan, *wilson_interval(k, len(v)))
+            else:
+                row[o] = mean_interval(v)
+        pts.append(row)
+    share = {"any_political": True}
+
+    def cells(r):
+        return [_e(f"{r[p]:.3g}") for p in params] + [_cell(*r[o], share.get(o, False)) for o in outs]
+
+    header = [_e(param_label(p, spec)) for p in params] + [_e(outcome_label(o)) for o in outs]
+    every = _table(header, [cells(r) for r in pts], num_from=0)
+    ext = []
+    for o in outs:
+        ms = [r[o][0] for r in pts]
+        if all(m != m for m in ms):
+            continue
+        lo_r, hi_r = pts[int(np.nanargmin(ms))], pts[int(np.nanargmax(ms))]
+        if np.nanmin(ms) == np.nanmax(ms):
+            ext.append([_e(outcome_label(o)), f"the same at every design point: {_cell(*lo_r[o], share.get(o, False))}", ""])
+            continue
+        at = lambda r: ", ".join(f"{param_label(p, spec)} = {r[p]:.3g}" for p in params)  # noqa: E731
+        ext.append([_e(outcome_label(o)), _cell(*lo_r[o], share.get(o, False)) + f"<span class='d'>{_e(at(lo_r))}</span>",
+                    _cell(*hi_r[o], share.get(o, False)) + f"<span class='d'>{_e(at(hi_r))}</span>"])
+    head = _table(["outcome", "lowest design point", "highest design point"], ext)
+    return head, every
+
+
+# ============================================================================ the run story
+def _unilateral(ag: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(agreements, unilateral moves) of a record table; a ``type`` column equal to
+    ``unilateral`` marks a move (the model may or may not write one)."""
+    if "type" in ag.columns:
+        uni = ag["type"].astype(str).str.lower() == "unilateral"
+        return ag[~uni], ag[uni]
+    return ag, ag.iloc[0:0]
+
+
+def run_story(s: dict, ag: pd.DataFrame, record: pd.DataFrame | None = None) -> str:
+    """The run in day order: agreements, unilateral moves (from ``record`` - the run's
+    record.csv - or from a ``type`` column of the agreements), scheduled events; then
+    each issue against its status quo."""
+    spec = s.get("scenario_spec", {})
+    names = {**actor_names(spec), **(s.get("actor_labels") or {})}
+    o = s["outcomes"]
+    agreements, moves = _unilateral(ag)
+    has_moves = "type" in ag.columns
+    if record is not None and "type" in record.columns:
+        moves, has_moves = _unilateral(record)[1], True
+    items = []                                  # (day, order, html): the story in day order
+    for r in agreements.itertuples():
+        who = f"{names.get(r.party_a, r.party_a)}\u2013{names.get(r.party_b, r.party_b)}"
+        changes = str(r.changes).replace("->", " \u2192 ")
+        items.append((int(r.day), 1, f"Day {int(r.day)} ({_e(r.date)}): <b>{_e(who)}</b> agree "
+                                     f"[{_e(getattr(r, 'level', ''))}]: {_e(changes)}"))
+    for r in moves.itertuples():
+        actor = (getattr(r, "actor", None) or str(getattr(r, "actors", "") or "").split(";")[0]
+                 or getattr(r, "party_a", ""))
+        what = getattr(r, "changes", "") or getattr(r, "label", "")
+        items.append((int(r.day), 2, f"Day {int(r.day)}: <b>{_e(names.get(actor, actor))}</b> acts alone: "
+                                     f"{_e(str(what).replace('->', ' \u2192 '))}"))
+    for ev in s.get("events") or []:
+        items.append((int(ev.get("day", 0)), 0, f"Day {_e(ev.get('day'))}: scheduled event \u2013 "
+                                                 f"{_e(ev.get('label') or ev.get('type'))}"))
+    items = [t for _, _, t in sorted(items, key=lambda x: x[:2])]
+    if not len(agreements):
+        items.insert(0, "No agreement in the run.")
+    items = [f"<li>{t}</li>" for t in items]
+    n_ag, n_mv = len(agreements), len(moves)
+    lede = (f"{plural(n_ag, 'agreement')}"
+            + (f", {plural(n_mv, 'unilateral move')}" if has_moves else "")
+            + f", {plural(len(s.get('events') or []), 'scheduled event')} in {s['horizon_days']} days.")
+    issues = []
+    for r in s["issues"]:
+        delta = r["final_value"] - r["status_quo"]
+        agreed = f"day {int(r['first_agreed_day'])}" if r.get("agreed") else "no"
+        issues.append([_e(issue_label(r["issue"], spec)), _e(r.get("kind", "")), fmt(r["status_quo"]),
+                       fmt(r["final_value"]), f"{delta:+.2f}" if abs(delta) >= 0.005 else "0.00", agreed])
+    window = ((spec.get("protocol") or {}).get("stalemate_window")) or 30
+    if s["horizon_days"] < window:
+        stale = f"too short to judge a stalemate (it needs {window} days)"
+    else:
+        stale = "stalemate at the end" if o.get("stalemate") else "no stalemate at the end"
+    first = o.get("time_to_first_agreement")
+    stocks = [k.split(":", 1)[1] for k in o if k.startswith("stock_cumulative:")]
+    labels = {k: (v or {}).get("label") or k for k, v in
+              ((spec.get("environment") or {}).get("stocks") or {}).items()}
+    levels = "".join(f"{labels.get(k, k).capitalize()}: peak {fmt(o.get(f'stock_peak:{k}'))}, final "
+                     f"{fmt(o.get(f'stock_final:{k}'))}, {fmt(o.get(f'stock_cumulative:{k}'), 1)} level-days in all. "
+                     for k in stocks)
+    if not stocks and "pressure_cumulative" in o:            # a result of the first-round model
+        levels = (f"Pressure at the border: peak {fmt(o.get('pressure_peak'))}, final "
+                  f"{fmt(o.get('pressure_final'))}, {fmt(o.get('pressure_cumulative'), 1)} pressure-days in all. ")
+    pressure = (f"{levels}First agreement: "
+                f"{'none' if first is None or first != first else f'on day {int(first)}'}; {stale}.")
+    return (f"<p class='lede'><b>{_e(lede)}</b> {_e(pressure)}</p><ul class='story'>{''.join(items)}</ul>"
+            "<p>Each issue at the end, against the status quo:</p>"
+            + _table(["issue (0 and 1 mean)", "kind", "status quo", "final", "change", "agreed"], issues, num_from=2))
+
+
+def run_parameters(s: dict) -> str:
+    spec = s.get("scenario_spec", {})
+    rows = []
+    for a, d in (spec.get("actors") or {}).items():
+        t = d.get("tactic") or {}
+        ex = ", ".join(f"{k} {fmt(v)}" for k, v in (d.get("exposure") or {}).items()) or "\u2013"
+        rows.append([_e(d.get("name", a)), fmt(d.get("capability")), fmt(t.get("e")), fmt(d.get("reservation")),
+                     _e(ex)])
+    actors = _table(["actor", "capability", "concession exponent e", "reservation gain", "exposure (cost per unit)"],
+                    rows, num_from=1)
+    other = []
+    for sec in ("crisis", "environment", "blame", "unilateral", "agreements", "protocol"):
+        for k, v in _flatten(spec.get(sec) or {}).items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and not k.startswith("stocks."):
+                other.append([_e(param_label(f"{sec}.{k}", spec)) + f" <small><code>{sec}.{k}</code></small>", fmt(v)])
+    return "<h2>Parameters</h2>" + actors + _table(["parameter", "value"], other, num_from=1)
+
+
+# ============================================================================ the page
 def write_report(folder) -> Path:
     """Write ``folder/report.html`` (a temporary name, then a rename) and return its path."""
     from sim.results import atomic_write
@@ -125,43 +662,117 @@ def write_report(folder) -> Path:
     folder = Path(folder)
     kind = kind_of(folder)
     figs = draw_figures(folder)
-    parts = []
+    head, after, specs, ref_name = "", [], {}, None
     if kind == "run":
         s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         spec = s.get("scenario_spec", {})
         specs = {s["scenario"]: spec}
-        title = f"Run of {s['scenario']} (seed {s['seed']}, {s['horizon_days']} days from {s['start_date']})"
+        title = f"Run of {s['scenario']}: seed {s['seed']}, {s['horizon_days']} days from {s['start_date']}"
         command = s.get("command") or ["run_sim.py", "run", s["scenario"], "--seed", str(s["seed"])]
-        o = s["outcomes"]
-        summary = pd.DataFrame({"outcome": list(o), "value": [o[k] for k in o]})
         ag = pd.read_csv(folder / "agreements.csv")
-        parts.append("<h2>Agreements</h2>" + (ag[["day", "date", "party_a", "party_b", "level", "changes"]]
-                                               .to_html(index=False) if len(ag) else "<p>None.</p>"))
-        parts.append("<h2>Issues at the end</h2>" + pd.DataFrame(s["issues"]).to_html(index=False))
+        rec = pd.read_csv(folder / "record.csv") if (folder / "record.csv").exists() else None
+        head = "<h2>The story of the run</h2>" + run_story(s, ag, rec)
+        after.append(run_parameters(s))
+        after.append(_links(folder, ["summary.json", "agreements.csv", "offers.csv", "timeseries.csv"]))
+    elif kind in ("eu_run", "compare"):
+        meta = _meta(folder)
+        name = meta.get("scenario", folder.name)
+        command = meta.get("command") or ["(Python API)"]
+        if kind == "eu_run" and meta.get("protocol") == "compromise":
+            title = f"Compromise-model forecast of {name}"
+            f = pd.read_csv(folder / "forecast.csv")
+            rows = [[_e(r.issue), fmt(r.mean, 3), fmt(r.median, 3)] for r in f.itertuples()]
+            head = ("<h2>Forecast</h2><p>The compromise model (Thomson et al. 2006): the capability \u00d7 "
+                    "salience weighted mean of positions (and its weighted-median variant), on each issue's "
+                    "own scale.</p>" + _table(["issue", "forecast (weighted mean)", "weighted median"], rows, 1))
+            after.append(_links(folder, ["forecast.csv", "positions.csv"]))
+        elif kind == "eu_run":
+            title = f"Expected-utility forecast of {name}"
+            f = pd.read_csv(folder / "forecast.csv")
+            rows = [[_e(r.issue), fmt(r.median, 3), fmt(r.mean, 3), _e(r.status), str(int(r.rounds))]
+                    for r in f.itertuples()]
+            head = ("<h2>Forecast</h2><p>Bueno de Mesquita's expected-utility model (Scholz, Calbert &amp; Smith "
+                    "2011): where the weighted median of positions settles, on each issue's own scale.</p>"
+                    + _table(["issue", "forecast (weighted median)", "weighted mean", "status", "rounds"], rows, 1))
+            after.append(_links(folder, ["rounds.csv", "positions.csv", "forecast.csv", "moves.csv"]))
+        else:
+            reps = meta.get("reps")
+            title = f"Two models on {name}: alternating offers{f' ({reps} replications)' if reps else ''} vs expected utility"
+            t = pd.read_csv(folder / "comparison.csv")
+            cm = "cm_mean" in t.columns
+            rows = [[_e(r.issue), fmt(r.status_quo), f"{r.ao_mean:.2f} <small>[{r.ao_p05:.2f}, {r.ao_p95:.2f}]</small>",
+                     fmt(r.eu_median), fmt(r.eu_mean), *([fmt(r.cm_mean)] if cm else []), _e(r.agree)]
+                    for r in t.itertuples()]
+            head = ("<h2>Issue by issue</h2>" + _table(
+                ["issue", "status quo", "alternating offers: mean [5\u201395%]", "expected utility: median",
+                 "expected utility: mean", *(["compromise model: mean"] if cm else []), "agree?"], rows, 1))
+            after.append(_links(folder, ["comparison.csv", "ao_values.csv", "eu_rounds.csv"]))
     else:
-        m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        m = _manifest(folder)
         specs = m["job"]["scenarios"]
-        title = (f"Experiment: {', '.join(specs)} - {m['n_runs']} runs, {m['job']['reps']} replications, "
-                 f"root seed {m['root_seed']}")
         command = m.get("command") or ["(Python API)"]
-        summary = pd.read_csv(folder / "summary.csv")
-        head = summary[summary["outcome"].isin(["any_agreement", "any_political", "time_to_first_agreement",
-                                                "n_unilateral", "stalemate"])
-                       | summary["outcome"].str.startswith("stock_cumulative:")]
-        summary = head if len(head) else summary
-    parts.insert(0, "<h2>Summary</h2>" + summary.to_html(index=False, float_format=lambda v: f"{v:.3f}"))
-    fig_html = "".join(f'<figure id="fig-{n}"><img alt="{html.escape(n)}" src="{_img(f)}">'
-                       f"<figcaption>{html.escape(c)}</figcaption></figure>" for n, (f, c) in figs.items())
-    stance_html = "".join(f"<h3>{html.escape(n)}</h3><p>{html.escape(' '.join(str(d.get('description', '')).split()))}</p>"
-                          + _stances_table(d) for n, d in specs.items())
+        reps, n_runs = m["job"]["reps"], m["n_runs"]
+        failed = m.get("n_failed") or 0
+        fail = f"; {plural(failed, 'run')} failed (runs.parquet: status, error)" if failed else ""
+        raw = ["summary.csv", "runs.parquet", "manifest.json"]
+        if kind == "batch":
+            title = (f"Batch: {len(specs)} scenario{'s' if len(specs) != 1 else ''}, "
+                     f"{plural(reps, 'replication')} each")
+            table, ref_name = batch_headline(_ok_runs(folder), specs, m["job"].get("days"))
+            head = ("<h2>Headline</h2><p>Each scenario's estimate with its 95% interval (Wilson for shares, "
+                    f"Student t for means) over {plural(reps, 'run')}; \u0394: the difference from "
+                    f"<code>{_e(ref_name)}</code> on the same random streams (paired, 95% interval; blue "
+                    f"better, red worse for the crisis){_e(fail)}.</p>" + table)
+            after.append(_links(folder, [*raw, "series.parquet"]))
+        elif kind == "sweep":
+            spec = _base_spec(m)
+            n_points = len(m["job"].get("points") or [])
+            title = (f"Sweep of {next(iter(specs))}: {plural(n_points, 'design point')} "
+                     f"({m['job'].get('design', 'grid')}) \u00d7 {plural(reps, 'replication')}")
+            ext, every = sweep_headline(pd.read_parquet(folder / "runs.parquet"), spec)
+            head = ("<h2>Headline</h2><p>The outcomes against the varied parameters (figure below: one mean per "
+                    f"design point); the design points where each outcome is lowest and highest{_e(fail)}:</p>" + ext)
+            after.append(f"<details><summary>Every design point ({n_points})</summary>{every}</details>")
+            after.append(_links(folder, raw))
+        elif kind == "ablation":
+            eff = pd.read_csv(folder / "ablation.csv").fillna({"quote": ""})
+            spec = _base_spec(m)
+            base = spec.get("name", "")
+            n_var = eff["variant"].nunique()
+            title = f"Stance ablation of {base}: {plural(n_var, 'variant')} \u00d7 {plural(reps, 'replication')}"
+            top, rest = ablation_headline(eff, spec)
+            head = ("<h2>Headline</h2><p>Each stance of the scenario removed (channel stances also reversed), "
+                    f"run on the same random streams as the unchanged <code>{_e(base)}</code>; the mean change "
+                    "with its 95% interval, largest first (blue: better for the crisis, red: worse, grey: no "
+                    f"change){_e(fail)}.</p>" + top)
+            if rest:
+                after.append(f"<details><summary>The other {n_var - 10} variants</summary>{rest}</details>")
+            after.append(_links(folder, ["ablation.csv", *raw]))
+            specs = {base: spec}
+        else:
+            table = pd.read_csv(folder / "sensitivity.csv").fillna({"note": ""})
+            spec = _base_spec(m)
+            base = spec.get("name", "")
+            method = "Sobol'" if "ST" in set(table["index"]) else "Morris"
+            n_points = m["n_runs"] // max(1, reps)
+            title = (f"Sensitivity of {base}: {method}, {table['parameter'].nunique()} parameters, "
+                     f"{n_points} sample points")
+            head = "<h2>Headline</h2>" + sensitivity_headline(table, spec)
+            after.append(_links(folder, ["sensitivity.csv", *raw]))
+            specs = {base: spec}
+        del n_runs
+    fig_html = "".join(f'<figure id="fig-{_e(n)}"><img alt="{_e(n)}" src="{_img(f)}">'
+                       f"<figcaption>{_e(c)}</figcaption></figure>" for n, (f, c) in figs.items())
     doc = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{CSS}</style></head>
-<body><h1>{html.escape(title)}</h1>
-<p>Command: <code>{html.escape(' '.join(map(str, command)))}</code><br>
-Written {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by diplosim. Everything below is in this file.</p>
-{''.join(parts)}
+<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title><style>{CSS}</style></head>
+<body><h1>{_e(title)}</h1>
+<section class="headline">{head}</section>
 <h2>Figures</h2>{fig_html}
-<h2>Scenario and the stances that ground it</h2>{stance_html}
+{''.join(after)}
+{_scenario_section(specs, ref_name)}
+<p class="meta">Command: <code>{_e(' '.join(map(str, command)))}</code><br>
+Written {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by diplosim. Everything above is in this file; the raw
+tables it links sit beside it.</p>
 </body></html>
 """
     return atomic_write(folder / "report.html", doc)
