@@ -385,12 +385,12 @@ def odds_job(s: Settings, points: int = 10, reps: int = 5, seed: int = 0):
     user's settings and for the scenario as written, on the same draws and random
     streams (common random numbers). Returns (job, name of each side)."""
     sc_cur = build_scenario(s, draw_free=True)
-    sc_cur = sc_cur.model_copy(update={"name": f"{s.scenario}~{CURRENT}"})
+    sc_cur = sc_cur.model_copy(update={"name": f"{sc_cur.name}~app~current"})
     sc_base = load_scenario(s.scenario)
     data = scenario_data(sc_base)
     data["protocol"]["name"] = sc_cur.protocol.name
     sc_base = apply_params(data, {})
-    sc_base = sc_base.model_copy(update={"name": f"{s.scenario}~{UNCHANGED}"})
+    sc_base = sc_base.model_copy(update={"name": f"{sc_base.name}~app~as_written"})
     pinned = s.pinned()
     varies = [Vary(p.path, p.lo, p.hi) for p in controls(s.scenario).params if p.path not in pinned]
     if varies and points > 1:
