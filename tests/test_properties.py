@@ -81,14 +81,17 @@ def test_a_boulware_actor_facing_a_conceder_gets_more():
     assert lo > 0.1, lo
 
 
-def test_a_harder_line_in_minsk_delays_the_first_agreement():
-    """A more Boulware Belarus (e = 0.15 instead of 0.4) reaches its first agreement
-    later: the 95% interval of the mean delay lies above 0 days."""
-    hard = sim.load_scenario("baseline", overrides={"actors": {"belarus": {"tactic": {"e": 0.15}}}})
-    t_base = _outcome("baseline", "time_to_first_agreement", range(30))
-    t_hard = _outcome(hard, "time_to_first_agreement", range(30))
+def test_a_harder_line_delays_the_first_agreement():
+    """In the mirror trade, a Boulware B (e = 0.2 instead of 1) holds out: the first
+    agreement comes later, the 95% interval of the mean delay above 5 days. (In the
+    baseline the deal's day is set by the crisis, not by the tactics: docs/ODD.md,
+    Known limitations.)"""
+    base = build(mirror_trade())
+    hard = build(mirror_trade(actors={"b": {"tactic": {"e": 0.2}}}))
+    t_base = _outcome(base, "time_to_first_agreement", range(20))
+    t_hard = _outcome(hard, "time_to_first_agreement", range(20))
     _, lo, _ = mean_interval(t_hard - t_base)
-    assert lo > 0, lo
+    assert lo > 5, lo
 
 
 def test_blame_raises_the_price_of_conceding():

@@ -284,10 +284,29 @@ def _locate(layers: list[tuple[Path, yaml.Node | None]], path: tuple) -> tuple[i
     return _line_of(layers[0][1] if layers else None, path), None
 
 
-def _problem(layers, path: str | tuple, message: str) -> Problem:
-    parts = _split_path(path) if isinstance(path, str) else path
+def _problem(layers, path: str | tuple, message: str, inherited_events: int = 0) -> Problem:
+    """A fault at ``path`` of the merged mapping, located in the file that wrote it.
+    Events add to the parent's (the parent's come first), so a merged ``events.N`` is
+    the child's own event ``N - inherited_events``, or one inherited from the parent."""
+    parts = _split_path(path) if isinstance(path, str) else tuple(path)
+    if len(parts) > 1 and parts[0] == "events" and isinstance(parts[1], int) and inherited_events:
+        if parts[1] >= inherited_events:
+            parts = ("events", parts[1] - inherited_events, *parts[2:])
+            line, file = _locate(layers[:1], parts)
+            return Problem(".".join(map(str, parts)), message, line, file)
+        message += " (an event inherited from the parent)"
     line, file = _locate(layers, parts)
-    return Problem(".".join(map(str, parts)) if not isinstance(path, str) else path, message, line, file)
+    return Problem(".".join(map(str, parts)), message, line, file)
+
+
+def _inherited_events(data: dict, node) -> int:
+    """How many of the merged events come from the parent (they precede the file's own)."""
+    own = None
+    if isinstance(node, yaml.MappingNode):
+        own = next((v for k, v in node.value if k.value == "events"), None)
+    n_own = len(own.value) if isinstance(own, yaml.SequenceNode) else 0
+    events = data.get("events")
+    return max(0, len(events) - n_own) if isinstance(events, list) else 0
 
 
 def load_raw(name_or_path: str | Path, _seen: tuple = ()) -> tuple[dict, Path, yaml.Node | None]:
@@ -427,7 +446,8 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
     # load_scenario checked the quotes (against the article, if any); data built in code here
     quotes = _all_quote_problems(data, None) if layers is None else []
     layers = layers if layers is not None else [(Path(str(file)), node)]
-    problems = [_problem(layers, p, m) for p, m in quotes]
+    inh = _inherited_events(data, layers[0][1])
+    problems = [_problem(layers, p, m, inh) for p, m in quotes]
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -435,7 +455,7 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
             ctx_err = (err.get("ctx") or {}).get("error")
             if isinstance(ctx_err, _ReferenceErrors):
                 for p, m in ctx_err.problems:
-                    problems.append(_problem(layers, p, m))
+                    problems.append(_problem(layers, p, m, inh))
                 continue
             loc = tuple(x for x in err["loc"] if not _is_union_tag(x))
             p = ".".join(str(x) for x in loc)
@@ -444,10 +464,10 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
                 close = difflib.get_close_matches(str(err["loc"][-1]), _fields_at(err["loc"][:-1]), n=1)
                 if close:
                     msg = f"unknown field (did you mean '{close[0]}'?)"
-            problems.append(_problem(layers, loc, msg))
+            problems.append(_problem(layers, loc, msg, inh))
         sc = None
     if sc is not None:
-        problems += [_problem(layers, p, m) for p, m in _uncertain_problems(sc)]
+        problems += [_problem(layers, p, m, inh) for p, m in _uncertain_problems(sc)]
     if problems:
         problems.sort(key=lambda q: (q.file is not None, q.file or "", q.line or 0))
         raise ScenarioError(file, problems)
