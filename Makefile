@@ -12,12 +12,12 @@ FIND_PYTHON := for c in python3.13 python3.12 python3 \
 	  if "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done
 
-.PHONY: run test test-all bench bench-app app scenario-table clean help
+.PHONY: run test test-all test-slow bench bench-app app scenario-table clean help
 
 help:
 	@echo "make run    - set up .venv, run the baseline scenario, write out/"
 	@echo "make test   - set up .venv, run the test suite but its two slowest tests (under 5 minutes)"
-	@echo "make test-all - the whole test suite, slow tests included (what CI runs)"
+	@echo "make test-all - the whole test suite, slow tests included; make test-slow: only those (CI runs make test, then make test-slow)"
 	@echo "make app    - set up .venv, open the interactive app (http://localhost:8765)"
 	@echo "make scenario-table - the README's scenario table (a 200-replication batch, then its Markdown table)"
 	@echo "make bench  - run the benchmarks (prints timings); make bench-app: the app's redraw"
@@ -46,6 +46,11 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	$(PY) -m pytest -q
+
+# What `make test` leaves out: the slow experiment tests and the 500-case property
+# test (CI runs them after `make test`).
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
 
 # The app runs offline: its page assets come from the solara-assets package;
 # Solara's usage telemetry and its check for a newer version on PyPI are switched

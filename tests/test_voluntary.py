@@ -51,14 +51,26 @@ class Checked(NegotiationModel):
         return super().implement(channel, proposer, values, value_to, reservation)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_every_agreement_is_voluntary_for_both_parties(name):
+    """The full property: >= 500 generated cases over the scenarios (CI runs it)."""
+    _check(name, CASES_PER_SCENARIO)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_agreements_are_voluntary_quick(name):
+    """The same property on 10 cases per scenario, for `make test`."""
+    _check(name, 10)
+
+
+def _check(name, cases):
     sc = load_scenario(name)
     data = scenario_data(sc)
     paths = sorted(sc.uncertain)
     start = Checked.checked
 
-    @settings(max_examples=CASES_PER_SCENARIO, deadline=None, derandomize=True,
+    @settings(max_examples=cases, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow])
     @given(u=st.lists(st.floats(0.0, 1.0), min_size=len(paths), max_size=len(paths)),
            seed=st.integers(0, 2**32 - 1))
