@@ -16,7 +16,7 @@ FIND_PYTHON := for c in python3.13 python3.12 python3 \
 
 help:
 	@echo "make run    - set up .venv, run the baseline scenario, write out/"
-	@echo "make test   - set up .venv, run the test suite but its two slowest tests (under 5 minutes)"
+	@echo "make test   - set up .venv, run the test suite but its slow tests (see README, Tests)"
 	@echo "make test-all - the whole test suite, slow tests included; make test-slow: only those (CI runs make test, then make test-slow)"
 	@echo "make app    - set up .venv, open the interactive app (http://localhost:8765)"
 	@echo "make scenario-table - the README's scenario table (a 200-replication batch, then its Markdown table)"
