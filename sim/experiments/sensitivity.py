@@ -26,7 +26,10 @@ def default_varies(sc: Scenario) -> list[Vary]:
     if not sc.uncertain:
         raise ExperimentError(f"scenario '{sc.name}' declares no uncertain parameters: give --vary "
                               "FIELD=LO:HI, or add an 'uncertain:' mapping to the scenario file")
-    return [Vary(path, float(lo), float(hi)) for path, (lo, hi) in sc.uncertain.items()]
+    from sim.scenario.priors import priors_of
+
+    # a prior's range: its support (the 0.1% and 99.9% quantiles where unbounded)
+    return [Vary(path, *p.bounds()) for path, p in priors_of(sc).items()]
 
 
 def problem_of(varies: list[Vary]) -> dict:
