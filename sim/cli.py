@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
         x.add_argument("--days", type=_pos_int, default=None, help="days per run (default: each scenario's horizon)")
         x.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
         x.add_argument("--no-report", action="store_true", help="skip report.html")
+        x.add_argument("--fixed", action="store_true",
+                       help="run at the scenario's point values; by default each replicate draws the "
+                            "'uncertain:' parameters from their priors (for studying mechanics)")
 
     b = sub.add_parser("batch", help="Monte Carlo replications of one or more scenarios",
                        description="Run --reps replications of each scenario with independent random "
@@ -107,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "batch resumes with --resume. Exit code 3 if some runs failed.")
     b.add_argument("scenarios", nargs="+", help="scenario names or YAML paths")
     experiment_options(b, "scenario")
+    b.add_argument("--posterior", type=Path, default=None, metavar="DIR",
+                   help="draw the calibrated parameters from the posterior in DIR (run_sim.py calibrate)")
 
     w = sub.add_parser("sweep", help="vary scenario parameters over a grid or a Latin hypercube",
                        description="Run --reps replications at every design point. FIELD is a dotted "
@@ -132,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
     cp.add_argument("--out", type=Path, default=None, help="folder (default: out/compare-SCENARIO)")
     cp.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    cp.add_argument("--fixed", action="store_true",
+                    help="alternating offers at the point values (default: parameters drawn from the priors)")
 
     ab = sub.add_parser("ablate", help="what each stance does: remove (or reverse) it, compare outcomes",
                         description="For each stance of the scenario (each grounded in a quote of the "
@@ -168,6 +175,23 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plot", help="redraw the figures of a results folder as PNG, without re-running",
                         description="Redraw every figure of a results folder from its saved files.")
     pl.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate or sensitivity")
+
+    sc_ = sub.add_parser("score", help="score the scenario's forecast against an observed record",
+                         description="Run the scenario --reps times (parameters drawn from the priors unless "
+                                     "--fixed) and score its forecast of each observation of the record (a YAML "
+                                     "list of {outcome: COLUMN, observed: ..., source: ...} or {series: VARIABLE, "
+                                     "day: N, observed: ..., source: ...}): the forecast probability and Brier "
+                                     "score (yes/no), or the median, 90%% interval and CRPS (numbers); whether "
+                                     "the observation is inside the interval; and the skill against the naive "
+                                     "forecast that the status quo persists. Exit code 0 whatever the score.")
+    sc_.add_argument("scenario", help="a scenario name or YAML path")
+    sc_.add_argument("--record", type=Path, required=True, help="the record (YAML), e.g. tests/data/record_example.yaml")
+    sc_.add_argument("--reps", type=_pos_int, default=200, help="replications (default: 200)")
+    sc_.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default: 0)")
+    sc_.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
+    sc_.add_argument("--fixed", action="store_true", help="run at the point values (no priors)")
+    sc_.add_argument("--json", action="store_true", help="print JSON (observations and totals) instead of a table")
+    sc_.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sd = sub.add_parser("seeds", help="print the stance table: actor, stance, grounding quote",
                         description="Print the stance table of seeds/ with each stance's "
@@ -257,7 +281,7 @@ def cmd_compare(args) -> int:
     _check_out(out)
     executor, close = make_executor(args.workers)
     try:
-        table, values, eu = compare_protocols(sc, args.reps, args.seed, executor)
+        table, values, eu = compare_protocols(sc, args.reps, args.seed, executor, fixed=args.fixed)
     finally:
         close()
     out.mkdir(parents=True, exist_ok=True)
@@ -266,8 +290,9 @@ def cmd_compare(args) -> int:
                _save_figure(plots.plot_protocol_comparison(table, values).figure, out / "comparison.png"),
                _save_figure(plots.plot_eu_trajectories(eu), out / "eu_trajectories.png")]
     if not args.quiet:
-        print(f"{sc.name}: alternating offers ({args.reps} replications) vs expected utility, per issue "
-              "(issue's own scale)")
+        print(f"{sc.name}: alternating offers ({args.reps} replications, "
+              f"{'fixed parameters' if args.fixed else 'under parameter uncertainty (priors)'}) vs expected "
+              "utility (point values), per issue (issue's own scale)")
         print(f"  {'issue':<22}{'status quo':>10}{'AO mean':>9}{'AO 5-95%':>15}{'EU median':>11}{'EU mean':>9}  agree?")
         for r in table.itertuples():
             print(f"  {r.issue:<22}{r.status_quo:>10.2f}{r.ao_mean:>9.2f}   [{r.ao_p05:.2f}, {r.ao_p95:.2f}]"
@@ -373,7 +398,8 @@ HEADLINE = ["any_agreement", "any_political", "time_to_first_agreement", "pressu
 
 def format_experiment(res, job) -> str:
     s = res.summary
-    lines = [f"{job.n_runs} runs ({res.skipped} found done on disk), {res.n_failed} failed"]
+    lines = [f"{job.n_runs} runs ({res.skipped} found done on disk), {res.n_failed} failed; "
+             f"{job.parameters_label}"]
     if not len(s):
         return lines[0]
     head = s[s["outcome"].isin(HEADLINE)]
@@ -443,11 +469,12 @@ def cmd_ablate(args) -> int:
     sc = load_scenario(args.scenario)
     eff, res = _on_executor(args, lambda ex, progress: run_ablation(
         sc, args.reps, args.seed, ex, args.out, args.resume, reverse=not args.no_reverse, days=args.days,
-        command=["run_sim.py", *sys.argv[1:]], progress=progress))
+        command=["run_sim.py", *sys.argv[1:]], progress=progress, fixed=args.fixed))
     written = [atomic_write(args.out / "ablation.csv", eff.to_csv(index=False)),
                _save_figure(plots.plot_ablation(eff), args.out / "ablation.png")]
     written += _report(args)
     if not args.quiet:
+        print(f"{res.summary['parameters'].iloc[0] if len(res.summary) else ''}".strip())
         print(format_ablation(eff))
         print("Wrote: " + ", ".join(str(p) for p in [*res.written, *written]))
     return 3 if res.n_failed else EXIT_OK
@@ -485,7 +512,7 @@ def cmd_sensitivity(args) -> int:
     varies = [Vary.parse(v) for v in args.vary] or None
     table, X, res = _on_executor(args, lambda ex, progress: run_sensitivity(
         sc, varies, args.method, args.n, args.reps, args.seed, ex, args.out, args.resume, args.days,
-        command=["run_sim.py", *sys.argv[1:]], progress=progress))
+        command=["run_sim.py", *sys.argv[1:]], progress=progress, fixed=args.fixed))
     written = [atomic_write(args.out / "sensitivity.csv", table.to_csv(index=False)),
                _save_figure(plots.plot_sensitivity(table), args.out / "sensitivity.png")]
     written += _report(args)
@@ -529,7 +556,10 @@ def cmd_plot(args) -> int:
 def cmd_batch(args) -> int:
     from sim.experiments.jobs import make_job
 
-    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days)
+    if args.posterior is not None and args.fixed:
+        raise UsageError("--posterior and --fixed exclude each other")
+    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days,
+                   fixed=args.fixed, posterior=args.posterior)
     return _run_experiment(args, job)
 
 
@@ -542,13 +572,52 @@ def cmd_sweep(args) -> int:
         raise ExperimentError("--samples goes with --design lhs (a grid's size comes from STEPS)")
     varies = [Vary.parse(v) for v in args.vary]
     job = make_job([args.scenario], args.reps, args.seed, varies, args.design, args.samples,
-                   args.series, args.days)
+                   args.series, args.days, fixed=args.fixed)
     return _run_experiment(args, job)
+
+
+def cmd_score(args) -> int:
+    import json
+    import math
+
+    from sim.experiments.scoring import load_record, score
+    from sim.scenario import load_scenario
+
+    record = load_record(args.record)
+    sc = load_scenario(args.scenario)
+    args.dask = None
+    table, totals = _on_executor(args, lambda ex, progress: score(
+        sc, record, args.reps, args.seed, ex, fixed=args.fixed, progress=progress))
+    if args.json:
+        rows = [{k: (None if (v is None or v is __import__("pandas").NA or (isinstance(v, float) and math.isnan(v)))
+                     else v) for k, v in r.items()} for r in table.to_dict(orient="records")]
+        print(json.dumps({"totals": totals, "observations": rows}, indent=1, default=str))
+        return EXIT_OK
+    print(f"{sc.name}: {totals['n_ok']} runs, {totals['parameters']}; record {args.record}")
+    print(f"  {'observation':<30}{'observed':>9}  {'forecast':<26}{'score':>14}{'ref.':>8}{'skill':>8}  in 90%")
+
+    def num(v):
+        return "-" if v is None or v != v else f"{v:.3g}"
+    for r in table.itertuples():
+        fc = (f"p={r.forecast:.2f}" if r.kind == "binary"
+              else f"{r.median:.3g} [{r.q05:.3g}, {r.q95:.3g}]")
+        inside = "-" if r.kind == "binary" else ("yes" if r.inside_90 else "no")
+        print(f"  {r.observation[:29]:<30}{r.observed:>9.3g}  {fc:<26}{r.score_name:>6} {r.score:>7.3g}"
+              f"{num(r.reference):>8}{num(r.skill):>8}  {inside}")
+    parts = []
+    if totals["mean_brier"] is not None:
+        parts.append(f"mean Brier {totals['mean_brier']:.3f}")
+    if totals["coverage_90"] is not None:
+        parts.append(f"90% interval coverage {totals['coverage_90']:.2f}")
+    if totals["mean_skill"] is not None:
+        parts.append(f"mean skill vs status quo {totals['mean_skill']:+.2f}")
+    print("  " + "; ".join(parts))
+    return EXIT_OK
 
 
 COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate, "seeds": cmd_seeds,
             "batch": cmd_batch, "sweep": cmd_sweep, "ablate": cmd_ablate, "sensitivity": cmd_sensitivity,
-            "compare-protocols": cmd_compare, "report": cmd_report, "plot": cmd_plot}
+            "compare-protocols": cmd_compare, "report": cmd_report, "plot": cmd_plot, "score": cmd_score}
 
 
 def main(argv: list[str] | None = None) -> int:

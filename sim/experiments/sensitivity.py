@@ -99,8 +99,10 @@ def indices_table(problem, X, Y_by_outcome: dict[str, np.ndarray], method, seed=
 
 def run_sensitivity(scenario: Scenario, varies: list[Vary] | None = None, method: str = "sobol",
                     n: int = 64, reps: int = 1, seed: int = 0, executor=None, out=None,
-                    resume: bool = False, days: int | None = None, command=None, progress=None):
-    """(indices table, sample X, execute result)."""
+                    resume: bool = False, days: int | None = None, command=None, progress=None,
+                    fixed: bool = False):
+    """(indices table, sample X, execute result). Uncertain fields not in the sample are
+    drawn per replicate from their priors (unless ``fixed``)."""
     if method not in METHODS:
         raise ExperimentError(f"unknown method '{method}' (use {' or '.join(METHODS)})")
     varies = varies or default_varies(scenario)
@@ -110,7 +112,7 @@ def run_sensitivity(scenario: Scenario, varies: list[Vary] | None = None, method
     problem = problem_of(varies)
     X = sample(problem, method, n, seed)
     points = [dict(zip(problem["names"], row)) for row in X]
-    job = make_job([scenario], reps, seed, varies, design=method, days=days, points=points)
+    job = make_job([scenario], reps, seed, varies, design=method, days=days, points=points, fixed=fixed)
     res = execute(job, executor, out, resume=resume, command=command, progress=progress)
     # the values the runs used (integer fields are rounded by make_job)
     Xused = np.array([[p[name] for name in problem["names"]] for p in job.points], dtype=float)

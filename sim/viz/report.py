@@ -141,8 +141,11 @@ def write_report(folder) -> Path:
     else:
         m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         specs = m["job"]["scenarios"]
+        from sim.experiments.jobs import parameters_label
+
+        mode = m["job"].get("parameters", "fixed")
         title = (f"Experiment: {', '.join(specs)} - {m['n_runs']} runs, {m['job']['reps']} replications, "
-                 f"root seed {m['root_seed']}")
+                 f"root seed {m['root_seed']}, {parameters_label(mode)}")
         command = m.get("command") or ["(Python API)"]
         summary = pd.read_csv(folder / "summary.csv")
         head = summary[summary["outcome"].isin(["any_agreement", "any_political", "time_to_first_agreement",
