@@ -193,6 +193,32 @@ def build_parser() -> argparse.ArgumentParser:
     sc_.add_argument("--json", action="store_true", help="print JSON (observations and totals) instead of a table")
     sc_.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    ca = sub.add_parser("calibrate", help="fit the scenario's uncertain parameters to observed data (ABC-SMC)",
+                        description="Fit the scenario's 'uncertain:' priors to observed data by approximate "
+                                    "Bayesian computation (ABC-SMC, adaptive population Monte Carlo; docs/ODD.md, "
+                                    "Calibration). --data is a tidy CSV (date, variable, value, source[, unit, "
+                                    "note]); the scenario's 'observables:' say how a run produces each variable. "
+                                    "Writes posterior.parquet, generations.csv, intervals.csv, predictive.csv, "
+                                    "posterior_predictive.png and report.html to --out; a checkpoint after each "
+                                    "generation lets --resume continue an interrupted calibration.")
+    ca.add_argument("scenario", help="a scenario name or YAML path")
+    ca.add_argument("--data", type=Path, required=True, help="observed data, tidy CSV")
+    ca.add_argument("--out", type=Path, required=True, help="folder for the posterior, figure and report")
+    ca.add_argument("--population", type=_pos_int, default=200,
+                    help="simulations in generation 0 (default: 200); each later generation simulates "
+                         "population x (1 - alpha)")
+    ca.add_argument("--alpha", type=float, default=0.5, help="share of particles kept per generation (default: 0.5)")
+    ca.add_argument("--min-acceptance", type=float, default=0.05,
+                    help="stop when fewer new simulations than this share beat the tolerance (default: 0.05)")
+    ca.add_argument("--max-generations", type=_pos_int, default=8, help="at most this many generations (default: 8)")
+    ca.add_argument("--predictive", type=_pos_int, default=200,
+                    help="posterior-predictive simulations for the figure (default: 200)")
+    ca.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default: 0)")
+    ca.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
+    ca.add_argument("--dask", metavar="ADDRESS", default=None, help="a Dask scheduler, or 'local'")
+    ca.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
+    ca.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
     sd = sub.add_parser("seeds", help="print the stance table: actor, stance, grounding quote",
                         description="Print the stance table of seeds/ with each stance's "
                                     "quote from the source article and its offsets.")
@@ -576,6 +602,33 @@ def cmd_sweep(args) -> int:
     return _run_experiment(args, job)
 
 
+def cmd_calibrate(args) -> int:
+    from sim.experiments.calibration import Settings, calibrate
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    settings = Settings(args.population, args.alpha, args.min_acceptance, args.max_generations, args.seed,
+                        args.predictive)
+    res = _on_executor(args, lambda ex, progress: calibrate(
+        sc, args.data, args.out, settings, ex, resume=args.resume, progress=progress,
+        command=["run_sim.py", *sys.argv[1:]]))
+    if not args.quiet:
+        g = res.generations
+        print(f"{sc.name}: {len(g)} generations ({res.resumed_from} found on disk), "
+              f"{int(g['simulations'].sum())} simulations; final tolerance {g['epsilon'].iloc[-1]:.3g}, "
+              f"acceptance {g['acceptance'].iloc[-1]:.2f}")
+        print(f"  {'parameter':<36}{'prior 90%':>22}{'posterior median [90%]':>32}{'width':>7}")
+        for r in res.intervals.itertuples():
+            print(f"  {r.parameter:<36}{f'[{r.prior_q05:.3g}, {r.prior_q95:.3g}]':>22}"
+                  f"{f'{r.posterior_median:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]':>32}"
+                  f"{r.width_ratio:>7.2f}")
+        p = res.predictive
+        print(f"  {int(p['inside_posterior_90'].sum())} of {len(p)} observed values inside the "
+              "posterior-predictive 90% band")
+        print("Wrote: " + ", ".join(str(w) for w in res.written))
+    return EXIT_OK
+
+
 def cmd_score(args) -> int:
     import json
     import math
@@ -597,7 +650,7 @@ def cmd_score(args) -> int:
     print(f"  {'observation':<30}{'observed':>9}  {'forecast':<26}{'score':>14}{'ref.':>8}{'skill':>8}  in 90%")
 
     def num(v):
-        return "-" if v is None or v != v else f"{v:.3g}"
+        return "-" if v is None or math.isnan(v) else f"{v:.3g}"
     for r in table.itertuples():
         fc = (f"p={r.forecast:.2f}" if r.kind == "binary"
               else f"{r.median:.3g} [{r.q05:.3g}, {r.q95:.3g}]")
@@ -617,7 +670,8 @@ def cmd_score(args) -> int:
 
 COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate, "seeds": cmd_seeds,
             "batch": cmd_batch, "sweep": cmd_sweep, "ablate": cmd_ablate, "sensitivity": cmd_sensitivity,
-            "compare-protocols": cmd_compare, "report": cmd_report, "plot": cmd_plot, "score": cmd_score}
+            "compare-protocols": cmd_compare, "report": cmd_report, "plot": cmd_plot, "score": cmd_score,
+            "calibrate": cmd_calibrate}
 
 
 def main(argv: list[str] | None = None) -> int:
