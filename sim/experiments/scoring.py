@@ -146,22 +146,32 @@ def _series_values(series: pd.DataFrame, obs: Observation, run_ids) -> np.ndarra
     return s.set_index("run_id")["value"].reindex(run_ids).to_numpy(dtype=float)
 
 
-def score(scenario: Scenario, record: list[Observation], reps: int = 200, seed: int = 0, executor=None,
-          fixed: bool = False, progress=None) -> tuple[pd.DataFrame, dict]:
-    """(one row per observation, totals). See the module doc for the scores."""
+def forecast(scenario: Scenario, record: list[Observation], reps: int = 200, seed: int = 0, executor=None,
+             fixed: bool = False, progress=None):
+    """Run the scenario for a record: (runs that finished, daily series or None, job)."""
     sc = scenario
-    known_series = {"pressure", "inflow", "sanctions", "value", "position", "utility", "blame"}
-    need_series = any(o.series is not None for o in record)
     for o in record:
         if o.series is not None and o.day > sc.horizon_days:
             raise ExperimentError(f"observation {o.name}: day {o.day} is after the horizon "
                                   f"({sc.horizon_days} days)")
-    job = make_job([sc], reps, seed, series=need_series, fixed=fixed)
+    job = make_job([sc], reps, seed, series=any(o.series is not None for o in record), fixed=fixed)
     res = execute(job, executor, progress=progress)
     runs = res.runs[res.runs["status"] == "ok"]
     if not len(runs):
         raise ExperimentError("every run failed; see a batch's runs.parquet for the errors")
-    series = res.runs.attrs.get("series")
+    return runs, res.runs.attrs.get("series"), job
+
+
+def score(scenario: Scenario, record: list[Observation], reps: int = 200, seed: int = 0, executor=None,
+          fixed: bool = False, progress=None) -> tuple[pd.DataFrame, dict]:
+    """(one row per observation, totals). See the module doc for the scores."""
+    runs, series, job = forecast(scenario, record, reps, seed, executor, fixed, progress)
+    return evaluate(scenario, record, runs, series, job.parameters_label, reps=reps, seed=seed)
+
+
+def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series: pd.DataFrame | None,
+             parameters: str = "", **meta) -> tuple[pd.DataFrame, dict]:
+    """Score the forecast distribution held by ``runs`` (and ``series``) against ``record``."""
     data = scenario_data(sc)
     rows = []
     for o in record:
@@ -175,8 +185,9 @@ def score(scenario: Scenario, record: list[Observation], reps: int = 200, seed: 
         else:
             values = _series_values(series, o, runs["run_id"])
             if np.isnan(values).all():
+                known = ", ".join(sorted(series["variable"].unique()))
                 raise ExperimentError(f"observation {o.name}: no series '{o.series}' on day {o.day} "
-                                      f"(series variables include: {', '.join(sorted(known_series))})")
+                                      f"(series variables: {known})")
             binary = False
         values = values[~np.isnan(values)]
         row = {"observation": o.name, "kind": "binary" if binary else "continuous", "observed": o.observed,
@@ -211,8 +222,8 @@ def score(scenario: Scenario, record: list[Observation], reps: int = 200, seed: 
     table = pd.DataFrame(rows)
     cont = table[table["kind"] == "continuous"]
     binr = table[table["kind"] == "binary"]
-    totals = {"scenario": sc.name, "reps": reps, "seed": seed, "n_ok": int(len(runs)),
-              "parameters": job.parameters_label, "n_observations": len(table),
+    totals = {"scenario": sc.name, **meta, "n_ok": int(len(runs)),
+              "parameters": parameters, "n_observations": len(table),
               "mean_brier": float(binr["score"].mean()) if len(binr) else None,
               "coverage_90": float(cont["inside_90"].astype(bool).mean()) if len(cont) else None,
               "mean_skill": float(table["skill"].mean()) if table["skill"].notna().any() else None}
