@@ -577,6 +577,17 @@ def headline(runs: pd.DataFrame, horizon: int) -> pd.DataFrame:
 
 
 # =============================================================== summary
+def design_columns(runs: pd.DataFrame) -> list[str]:
+    """The ``param:`` columns set by design points (a sweep's varied fields): constant
+    within each scenario and point, varying across points. Drawn parameters vary
+    within a point; a batch has one point."""
+    params = [c for c in runs.columns if c.startswith("param:")]
+    if not params or "point" not in runs or runs["point"].nunique() < 2:
+        return []
+    by = runs.groupby(["scenario", "point"])
+    return [c for c in params if (by[c].nunique(dropna=False) <= 1).all() and runs[c].nunique() > 1]
+
+
 def summarise(runs: pd.DataFrame, design: list[str] | None = None) -> pd.DataFrame:
     """Per scenario and design point, each outcome's estimate and 95% interval: a
     proportion (Wilson interval) for yes/no outcomes, a mean (normal interval) for
@@ -589,8 +600,7 @@ def summarise(runs: pd.DataFrame, design: list[str] | None = None) -> pd.DataFra
     skip = {"run_id", "scenario", "point", "replicate", "seed_entropy", "seed_spawn_key", "status",
             "error", "traceback"}
     if design is None:
-        design = [c for c in runs.columns if c.startswith("param:")
-                  and (runs.groupby(["scenario", "point"])[c].nunique(dropna=False) <= 1).all()]
+        design = design_columns(runs)
     params = [c for c in runs.columns if c in design]
     rows = []
     for (scen, point), g in runs.groupby(["scenario", "point"], sort=True):

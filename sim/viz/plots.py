@@ -475,8 +475,10 @@ def plot_sweep(runs: pd.DataFrame, outcome: str = "pressure_cumulative", ax=None
     as a heatmap over two."""
     from sim.experiments.stats import mean_interval
 
+    from sim.experiments.jobs import design_columns
+
     ok = runs[runs["status"] == "ok"].copy()
-    params = [c for c in ok.columns if c.startswith("param:")]
+    params = design_columns(runs)      # the varied fields, not the per-replicate draws
     if not params:
         raise ValueError("these runs vary no parameter (not a sweep)")
     y = ok[outcome].astype(float)

@@ -52,7 +52,9 @@ def draw_figures(folder) -> dict:
         figs["channels"] = (plots.plot_channels(res).figure, "The channel network at the end of the run.")
     else:
         runs = pd.read_parquet(folder / "runs.parquet")
-        params = [c for c in runs.columns if c.startswith("param:")]
+        from sim.experiments.jobs import design_columns
+
+        params = design_columns(runs)     # a sweep's varied fields (drawn parameters vary within a point)
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if params and not (folder / "sensitivity.csv").exists():
             figs["sweep"] = (plots.plot_sweep(runs).figure, "The outcome against the varied parameters.")
