@@ -143,3 +143,15 @@ def test_parameters_are_recovered_from_synthetic_series(toy):
         ratios.append(r.width_ratio)
     assert inside >= 8, inside
     assert max(ratios) < 0.5, ratios
+
+
+def test_an_observable_naming_a_series_the_model_lacks_is_a_clear_error(tmp_path, capsys):
+    """(e.g. after the environment's series are renamed): every run fails -> exit 2."""
+    f = tmp_path / "toy.yaml"
+    f.write_text(f"extends: {TOY}\nname: renamed\nobservables:\n  arrivals:\n    series: no_such_series\n")
+    d = tmp_path / "d.csv"
+    d.write_text("date,variable,value,source\n2021-01-01,arrivals,3,s\n")
+    rc = main(["calibrate", str(f), "--data", str(d), "--out", str(tmp_path / "o"), "--workers", "1",
+               "--population", "4", "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "every simulation of generation 0 failed" in err and "no_such_series" in err

@@ -170,20 +170,22 @@ def summarise_run(series: pd.DataFrame, sc: Scenario, rows: list[tuple]) -> np.n
     return out
 
 
-def _simulate(task: dict) -> tuple[int, np.ndarray]:
-    """Worker side: run each parameter set of the task and return its summaries."""
+def _simulate(task: dict) -> tuple[int, np.ndarray, str]:
+    """Worker side: run each parameter set of the task; (task id, summaries, the first
+    error met, or "")."""
     from sim.runner import run
 
     res = np.full((len(task["params"]), len(task["rows"])), np.nan)
+    error = ""
     for n, (params, key) in enumerate(zip(task["params"], task["keys"])):
         try:
             sc = apply_params(task["data"], params)
             seq = np.random.SeedSequence(task["entropy"], spawn_key=tuple(key))
             r = run(sc, seed=seq, series=True)
             res[n] = summarise_run(r.series, sc, task["rows"])
-        except Exception:   # noqa: BLE001 - a failed run is at infinite distance
-            pass
-    return task["task_id"], res
+        except Exception as exc:   # noqa: BLE001 - a failed run is at infinite distance
+            error = error or f"{type(exc).__name__}: {exc}"
+    return task["task_id"], res, error
 
 
 # =============================================================== the sampler
@@ -239,6 +241,7 @@ class _Runner:
         self.executor = executor or InlineExecutor()
         self.progress = progress
         self.done = 0
+        self.failed = 0        # simulations without a summary (at infinite distance)
 
     def params_of(self, u: np.ndarray) -> list[dict]:
         out = []
@@ -258,12 +261,19 @@ class _Runner:
         out = np.full((len(params), len(self.rows)), np.nan)
         import concurrent.futures as cf
 
+        errors = []
         for fut in cf.as_completed(futs):
-            t, res = fut.result()
+            t, res, error = fut.result()
             out[t * CHUNK: t * CHUNK + len(res)] = res
+            errors.append(error)
             self.done += len(res)
             if self.progress:
                 self.progress(self.done, None)
+        failed = np.isnan(out).any(axis=1)
+        if failed.all():
+            first = next((e for e in errors if e), "no value for some data row")
+            raise ExperimentError(f"every simulation of generation {gen} failed; the first: {first}")
+        self.failed += int(failed.sum())
         return out
 
 
