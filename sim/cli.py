@@ -193,6 +193,20 @@ def build_parser() -> argparse.ArgumentParser:
     sc_.add_argument("--json", action="store_true", help="print JSON (observations and totals) instead of a table")
     sc_.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    tb = sub.add_parser("table", help="the headline table of scenarios (Markdown), from one batch",
+                        description="Run a batch of the scenarios (under their priors unless --fixed) and print "
+                                    "the headline table as Markdown: yes/no outcomes as the share of runs with "
+                                    "a 95%% Wilson interval, numbers as the median with the 5-95%% range of runs. "
+                                    "The caption names the parameter mode. Writes table.md and the batch's "
+                                    "files to --out.")
+    tb.add_argument("scenarios", nargs="+", help="scenario names or YAML paths")
+    tb.add_argument("--outcome", action="append", default=None, metavar="COLUMN",
+                    help="a column of runs.parquet to show (repeatable; default: the headline outcomes). "
+                         "pair:A-B columns show the share of runs with an agreement between A and B")
+    experiment_options(tb, "scenario")
+    tb.add_argument("--posterior", type=Path, default=None, metavar="DIR",
+                    help="draw the calibrated parameters from the posterior in DIR")
+
     ca = sub.add_parser("calibrate", help="fit the scenario's uncertain parameters to observed data (ABC-SMC)",
                         description="Fit the scenario's 'uncertain:' priors to observed data by approximate "
                                     "Bayesian computation (ABC-SMC, adaptive population Monte Carlo; docs/ODD.md, "
@@ -602,6 +616,34 @@ def cmd_sweep(args) -> int:
     return _run_experiment(args, job)
 
 
+def cmd_table(args) -> int:
+    from sim.experiments.jobs import ExperimentError, execute, make_job
+    from sim.experiments.table import caption, headline_table, markdown
+    from sim.results import atomic_write
+
+    if args.posterior is not None and args.fixed:
+        raise UsageError("--posterior and --fixed exclude each other")
+    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days,
+                   fixed=args.fixed, posterior=args.posterior)
+    res = _on_executor(args, lambda ex, progress: execute(
+        job, ex, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]], progress=progress))
+    try:
+        table = headline_table(res.runs, args.outcome)
+    except KeyError as exc:
+        raise ExperimentError(f"--outcome {exc.args[0]}: not a column of runs.parquet") from None
+    text = markdown(table, caption(job, args.reps))
+    atomic_write(args.out / "table.md", text + "\n")
+    atomic_write(args.out / "table.csv", table.to_csv(index=False))
+    if not args.no_report:
+        _report(args)
+    if not args.quiet:
+        print(text)
+    if res.n_failed:
+        print(f"warning: {res.n_failed} of {job.n_runs} runs failed (runs.parquet: status, error)", file=sys.stderr)
+        return 3
+    return EXIT_OK
+
+
 def cmd_calibrate(args) -> int:
     from sim.experiments.calibration import Settings, calibrate
     from sim.scenario import load_scenario
@@ -671,7 +713,7 @@ def cmd_score(args) -> int:
 COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate, "seeds": cmd_seeds,
             "batch": cmd_batch, "sweep": cmd_sweep, "ablate": cmd_ablate, "sensitivity": cmd_sensitivity,
             "compare-protocols": cmd_compare, "report": cmd_report, "plot": cmd_plot, "score": cmd_score,
-            "calibrate": cmd_calibrate}
+            "calibrate": cmd_calibrate, "table": cmd_table}
 
 
 def main(argv: list[str] | None = None) -> int:
