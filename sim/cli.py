@@ -190,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc_.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default: 0)")
     sc_.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
     sc_.add_argument("--fixed", action="store_true", help="run at the point values (no priors)")
+    sc_.add_argument("--posterior", type=Path, default=None, metavar="DIR",
+                     help="draw the calibrated parameters from the posterior in DIR (run_sim.py calibrate)")
     sc_.add_argument("--json", action="store_true", help="print JSON (observations and totals) instead of a table")
     sc_.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -678,11 +680,13 @@ def cmd_score(args) -> int:
     from sim.experiments.scoring import load_record, score
     from sim.scenario import load_scenario
 
+    if args.posterior is not None and args.fixed:
+        raise UsageError("--posterior and --fixed exclude each other")
     record = load_record(args.record)
     sc = load_scenario(args.scenario)
     args.dask = None
     table, totals = _on_executor(args, lambda ex, progress: score(
-        sc, record, args.reps, args.seed, ex, fixed=args.fixed, progress=progress))
+        sc, record, args.reps, args.seed, ex, fixed=args.fixed, progress=progress, posterior=args.posterior))
     if args.json:
         rows = [{k: (None if (v is None or v is __import__("pandas").NA or (isinstance(v, float) and math.isnan(v)))
                      else v) for k, v in r.items()} for r in table.to_dict(orient="records")]

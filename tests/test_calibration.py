@@ -118,6 +118,11 @@ def test_batch_draws_from_the_posterior(calibrated, toy):
     runs = ex.execute(job).runs
     assert set(runs[f"param:{FIELD}"]) <= {v[0] for v in post.values}
     assert runs[f"param:{FIELD}"].nunique() > 1
+    from sim.experiments.scoring import Observation, score
+
+    _, totals = score(toy, [Observation(series="inflow", day=10, observed=0.02, source="s")], reps=3,
+                      posterior=out)
+    assert totals["parameters"].startswith("under parameter uncertainty (posterior of")
 
 
 # ------------------------------------------------------------------ recovery over many cases

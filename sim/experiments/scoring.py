@@ -147,14 +147,15 @@ def _series_values(series: pd.DataFrame, obs: Observation, run_ids) -> np.ndarra
 
 
 def forecast(scenario: Scenario, record: list[Observation], reps: int = 200, seed: int = 0, executor=None,
-             fixed: bool = False, progress=None):
+             fixed: bool = False, progress=None, posterior=None):
     """Run the scenario for a record: (runs that finished, daily series or None, job)."""
     sc = scenario
     for o in record:
         if o.series is not None and o.day > sc.horizon_days:
             raise ExperimentError(f"observation {o.name}: day {o.day} is after the horizon "
                                   f"({sc.horizon_days} days)")
-    job = make_job([sc], reps, seed, series=any(o.series is not None for o in record), fixed=fixed)
+    job = make_job([sc], reps, seed, series=any(o.series is not None for o in record), fixed=fixed,
+                   posterior=posterior)
     res = execute(job, executor, progress=progress)
     runs = res.runs[res.runs["status"] == "ok"]
     if not len(runs):
@@ -163,9 +164,10 @@ def forecast(scenario: Scenario, record: list[Observation], reps: int = 200, see
 
 
 def score(scenario: Scenario, record: list[Observation], reps: int = 200, seed: int = 0, executor=None,
-          fixed: bool = False, progress=None) -> tuple[pd.DataFrame, dict]:
-    """(one row per observation, totals). See the module doc for the scores."""
-    runs, series, job = forecast(scenario, record, reps, seed, executor, fixed, progress)
+          fixed: bool = False, progress=None, posterior=None) -> tuple[pd.DataFrame, dict]:
+    """(one row per observation, totals). See the module doc for the scores. ``posterior``
+    (a calibration folder) draws the calibrated parameters from its posterior."""
+    runs, series, job = forecast(scenario, record, reps, seed, executor, fixed, progress, posterior)
     return evaluate(scenario, record, runs, series, job.parameters_label, reps=reps, seed=seed)
 
 
