@@ -65,10 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="days to simulate (default: the scenario's horizon_days)")
     r.add_argument("--out", type=Path, default=None,
                    help="folder for the result files (default: out/SCENARIO)")
-    r.add_argument("--protocol", choices=["alternating_offers", "expected_utility"], default=None,
+    r.add_argument("--protocol", choices=["alternating_offers", "expected_utility", "compromise"], default=None,
                    help="negotiation protocol (default: the scenario's). expected_utility runs Bueno de "
                         "Mesquita's challenge model round by round (deterministic: --seed and --days do "
-                        "not apply) and prints each round's median and mean and the forecast")
+                        "not apply) and prints each round's median and mean and the forecast; compromise "
+                        "prints the capability x salience weighted mean and median of the positions")
     r.add_argument("--no-plots", action="store_true", help="skip the figures (and the report)")
     r.add_argument("--no-report", action="store_true", help="skip report.html")
     r.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -126,10 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--samples", type=_pos_int, default=None, help="design points for --design lhs")
     experiment_options(w, "design point")
 
-    cp = sub.add_parser("compare-protocols", help="alternating offers vs expected utility, issue by issue",
+    cp = sub.add_parser("compare-protocols", help="alternating offers vs expected utility vs the compromise "
+                        "model, issue by issue",
                         description="Run the scenario under both protocols: alternating offers over --reps "
                                     "replications (distribution of each issue's final implemented value) and "
-                                    "the expected-utility model (forecast and trajectory). Writes "
+                                    "the expected-utility model (forecast and trajectory), next to the "
+                                    "compromise model's forecast (capability x salience weighted mean). Writes "
                                     "comparison.csv and comparison.png.")
     cp.add_argument("scenario", help="a scenario name or YAML path")
     cp.add_argument("--reps", type=_pos_int, default=100, help="alternating-offers replications (default: 100)")
@@ -249,7 +252,7 @@ def cmd_run(args) -> int:
     from sim.scenario import load_scenario
 
     sc = with_protocol(load_scenario(args.scenario), args.protocol)
-    if sc.protocol.name == "expected_utility":
+    if sc.protocol.name in ("expected_utility", "compromise"):
         return _run_eu(args, sc)
     if args.days is not None and args.days > 3650:
         raise UsageError(f"--days {args.days} is more than 3650")
@@ -276,16 +279,18 @@ def _check_out(out: Path) -> None:
 
 
 def _run_eu(args, sc) -> int:
+    """The deterministic forecast protocols: expected utility and the compromise model."""
+    from sim.protocols.compromise import run_compromise
     from sim.protocols.expected_utility import run_expected_utility
     from sim.results import atomic_write
 
-    out = args.out if args.out is not None else Path("out") / f"{sc.name}-expected_utility"
+    out = args.out if args.out is not None else Path("out") / f"{sc.name}-{sc.protocol.name}"
     _check_out(out)
-    eu = run_expected_utility(sc)
+    eu = run_compromise(sc) if sc.protocol.name == "compromise" else run_expected_utility(sc)
     out.mkdir(parents=True, exist_ok=True)
     written = [atomic_write(out / f"{name}.csv", getattr(eu, name).to_csv(index=False))
                for name in ("rounds", "positions", "forecast", "moves")]
-    if not args.no_plots:
+    if not args.no_plots and sc.protocol.name == "expected_utility":
         import matplotlib
 
         matplotlib.use("Agg")
@@ -295,15 +300,23 @@ def _run_eu(args, sc) -> int:
     if not args.quiet:
         print(f"Scenario {sc.name}: {sc.title}".rstrip(": "))
         print("Protocol expected_utility (Bueno de Mesquita; Scholz, Calbert & Smith 2011); "
-              "positions on each issue's own scale\n")
+              "positions on each issue's own scale\n" if sc.protocol.name == "expected_utility" else
+              "Protocol compromise (capability x salience weighted mean; weighted-median variant; "
+              "Thomson et al. 2006); positions on each issue's own scale\n")
+        cm = run_compromise(sc).forecast.set_index("issue")     # the baseline every forecast is shown against
         for issue, g in eu.rounds.groupby("issue", sort=False):
             f = eu.forecast.set_index("issue").loc[issue]
             print(f"{issue}:")
+            if sc.protocol.name == "compromise":
+                print(f"  forecast: weighted mean {f['mean']:.4f} (weighted-median variant {f['median']:.4f})\n")
+                continue
             print(f"  {'round':>5}  {'median':>10}  {'mean':>10}")
             for r in g.itertuples():
                 print(f"  {r.round:>5}  {r.median:>10.4f}  {r.mean:>10.4f}")
             print(f"  forecast: weighted median {f['median']:.4f} (weighted mean {f['mean']:.4f}); "
-                  f"{f['status']} after {int(f['rounds'])} rounds\n")
+                  f"{f['status']} after {int(f['rounds'])} rounds")
+            print(f"  compromise model: weighted mean {cm.loc[issue, 'mean']:.4f} "
+                  f"(weighted median {cm.loc[issue, 'median']:.4f})\n")
         print("Wrote: " + ", ".join(str(w) for w in written))
     return EXIT_OK
 
@@ -334,11 +347,13 @@ def cmd_compare(args) -> int:
     if not args.quiet:
         print(f"{sc.name}: alternating offers ({args.reps} replications, "
               f"{'fixed parameters' if args.fixed else 'under parameter uncertainty (priors)'}) vs expected "
-              "utility (point values), per issue (issue's own scale)")
-        print(f"  {'issue':<22}{'status quo':>10}{'AO mean':>9}{'AO 5-95%':>15}{'EU median':>11}{'EU mean':>9}  agree?")
+              "utility, next to the compromise model (CM: capability x salience weighted mean; EU and CM at the "
+              "point values), per issue (issue's own scale)")
+        print(f"  {'issue':<22}{'status quo':>10}{'AO mean':>9}{'AO 5-95%':>15}{'EU median':>11}{'EU mean':>9}"
+              f"{'CM mean':>9}{'CM median':>11}  agree?")
         for r in table.itertuples():
             print(f"  {r.issue:<22}{r.status_quo:>10.2f}{r.ao_mean:>9.2f}   [{r.ao_p05:.2f}, {r.ao_p95:.2f}]"
-                  f"{r.eu_median:>11.2f}{r.eu_mean:>9.2f}  {r.agree}")
+                  f"{r.eu_median:>11.2f}{r.eu_mean:>9.2f}{r.cm_mean:>9.2f}{r.cm_median:>11.2f}  {r.agree}")
         print("Wrote: " + ", ".join(str(w) for w in written))
     return EXIT_OK
 
@@ -356,21 +371,25 @@ def format_summary(res, sc) -> str:
     end = sc.date_of(res.horizon)
     lines = [f"Scenario {sc.name}: {sc.title or ''}".rstrip(": "),
              f"Seed {res.seed}; {res.horizon} days, {sc.start_date} to {end}", ""]
-    ags = res.agreements
-    lines.append(f"Agreements ({len(ags)}):" if len(ags) else "Agreements: none")
-    for ag in ags.itertuples():
-        lines.append(f"  day {ag.day:>3}  {ag.date}  {labels[ag.party_a]} - {labels[ag.party_b]}"
-                     f"  [{ag.level}]  {ag.changes}")
+    rec = res.record
+    lines.append(f"Record ({len(rec)} acts: agreements, unilateral moves, breaches, expiries, events):"
+                 if len(rec) else "Record: no agreement and no unilateral move")
+    for r in rec.itertuples():
+        who = " - ".join(labels.get(a, a) for a in str(r.actors).split(";") if a)
+        what = r.changes if isinstance(r.changes, str) and r.changes else r.label
+        lines.append(f"  day {r.day:>3}  {r.date}  {r.type:<10} {who}"
+                     f"{f'  [{r.level}]' if isinstance(r.level, str) and r.level else ''}  {what}")
     lines.append("")
     lines.append(f"  {'issue':<22}{'kind':<11}{'status quo':>10}{'final':>8}  agreed")
     for r in res.issues.itertuples():
         agreed = f"day {int(r.first_agreed_day)}" if r.agreed else "no"
         lines.append(f"  {r.issue:<22}{r.kind:<11}{r.status_quo:>10.2f}{r.final_value:>8.2f}  {agreed}")
     lines.append("")
-    lines.append(f"Pressure: start {sc.crisis.pressure0:.2f}, peak {o['pressure_peak']:.2f}, "
-                 f"final {o['pressure_final']:.2f}, cumulative {o['pressure_cumulative']:.1f} pressure-days")
+    for name, st in sc.environment.stocks.items():
+        lines.append(f"{name.capitalize()}: start {st.initial:.2f}, peak {o[f'stock_peak:{name}']:.2f}, "
+                     f"final {o[f'stock_final:{name}']:.2f}, cumulative {o[f'stock_cumulative:{name}']:.1f} level-days")
     first = o["time_to_first_agreement"]
-    lines.append(f"Sanctions final {o['sanctions_final']:.2f}; first agreement "
+    lines.append(f"Unilateral moves {o['n_unilateral']}; first agreement "
                  f"{'none' if first != first else f'on day {int(first)}'}; "
                  f"stalemate: {'yes' if o['stalemate'] else 'no'}")
     return "\n".join(lines)
@@ -434,8 +453,7 @@ def _run_experiment(args, job) -> int:
     return EXIT_OK
 
 
-HEADLINE = ["any_agreement", "any_political", "time_to_first_agreement", "pressure_cumulative",
-            "sanctions_final", "stalemate"]
+HEADLINE = ["any_agreement", "any_political", "time_to_first_agreement", "n_unilateral", "stalemate"]
 
 
 def format_experiment(res, job) -> str:
@@ -444,7 +462,7 @@ def format_experiment(res, job) -> str:
              f"{job.parameters_label}"]
     if not len(s):
         return lines[0]
-    head = s[s["outcome"].isin(HEADLINE)]
+    head = s[s["outcome"].isin(HEADLINE) | s["outcome"].str.startswith("stock_cumulative:")]
     params = [c for c in s.columns if c.startswith("param:")]
     for keys, g in head.groupby(["scenario", "point"], sort=True):
         label = keys[0] + (" " + ", ".join(f"{p[6:]}={g[p].iloc[0]:.3g}" for p in params) if params else "")
@@ -525,7 +543,9 @@ def cmd_ablate(args) -> int:
 def format_ablation(eff) -> str:
     lines = ["Stances ranked by effect (change vs the unchanged scenario, same random streams, 95% CI):"]
     keys = {"any_political": ("P(political deal)", 100, "pp"), "days_to_first_agreement": ("first deal", 1, "days"),
-            "pressure_cumulative": ("cum. pressure", 1, "")}
+            "n_unilateral": ("unilateral moves", 1, ""),
+            **{k: (f"cum. {k.split(':', 1)[1]}", 1, "") for k in eff["outcome"].unique()
+               if k.startswith("stock_cumulative:")}}
     for variant, g in eff.groupby("rank", sort=True):
         r0 = g.iloc[0]
         lines.append(f"{int(variant):>3}. {r0['operation']} {r0['actor']}: {r0['stance_rule']}")

@@ -22,11 +22,16 @@ class RunResult:
     * ``outcomes`` - dict of scalar outcomes (flat keys, e.g. ``pressure_peak``,
       ``agreed:sanctions``, ``pair:poland-belarus``);
     * ``summary`` - the same as a DataFrame indexed by outcome, one ``value`` column;
-    * ``agreements`` - one row per agreement (day, date, parties, level, kind, issue values);
-    * ``issues`` - one row per issue: agreed, first day agreed, final value, status quo;
+    * ``agreements`` - one row per agreement (day, date, parties, level, kind, issue
+      values, each party's value of it at signing and its floor, status, expiry);
+    * ``record`` - one row per act, in order: agreements, unilateral moves, breaches,
+      expiries, renewals and scheduled events (day, date, type, actors, changes);
+    * ``issues`` - one row per issue: agreed, first day agreed, unilateral moves, final
+      value, status quo;
     * ``offers`` - one row per offer made (day, from, to, outcome, values);
     * ``series`` - tidy daily series: day, date, variable, actor, target, issue, value
-      (variables: pressure, inflow, sanctions, value, position, utility, blame);
+      (variables: ``stock:S``, ``inflow:S``, ``outflow:S`` for each stock S, value,
+      position, utility, blame);
     * ``events`` - the scheduled events that fired (day, type, label).
     """
 
@@ -40,6 +45,7 @@ class RunResult:
     offers: pd.DataFrame
     events: pd.DataFrame
     series: pd.DataFrame | None = None
+    record: pd.DataFrame = field(default_factory=pd.DataFrame)
     actor_labels: dict = field(default_factory=dict)
     spec: dict = field(default_factory=dict)              # the scenario, as plain data
     channels_start: list = field(default_factory=list)    # [{a, b, level, issues}] at day 0
@@ -77,6 +83,7 @@ class RunResult:
         written = [
             atomic_write(out / "summary.json", json.dumps(summary, indent=2)),
             atomic_write(out / "agreements.csv", self.agreements.to_csv(index=False)),
+            atomic_write(out / "record.csv", self.record.to_csv(index=False)),
             atomic_write(out / "offers.csv", self.offers.to_csv(index=False)),
         ]
         if self.series is not None:
@@ -127,12 +134,17 @@ def build_result(model, seed) -> RunResult:
         row = {"day": a.day, "date": sc.date_of(a.day).isoformat(), "party_a": a.parties[0],
                "party_b": a.parties[1], "proposer": a.proposer, "level": a.level, "kind": a.kind,
                "issues": ";".join(a.values),
-               "changes": "; ".join(f"{j} {a.previous[j]:.2f}->{v:.2f}" for j, v in a.values.items())}
+               "changes": "; ".join(f"{j} {a.previous[j]:.2f}->{v:.2f}" for j, v in a.values.items()),
+               "value_a": a.value_to.get(a.parties[0], np.nan), "value_b": a.value_to.get(a.parties[1], np.nan),
+               "floor_a": a.reservation.get(a.parties[0], np.nan), "floor_b": a.reservation.get(a.parties[1], np.nan),
+               "status": a.status, "expires": a.expires}
         for j in ids:
             row[j] = a.values.get(j, np.nan)
         ag_rows.append(row)
-    agreements = pd.DataFrame(ag_rows, columns=["day", "date", "party_a", "party_b", "proposer",
-                                                "level", "kind", "issues", "changes", *ids])
+    agreements = pd.DataFrame(ag_rows, columns=["day", "date", "party_a", "party_b", "proposer", "level", "kind",
+                                                "issues", "changes", "value_a", "value_b", "floor_a", "floor_b",
+                                                "status", "expires", *ids])
+    record = record_table(model)
 
     issue_rows = _issue_rows(model)
     issues = pd.DataFrame(issue_rows)
@@ -142,9 +154,23 @@ def build_result(model, seed) -> RunResult:
     events = pd.DataFrame(model.event_log, columns=["day", "type", "label"])
     series = _series(model) if model.datacollector is not None else None
     return RunResult(sc.name, seed, sc.start_date, model.horizon, o, agreements, issues, offers,
-                     events, series, {a: s.name for a, s in sc.actors.items()},
+                     events, series, record, {a: s.name for a, s in sc.actors.items()},
                      sc.model_dump(mode="json", by_alias=True, exclude_none=True),
                      model.channels_start, channel_list(model))
+
+
+def record_table(model) -> pd.DataFrame:
+    """Every act of the run in order: agreements, unilateral moves, breaches, expiries,
+    renewals, scheduled events that moved an issue."""
+    sc = model.spec
+    rows = [{"day": r.day, "date": sc.date_of(r.day).isoformat(), "type": r.type,
+             "actors": ";".join(r.actors), "level": r.level, "kind": r.kind,
+             "issues": ";".join(r.changes),
+             "changes": "; ".join(f"{j} {a:.2f}->{b:.2f}" for j, (a, b) in r.changes.items()),
+             "label": r.label}
+            for r in model.registry.record]
+    return pd.DataFrame(rows, columns=["day", "date", "type", "actors", "level", "kind", "issues",
+                                       "changes", "label"])
 
 
 def channel_list(model) -> list[dict]:
@@ -161,9 +187,10 @@ def load_result(folder) -> RunResult:
         series = pd.read_csv(folder / "timeseries.csv", parse_dates=["date"])
     ag = pd.read_csv(folder / "agreements.csv")
     offers = pd.read_csv(folder / "offers.csv") if (folder / "offers.csv").exists() else pd.DataFrame()
+    record = pd.read_csv(folder / "record.csv") if (folder / "record.csv").exists() else pd.DataFrame()
     return RunResult(s["scenario"], s["seed"], pd.Timestamp(s["start_date"]).date(), s["horizon_days"],
                      s["outcomes"], ag, pd.DataFrame(s["issues"]), offers,
-                     pd.DataFrame(s["events"], columns=["day", "type", "label"]), series,
+                     pd.DataFrame(s["events"], columns=["day", "type", "label"]), series, record,
                      s.get("actor_labels", {}), s.get("scenario_spec", {}), s.get("channels_start", []),
                      s.get("channels_end", []), s.get("command"))
 
@@ -180,8 +207,10 @@ def _series(model) -> pd.DataFrame:
         frames.append(pd.DataFrame({"day": day, "variable": variable, "actor": actor,
                                     "target": target, "issue": issue, "value": values}))
 
-    for v in ("pressure", "inflow", "sanctions"):
-        block(v, mdf[v].to_numpy(dtype=float))
+    for key, prefix in (("stocks", "stock"), ("inflows", "inflow"), ("outflows", "outflow")):
+        vals = np.array(mdf[key].tolist(), dtype=float).reshape(len(mdf), -1)
+        for n, name in enumerate(model.env.names):
+            block(f"{prefix}:{name}", vals[:, n])
     vals = np.stack(mdf["values"].to_numpy())
     for n, j in enumerate(ids):
         block("value", vals[:, n], issue=j)
@@ -211,12 +240,14 @@ def _series(model) -> pd.DataFrame:
 
 def _issue_rows(model) -> list[dict]:
     sc, ags = model.spec, model.agreements
+    moves = [r for r in model.registry.record if r.type == "unilateral"]
     rows = []
     for n, j in enumerate(model.issue_ids):
         days = [a.day for a in ags if j in a.values]
         rows.append({"issue": j, "kind": sc.issues[j].kind, "status_quo": sc.issues[j].status_quo,
                      "agreed": bool(days), "first_agreed_day": days[0] if days else np.nan,
-                     "n_agreements": len(days), "final_value": float(model.x[n])})
+                     "n_agreements": len(days), "n_unilateral": sum(j in r.changes for r in moves),
+                     "final_value": float(model.x[n])})
     return rows
 
 
@@ -224,6 +255,7 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     """The scalar outcomes of a finished run (no tables built: the fast path for batches)."""
     sc, ags, n_days = model.spec, model.agreements, model.day
     issue_rows = issue_rows if issue_rows is not None else _issue_rows(model)
+    record = model.registry.record
 
     o: dict = {}
     o["n_agreements"] = len(ags)
@@ -231,9 +263,13 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     o["any_political"] = any(a.kind == "political" for a in ags)
     o["any_technical"] = any(a.kind == "technical" for a in ags)
     o["time_to_first_agreement"] = float(ags[0].day) if ags else np.nan
+    o["n_unilateral"] = sum(r.type == "unilateral" for r in record)
+    o["n_breaches"] = sum(r.type == "breach" for r in record)
+    o["n_renewals"] = sum(r.type == "renewal" for r in record)
     for r in issue_rows:
         o[f"agreed:{r['issue']}"] = r["agreed"]
         o[f"agreed_day:{r['issue']}"] = float(r["first_agreed_day"])
+        o[f"unilateral:{r['issue']}"] = r["n_unilateral"]
         o[f"final:{r['issue']}"] = r["final_value"]
     actors = model.actor_ids
     for i, a in enumerate(actors):
@@ -241,22 +277,27 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
             days = [g.day for g in ags if set(g.parties) == {a, b}]
             if days or model.channel_level(a, b) != "closed":
                 o[f"pair:{a}-{b}"] = len(days)
-    o["pressure_peak"] = float(model.crisis.peak)
-    o["pressure_final"] = float(model.crisis.pressure)
-    o["pressure_cumulative"] = float(model.crisis.cumulative)
-    o["sanctions_final"] = model.sanctions_level()
+    for name, st in model.env.stocks.items():
+        o[f"stock_peak:{name}"] = float(st.peak)
+        o[f"stock_final:{name}"] = float(st.level)
+        o[f"stock_cumulative:{name}"] = float(st.cumulative)
     received = model.blame.sum(axis=0)
     for n, a in enumerate(actors):
         o[f"blame_received:{a}"] = float(received[n])
     for a, actor in model.actors.items():
         o[f"utility:{a}"] = actor.utility(model.x)
-    # Stalemate: talks deadlocked while the crisis goes on - no agreement in the last
-    # `stalemate_window` days, pressure above `resolved_below`, and not lower than it
-    # was when the window began.
+    # Stalemate: talks deadlocked while the crisis goes on - a run at least
+    # `stalemate_window` days long with no agreement in its last window days, whose
+    # first stock (if any) is above `resolved_below` and has not eased (fallen by more
+    # than a tenth) since the window began. A run shorter than the window is never a
+    # stalemate.
     window = sc.protocol.stalemate_window
     last = ags[-1].day if ags else None
-    quiet = last is None or last <= n_days - window
-    hist = model.crisis.history
-    not_easing = hist[-1] >= hist[max(0, len(hist) - 1 - window)]
-    o["stalemate"] = bool(quiet and hist[-1] > sc.crisis.resolved_below and not_easing)
+    quiet = n_days >= window and (last is None or last <= n_days - window)
+    unresolved = True
+    if model.env.stocks:
+        st = next(iter(model.env.stocks.values()))
+        hist = st.history
+        unresolved = hist[-1] > st.spec.resolved_below and hist[-1] >= 0.9 * hist[max(0, len(hist) - 1 - window)]
+    o["stalemate"] = bool(quiet and unresolved)
     return o

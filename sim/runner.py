@@ -27,24 +27,40 @@ def seed_record(seed) -> object:
     return seed
 
 
+def _eu():
+    from sim.protocols.expected_utility import run_expected_utility
+
+    return run_expected_utility
+
+
+def _compromise():
+    from sim.protocols.compromise import run_compromise
+
+    return run_compromise
+
+
+# Protocols that forecast positions in rounds rather than simulate days (loaded lazily).
+FORECASTS = {"expected_utility": _eu, "compromise": _compromise}
+
+
 def run(scenario: Scenario | str, seed: int | np.random.SeedSequence | None = 0,
         days: int | None = None, series: bool = True):
     """Run one replication and return its result.
 
     ``scenario`` is a :class:`Scenario` or a scenario name/path; ``seed`` an int or a
     ``numpy.random.SeedSequence`` (all randomness of the run comes from it); ``days``
-    sets how many days to simulate (default: the scenario's horizon, which stays the
-    actors' deadline); ``series=False`` skips the daily series (faster).
+    sets how many days to simulate (default: the scenario's horizon; the actors'
+    deadline is ``protocol.deadline_days``, whatever the horizon); ``series=False`` skips the daily series (faster).
 
-    A scenario whose ``protocol.name`` is ``expected_utility`` runs Bueno de Mesquita's
-    model instead and returns a :class:`sim.protocols.expected_utility.EUResult` (deterministic:
-    the seed and ``days`` do not apply).
+    A scenario whose protocol is a forecast model (``expected_utility``,
+    ``compromise``: :data:`FORECASTS`) runs it instead and returns its
+    :class:`sim.protocols.expected_utility.EUResult` (deterministic: the seed and
+    ``days`` do not apply).
     """
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
-    if sc.protocol.name == "expected_utility":
-        from sim.protocols.expected_utility import run_expected_utility
-
-        return run_expected_utility(sc)
+    forecast = FORECASTS.get(sc.protocol.name)
+    if forecast is not None:
+        return forecast()(sc)
     model = _model(sc, seed, days, series, offers=True)
     return build_result(model, seed_record(seed))
 

@@ -27,8 +27,7 @@ def mirror_trade(**overrides) -> dict:
                   "salience": {"i1": 0.75, "i2": 0.25}, "tactic": {"e": 1.0}, "reservation": 0.05},
         },
         "channels": {"a-b": "technical"},
-        "crisis": {"pressure0": 0.0, "inflow_rate": 0.0, "noise": 0.0},
-        "protocol": {"cooldown_days": 1000},
+        "protocol": {"cooldown_days": 1000, "deadline_days": 60},
     }
     return deep_merge(base, overrides)
 
@@ -40,3 +39,27 @@ def build(data: dict):
 @pytest.fixture
 def mirror():
     return mirror_trade
+
+
+def institution(rule: str, **issue) -> dict:
+    """A bloc ``eu`` with two members ``m1`` (capability 0.3) and ``m2`` (0.2) decides
+    issue ``s`` (status quo 0.5) by ``rule``; an outsider ``o`` wants it at 0. The bloc
+    wants it at 1, m1 at 1, m2 at 0.4. Nobody negotiates (no channels): only the
+    decision rule and unilateral moves act."""
+    return {
+        "name": "institution",
+        "description": "a bloc, its members and an outsider",
+        "start_date": "2021-01-01",
+        "horizon_days": 60,
+        "issues": {"s": {"kind": "political", "low": "none", "high": "max", "status_quo": 0.5,
+                         "control": ["eu"], "decision": rule, **issue}},
+        "actors": {
+            "eu": {"name": "Bloc", "capability": 0.5, "members": ["m1", "m2"],
+                   "position": {"s": 1.0}, "salience": {"s": 1.0}},
+            "m1": {"name": "M1", "capability": 0.3, "position": {"s": 1.0}, "salience": {"s": 1.0}},
+            "m2": {"name": "M2", "capability": 0.2, "position": {"s": 0.4}, "salience": {"s": 1.0}},
+            "o": {"name": "Outsider", "capability": 0.5, "position": {"s": 0.0}, "salience": {"s": 1.0}},
+        },
+        "blame": {"harm_aversion": 0.0},
+        "unilateral": {"cost": 0.0},
+    }

@@ -20,7 +20,7 @@ from sim.scenario.priors import priors_of
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY = ROOT / "tests" / "data" / "calib_toy.yaml"
-FIELD = "crisis.inflow_rate"
+FIELD = "environment.stocks.pressure.inflows.0.rate"
 ROWS = [("arrivals", "2021-01"), ("arrivals", "2021-02")]
 
 
@@ -120,7 +120,7 @@ def test_batch_draws_from_the_posterior(calibrated, toy):
     assert runs[f"param:{FIELD}"].nunique() > 1
     from sim.experiments.scoring import Observation, score
 
-    _, totals = score(toy, [Observation(series="inflow", day=10, observed=0.02, source="s")], reps=3,
+    _, totals = score(toy, [Observation(series="inflow:pressure", day=10, observed=0.02, source="s")], reps=3,
                       posterior=out)
     assert totals["parameters"].startswith("under parameter uncertainty (posterior of")
 

@@ -41,9 +41,13 @@ def _every_eu_scenario():
 
 
 @pytest.mark.parametrize("sc", list(_every_eu_scenario()), ids=lambda s: s.name)
-def test_every_shipped_scenario_converges_or_reports_a_cycle(sc):
+def test_every_shipped_scenario_stops_and_stays_in_range(sc):
+    """Every crisis scenario converges or reports a cycle; the EC case does neither under
+    Scholz's reading (three small states chase each other for ever, as in the public
+    port: see test_ec_emissions_default_never_converges) and stops at the round limit."""
     m = ExpectedUtilityModel(sc).run()
-    assert set(m.status.values()) <= {"converged", "cycle"}, m.status
+    allowed = {"round limit"} if sc.name == "ec_emissions" else {"converged", "cycle"}
+    assert set(m.status.values()) <= allowed, m.status
     X0 = m.history[0]
     for X in m.history:      # positions stay within each issue's initial range
         assert (X >= X0.min(axis=0) - 1e-12).all() and (X <= X0.max(axis=0) + 1e-12).all()
@@ -118,6 +122,9 @@ def test_compare_protocols_end_to_end(tmp_path):
     assert r.returncode == 0, r.stderr
     t = pd.read_csv(tmp_path / "c" / "comparison.csv")
     assert set(t["issue"]) == set(sim.load_scenario("baseline").issues)
-    assert {"ao_mean", "ao_p05", "ao_p95", "eu_median", "eu_mean", "agree"} <= set(t.columns)
+    assert {"ao_mean", "ao_p05", "ao_p95", "eu_median", "eu_mean", "cm_mean", "cm_median", "agree"} <= set(t.columns)
+    from sim.protocols.compromise import run_compromise
+    cm = run_compromise(sim.load_scenario("baseline")).forecast.set_index("issue")
+    assert np.allclose(t.set_index("issue").loc[cm.index, "cm_mean"], cm["mean"], atol=1e-12)
     assert (tmp_path / "c" / "comparison.png").stat().st_size > 10_000
-    assert "EU median" in r.stdout
+    assert "EU median" in r.stdout and "CM mean" in r.stdout

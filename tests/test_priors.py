@@ -72,10 +72,10 @@ def test_bad_priors_are_clear_errors_naming_the_field(entry, needle):
 
 def test_a_prior_reaching_outside_its_field_is_refused_before_any_run(tmp_path, capsys):
     f = tmp_path / "n.yaml"
-    f.write_text("extends: baseline\nname: n\nuncertain:\n  crisis.inflow_rate: {dist: normal, mean: 0.03, sd: 0.1}\n")
+    f.write_text("extends: baseline\nname: n\nuncertain:\n  environment.urgency: {dist: normal, mean: 0.03, sd: 0.1}\n")
     rc, _, err = cli(capsys, "batch", f, "--reps", 2, "--out", tmp_path / "o", "--workers", 1, "--quiet")
     assert rc == 2 and len(err.strip().splitlines()) == 1
-    assert "uncertain.crisis.inflow_rate" in err and "normal(mean=0.03, sd=0.1)" in err
+    assert "uncertain.environment.urgency" in err and "normal(mean=0.03, sd=0.1)" in err
     assert not (tmp_path / "o").exists()
 
 
@@ -127,7 +127,7 @@ def test_drawing_parameters_leaves_the_models_stream_alone():
         seq = np.random.SeedSequence(int(row["seed_entropy"]), spawn_key=tuple(json.loads(row["seed_spawn_key"])))
         from sim.runner import run_outcomes
         out = run_outcomes(fixed_sc, seed=seq, days=20)
-        for k in ("pressure_cumulative", "pressure_peak", "n_agreements"):
+        for k in ("stock_cumulative:pressure", "stock_peak:pressure", "n_agreements", "n_unilateral"):
             assert out[k] == row[k]
 
 
@@ -155,18 +155,18 @@ def test_cli_batch_prints_the_mode_and_the_report_names_it(tmp_path, capsys):
 
 def test_a_design_point_overrides_the_prior_of_its_field():
     sc = load_scenario("baseline")
-    runs = ex.sweep(sc, ["crisis.inflow_rate=0.01:0.05:2"], reps=3, days=DAYS)
-    assert sorted(runs["param:crisis.inflow_rate"].unique()) == [0.01, 0.05]
+    runs = ex.sweep(sc, ["environment.urgency=0.01:0.05:2"], reps=3, days=DAYS)
+    assert sorted(runs["param:environment.urgency"].unique()) == [0.01, 0.05]
     assert runs["param:blame.audience_cost"].nunique() == 3          # the other priors still drawn
-    s = ex.summarise(runs, ["param:crisis.inflow_rate"])
+    s = ex.summarise(runs, ["param:environment.urgency"])
     assert "param:blame.audience_cost" in set(s["outcome"])          # summarised, not a design column
 
 
 # ------------------------------------------------------------------ posterior draws
 def test_posterior_draws_follow_the_weights():
-    post = Posterior(("crisis.inflow_rate",), ((0.01,), (0.02,), (0.04,)), (0.2, 0.0, 0.8))
+    post = Posterior(("environment.urgency",), ((0.01,), (0.02,), (0.04,)), (0.2, 0.0, 0.8))
     seqs = np.random.SeedSequence(0).spawn(2000)
-    got = pd.Series([post.draw(s)["crisis.inflow_rate"] for s in seqs]).value_counts(normalize=True)
+    got = pd.Series([post.draw(s)["environment.urgency"] for s in seqs]).value_counts(normalize=True)
     assert 0.02 not in got.index
     assert abs(got[0.04] - 0.8) < 4 * np.sqrt(0.8 * 0.2 / 2000)      # 4 standard errors
     assert Posterior.from_dict(post.as_dict()) == post

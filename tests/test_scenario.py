@@ -120,12 +120,12 @@ def test_a_typo_in_a_field_name_suggests_the_right_one(tmp_path):
         stances:
           x: {actor: poland, type: technical_only, wth: belarus}
         events:
-          - {day: 3, type: set_crisis, feild: inflow_rate, value: 0.1}
+          - {day: 3, type: set_stock, stok: pressure, value: 0.1}
         """))
     msgs = {p.path: p.message for p in err.problems}
     assert msgs["actors.poland.salince"] == "unknown field (did you mean 'salience'?)"
     assert msgs["stances.x.wth"] == "unknown field (did you mean 'with'?)"
-    assert msgs["events.0.feild"] == "unknown field (did you mean 'field'?)"
+    assert msgs["events.0.stok"] == "unknown field (did you mean 'stock'?)"
     assert [p.line for p in err.problems] == sorted(p.line for p in err.problems)
 
 

@@ -51,8 +51,8 @@ def short_baseline():
     return load_scenario("baseline", overrides={"horizon_days": DAYS})
 
 
-QUANTITIES = [Observation(outcome="pressure_final", observed=0, source="model", reference=0.5),
-              Observation(series="pressure", day=10, observed=0, source="model"),
+QUANTITIES = [Observation(outcome="stock_final:pressure", observed=0, source="model", reference=0.5),
+              Observation(series="stock:pressure", day=10, observed=0, source="model"),
               Observation(outcome="any_technical", observed=0, source="model")]
 
 
@@ -66,10 +66,11 @@ def _truths(sc, n):
 def _record_from(runs, series, k, shift):
     """The record of truth run k; ``shift`` moves numbers by that much and flips yes/no."""
     row = runs.iloc[k]
-    s = series[(series.run_id == row.run_id) & (series.variable == "pressure") & (series.day == 10)]
+    s = series[(series.run_id == row.run_id) & (series.variable == "stock:pressure") & (series.day == 10)]
     flip = (lambda b: 1 - b) if shift else (lambda b: b)
-    return [Observation(outcome="pressure_final", observed=row.pressure_final + shift, source="m", reference=0.5),
-            Observation(series="pressure", day=10, observed=float(s.value.iloc[0]) + shift, source="m"),
+    return [Observation(outcome="stock_final:pressure", observed=row["stock_final:pressure"] + shift, source="m",
+                        reference=0.5),
+            Observation(series="stock:pressure", day=10, observed=float(s.value.iloc[0]) + shift, source="m"),
             Observation(outcome="any_technical", observed=flip(float(row.any_technical)), source="m")]
 
 
@@ -96,13 +97,14 @@ def test_scores_table_has_the_forecast_interval_and_reference(short_baseline):
     runs, series, job = forecast(short_baseline, QUANTITIES, reps=30, seed=2)
     table, totals = evaluate(short_baseline, QUANTITIES, runs, series, job.parameters_label)
     r = table.set_index("observation")
-    pf = runs["pressure_final"].to_numpy(float)
-    assert r.loc["pressure_final", "median"] == pytest.approx(np.median(pf))
-    assert r.loc["pressure_final", "q05"] == pytest.approx(np.percentile(pf, 5))
-    assert r.loc["pressure_final", "score"] == pytest.approx(crps_ensemble(pf, 0.0))
-    assert r.loc["pressure_final", "reference_score"] == pytest.approx(0.5)
-    # the series' naive reference is its day-0 value: the baseline's pressure0
-    assert r.loc["pressure@day10", "reference"] == pytest.approx(0.5)
+    pf = runs["stock_final:pressure"].to_numpy(float)
+    r0 = r.loc["stock_final:pressure"]
+    assert r0["median"] == pytest.approx(np.median(pf))
+    assert r0["q05"] == pytest.approx(np.percentile(pf, 5))
+    assert r0["score"] == pytest.approx(crps_ensemble(pf, 0.0))
+    assert r0["reference_score"] == pytest.approx(0.5)
+    # the series' naive reference is its day-0 value: the baseline stock's initial level
+    assert r.loc["stock:pressure@day10", "reference"] == pytest.approx(0.5)
     assert r.loc["any_technical", "forecast"] == pytest.approx(runs["any_technical"].astype(float).mean())
     assert r.loc["any_technical", "reference"] == 0.0
     assert totals["parameters"] == "under parameter uncertainty (priors)"

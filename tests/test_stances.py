@@ -108,15 +108,35 @@ def test_blames_sets_initial_blame_and_hardens_the_blamer():
     assert blamed["utility:a"] > free["utility:a"] + 0.02
 
 
-def test_guarantor_can_commit_on_an_issue_it_does_not_control():
+def test_guarantor_can_commit_on_an_issue_it_does_not_control_up_to_its_leverage():
+    from sim.model.control import interval
+
     d = _three_actor()
     d["channels"] = {"b-c": "technical"}
     m = _model(d)
     assert m.idx["i1"] not in _channel(m, "b", "c").issues       # a controls i1, neither b nor c
-    d["stances"] = {"g": {"actor": "c", "type": "guarantor", "issue": "i1"}}
+    d["stances"] = {"g": {"actor": "c", "type": "guarantor", "issue": "i1", "leverage": 0.4, "cost": 0.1}}
     m = _model(d)
     assert m.idx["i1"] in _channel(m, "b", "c").issues
-    assert m.control_share(("b", "c"), m.idx["i1"]) == 1.0
+    # i1's status quo is 0: the guarantor delivers at most 0.4 of the way to 1
+    assert interval(m, m.idx["i1"], ("b", "c")) == pytest.approx((0.0, 0.4))
+    # with the controller at the table, the leverage does not bind
+    assert interval(m, m.idx["i1"], ("a", "c")) == (0.0, 1.0)
+
+
+def test_political_counterpart_gives_the_counterpart_a_veto():
+    """Without the stance, a (sole controller of i3) moves i3 anywhere; with it, c's
+    consent is part of the rule: only values no worse for c than the current one."""
+    from sim.model.control import interval
+
+    d = _three_actor()
+    d["actors"]["c"]["position"]["i3"] = 0.7
+    m = _model(d)
+    assert interval(m, m.idx["i3"], ("a", "b")) == (0.0, 1.0)
+    d["stances"] = {"s": {"actor": "a", "type": "political_counterpart", "issue": "i3", "with": "c"}}
+    m = _model(d)
+    lo, hi = interval(m, m.idx["i3"], ("a",))
+    assert (lo, hi) == pytest.approx((0.5, 0.9))          # |v - 0.7| <= |0.5 - 0.7|
 
 
 def test_stance_events_change_the_run_on_their_day():
@@ -131,12 +151,19 @@ def test_stance_events_change_the_run_on_their_day():
     assert len(late.agreements) >= 1 and late.agreements["day"].max() < 50
 
 
-def test_joint_control_moves_an_issue_only_by_the_parties_share():
+def test_weighted_control_moves_an_issue_only_by_the_parties_share_without_a_ratchet():
+    """Under the explicit ``weighted`` rule, parties holding capability share s of an
+    issue's controllers move it at most s of the way from the status quo; the bound
+    is the same after a deal moved the issue (repeated deals do not ratchet)."""
     d = _three_actor()
     d["issues"]["i3"]["control"] = ["a", "c"]
+    d["issues"]["i3"]["decision"] = "weighted"
     m = _model(d)
-    share = m.control_share(("a", "b"), m.idx["i3"])
-    assert share == pytest.approx(0.5 / 0.7)
+    share = 0.5 / 0.7
     lo, hi = m.protocol._box(_channel(m, "a", "b"))
     n = _channel(m, "a", "b").issues.index(m.idx["i3"])
     assert hi[n] == pytest.approx(0.5 + share * 0.5) and lo[n] == pytest.approx(0.5 - share * 0.5)
+    m.x[m.idx["i3"]] = 0.5 + share * 0.5                  # a first deal went as far as it could
+    m._changed()
+    lo2, hi2 = m.protocol._box(_channel(m, "a", "b"))
+    assert hi2[n] == pytest.approx(hi[n])                  # no further: the bound is from the status quo

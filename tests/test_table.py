@@ -15,13 +15,13 @@ def test_shares_and_medians_on_a_known_table():
                          "any_political": pd.array([True, False, False, False, True, True, True, None],
                                                    dtype="boolean"),
                          "pair:x-y": [0, 1, 2, np.nan, 0, 0, 0, 0],
-                         "pressure_cumulative": [1.0, 2.0, 3.0, 4.0, 10.0, 10.0, 10.0, 10.0]})
-    t = headline_table(runs, ["any_political", "pair:x-y", "pressure_cumulative"]).set_index(["scenario", "outcome"])
+                         "stock_cumulative:p": [1.0, 2.0, 3.0, 4.0, 10.0, 10.0, 10.0, 10.0]})
+    t = headline_table(runs, ["any_political", "pair:x-y", "stock_cumulative:p"]).set_index(["scenario", "outcome"])
     a = t.loc[("a", "any_political")]
     assert a.estimate == 0.25 and (a.low, a.high) == pytest.approx(wilson_interval(1, 4))
     assert t.loc[("b", "any_political")].n == 3                      # a missing value is left out
     assert t.loc[("a", "pair:x-y")].estimate == 0.5                  # agreements > 0 in 2 of 4 runs
-    p = t.loc[("a", "pressure_cumulative")]
+    p = t.loc[("a", "stock_cumulative:p")]
     assert (p.estimate, p.low, p.high) == pytest.approx((2.5, np.percentile([1, 2, 3, 4], 5), 3.85))
     md = markdown(headline_table(runs, ["any_political"]), "CAPTION")
     assert md.splitlines()[0] == "CAPTION" and "| `a` | 0.25 [" in md

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.experiments.jobs import HEADLINE, ExperimentError, execute, headline, make_job, scenario_data
+from sim.experiments.jobs import ExperimentError, execute, headline, headline_labels, make_job, scenario_data
 from sim.scenario import Scenario, validate_mapping
 from sim.experiments.stats import mean_interval
 
@@ -66,7 +66,7 @@ def effects(runs: pd.DataFrame, sc: Scenario, vs: list[Variant], days: int | Non
     h = headline(runs[runs["status"] == "ok"], days or sc.horizon_days)
     pairs = [c for c in h.columns if c.startswith("pair:")]
     base = h[h["scenario"] == sc.name].set_index("replicate")
-    labels = {**HEADLINE, **{p: f"P({p[5:]} agreement)" for p in pairs}}
+    labels = {**headline_labels(runs.columns), **{p: f"P({p[5:]} agreement)" for p in pairs}}
     rows = []
     for v in vs:
         var = h[h["scenario"] == v.name].set_index("replicate")
@@ -87,7 +87,7 @@ def effects(runs: pd.DataFrame, sc: Scenario, vs: list[Variant], days: int | Non
 def rank(eff: pd.DataFrame) -> pd.DataFrame:
     """Variants ranked by their largest effect, each outcome scaled by its spread
     across variants (so days, pressure-days and probabilities compare)."""
-    e = eff[eff["outcome"].isin(HEADLINE)].copy()
+    e = eff[~eff["outcome"].str.startswith("pair:")].copy()
     scale = e.groupby("outcome")["effect"].transform(lambda s: s.abs().max() or 1.0)
     e["scaled"] = e["effect"].abs() / scale
     score = e.groupby("variant")["scaled"].max().sort_values(ascending=False)

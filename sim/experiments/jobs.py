@@ -558,9 +558,23 @@ HEADLINE = {
     "any_political": "P(any political agreement)",
     "any_agreement": "P(any agreement)",
     "days_to_first_agreement": "days to first agreement (none = horizon + 1)",
-    "pressure_cumulative": "cumulative pressure (pressure-days)",
-    "sanctions_final": "final sanctions level",
+    "n_unilateral": "unilateral moves",
 }
+"""The headline outcomes every scenario has; :func:`headline_labels` adds those of the
+scenario's own environment and issues (cumulative level of each stock, final value of
+each issue)."""
+
+
+def headline_labels(columns) -> dict[str, str]:
+    """Headline outcome -> label, for the columns of a runs table."""
+    out = dict(HEADLINE)
+    for c in columns:
+        if c.startswith("stock_cumulative:"):
+            out[c] = f"cumulative {c.split(':', 1)[1]} (level-days)"
+    for c in columns:
+        if c.startswith("final:"):
+            out[c] = f"final {c.split(':', 1)[1]}"
+    return out
 
 
 def headline(runs: pd.DataFrame, horizon: int) -> pd.DataFrame:
@@ -568,9 +582,11 @@ def headline(runs: pd.DataFrame, horizon: int) -> pd.DataFrame:
     agreement counts its first agreement at ``horizon + 1``), plus ``pair:`` columns
     as 0/1 (an agreement between the pair or not). Used by ablation and sensitivity."""
     out = pd.DataFrame({c: runs[c] for c in ("scenario", "point", "replicate") if c in runs})
-    for k in ("any_political", "any_agreement", "pressure_cumulative", "sanctions_final"):
-        out[k] = runs[k].astype(float)
-    out["days_to_first_agreement"] = runs["time_to_first_agreement"].fillna(horizon + 1).astype(float)
+    for k in headline_labels(runs.columns):
+        if k == "days_to_first_agreement":
+            out[k] = runs["time_to_first_agreement"].fillna(horizon + 1).astype(float)
+        else:
+            out[k] = runs[k].astype(float)
     for p in sorted(c for c in runs.columns if c.startswith("pair:")):
         out[p] = (runs[p].fillna(0) > 0).astype(float)
     return out

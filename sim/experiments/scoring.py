@@ -4,7 +4,7 @@ A record is a YAML list of observations (or a mapping with an ``observations:`` 
 each either
 
 * ``{outcome: COLUMN, observed: 0/1 or a number, source: ...}`` - any column of
-  ``runs.parquet`` (``any_political``, ``final:sanctions``, ``pressure_peak`` ...), or
+  ``runs.parquet`` (``any_political``, ``final:sanctions``, ``stock_peak:pressure`` ...), or
 * ``{series: VARIABLE, day: N, observed: NUMBER, source: ...}`` - a variable of the
   daily series on day N (``actor``, ``target``, ``issue`` pick a row where the variable
   has one per actor or issue).

@@ -15,10 +15,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiments.jobs import HEADLINE, ExperimentError, Vary, check_vary, execute, headline, make_job, scenario_data
+from sim.experiments.jobs import ExperimentError, Vary, check_vary, execute, headline, headline_labels, make_job, scenario_data
 from sim.scenario import Scenario
 
-OUTCOMES = {k: v for k, v in HEADLINE.items() if k != "any_agreement"}
+def outcomes_of(columns) -> dict[str, str]:
+    """The outcomes sensitivity attributes: the headline ones (P(any political deal),
+    days to the first deal, unilateral moves, each stock's cumulative level)."""
+    return {k: v for k, v in headline_labels(columns).items()
+            if k != "any_agreement" and not k.startswith("final:")}
 METHODS = ("sobol", "morris")
 
 
@@ -71,7 +75,8 @@ def analyse(problem: dict, X: np.ndarray, Y: np.ndarray, method: str, seed: int 
 
 def point_outcomes(runs: pd.DataFrame, horizon: int, n_points: int) -> pd.DataFrame:
     """Mean of each headline outcome per design point (index = point)."""
-    h = headline(runs[runs["status"] == "ok"], horizon)[["point", *OUTCOMES]]
+    h = headline(runs[runs["status"] == "ok"], horizon)
+    h = h[["point", *outcomes_of(h.columns)]]
     return h.groupby("point").mean().reindex(range(n_points))
 
 
@@ -79,9 +84,10 @@ def indices_table(problem, X, Y_by_outcome: dict[str, np.ndarray], method, seed=
     """One row per outcome, parameter and index; an outcome that does not vary over
     the sample has nothing to attribute: its rows say so in ``note`` (values NaN)."""
     rows = []
+    labels = outcomes_of(Y_by_outcome)
     for outcome, Y in Y_by_outcome.items():
         Y = np.asarray(Y, dtype=float)
-        label = OUTCOMES.get(outcome, outcome)
+        label = labels.get(outcome, outcome)
         if not np.isnan(Y).any() and np.ptp(Y) == 0:
             names = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma")
             rows += [{"outcome": outcome, "outcome_label": label, "parameter": p, "index": i,
@@ -117,5 +123,5 @@ def run_sensitivity(scenario: Scenario, varies: list[Vary] | None = None, method
     # the values the runs used (integer fields are rounded by make_job)
     Xused = np.array([[p[name] for name in problem["names"]] for p in job.points], dtype=float)
     per_point = point_outcomes(res.runs, days or scenario.horizon_days, len(job.points))
-    table = indices_table(problem, Xused, {k: per_point[k].to_numpy() for k in OUTCOMES}, method, seed)
+    table = indices_table(problem, Xused, {k: per_point[k].to_numpy() for k in per_point.columns}, method, seed)
     return table, Xused, res

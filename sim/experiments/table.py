@@ -14,16 +14,16 @@ import pandas as pd
 
 from sim.experiments.stats import wilson_interval
 
-DEFAULT_OUTCOMES = ["any_political", "any_agreement", "time_to_first_agreement", "pressure_cumulative",
-                    "sanctions_final"]
+DEFAULT_OUTCOMES = ["any_political", "any_agreement", "time_to_first_agreement", "n_unilateral"]
+"""Plus, by default, each stock's cumulative level (``stock_cumulative:STOCK``)."""
 LABELS = {"any_political": "any political agreement", "any_agreement": "any agreement",
           "time_to_first_agreement": "day of first agreement (runs with one)",
-          "pressure_cumulative": "cumulative pressure", "sanctions_final": "final sanctions"}
+          "n_unilateral": "unilateral moves"}
 
 
 def headline_table(runs: pd.DataFrame, outcomes: list[str] | None = None) -> pd.DataFrame:
     """One row per scenario (in order of appearance) and outcome: kind, estimate, low, high, n."""
-    outcomes = outcomes or DEFAULT_OUTCOMES
+    outcomes = outcomes or [*DEFAULT_OUTCOMES, *(c for c in runs.columns if c.startswith("stock_cumulative:"))]
     ok = runs[runs["status"] == "ok"]
     rows = []
     for scen in dict.fromkeys(runs["scenario"]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.model.unilateral import act_alone
 from sim.protocols.boa import ACCEPTANCE, BIDDERS, OPPONENT_MODELS, TimeDependentTactic
 
 
@@ -31,8 +32,7 @@ class Actor(mesa.Agent):
         self.position = self.ideal.copy()
         self.cumulative_cost = 0.0
         self.reservation = spec.reservation
-        self.exposure_pressure = spec.exposure.pressure
-        self.exposure_sanctions = spec.exposure.sanctions
+        self.exposure = dict(spec.exposure)      # stock or cost issue -> daily cost per unit
         self.tactic = TimeDependentTactic(e=spec.tactic.e, k=spec.tactic.k)
         self.bidder = BIDDERS[spec.bidding]()
         self.acceptance = ACCEPTANCE[spec.acceptance]()
@@ -53,18 +53,20 @@ class Actor(mesa.Agent):
         return self.reservation
 
     def crisis_cost(self) -> float:
-        """Today's crisis cost c_i = exposure_pressure * P + exposure_sanctions * S."""
-        m = self.model
-        return self.exposure_pressure * m.crisis.pressure + self.exposure_sanctions * m.sanctions_level()
+        """Today's crisis cost c_i (docs/ODD.md 7.9): exposure to each stock and cost issue."""
+        return self.model.env.cost(self.exposure, self.model.x)
 
     def clock(self) -> float:
         """The actor's negotiation time t_i in [0, 1] for its concession tactic:
-        t_i = min(1, d / T + urgency * cumulative crisis cost). Days and the crisis's
+        t_i = min(1, d / T + urgency * cumulative crisis cost), T the deadline (not the horizon). Days and the crisis's
         accumulated cost both use up patience (a resource-dependent tactic, Faratin,
         Sierra & Jennings 1998, sec. 4.2.2)."""
         m = self.model
-        return min(1.0, m.day / m.deadline + m.spec.crisis.urgency * self.cumulative_cost)
+        return min(1.0, m.day / m.deadline + m.spec.environment.urgency * self.cumulative_cost)
 
-    def negotiate(self) -> None:
-        """Called once a day in random order (``model.agents.shuffle_do``)."""
+    def act(self) -> None:
+        """The actor's turn, once a day in random order (``model.agents.shuffle_do``):
+        first the moves it makes alone (:mod:`sim.model.unilateral`), then its turn in
+        the negotiation protocol."""
+        act_alone(self.model, self)
         self.model.protocol.act(self)

@@ -1,12 +1,23 @@
-"""The crisis environment: migration pressure at the border and the sanctions level.
+"""The crisis environment: named stocks with flows driven by issues, and the costs they
+charge actors by exposure (a small system-dynamics model; Sterman 2000, ch. 6).
 
-P(d+1) = clip(P(d) + inflow(d) - outflow(d), 0, 1)
-inflow(d)  = inflow_rate * (1 - m) * (1 - routes_closed) * eps,  eps ~ LogNormal(-s^2/2, s)
-outflow(d) = (exit_rate + return_rate * m) * P(d)
-where m is the implemented value of the crisis's driver issue (``migrant_flow``):
-0 = migrants channelled to the border, 1 = flows stopped and returns organised.
-The daily cost to actor i is c_i = exposure_i.pressure * P + exposure_i.sanctions * S,
-S the implemented value of the sanctions issue.
+For each stock s, each day d:
+
+    in_s(d)  = sum_f rate_f * D_f(x) * eps_s(d),     eps_s ~ LogNormal(-sigma^2/2, sigma)
+    out_s(d) = sum_g rate_g * D_g(x) * S_s(d)
+    S_s(d+1) = clip(S_s(d) + in_s(d) - out_s(d), 0, 1)
+
+where D_f(x) = prod_{j in driven_by(f)} (x_j if sign +1 else 1 - x_j) (1 if empty).
+Actor i's daily cost is c_i = sum_s e_is S_s + sum_{j in cost issues} e_ij x_j.
+
+Anticipated relief (what a unit rise of issue j saves actor i per day, used in every
+valuation of a move): actors expect a move to shift each stock by its effect on the
+net flow over ``anticipation_days`` (tau), bounded by what is there to shift:
+
+    r_ij = sum_s e_is * clip(-tau * d(in_s - out_s)/dx_j, -(1 - S_s), S_s) - e_ij [j a cost issue]
+
+Nothing here names a country or a crisis: stocks, flows and costs come from the
+scenario's ``environment:`` block; a scenario without one has no crisis.
 """
 
 from __future__ import annotations
@@ -16,33 +27,119 @@ import math
 import numpy as np
 
 
-class Crisis:
-    def __init__(self, spec, rng: np.random.Generator):
+class Stock:
+    """One stock: its level, today's flows, and its history (day 0 first)."""
+
+    def __init__(self, name: str, spec, idx: dict[str, int]):
+        self.name = name
         self.spec = spec
-        self.rng = rng
-        self.inflow_rate = spec.inflow_rate
-        self.exit_rate = spec.exit_rate
-        self.return_rate = spec.return_rate
-        self.routes_closed = spec.routes_closed
-        self.pressure = spec.pressure0
+        self.level = float(spec.initial)
         self.inflow = 0.0
         self.outflow = 0.0
+        self.peak = self.level
         self.cumulative = 0.0
-        self.peak = spec.pressure0
-        self.history = [spec.pressure0]   # pressure at the end of each day, day 0 first
+        self.history = [self.level]
+        # flows as (rate, ((issue index, sign), ...)) for speed
+        self.inflows = [(f.rate, tuple((idx[j], s) for j, s in f.driven_by.items())) for f in spec.inflows]
+        self.outflows = [(f.rate, tuple((idx[j], s) for j, s in f.driven_by.items())) for f in spec.outflows]
 
-    def set(self, field: str, value: float) -> None:
-        setattr(self, field, float(value))
+    @staticmethod
+    def _drive(terms, x) -> float:
+        d = 1.0
+        for j, s in terms:
+            d *= x[j] if s > 0 else 1.0 - x[j]
+        return d
 
-    def update(self, driver: float) -> float:
-        """One day; returns the increase in pressure (0 if it fell)."""
-        s = self.spec.noise
-        eps = math.exp(s * float(self.rng.standard_normal()) - s * s / 2) if s > 0 else 1.0
-        self.inflow = self.inflow_rate * (1.0 - driver) * (1.0 - self.routes_closed) * eps
-        self.outflow = (self.exit_rate + self.return_rate * driver) * self.pressure
-        old = self.pressure
-        self.pressure = min(1.0, max(0.0, old + self.inflow - self.outflow))
-        self.cumulative += self.pressure
-        self.peak = max(self.peak, self.pressure)
-        self.history.append(self.pressure)
-        return max(0.0, self.pressure - old)
+    def flows(self, x) -> tuple[float, float]:
+        """Expected inflow (without noise) and outflow at implemented values ``x``."""
+        fin = sum(rate * self._drive(t, x) for rate, t in self.inflows)
+        fout = sum(rate * self._drive(t, x) for rate, t in self.outflows) * self.level
+        return fin, fout
+
+    def slope(self, x, j: int) -> float:
+        """d(net flow)/dx_j at ``x`` (inflows at their expected value)."""
+        total = 0.0
+        for flows, mult in ((self.inflows, 1.0), (self.outflows, -self.level)):
+            for rate, terms in flows:
+                for n, (k, s) in enumerate(terms):
+                    if k != j:
+                        continue
+                    rest = self._drive(terms[:n] + terms[n + 1:], x)
+                    total += mult * rate * rest * (1.0 if s > 0 else -1.0)
+        return total
+
+
+class Environment:
+    """All stocks of a scenario, and the costs they and the cost issues charge."""
+
+    def __init__(self, spec, issue_ids: list[str], rng: np.random.Generator):
+        self.spec = spec
+        self.rng = rng
+        idx = {j: n for n, j in enumerate(issue_ids)}
+        self.stocks = {name: Stock(name, s, idx) for name, s in spec.stocks.items()}
+        self.names = list(self.stocks)
+        self.cost_issues = [idx[j] for j in spec.cost_issues]
+        self.cost_issue_names = list(spec.cost_issues)
+        self.tau = spec.anticipation_days
+        self.n_issues = len(issue_ids)
+        # which issues drive which stock (for relief and for charging harm)
+        self.drivers = {name: sorted({j for _r, t in (*s.inflows, *s.outflows) for j, _s in t})
+                        for name, s in self.stocks.items()}
+
+    @property
+    def empty(self) -> bool:
+        return not self.stocks and not self.cost_issues
+
+    def update(self, x) -> dict[str, float]:
+        """One day; returns each stock's rise (0 where it fell)."""
+        rises = {}
+        for st in self.stocks.values():
+            sig = st.spec.noise
+            eps = math.exp(sig * float(self.rng.standard_normal()) - sig * sig / 2) if sig > 0 else 1.0
+            fin, fout = st.flows(x)
+            st.inflow, st.outflow = fin * eps, fout
+            old = st.level
+            st.level = min(1.0, max(0.0, old + st.inflow - st.outflow))
+            st.cumulative += st.level
+            st.peak = max(st.peak, st.level)
+            st.history.append(st.level)
+            rises[st.name] = max(0.0, st.level - old)
+        return rises
+
+    def set_level(self, name: str, value: float) -> None:
+        st = self.stocks[name]
+        st.level = min(1.0, max(0.0, float(value)))
+
+    def cost(self, exposure: dict, x) -> float:
+        """The actor's daily crisis cost c_i."""
+        c = sum(exposure.get(n, 0.0) * st.level for n, st in self.stocks.items())
+        for j, name in zip(self.cost_issues, self.cost_issue_names):
+            c += exposure.get(name, 0.0) * float(x[j])
+        return c
+
+    def relief(self, exposure: dict, x) -> np.ndarray:
+        """r_i: per issue, the daily cost a unit rise of the issue is expected to save."""
+        r = np.zeros(self.n_issues)
+        for name, st in self.stocks.items():
+            e = exposure.get(name, 0.0)
+            if e == 0.0:
+                continue
+            for j in self.drivers[name]:
+                shift = -self.tau * st.slope(x, j)
+                r[j] += e * min(st.level, max(-(1.0 - st.level), shift))
+        for j, name in zip(self.cost_issues, self.cost_issue_names):
+            r[j] -= exposure.get(name, 0.0)
+        return r
+
+    def responsible(self, name: str, x) -> list[tuple[int, float]]:
+        """Issues that keep stock ``name`` filling, each with its share of today's
+        expected inflow (used to charge the harm of a rise to their controllers)."""
+        st = self.stocks[name]
+        out = []
+        for rate, terms in st.inflows:
+            for j, s in terms:
+                share = (1.0 - x[j]) if s < 0 else x[j]
+                if share > 0:
+                    out.append((j, share))
+        total = sum(v for _, v in out)
+        return [(j, v / total) for j, v in out] if total > 0 else []

@@ -1,10 +1,15 @@
-"""The negotiation model: one Mesa step is one day.
+"""The negotiation model: one Mesa step is one day (docs/ODD.md 3).
 
-    step():  apply today's events -> crisis update -> actors negotiate (random order)
-             -> blame update -> collect data
+    step():  today's events -> agreements expire or renew -> the environment's stocks
+             move -> actors act in random order (each: unilateral moves, then a
+             negotiation turn) -> blame update (channels re-levelled if hostility
+             crossed the threshold) -> collect data
 
-Nothing here names a country: actors, issues, stances and channels come from the
-scenario.
+Each mechanism has its module: :mod:`.control` (decision rules), :mod:`.agreements`
+(binding terms, breach, expiry), :mod:`.unilateral`, :mod:`.environment` (stocks and
+flows), :mod:`.blame`, :mod:`.stances`; the negotiation protocol is a part from
+:mod:`sim.protocols`. Nothing here names a country: actors, issues, stances, channels
+and the environment come from the scenario.
 """
 
 from __future__ import annotations
@@ -15,10 +20,15 @@ import mesa
 import numpy as np
 
 from sim.model.agents import Actor
-from sim.model.environment import Crisis
-from sim.scenario import (AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario,
-                          SetCrisisEvent, SetIssueEvent)
-from sim.model.stances import RANK
+from sim.model.agreements import Act, Agreement, Registry
+from sim.model.blame import Blame
+from sim.model.control import build_rules, can_deliver, movable_alone
+from sim.model.environment import Environment
+from sim.model.stances import RANK, Stance
+from sim.scenario import (AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario, SetIssueEvent,
+                          SetStockEvent)
+
+__all__ = ["Agreement", "Channel", "NegotiationModel"]
 
 
 @dataclass(frozen=True)
@@ -38,17 +48,6 @@ class Channel:
         return self.b if actor == self.a else self.a
 
 
-@dataclass
-class Agreement:
-    day: int
-    parties: tuple[str, str]
-    proposer: str
-    level: str
-    kind: str            # "political" if any political issue moved, else "technical"
-    values: dict[str, float]
-    previous: dict[str, float]
-
-
 class NegotiationModel(mesa.Model):
     """A scenario as a Mesa model. ``rng`` seeds everything (Mesa's ``shuffle_do`` too)."""
 
@@ -59,7 +58,7 @@ class NegotiationModel(mesa.Model):
 
         self.spec = scenario
         self.horizon = int(horizon or scenario.horizon_days)   # days to simulate
-        self.deadline = scenario.horizon_days                   # the tactics' deadline
+        self.deadline = scenario.protocol.deadline_days         # the tactics' deadline
         self.day = 0
         self.issue_ids = list(scenario.issues)
         self.idx = {j: n for n, j in enumerate(self.issue_ids)}
@@ -73,24 +72,19 @@ class NegotiationModel(mesa.Model):
         self.actors: dict[str, Actor] = {
             a: Actor(self, a, spec, self.issue_ids) for a, spec in scenario.actors.items()
         }
-        self.crisis = Crisis(scenario.crisis, self.rng)
-        d = scenario.crisis.driver_issue
-        s = scenario.crisis.sanctions_issue
-        self._driver = self.idx[d] if d else None
-        self._sanctions = self.idx[s] if s else None
+        self.env = Environment(scenario.environment, self.issue_ids, self.rng)
+        self.blames = Blame(self)
+        self.registry = Registry(self)
+        self.next_move: dict[tuple[str, int], int] = {}     # (actor, issue) -> first day it may move again
+        self._relief: dict[str, np.ndarray] = {}
 
         self.stances = dict(scenario.stances)
         self.base_levels = {frozenset(p): lvl for p, lvl in scenario.channel_pairs().items() if p[0] != "*"}
         self.default_level = scenario.channels.get("*", "closed")   # "*": every pair not listed
         self.params = scenario.blame
+        self._hostile = frozenset()
         self.protocol = PROTOCOLS[scenario.protocol.name](self, scenario.protocol)
 
-        n = len(self.actor_ids)
-        self.blame0 = np.zeros((n, n))
-        self.blame = np.zeros((n, n))
-        self._harm = np.zeros((n, n))
-
-        self.agreements: list[Agreement] = []
         self.offers: list[dict] = []
         self.log_offers = log_offers
         self.event_log: list[dict] = []
@@ -107,9 +101,9 @@ class NegotiationModel(mesa.Model):
             self.datacollector = mesa.DataCollector(
                 model_reporters={
                     "day": "day",
-                    "pressure": lambda m: m.crisis.pressure,
-                    "inflow": lambda m: m.crisis.inflow,
-                    "sanctions": lambda m: m.sanctions_level(),
+                    "stocks": lambda m: [s.level for s in m.env.stocks.values()],
+                    "inflows": lambda m: [s.inflow for s in m.env.stocks.values()],
+                    "outflows": lambda m: [s.outflow for s in m.env.stocks.values()],
                     "values": lambda m: m.x.copy(),
                     "blame": lambda m: m.blame.copy(),
                 },
@@ -121,37 +115,25 @@ class NegotiationModel(mesa.Model):
             self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ state
-    def sanctions_level(self) -> float:
-        return float(self.x[self._sanctions]) if self._sanctions is not None else 0.0
+    @property
+    def blame(self) -> np.ndarray:
+        """b[i, k]: actor i's public blame of actor k."""
+        return self.blames.b
+
+    @property
+    def agreements(self) -> list[Agreement]:
+        return self.registry.all
 
     def relief(self, actor) -> np.ndarray:
-        """Crisis cost a unit move of each issue averts for the actor (the c_j of the value).
-
-        Actors expect pressure to fall in proportion to the flow a deal stops,
-        P_after = P (1 - (p_d - x_d)), so a unit rise of the driver issue d averts
-        exposure_pressure * P of daily cost; a unit rise of the sanctions issue costs
-        exposure_sanctions.
-        """
-        c = np.zeros(len(self.issue_ids))
-        d = self._driver
-        if d is not None:
-            c[d] = actor.exposure_pressure * self.crisis.pressure
-        if self._sanctions is not None:
-            c[self._sanctions] -= actor.exposure_sanctions
-        return c
+        """r_i: the daily crisis cost a unit rise of each issue is expected to save the
+        actor (docs/ODD.md 7.9), cached until the state or the day changes."""
+        r = self._relief.get(actor.key)
+        if r is None:
+            r = self._relief[actor.key] = self.env.relief(actor.exposure, self.x)
+        return r
 
     def stances_of(self, actor: str):
         return self._stances_by_actor.get(actor, ())
-
-    def control_share(self, parties, j: int) -> float:
-        """Share of issue j's control held by ``parties``: 1 if one is a guarantor
-        (it can deliver the controllers), else their capability share of the
-        issue's own controllers."""
-        if any(a in self._guarantors[j] for a in parties):
-            return 1.0
-        ctrl = self._primary[j]
-        total = sum(self.actors[a].capability for a in ctrl)
-        return sum(self.actors[a].capability for a in ctrl if a in parties) / total
 
     def bounds(self, actor: str, j: int) -> tuple[float, float]:
         """The values of issue j the actor's stances allow it to offer or accept."""
@@ -162,40 +144,110 @@ class NegotiationModel(mesa.Model):
             lo, hi = max(lo, a), min(hi, b)
         return lo, hi
 
+    def commitments(self, actor: str, j: int) -> list[tuple[float, float]]:
+        """(goal, credit) of the public calls that reward the actor for moving issue j:
+        its own ``calls_for`` stances and those of its members (a bloc acts on its
+        members' calls)."""
+        return self._commit.get((actor, j), [])
+
+    def unilateral_cost(self, actor: str, j: int) -> float:
+        return self.spec.actors[actor].unilateral_cost.get(self.issue_ids[j], self.spec.unilateral.cost)
+
+    def movable(self, actor: str) -> list[int]:
+        """Issues the actor controls (it may move them alone, within their rule)."""
+        return self._movable.get(actor, [])
+
     def channels_of(self, actor: str) -> list[Channel]:
         return self._channels_of.get(actor, [])
 
+    def add_blame(self, who: str, toward: str, amount: float) -> None:
+        self.blames.add(who, toward, amount)
+
+    def pressed(self, sender: str, receiver: str, channel: Channel) -> None:
+        """``sender`` made ``receiver`` an offer on ``channel``: stances that answer
+        demands (a denier pressed on its role) add blame."""
+        issues = tuple(self.issue_ids[j] for j in channel.issues)
+        ideal = {self.issue_ids[j]: float(self.actors[sender].ideal[j]) for j in channel.issues}
+        for st in self.stances_of(receiver):
+            if st.pressed(sender, receiver, issues, ideal):
+                self.blames.add(receiver, sender, self.params.denial_blame)
+
+    def public_demands(self) -> None:
+        """Public blame is a public demand: an actor that blames another and wants an
+        issue the other denies acknowledged presses it every day, in proportion to its
+        blame; the denier answers with blame (``denial_blame`` per unit pressed)."""
+        all_issues = tuple(self.issue_ids)
+        for receiver in self._deniers:
+            r = self.aidx[receiver]
+            for sender in self.actor_ids:
+                b = float(self.blame[self.aidx[sender], r])
+                if sender == receiver or b <= 0.0:
+                    continue
+                ideal = {j: float(self.actors[sender].ideal[n]) for n, j in enumerate(self.issue_ids)}
+                for st in self.stances_of(receiver):
+                    if st.pressed(sender, receiver, all_issues, ideal):
+                        self.blames.add(receiver, sender, self.params.denial_blame * b)
+
+    # ------------------------------------------------------------------ changes of state
+    def _changed(self) -> None:
+        self.state_version += 1
+        self._relief.clear()
+        self.protocol.state_changed()
+
+    def move_issue(self, j: int, v: float, movers) -> None:
+        """A unilateral move of issue j to v by ``movers`` (clipped to [0, 1])."""
+        old = float(self.x[j])
+        v = min(1.0, max(0.0, float(v)))
+        self.x[j] = v
+        self.blames.register_change(j, old, v, responsible=movers)
+        self._changed()
+
+    def implement(self, channel: Channel, proposer: str, values, value_to=None, reservation=None) -> Agreement:
+        """The controlling parties implement an accepted package: ``values`` over the
+        channel's issues, in ``channel.issues`` order."""
+        new = {j: float(v) for j, v in zip(channel.issues, values) if abs(v - self.x[j]) > 1e-9}
+        prev = {self.issue_ids[j]: float(self.x[j]) for j in new}
+        for j, v in new.items():
+            old = float(self.x[j])
+            self.x[j] = v
+            self.blames.register_change(j, old, v, responsible=channel.key, exclude=channel.key)
+        kind = "political" if any(self.political[j] for j in new) else "technical"
+        ag = Agreement(self.day, channel.key, proposer, channel.level, kind,
+                       {self.issue_ids[j]: v for j, v in new.items()}, prev,
+                       value_to=dict(value_to or {}), reservation=dict(reservation or {}))
+        self.registry.add(ag)
+        relief = self.params.agreement_relief
+        self.blames.add(channel.a, channel.b, -relief)
+        self.blames.add(channel.b, channel.a, -relief)
+        self._changed()
+        return ag
+
     # ------------------------------------------------------------------ channels
     def _rebuild(self) -> None:
-        """Derive control, channel levels and carried issues from scenario + stances."""
-        self.state_version += 1
+        """Derive decision rules, commitments, channel levels and carried issues from
+        the scenario, the stances in force and hostility."""
         by_actor: dict[str, list] = {}
         for st in self.stances.values():
             by_actor.setdefault(st.actor, []).append(st)
         self._stances_by_actor = {a: tuple(v) for a, v in by_actor.items()}
+        self.blames.reset_public(self.stances.values())
+        self.rules = build_rules(self)
+        self._movable = {a: movable_alone(self, a) for a in self.actor_ids}
+        self._deniers = [a for a in self.actor_ids
+                         if any(type(st).pressed is not Stance.pressed for st in self.stances_of(a))]
 
-        # Public blame: a blames stance sets the day-0 level toward its target; when
-        # stances change by event, current blame moves by the change of that level.
-        blame0 = np.zeros_like(self.blame0)
+        commit: dict[tuple[str, int], list] = {}
+        member_of = {m: a for a, s in self.spec.actors.items() for m in s.members}
         for st in self.stances.values():
-            b = st.initial_blame()
-            if b:
-                blame0[self.aidx[b[0]], self.aidx[b[1]]] = b[2]
-        self.blame = np.clip(self.blame + blame0 - self.blame0, 0.0, 1.0)
-        self.blame0 = blame0
+            for j, issue in enumerate(self.issue_ids):
+                c = st.commitment_for(issue)
+                if c is None:
+                    continue
+                for who in {st.actor, member_of.get(st.actor)} - {None}:
+                    commit.setdefault((who, j), []).append(c)
+        self._commit = commit
 
-        # Controllers as tuples in actor order (never sets: float sums over a set would
-        # depend on the process's hash seed and break bit-identical results across workers).
-        guarantors = [[] for _ in self.issue_ids]
-        for st in self.stances.values():
-            ec = st.extra_control()
-            if ec:
-                guarantors[self.idx[ec[0]]].append(ec[1])
-        ordered = lambda names: tuple(a for a in self.actor_ids if a in names)  # noqa: E731
-        self._primary = [ordered(self.spec.issues[j].control) for j in self.issue_ids]
-        self._guarantors = [ordered(g) for g in guarantors]
-        self._control = [ordered((*p, *g)) for p, g in zip(self._primary, self._guarantors)]
-
+        self._hostile = self.blames.hostile_pairs()
         channels = []
         for i, a in enumerate(self.actor_ids):
             for b in self.actor_ids[i + 1:]:
@@ -205,7 +257,7 @@ class NegotiationModel(mesa.Model):
                 carried = tuple(
                     j for j, issue in enumerate(self.issue_ids)
                     if (level == "political" or not self.political[j])
-                    and (a in self._control[j] or b in self._control[j])
+                    and can_deliver(self.rules[j], (a, b))
                     and not any(st.excludes(u, v, issue)
                                 for u, v in ((a, b), (b, a)) for st in self.stances_of(u))
                 )
@@ -213,9 +265,12 @@ class NegotiationModel(mesa.Model):
         self.channels = channels
         self._channels_of = {a: [c for c in channels if a in (c.a, c.b) and c.issues]
                              for a in self.actor_ids}
+        self._changed()
 
     def channel_level(self, a: str, b: str) -> str:
-        """Scenario level, raised by opening stances, then capped by capping stances."""
+        """Scenario level, raised by opening stances, capped by capping stances, and
+        dropped from political to technical while the pair is hostile (blame at or
+        above ``blame.channel_threshold``)."""
         level = self.base_levels.get(frozenset((a, b)), self.default_level)
         for u, v in ((a, b), (b, a)):
             for st in self.stances_of(u):
@@ -227,6 +282,8 @@ class NegotiationModel(mesa.Model):
                 lv = st.cap_level(u, v)
                 if lv is not None and RANK[lv] < RANK[level]:
                     level = lv
+        if level == "political" and frozenset((a, b)) in self._hostile:
+            level = "technical"
         return level
 
     # ------------------------------------------------------------------ events
@@ -238,12 +295,13 @@ class NegotiationModel(mesa.Model):
                 j = self.idx[ev.issue]
                 old = float(self.x[j])
                 new = ev.value if ev.value is not None else old + ev.delta
-                new = min(1.0, max(0.0, new))
-                self.x[j] = new
-                self.state_version += 1
-                self._register_change(j, old, new, responsible=self._control[j], exclude=())
-            elif isinstance(ev, SetCrisisEvent):
-                self.crisis.set(ev.field, ev.value)
+                self.move_issue(j, new, movers=self.rules[j].controllers)
+                self.registry.record.append(Act(day, "event", self.rules[j].controllers,
+                                                {ev.issue: (old, float(self.x[j]))}, label=ev.label))
+            elif isinstance(ev, SetStockEvent):
+                st = self.env.stocks[ev.stock]
+                self.env.set_level(ev.stock, ev.value if ev.value is not None else st.level + ev.delta)
+                self._changed()
             elif isinstance(ev, ChannelEvent):
                 self.base_levels[frozenset(ev.between)] = ev.level
                 changed = True
@@ -257,66 +315,23 @@ class NegotiationModel(mesa.Model):
         if changed:
             self._rebuild()
 
-    # ------------------------------------------------------------------ agreements
-    def implement(self, channel: Channel, proposer: str, values) -> Agreement:
-        """The controlling parties implement an accepted package: ``values`` over the
-        channel's issues, in ``channel.issues`` order."""
-        new = {j: float(v) for j, v in zip(channel.issues, values) if abs(v - self.x[j]) > 1e-9}
-        prev = {self.issue_ids[j]: float(self.x[j]) for j in new}
-        self.state_version += 1
-        for j, v in new.items():
-            old = float(self.x[j])
-            self.x[j] = v
-            self._register_change(j, old, v, responsible=channel.key, exclude=channel.key)
-        kind = "political" if any(self.political[j] for j in new) else "technical"
-        ag = Agreement(self.day, channel.key, proposer, channel.level, kind,
-                       {self.issue_ids[j]: v for j, v in new.items()}, prev)
-        self.agreements.append(ag)
-        ia, ib = self.aidx[channel.a], self.aidx[channel.b]
-        relief = self.params.agreement_relief
-        self.blame[ia, ib] = max(0.0, self.blame[ia, ib] - relief)
-        self.blame[ib, ia] = max(0.0, self.blame[ib, ia] - relief)
-        return ag
-
-    # ------------------------------------------------------------------ blame
-    def _register_change(self, j, old, new, responsible, exclude) -> None:
-        """Harm done to each other actor by a move of issue j, charged to ``responsible``."""
-        resp = [self.aidx[r] for r in responsible]
-        if not resp:
-            return
-        for a, actor in self.actors.items():
-            if a in exclude or a in responsible:
-                continue
-            loss = actor.w[j] * (abs(new - actor.ideal[j]) - abs(old - actor.ideal[j]))
-            if loss > 0:
-                self._harm[self.aidx[a], resp] += loss
-
-    def _update_blame(self, pressure_rise: float) -> None:
-        p = self.params
-        if pressure_rise > 0 and self._driver is not None:
-            resp = [self.aidx[r] for r in self._control[self._driver]]
-            for a, actor in self.actors.items():
-                if a not in self._control[self._driver]:
-                    self._harm[self.aidx[a], resp] += actor.exposure_pressure * pressure_rise
-        b = self.blame
-        relax = p.decay * (b - self.blame0)
-        if self._harm.any():
-            b += p.escalation_gain * self._harm
-            self._harm[:] = 0.0
-        b -= relax
-        np.clip(b, 0.0, 1.0, out=b)      # the diagonal stays 0: no actor harms or blames itself
-
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         self.day += 1
         self._apply_events(self.day)
-        driver = float(self.x[self._driver]) if self._driver is not None else 1.0
-        rise = self.crisis.update(driver)
+        self.registry.expire(self.day)
+        rises = self.env.update(self.x)
+        for stock, rise in rises.items():
+            self.blames.charge_stock_rise(stock, rise)
+        self._relief.clear()
         for actor in self.actors.values():
             actor.cumulative_cost += actor.crisis_cost()
         self.protocol.begin_day()
-        self.agents.shuffle_do("negotiate")
-        self._update_blame(rise)
+        self.agents.shuffle_do("act")
+        self.public_demands()
+        self.blames.update()
+        if self.blames.hostile_pairs() != self._hostile:
+            self._rebuild()
         if self.datacollector is not None:
             self.datacollector.collect(self)
 

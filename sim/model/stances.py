@@ -12,7 +12,17 @@ Hooks (all default to "no effect"):
 * ``excludes(actor, other, issue)`` - the channel actor-other may not carry the issue;
 * ``bounds(actor, issue, current, status_quo)`` - values the actor never offers or accepts;
 * ``initial_blame()`` - public blame toward another actor at day 0;
-* ``extra_control()`` - an issue this actor may commit on besides its controllers.
+* ``extra_control()`` - an issue this actor may commit on besides its controllers
+  (with the leverage and cost of delivering them);
+* ``veto()`` - (issue, actor) whose consent becomes part of the issue's decision rule;
+* ``pressed(sender, receiver, issue_ids)`` - blame the actor adds toward a sender who
+  presses it on an issue (a denier answering demands);
+* ``commitment_for(issue)`` - (target value, credit per unit moved toward it) the
+  actor's public call adds to its own unilateral moves, or its bloc's.
+
+Blame acts outside these hooks too, through the blame matrix it seeds (docs/ODD.md 7.10):
+the audience cost of conceding, the licence to harm a blamed actor unilaterally, and
+the downgrade of a political channel when blame passes ``blame.channel_threshold``.
 
 Levels are ordered closed < technical < political.
 """
@@ -58,7 +68,16 @@ class Stance(BaseModel):
     def initial_blame(self) -> tuple[str, str, float] | None:
         return None
 
-    def extra_control(self) -> tuple[str, str] | None:
+    def extra_control(self) -> tuple[str, str, float, float] | None:
+        return None
+
+    def veto(self) -> tuple[str, str] | None:
+        return None
+
+    def pressed(self, sender: str, receiver: str, issues: tuple[str, ...], sender_ideal: dict) -> float:
+        return 0.0
+
+    def commitment_for(self, issue: str) -> tuple[float, float] | None:
         return None
 
     # ---- validation and display
@@ -142,8 +161,10 @@ class RefusesTalks(Stance):
 
 class PoliticalCounterpart(Stance):
     """The actor negotiates ``issue`` only with ``with``: a political channel to ``with``
-    exists and is dedicated to ``issue`` (it carries nothing else), and no other
-    channel of the actor carries ``issue``.
+    exists and is dedicated to ``issue`` (it carries nothing else), no other
+    channel of the actor carries ``issue``, and the counterpart gets real standing:
+    where the actor decides the issue, the counterpart's consent becomes part of the
+    decision rule (a veto, docs/ODD.md 7.4).
 
     Grounding (baseline, Poland): "the talks concerning Belarus and the Polish-Belarusian
     ties, the future of Belarus, as we believe, should be held with the Belarusian
@@ -165,13 +186,21 @@ class PoliticalCounterpart(Stance):
             return False
         return (issue == self.issue) != (other == self.with_)
 
+    def veto(self):
+        return self.issue, self.with_
+
     def references(self):
         return {**super().references(), "issue": ("issue", self.issue), "with": ("actor", self.with_)}
 
 
 class DeniesResponsibility(Stance):
     """The actor denies any role: it never offers or accepts a value of ``issue`` above
-    ``ceiling`` (default: the issue's status quo), i.e. no agreement acknowledging it.
+    ``ceiling`` (default: the issue's status quo), i.e. no agreement acknowledging it,
+    and it answers every demand for it with blame ("attempts to pass the buck"): an
+    actor whose ideal on ``issue`` is above the ceiling presses the denier each time it
+    makes it an offer on a channel that carries the issue, and every day in proportion
+    to its public blame of the denier; each time, the denier's blame of that actor rises
+    by ``blame.denial_blame`` (times the blame, for the daily public pressure).
 
     Grounding (baseline, Russia): "Russia has nothing to do with this issue".
     Removal: the actor may trade its acknowledgement like any other issue.
@@ -188,6 +217,12 @@ class DeniesResponsibility(Stance):
         ceiling = status_quo if self.ceiling is None else self.ceiling
         return 0.0, max(ceiling, current)
 
+    def pressed(self, sender, receiver, issues, sender_ideal):
+        if receiver != self.actor or self.issue not in issues:
+            return 0.0
+        ceiling = self.ceiling if self.ceiling is not None else 0.0
+        return 1.0 if sender_ideal.get(self.issue, 0.0) > max(ceiling, 0.0) + 1e-9 else 0.0
+
     def references(self):
         return {**super().references(), "issue": ("issue", self.issue)}
 
@@ -195,7 +230,9 @@ class DeniesResponsibility(Stance):
 class CallsFor(Stance):
     """The actor publicly calls for ``issue`` to reach ``value``: it never offers or
     accepts a value farther from ``value`` than the current one (no backsliding):
-    |p - value| <= |x - value|.
+    |p - value| <= |x - value|; and it acts on the call: each unit a unilateral move
+    by the actor, or by a composite actor it is a member of, brings the issue toward
+    ``value`` is worth ``commitment`` more to the mover (delivering on a public call).
 
     Grounding (baseline, EU): "call for the imposition of sanctions".
     Removal: the actor may trade the issue down like any other.
@@ -205,6 +242,7 @@ class CallsFor(Stance):
     type: Literal["calls_for"]
     issue: _Id
     value: float = Field(ge=0.0, le=1.0)
+    commitment: float = Field(0.1, ge=0.0, le=10.0)
 
     def bounds(self, actor, issue, current, status_quo):
         if actor != self.actor or issue != self.issue:
@@ -212,13 +250,19 @@ class CallsFor(Stance):
         d = abs(current - self.value)
         return max(0.0, self.value - d), min(1.0, self.value + d)
 
+    def commitment_for(self, issue):
+        return (self.value, self.commitment) if issue == self.issue else None
+
     def references(self):
         return {**super().references(), "issue": ("issue", self.issue)}
 
 
 class Blames(Stance):
     """The actor publicly blames ``target`` with ``weight`` in [0, 1]: its initial blame,
-    which raises the audience cost of conceding to the target (see docs/ODD.md, Blame).
+    which (docs/ODD.md 7.10) raises the audience cost of conceding to the target,
+    licenses unilateral moves that harm the target (their harm cost is scaled by
+    1 - blame), and, at ``blame.channel_threshold`` or above, drops a political channel
+    between them to technical.
 
     Grounding (baseline, Poland): "Rau called Russia the 'director' of the current crisis".
     Removal: the initial blame toward the target is 0 (blame can still grow in the run).
@@ -238,18 +282,23 @@ class Blames(Stance):
 
 class Guarantor(Stance):
     """The actor can commit on ``issue`` on behalf of its controllers (a patron or
-    mediator): it counts as a controller of the issue when channels are built.
+    mediator) through an explicit ``leverage``: in a deal without a controller it can
+    deliver at most ``leverage`` of the distance from the status quo to either end,
+    and each unit it delivers costs it ``cost`` (what it spends to make the controller
+    consent), counted in its value of the deal.
 
     Used by the ``russia_engages`` scenario (Russia mediates for Minsk).
     Removal: only the issue's own controllers can commit on it.
     """
 
-    summary: ClassVar[str] = "can commit on the issue for its controllers"
+    summary: ClassVar[str] = "can commit on the issue for its controllers, up to its leverage"
     type: Literal["guarantor"]
     issue: _Id
+    leverage: float = Field(0.5, ge=0.0, le=1.0)
+    cost: float = Field(0.05, ge=0.0, le=10.0)
 
     def extra_control(self):
-        return self.issue, self.actor
+        return self.issue, self.actor, self.leverage, self.cost
 
     def references(self):
         return {**super().references(), "issue": ("issue", self.issue)}

@@ -4,11 +4,16 @@
 turn an actor picks one of its open channels (at random, weighted by what it stands
 to gain there above its reservation value), first considers the counterpart's
 standing counter-offer, else makes a package offer; the counterpart accepts (AC_next)
-or answers with a counter-offer that stands until the next exchange on the channel.
+or answers with a counter-offer that stands until the next exchange on the channel,
+or until the state changes (any agreement, unilateral move or event), whichever comes
+first. Every agreement is voluntary: at the moment it is made each party's value of it
+is at least its reservation value and at least zero (:mod:`sim.model.agreements`).
 """
 
 from __future__ import annotations
 
+from sim.model.agreements import value_of
+from sim.model.control import guarantor_cost, interval
 from sim.protocols.boa import best_values, gain
 
 
@@ -23,8 +28,9 @@ class AlternatingOffers:
         self.min_change = spec.min_change
         self.cooldown_days = spec.cooldown_days
         self.cooldown_until: dict[tuple, int] = {}
-        # channel -> (sender, values over the channel's issues) of the standing counter-offer
-        self.standing: dict[tuple, tuple[str, tuple]] = {}
+        # channel -> (sender, values over the channel's issues, state version) of the
+        # standing counter-offer: it lapses as soon as the state moves on
+        self.standing: dict[tuple, tuple[str, tuple, int]] = {}
         self.used_today: set[tuple] = set()
         # Caches. ``_state``: what depends on the implemented values and the stances
         # (current values, bounds, boxes), kept until the model's state_version moves
@@ -37,6 +43,11 @@ class AlternatingOffers:
 
     def begin_day(self) -> None:
         self.used_today.clear()
+        self._cache.clear()
+        self._sync_state()
+
+    def state_changed(self) -> None:
+        """The implemented values, stances or channels moved: drop what depended on them."""
         self._cache.clear()
         self._sync_state()
 
@@ -65,10 +76,10 @@ class AlternatingOffers:
 
     def _box(self, channel):
         """[L, U] over the carried issues: the values both parties' stances allow,
-        narrowed by joint control: parties holding a share s of an issue's control
-        (by capability) can move it only that share of the way, to
-        [x - s x, x + s (1 - x)]. An issue on which nothing is allowed in common is
-        frozen at its current value."""
+        narrowed to what the two can deliver under each issue's decision rule
+        (:func:`sim.model.control.interval`, with the counterparts of agreements in
+        force that bind either party as extra veto holders). An issue on which nothing
+        is allowed in common is frozen at its current value."""
         key = ("box", channel.key)
         if key in self._state:
             return self._state[key]
@@ -77,8 +88,9 @@ class AlternatingOffers:
         lb, hb = self._own_bounds(m.actors[channel.b], channel)
         lo, hi = [], []
         for n, (j, x) in enumerate(zip(channel.issues, self._xs(channel))):
-            s = m.control_share(channel.key, j)
-            a, b = max(la[n], lb[n], x - s * x), min(ha[n], hb[n], x + s * (1.0 - x))
+            holders = m.registry.holders(m.issue_ids[j], channel.key)
+            ra, rb = interval(m, j, channel.key, holders) or (x, x)
+            a, b = max(la[n], lb[n], ra), min(ha[n], hb[n], rb)
             if a > b:
                 a = b = x
             lo.append(a)
@@ -219,37 +231,59 @@ class AlternatingOffers:
         self.used_today.add(ch.key)
         other = m.actors[ch.other(actor.key)]
 
-        standing = self.standing.get(ch.key)
-        if standing is not None and standing[0] == other.key:
+        standing = self.standing.pop(ch.key, None)
+        if standing is not None and standing[0] == other.key and standing[2] == m.state_version:
+            # the state is as it was when the counter-offer was made (otherwise it lapsed);
+            # the proposer's own acceptance is re-checked in _agree, at today's valuation
             p = standing[1]
-            lo, hi = self._box(ch)
-            if not all(a - 1e-9 <= v <= b + 1e-9 for v, a, b in zip(p, lo, hi)):
-                del self.standing[ch.key]       # the state moved since: the offer lapses
-            elif self._accepts(actor, other, ch, p) and self._is_compromise(ch, p):
-                self._record(ch, other.key, actor.key, p, "accepted")
-                self._agree(ch, other.key, p)
-                return
+            if self._accepts(actor, other, ch, p) and self._is_compromise(ch, p):
+                if self._agree(ch, other.key, p):
+                    self._record(ch, other.key, actor.key, p, "accepted")
+                    return
 
         p = self._make_offer(actor, other, ch)
         if p is None or not self._moves(ch, p) or not self._is_compromise(ch, p):
             return
-        if self._accepts(other, actor, ch, p):
+        m.pressed(actor.key, other.key, ch)
+        if self._accepts(other, actor, ch, p) and self._agree(ch, actor.key, p):
             self._record(ch, actor.key, other.key, p, "accepted")
-            self._agree(ch, actor.key, p)
             return
         self._record(ch, actor.key, other.key, p, "rejected")
         counter = self._make_offer(other, actor, ch)
         if counter is not None and self._moves(ch, counter):
             self._record(ch, other.key, actor.key, counter, "standing")
-            self.standing[ch.key] = (other.key, counter)
+            self.standing[ch.key] = (other.key, counter, m.state_version)
 
-    def _agree(self, channel, proposer, p) -> None:
+    def voluntary(self, channel, p) -> tuple[dict, dict] | None:
+        """Each party's value V_i of package ``p`` at today's state and its floor
+        max(reservation_i, 0), or None if some party would be worse off."""
         m = self.model
-        m.implement(channel, proposer, p)
-        self._cache.clear()
-        self._sync_state()
-        self.standing.pop(channel.key, None)
+        before = m.x
+        after = before.copy()
+        for j, v in zip(channel.issues, p):
+            after[j] = v
+        value_to, floor = {}, {}
+        for key in channel.key:
+            actor = m.actors[key]
+            v = value_of(m, actor, before, after)
+            for j in channel.issues:
+                c = guarantor_cost(m.rules[j], channel.key).get(key)
+                if c:
+                    v -= c * abs(after[j] - before[j])
+            value_to[key], floor[key] = float(v), max(actor.reservation_value(), 0.0)
+            if v < floor[key] - 1e-12:
+                return None
+        return value_to, floor
+
+    def _agree(self, channel, proposer, p) -> bool:
+        """Implement ``p`` if it is voluntary for both parties now; True if it was."""
+        m = self.model
+        check = self.voluntary(channel, p)
+        if check is None:
+            return False
+        m.implement(channel, proposer, p, *check)
         self.cooldown_until[channel.key] = m.day + self.cooldown_days
+        return True
 
 
 PROTOCOLS = {"alternating_offers": AlternatingOffers}

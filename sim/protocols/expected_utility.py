@@ -4,24 +4,30 @@ model", Journal of Theoretical Politics 23(4): 510-531.
 
 One Mesa step is one round. Issues are treated one at a time (the model is
 one-dimensional); on each issue every actor has a capability c_i, a position x_i
-and a salience s_i. Each round, on each issue (docs/ODD.md, "Expected-utility
-protocol", has every equation and the readings we chose where ports disagree):
+and a salience s_i. Each round, on each issue (docs/ODD.md section 8 has every
+equation and every switch):
 
-1. with every risk exponent r_i = 1: basic utilities, probabilities of success and
-   expected utilities of challenging; from them each actor's risk exponent r_i;
-2. the same again with those r_i;
-3. every actor i with EU_i(j) > 0 challenges j, offering its own position x_i, where
+1. with every risk exponent r_i = 1: votes, probabilities of success and expected
+   utilities of challenging; from them each actor's risk exponent r_i
+   (``protocol.risk_formula``);
+2. the same again with those r_i (votes weighted by each voter's r, probabilities
+   normalised over all triples or per pair: ``protocol.probability``; the sender's
+   expected utility valued with the receiver's exponent or its own:
+   ``protocol.risk_perspective``);
+3. every actor i with EU_i(j) > 0 challenges j, offering its own position, where
    the channel i-j exists and carries the issue (our addition);
-4. every actor takes the best offer it received (largest EU of the sender; ties: the
-   closest position) and moves: confrontation it loses, compromise or capitulation;
+4. every actor classifies the offers it received (confrontation it loses,
+   compromise, capitulation), answers one (``protocol.offer_choice``) and moves;
    a stance's bounds clip the move (our addition: a denier never moves toward
-   acknowledging);
+   acknowledging); all moves of a round apply together;
 5. the forecast is the capability-and-salience weighted median (and, for
    comparison, the weighted mean) of the positions.
 
 Rounds stop when the largest position change falls below ``tolerance``, when the
 positions repeat those of an earlier round (a cycle, reported), or at ``max_rounds``.
-The model is deterministic: a seed changes nothing.
+The model is deterministic: a seed changes nothing. The defaults reproduce the public
+port of Scholz et al.'s reading round by round on the EC emissions case
+(tests/test_expected_utility.py states what is reproduced and to what tolerance).
 """
 
 from __future__ import annotations
@@ -80,6 +86,9 @@ class ExpectedUtilityModel(mesa.Model):
         self.spec_ = scenario
         self.q, self.t = spec.q, spec.t
         self.offer_choice = spec.offer_choice
+        self.probability = spec.probability
+        self.risk_perspective = spec.risk_perspective
+        self.risk_formula = spec.risk_formula
         self.max_rounds = max_rounds or spec.max_rounds
         self.tolerance = spec.tolerance if tolerance is None else tolerance
         # channels and stance bounds come from the alternating-offers model's rules
@@ -104,6 +113,7 @@ class ExpectedUtilityModel(mesa.Model):
                                 for a in self.actor_ids])
         self.round = 0
         self.history: list[np.ndarray] = [X0.copy()]
+        self.risk_history: list[np.ndarray] = []       # r per round (rows: rounds 1..), actors x issues
         self.status = {j: "running" for j in self.issue_ids}
         self.ended = {j: None for j in self.issue_ids}      # round at which each issue stopped
         self.moves: list[dict] = []
@@ -117,87 +127,131 @@ class ExpectedUtilityModel(mesa.Model):
         return np.array([p.c * p.s[k] for p in self.players])
 
     # ------------------------------------------------------------ one issue, one round
-    def _utilities(self, g: IssueGame, mu: float, r: np.ndarray):
-        """Basic utilities U[i, j] of actor i facing j, with i's risk exponent r_i."""
+    def probabilities(self, g: IssueGame, r: np.ndarray) -> np.ndarray:
+        """P[i, j]: i's probability of prevailing against j. Voter k's risk-adjusted
+        vote for i over j is v_k(i, j) = c_k s_k ((|x_k - x_j|/d)^r_k - (|x_k - x_i|/d)^r_k);
+        P[i, j] = sum_k max(v_k(i, j), 0) over the sum of |v| over all triples (k, a, b)
+        (``all_triples``, Scholz) or over k only (``per_pair``: P[i, j] + P[j, i] = 1)."""
+        w = g.c * g.s
+        dist = (np.abs(g.x[:, None] - g.x[None, :]) / g.d) ** r[:, None]        # dist[k, a] = (|x_k - x_a|/d)^r_k
+        v = w[:, None, None] * (dist[:, None, :] - dist[:, :, None])              # v[k, i, j]
+        pos = np.clip(v, 0, None).sum(axis=0)
+        if self.probability == "all_triples":
+            tot = np.abs(v).sum()
+            return pos / tot if tot > 0 else np.zeros_like(pos)
+        tot = np.abs(v).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(tot > 0, pos / tot, 0.5)
+
+    def expected(self, g: IssueGame, mu: float, p: np.ndarray, rr: np.ndarray) -> np.ndarray:
+        """EU[i, j]: the expected utility of i challenging j (Scholz et al. 2011, eq. 2),
+        its basic utilities valued with the exponent rr[i, j]."""
         dx = np.abs(g.x[:, None] - g.x[None, :]) / g.d
         dmu = np.abs(g.x - mu)[:, None] / g.d
-        rr = r[:, None]
         us = 2 - 4 * (0.5 - 0.5 * dx) ** rr
         uf = 2 - 4 * (0.5 + 0.5 * dx) ** rr
         ub = 2 - 4 * np.clip(0.5 - 0.25 * (dmu + dx), 0, None) ** rr
         uw = 2 - 4 * (0.5 + 0.25 * (dmu + dx)) ** rr
         usq = 2 - 4 * 0.5 ** rr
-        return us, uf, ub, uw, usq
-
-    def _probabilities(self, g: IssueGame) -> np.ndarray:
-        """P[i, j]: i's probability of prevailing against j, from everyone's
-        capability-and-salience weighted votes v_k = c_k s_k (|x_k - x_j| - |x_k - x_i|):
-        the votes for i over the sum of all votes' sizes (so P[i,j] + P[j,i] = 1)."""
-        w = g.c * g.s
-        v = w[:, None, None] * (np.abs(g.x[:, None, None] - g.x[None, None, :])
-                                 - np.abs(g.x[:, None, None] - g.x[None, :, None]))   # v[k, i, j]
-        pos = np.clip(v, 0, None).sum(axis=0)
-        tot = np.abs(v).sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            p = np.where(tot > 0, pos / tot, 0.5)
-        return p
-
-    def _expected(self, g: IssueGame, mu: float, r: np.ndarray) -> np.ndarray:
-        """EU[i, j]: i's expected utility of challenging j (Scholz et al. 2011, eq. 2)."""
-        us, uf, ub, uw, usq = self._utilities(g, mu, r)
-        p = self._probabilities(g)
         sj = g.s[None, :]
         eu = sj * (p * us + (1 - p) * uf) + (1 - sj) * us - self.q * usq - (1 - self.q) * (
             self.t * ub + (1 - self.t) * uw)
         np.fill_diagonal(eu, 0.0)
         return eu
 
-    def _risk(self, eu: np.ndarray) -> np.ndarray:
-        """Risk exponents from security levels: S_i = sum_j EU[j, i] (what others
-        expect from challenging i); R_i = (2 S_i - max S - min S)/(max S - min S);
-        r_i = (1 - R_i/3)/(1 + R_i/3)."""
-        sec = eu.sum(axis=0)
-        spread = sec.max() - sec.min()
-        if spread <= 0:
-            return np.ones(len(sec))
-        R = (2 * sec - sec.max() - sec.min()) / spread
+    def _security(self, g: IssueGame) -> np.ndarray:
+        """S_j = sum_i EU[i, j] with every r = 1: what the others expect from challenging j."""
+        n = len(g.x)
+        one = np.ones(n)
+        mu = weighted_median(g.x, g.c * g.s)
+        return self.expected(g, mu, self.probabilities(g, one), np.ones((n, n))).sum(axis=0)
+
+    def risk(self, g: IssueGame) -> np.ndarray:
+        """Risk exponents r_i = (1 - R_i/3)/(1 + R_i/3) in [0.5, 2], with
+        R_i = (2 S_i - max S - min S)/(max S - min S) and S the security levels
+        (``scholz``: compared across all actors at their positions; ``own_positions``:
+        actor i's own security level at each position held by some actor, BDM 1985);
+        ``neutral``: every r_i = 1."""
+        n = len(g.x)
+        if self.risk_formula == "neutral":
+            return np.ones(n)
+        if self.risk_formula == "scholz":
+            sec = self._security(g)
+            lo, hi, own = sec.min(), sec.max(), sec
+        else:
+            own, lo, hi = np.empty(n), np.empty(n), np.empty(n)
+            for i in range(n):
+                levels = []
+                for y in np.unique(g.x):
+                    x = g.x.copy()
+                    x[i] = y
+                    levels.append(self._security(IssueGame(x, g.c, g.s, g.d))[i])
+                own[i], lo[i], hi[i] = self._security(g)[i], min(levels), max(levels)
+        spread = hi - lo
+        with np.errstate(invalid="ignore", divide="ignore"):
+            R = np.where(spread > 0, (2 * own - hi - lo) / np.where(spread > 0, spread, 1.0), 0.0)
         return (1 - R / 3) / (1 + R / 3)
+
+    def offers(self, g: IssueGame, r: np.ndarray):
+        """(sender_eu, receiver_eu): sender_eu[i, j], i's expected utility of challenging
+        j as the receiver j judges it (``receiver``) or as i does (``own``);
+        receiver_eu[j, i], j's expected utility of challenging i, with j's exponent."""
+        mu = weighted_median(g.x, g.c * g.s)
+        p = self.probabilities(g, r)
+        n = len(g.x)
+        by_challenger = self.expected(g, mu, p, np.broadcast_to(r[:, None], (n, n)))
+        if self.risk_perspective == "own":
+            return by_challenger, by_challenger
+        return self.expected(g, mu, p, np.broadcast_to(r[None, :], (n, n))), by_challenger
+
+    def _choose(self, x: np.ndarray, j: int, cands: list[tuple]) -> tuple:
+        """The offer j answers among (i, kind, target, u_i, u_j) tuples (positions x)."""
+        x_j = x[j]
+        if self.offer_choice == "largest_eu":
+            return min(cands, key=lambda o: (-o[3], abs(o[2] - x_j), o[0]))
+        if self.offer_choice == "least_move":
+            return min(cands, key=lambda o: (abs(o[2] - x_j), -o[3], o[0]))
+        for kind in ("confrontation lost", "compromise", "capitulation"):      # "scholz"
+            of = [o for o in cands if o[1] == kind]
+            if of and kind == "compromise":
+                # Scholz et al.'s code: the lowest EU-weighted mean of the two positions
+                return min(of, key=lambda o: ((abs(o[4]) * x_j + abs(o[3]) * x[o[0]])
+                                              / (abs(o[4]) + abs(o[3])), o[0]))
+            if of:
+                return min(of, key=lambda o: (abs(o[2] - x_j), o[0]))
+        raise AssertionError("no offer")
 
     def _round(self, k: int) -> np.ndarray:
         g = IssueGame(self.positions()[:, k], np.array([p.c for p in self.players]),
                       np.array([p.s[k] for p in self.players]), float(self.d[k]))
-        mu = weighted_median(g.x, g.c * g.s)
+        r = self.risk(g)
+        self._r[:, k] = r
+        send, recv = self.offers(g, r)
         n = len(g.x)
-        eu1 = self._expected(g, mu, np.ones(n))
-        r = self._risk(eu1)
-        eu = self._expected(g, mu, r)
         new = g.x.copy()
         for j in range(n):                          # j receives offers
-            senders = [i for i in range(n) if i != j and eu[i, j] > 0 and self.may[i, j, k]
-                       and g.x[i] != g.x[j]]
-            if not senders:
+            cands = []
+            for i in range(n):
+                ui, uj = send[i, j], recv[j, i]
+                if i == j or ui <= 0 or not self.may[i, j, k] or g.x[i] == g.x[j]:
+                    continue
+                if 0 < uj < ui:
+                    cands.append((i, "confrontation lost", g.x[i], ui, uj))
+                elif uj < 0 and abs(uj) < ui:
+                    cands.append((i, "compromise", g.x[j] + (g.x[i] - g.x[j]) * abs(uj / ui), ui, uj))
+                elif uj < 0:
+                    cands.append((i, "capitulation", g.x[i], ui, uj))
+                # otherwise j would win a confrontation: no offer it must answer
+            if not cands:
                 continue
-            if self.offer_choice == "largest_eu":
-                best = max(eu[i, j] for i in senders)
-                top = [i for i in senders if eu[i, j] == best]
-                i = min(top, key=lambda a: (abs(g.x[a] - g.x[j]), a))
-            else:   # "least_move": the credible offer that asks the smallest change
-                i = min(senders, key=lambda a: (abs(g.x[a] - g.x[j]), -eu[a, j], a))
-            uj, ui = eu[j, i], eu[i, j]     # j's EU of challenging i; i's EU of challenging j
-            if uj > 0 and uj < ui:
-                kind, target = "confrontation lost", g.x[i]
-            elif uj < 0 and abs(uj) < ui:
-                kind, target = "compromise", g.x[j] + (g.x[i] - g.x[j]) * abs(uj / ui)
-            elif uj < 0 and abs(uj) >= ui:
-                kind, target = "capitulation", g.x[i]
-            else:
-                continue                    # j would win a confrontation: it stays
+            i, kind, target, ui, uj = self._choose(g.x, j, cands)
             lo, hi = self.bounds[j, k]
             target = min(max(target, lo), hi)
             if target != g.x[j]:
                 self.moves.append({"round": self.round, "issue": self.issue_ids[k],
                                    "actor": self.actor_ids[j], "toward": self.actor_ids[i],
-                                   "kind": kind, "from": g.x[j], "to": target})
+                                   "kind": kind, "from": g.x[j], "to": target,
+                                   "eu_sender": float(ui), "eu_receiver": float(uj)})
                 new[j] = target
         return new
 
@@ -205,6 +259,7 @@ class ExpectedUtilityModel(mesa.Model):
         self.round += 1
         X = self.positions()
         newX = X.copy()
+        self._r = np.ones_like(X)
         for k, issue in enumerate(self.issue_ids):
             if self.status[issue] == "running":
                 newX[:, k] = self._round(k)
@@ -221,6 +276,7 @@ class ExpectedUtilityModel(mesa.Model):
             if self.status[issue] != "running":
                 self.ended[issue] = self.round
         self.history.append(newX.copy())
+        self.risk_history.append(self._r)
         self.datacollector.collect(self)
 
     def run(self) -> "ExpectedUtilityModel":
@@ -266,5 +322,6 @@ def run_expected_utility(scenario: Scenario, max_rounds: int | None = None) -> E
         "median_01": weighted_median(m.history[-1][:, k], m.weights(k)),
         "mean_01": weighted_mean(m.history[-1][:, k], m.weights(k)),
         "status": m.status[j], "rounds": m.ended[j]} for k, j in enumerate(m.issue_ids)])
-    moves = pd.DataFrame(m.moves, columns=["round", "issue", "actor", "toward", "kind", "from", "to"])
+    moves = pd.DataFrame(m.moves, columns=["round", "issue", "actor", "toward", "kind", "from", "to",
+                                            "eu_sender", "eu_receiver"])
     return EUResult(scenario.name, rounds, pd.DataFrame(pos), forecast, moves)

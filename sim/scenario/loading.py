@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.schema import (SCENARIO_DIR, AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario,
-                                 SetCrisisEvent, SetIssueEvent, _ReferenceErrors)
+                                 SetStockEvent, SetIssueEvent, _ReferenceErrors)
 
 # =========================================================================== loading
 @dataclass
@@ -234,7 +234,7 @@ def _fields_at(loc: tuple) -> list[str]:
 
     from sim.model.stances import STANCE_TYPES
 
-    tags = {"set_issue": SetIssueEvent, "set_crisis": SetCrisisEvent, "set_channel": ChannelEvent,
+    tags = {"set_issue": SetIssueEvent, "set_stock": SetStockEvent, "set_channel": ChannelEvent,
             "add_stance": AddStanceEvent, "remove_stance": RemoveStanceEvent, **STANCE_TYPES}
     cur: Any = Scenario
     for key in loc:
@@ -264,7 +264,7 @@ def _split_path(p: str) -> tuple:
     return tuple(int(x) if x.isdigit() else x for x in p.split("."))
 
 
-_TAGS = {"set_issue", "set_crisis", "set_channel", "add_stance", "remove_stance"}
+_TAGS = {"set_issue", "set_stock", "set_channel", "add_stance", "remove_stance"}
 
 
 def _is_union_tag(x) -> bool:

@@ -28,15 +28,33 @@ class _Strict(BaseModel):
 
 
 # --------------------------------------------------------------------------- issues
+DecisionRule = Literal["sole", "unanimity", "qualified_majority", "weighted"]
+
+
 class IssueSpec(_Strict):
-    """One issue under negotiation, a value on [0, 1]."""
+    """One issue under negotiation, a value on [0, 1], and how it is decided.
+
+    ``control`` names the actors who can implement the issue; ``decision`` says how
+    they (and the members of a composite controller) decide (docs/ODD.md 7.4):
+    ``sole`` (one controller acts alone), ``unanimity`` (every decider can veto),
+    ``qualified_majority`` (deciders holding ``threshold`` of the weight carry it),
+    ``weighted`` (parties move it by their capability share of the distance from the
+    status quo). Default: ``sole`` for one controller, ``unanimity`` for several.
+    """
 
     kind: Literal["technical", "political"]
     low: str = Field(description="what 0 means")
     high: str = Field(description="what 1 means")
     status_quo: Unit
     control: list[Id] = Field(min_length=1, description="actors who can implement it")
+    decision: DecisionRule | None = None
+    threshold: float = Field(0.65, gt=0.5, le=1.0,
+                             description="qualified_majority: share of the deciders' weight needed")
+    unilateral_step: Unit = Field(0.1, description="largest change of one unilateral move")
+    unilateral_interval_days: int = Field(14, ge=1, le=3650,
+                                          description="days between two unilateral moves of an actor on it")
     description: str = ""
+    source: str = ""
     scale: tuple[float, float] | None = Field(
         None, description="the issue's own units for 0 and 1 (e.g. [4, 10] years): results are reported on it")
 
@@ -44,7 +62,13 @@ class IssueSpec(_Strict):
     def _scale(self):
         if self.scale is not None and not self.scale[0] < self.scale[1]:
             raise ValueError(f"scale needs low < high, got {list(self.scale)}")
+        if self.decision == "sole" and len(self.control) != 1:
+            raise ValueError(f"decision 'sole' needs exactly one controller, got {len(self.control)}")
         return self
+
+    @property
+    def rule(self) -> str:
+        return self.decision or ("sole" if len(self.control) == 1 else "unanimity")
 
 
 # --------------------------------------------------------------------------- actors
@@ -59,13 +83,6 @@ class TacticSpec(_Strict):
     k: Unit = 0.0
 
 
-class ExposureSpec(_Strict):
-    """How much the crisis costs the actor per unit of pressure / sanctions level."""
-
-    pressure: Unit = 0.0
-    sanctions: Unit = 0.0
-
-
 class ActorSpec(_Strict):
     name: str
     capability: float = Field(gt=0.0, le=1.0)
@@ -78,7 +95,12 @@ class ActorSpec(_Strict):
         0.05, ge=-1.0, le=1.0,
         description="gain over the current state a deal must give at zero crisis cost",
     )
-    exposure: ExposureSpec = ExposureSpec()
+    exposure: dict[Id, Annotated[float, Field(ge=0.0, le=10.0)]] = Field(
+        default={}, description="daily cost per unit of a stock or of a cost issue (environment)")
+    members: list[Id] = Field(default=[], description="a composite actor's member actors: they decide with it")
+    unilateral_cost: dict[Id, Annotated[float, Field(ge=0.0, le=100.0)]] = Field(
+        default={}, description="cost per unit moved of a unilateral move on an issue (default: unilateral.cost)")
+    source: str = Field("", description="where the actor comes from when the source article does not name it")
     bidding: Literal["logrolling"] = "logrolling"
     acceptance: Literal["ac_next"] = "ac_next"
     opponent_model: Literal["public_positions"] = "public_positions"
@@ -88,39 +110,86 @@ class ActorSpec(_Strict):
 Level = Literal["technical", "political", "closed"]
 
 
-class CrisisSpec(_Strict):
-    """The border environment. Pressure is people at the border relative to capacity."""
+class FlowSpec(_Strict):
+    """One flow into or out of a stock: ``rate`` times, for each issue in ``driven_by``,
+    x (sign +1) or 1 - x (sign -1); an outflow is also proportional to the stock."""
 
-    pressure0: Unit = 0.5
-    inflow_rate: Unit = 0.03
-    exit_rate: Unit = 0.01
-    return_rate: Unit = 0.05
-    routes_closed: Unit = 0.0
-    noise: float = Field(0.3, ge=0.0, le=2.0)
-    driver_issue: Id | None = None
-    sanctions_issue: Id | None = None
-    resolved_below: Unit = 0.2
+    rate: float = Field(ge=0.0, le=10.0)
+    driven_by: dict[Id, Literal[1, -1]] = {}
+    label: str = ""
+
+
+class StockSpec(_Strict):
+    """A stock of the crisis environment (e.g. people at the border), on [0, 1]."""
+
+    label: str = ""
+    initial: Unit
+    inflows: list[FlowSpec] = []
+    outflows: list[FlowSpec] = []
+    noise: float = Field(0.0, ge=0.0, le=2.0, description="log-normal day-to-day noise of the inflows")
+    resolved_below: Unit = Field(0.2, description="a level under this counts as resolved")
+    source: str = ""
+
+
+class EnvironmentSpec(_Strict):
+    """The crisis environment: stocks and flows driven by issues, and the costs they
+    charge actors by exposure (docs/ODD.md 7.9). Empty: no crisis."""
+
+    stocks: dict[Id, StockSpec] = {}
+    cost_issues: list[Id] = Field(default=[], description="issues whose level costs actors by exposure")
+    anticipation_days: int = Field(30, ge=1, le=3650,
+                                   description="days over which actors anticipate a move's effect on stocks")
     urgency: float = Field(0.02, ge=0.0, le=1.0,
                            description="share of the deadline used up per unit of cumulative crisis cost")
 
 
-class ProtocolSpec(_Strict):
-    """``alternating_offers`` (days, bilateral package offers) or ``expected_utility``
-    (rounds of Bueno de Mesquita's challenge model). Each reads its own fields."""
+class UnilateralSpec(_Strict):
+    """Unilateral action (docs/ODD.md 7.11)."""
 
-    name: Literal["alternating_offers", "expected_utility"] = "alternating_offers"
+    enabled: bool = True
+    cost: float = Field(0.05, ge=0.0, le=100.0, description="default cost per unit moved")
+
+
+class AgreementsSpec(_Strict):
+    """Binding agreements (docs/ODD.md 7.12)."""
+
+    duration_days: int = Field(90, ge=1, le=3650)
+    renew: bool = True
+    breach_cost: float = Field(0.05, ge=0.0, le=10.0, description="cost to the breaker per breach")
+    breach_blame: Unit = Field(0.3, description="blame the wronged party adds toward the breaker")
+
+
+class ProtocolSpec(_Strict):
+    """``alternating_offers`` (days, bilateral package offers), ``expected_utility``
+    (rounds of Bueno de Mesquita's challenge model) or ``compromise`` (the capability x
+    salience weighted mean and median of positions). Each reads its own fields."""
+
+    name: Literal["alternating_offers", "expected_utility", "compromise"] = "alternating_offers"
     min_change: Unit = 0.05
     cooldown_days: int = Field(7, ge=0)
     stalemate_window: int = Field(30, ge=1)
-    # expected_utility only (Scholz et al. 2011): Q, the probability an actor assigns to
-    # the other not moving absent a challenge; T, to its moving in the actor's favour
+    deadline_days: int = Field(60, ge=1, le=3650,
+                               description="the actors' negotiation deadline (their tactics' T), not the horizon")
+    # expected_utility only (docs/ODD.md section 8; defaults = Scholz, Calbert & Smith 2011):
+    # Q, the probability an actor assigns to the other not moving absent a challenge;
+    # T, to its moving in the actor's favour
     q: Unit = 1.0
     t: Unit = 1.0
     max_rounds: int = Field(100, ge=1, le=10000)
     tolerance: float = Field(1e-6, gt=0.0, le=0.1)
-    # which received challenge an actor answers: the sender's largest expected utility
-    # (Scholz et al.'s "best offer"), or the one asking the least move
-    offer_choice: Literal["largest_eu", "least_move"] = "largest_eu"
+    # which received challenge an actor answers: by type, confrontation before compromise
+    # before capitulation (Scholz et al.'s code), the one asking the least move (the
+    # paper's text, BDM 1994), or the sender's largest expected utility
+    offer_choice: Literal["scholz", "least_move", "largest_eu"] = "scholz"
+    # win probability: risk-adjusted votes for i over the votes of all triples (Scholz),
+    # or over the votes on this pair only (P(i, j) + P(j, i) = 1)
+    probability: Literal["all_triples", "per_pair"] = "all_triples"
+    # whose risk exponent the sender's expected utility uses: the receiver's, who judges
+    # the offer (Scholz), or the sender's own
+    risk_perspective: Literal["receiver", "own"] = "receiver"
+    # risk exponents: from security levels compared across actors (Scholz), across the
+    # positions the actor could hold (BDM 1985), or none (every r = 1)
+    risk_formula: Literal["scholz", "own_positions", "neutral"] = "scholz"
 
 
 class BlameSpec(_Strict):
@@ -128,6 +197,10 @@ class BlameSpec(_Strict):
     escalation_gain: float = Field(5.0, ge=0.0, le=100.0)
     agreement_relief: Unit = 0.2
     decay: Unit = 0.05
+    harm_aversion: float = Field(0.5, ge=0.0, le=10.0,
+                                 description="weight of the harm a unilateral move does to actors one does not blame")
+    channel_threshold: Unit = Field(0.9, description="blame at or above which a political channel drops to technical")
+    denial_blame: Unit = Field(0.02, description="blame a denier adds toward an actor each time it is pressed on its role")
 
 
 class _Event(_Strict):
@@ -150,12 +223,19 @@ class SetIssueEvent(_Event):
         return self
 
 
-class SetCrisisEvent(_Event):
-    """A crisis parameter changes (e.g. a third country restricts flights)."""
+class SetStockEvent(_Event):
+    """A stock of the environment jumps (e.g. a group is brought to the border)."""
 
-    type: Literal["set_crisis"]
-    field: Literal["inflow_rate", "exit_rate", "return_rate", "routes_closed"]
-    value: Unit
+    type: Literal["set_stock"]
+    stock: Id
+    value: Unit | None = None
+    delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.value is None) == (self.delta is None):
+            raise ValueError("give exactly one of 'value' or 'delta'")
+        return self
 
 
 class ChannelEvent(_Event):
@@ -178,7 +258,7 @@ class RemoveStanceEvent(_Event):
 
 
 EventSpec = Annotated[
-    SetIssueEvent | SetCrisisEvent | ChannelEvent | AddStanceEvent | RemoveStanceEvent,
+    SetIssueEvent | SetStockEvent | ChannelEvent | AddStanceEvent | RemoveStanceEvent,
     Field(discriminator="type"),
 ]
 
@@ -211,8 +291,10 @@ class Scenario(_Strict):
     actors: dict[Id, ActorSpec] = Field(min_length=2)
     stances: dict[Id, StanceSpec] = {}
     channels: dict[str, Level] = {}
-    crisis: CrisisSpec = CrisisSpec()
+    environment: EnvironmentSpec = EnvironmentSpec()
     blame: BlameSpec = BlameSpec()
+    unilateral: UnilateralSpec = UnilateralSpec()
+    agreements: AgreementsSpec = AgreementsSpec()
     events: list[EventSpec] = []
     source: str = ""
     uncertain: dict[str, PriorSpec] = Field(
@@ -304,10 +386,28 @@ def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
             out.append((f"channels.{key}", "a channel joins two different actors"))
     for sid, st in sc.stances.items():
         out.extend((f"stances.{sid}.{p}", m) for p, m in st.reference_problems(actors, issues))
-    for field in ("driver_issue", "sanctions_issue"):
-        name = getattr(sc.crisis, field)
-        if name is not None:
-            issue_ref(f"crisis.{field}", name)
+    env = sc.environment
+    for sname, stock in env.stocks.items():
+        if sname in issues:
+            out.append((f"environment.stocks.{sname}", "a stock cannot share its name with an issue"))
+        for kind in ("inflows", "outflows"):
+            for n, flow in enumerate(getattr(stock, kind)):
+                for iname in flow.driven_by:
+                    issue_ref(f"environment.stocks.{sname}.{kind}.{n}.driven_by.{iname}", iname)
+    for n, iname in enumerate(env.cost_issues):
+        issue_ref(f"environment.cost_issues.{n}", iname)
+    costly = set(env.stocks) | set(env.cost_issues)
+    for aname, actor in sc.actors.items():
+        for key in actor.exposure:
+            if key not in costly:
+                out.append((f"actors.{aname}.exposure.{key}",
+                            f"not a stock or cost issue of the environment (it has: {', '.join(sorted(costly)) or 'none'})"))
+        for key in actor.unilateral_cost:
+            issue_ref(f"actors.{aname}.unilateral_cost.{key}", key)
+        for n, member in enumerate(actor.members):
+            actor_ref(f"actors.{aname}.members.{n}", member)
+            if member == aname:
+                out.append((f"actors.{aname}.members.{n}", "an actor cannot be its own member"))
     if sc.uncertain:
         data = sc.model_dump(mode="json", by_alias=True, exclude={"uncertain"})
         for path in sc.uncertain:
@@ -324,6 +424,9 @@ def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
                         f"day {ev.day} is after the horizon ({sc.horizon_days} days)"))
         if isinstance(ev, SetIssueEvent):
             issue_ref(f"{path}.issue", ev.issue)
+        elif isinstance(ev, SetStockEvent):
+            if ev.stock not in sc.environment.stocks:
+                out.append((f"{path}.stock", f"unknown stock '{ev.stock}' (stocks: {', '.join(sorted(sc.environment.stocks)) or 'none'})"))
         elif isinstance(ev, ChannelEvent):
             for who in ev.between:
                 actor_ref(f"{path}.between", who)

@@ -42,15 +42,16 @@ class StanceTable:
         return out
 
     def scenario_stances(self) -> dict[str, dict]:
-        """The stances as a scenario's ``stances:`` mapping (quotes kept for reports)."""
-        return {sid: dict(e) for sid, e in self.stances.items()}
+        """The stances as a scenario's ``stances:`` mapping (quotes kept for reports;
+        the table's documentation field ``inert_in_baseline`` left out)."""
+        return {sid: {k: v for k, v in e.items() if k != "inert_in_baseline"} for sid, e in self.stances.items()}
 
     def to_frame(self) -> pd.DataFrame:
         """One row per stance: id, actor, type, parameters, quote, start, end."""
         from sim.model.stances import STANCE_TYPES
 
         rows = []
-        for sid, e in self.stances.items():
+        for sid, e in self.scenario_stances().items():
             cls = STANCE_TYPES.get(e.get("type"))
             desc = cls.model_validate(e).describe() if cls else e.get("type")
             rows.append({"id": sid, "actor": e.get("actor"), "stance": desc,

@@ -72,19 +72,25 @@ def plot_positions(result, axes=None):
 
 
 def plot_crisis(result, ax=None):
-    """Migration pressure (left axis) and sanctions level (right axis) over the days,
-    scheduled events annotated, agreements marked."""
+    """The environment's stocks (left axis) and the cost issues' values (right axis)
+    over the days, scheduled events annotated, agreements and unilateral moves marked."""
     s = _need_series(result)
     if ax is None:
         fig, ax = plt.subplots(figsize=(9, 4))
-    p = s[s["variable"] == "pressure"]
-    sa = s[s["variable"] == "sanctions"]
-    ax.plot(p["date"], p["value"], color="#D55E00", lw=2, label="migration pressure")
-    ax.set_ylabel("pressure (1 = border zone full)")
+    env = (result.spec or {}).get("environment", {})
+    stock_colors = ["#D55E00", "#CC79A7", "#E69F00"]
+    for n, v in enumerate(sorted(x for x in s["variable"].unique() if str(x).startswith("stock:"))):
+        p = s[s["variable"] == v]
+        name = v.split(":", 1)[1]
+        label = env.get("stocks", {}).get(name, {}).get("label") or name
+        ax.plot(p["date"], p["value"], color=stock_colors[n % 3], lw=2, label=label)
+    ax.set_ylabel("stock level (0-1)")
     ax.set_ylim(0, 1.05)
     ax2 = ax.twinx()
-    ax2.step(sa["date"], sa["value"], where="post", color="#0072B2", lw=1.8, label="sanctions level")
-    ax2.set_ylabel("sanctions level (0-1)")
+    for j in env.get("cost_issues", []):
+        sa = s[(s["variable"] == "value") & (s["issue"] == j)]
+        ax2.step(sa["date"], sa["value"], where="post", color="#0072B2", lw=1.8, label=f"{j} (right axis)")
+    ax2.set_ylabel("issue value (0-1)")
     ax2.set_ylim(0, 1.05)
     start = pd.Timestamp(result.start_date)
     for n, ev in enumerate(result.events.itertuples()):
@@ -98,11 +104,20 @@ def plot_crisis(result, ax=None):
         ax.annotate(f"{result.actor_labels[ag.party_a]}–{result.actor_labels[ag.party_b]} "
                     f"({ag.level})", (date, 0.03), rotation=90, fontsize=7, va="bottom",
                     xytext=(2, 0), textcoords="offset points")
+    rec = getattr(result, "record", None)
+    if rec is not None and len(rec) and "type" in rec:
+        for mv in rec[rec["type"] == "unilateral"].itertuples():
+            date = pd.Timestamp(mv.date)
+            ax.plot([date], [1.02], marker="v", color="#009E73", ms=6, clip_on=False)
+            ax.annotate(f"{result.actor_labels.get(mv.actors, mv.actors)}: {mv.changes}", (date, 1.0),
+                        rotation=90, fontsize=6, va="top", xytext=(2, -8), textcoords="offset points",
+                        color="#006B4F")
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=8)
-    ax.set_title(f"{result.scenario}: pressure at the border and sanctions "
-                 f"(dashed: scheduled events; gold: agreements)", fontsize=10)
+    if h1 + h2:
+        ax.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=8)
+    ax.set_title(f"{result.scenario}: the crisis environment "
+                 f"(dashed: events; gold: agreements; green ▼: unilateral moves)", fontsize=10)
     ax.grid(alpha=0.3)
     _date_axis(ax)
     ax.figure.tight_layout()
@@ -116,11 +131,13 @@ def _wrap(text: str, width: int = 70, lines: int = 2) -> str:
     return "\n".join(parts[:lines]) + ("…" if len(parts) > lines else "")
 
 
-def plot_ablation(effects: pd.DataFrame, outcomes=("any_political", "days_to_first_agreement",
-                                                   "pressure_cumulative"), top: int = 10, axes=None):
+def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None):
     """What each stance does: the paired (common random numbers) effect of removing
     or reversing it on each outcome, 95% intervals, stances ranked by effect, each
     labelled with the article's sentence that grounds it."""
+    if outcomes is None:
+        stocks = [o for o in effects["outcome"].unique() if str(o).startswith("stock_cumulative:")]
+        outcomes = ("any_political", "days_to_first_agreement", "n_unilateral", *stocks[:1])
     e = effects[effects["outcome"].isin(outcomes)]
     order = (e.drop_duplicates("variant").sort_values("rank")["variant"].tolist())[:top]
     if axes is None:
@@ -224,7 +241,8 @@ def plot_eu_trajectories(eu, axes=None):
 def plot_protocol_comparison(table: pd.DataFrame, ao_values: pd.DataFrame, ax=None):
     """Per issue: the distribution of final implemented values under alternating offers
     (box, over replications) beside the expected-utility forecast (median: diamond,
-    mean: cross) and the status quo (grey bar)."""
+    mean: cross), the compromise model's weighted mean (open circle, if the table has
+    ``cm_mean``) and the status quo (grey bar)."""
     issues = list(table["issue"])
     if ax is None:
         fig, ax = plt.subplots(figsize=(1.6 * len(issues) + 3, 4.2))
@@ -236,13 +254,17 @@ def plot_protocol_comparison(table: pd.DataFrame, ao_values: pd.DataFrame, ax=No
                zorder=5, label="expected utility: weighted median")
     ax.scatter(range(len(issues)), t.loc[issues, "eu_mean"], marker="x", s=60, color="black",
                zorder=5, label="expected utility: weighted mean")
+    if "cm_mean" in t:      # the compromise model's forecast, the baseline every protocol is shown against
+        ax.scatter(range(len(issues)), t.loc[issues, "cm_mean"], marker="o", s=70, facecolors="none",
+                   edgecolors="#009E73", lw=2, zorder=6, label="compromise model: weighted mean")
     ax.hlines(t.loc[issues, "status_quo"], [i - 0.3 for i in range(len(issues))],
               [i + 0.3 for i in range(len(issues))], color="grey", lw=3, alpha=0.6, label="status quo")
     ax.set_xticks(range(len(issues)))
     ax.set_xticklabels(issues, rotation=20, fontsize=8)
     ax.set_ylabel("value on the issue's scale")
-    ax.set_title("Two models, one scenario: alternating offers (box: final implemented value over "
-                 "replications) vs expected utility (forecast)", fontsize=9)
+    ax.set_title("One scenario: alternating offers (box: final implemented value over replications) vs "
+                 "expected utility (forecast)" + (", against the compromise model" if "cm_mean" in t else ""),
+                 fontsize=9)
     ax.legend(fontsize=7, loc="best")
     ax.grid(axis="y", alpha=0.3)
     ax.figure.tight_layout()
@@ -393,7 +415,8 @@ def plot_pressure_band(series: pd.DataFrame, runs: pd.DataFrame, start_dates: di
     """Pressure at the border over the days: median and 5-95% band per scenario."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(9, 4))
-    p = series[series["variable"] == "pressure"].merge(runs[["run_id", "scenario"]], on="run_id")
+    stocks = sorted(v for v in series["variable"].unique() if str(v).startswith("stock:"))
+    p = series[series["variable"] == (stocks[0] if stocks else "")].merge(runs[["run_id", "scenario"]], on="run_id")
     scen = list(dict.fromkeys(runs["scenario"]))
     colors = _scenario_colors(scen)
     for sname in scen:
@@ -470,7 +493,7 @@ def plot_final_values(runs: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_sweep(runs: pd.DataFrame, outcome: str = "pressure_cumulative", ax=None):
+def plot_sweep(runs: pd.DataFrame, outcome: str | None = None, ax=None):
     """A sweep: the outcome's mean (95% CI) against one varied parameter, or its mean
     as a heatmap over two."""
     from sim.experiments.stats import mean_interval
@@ -481,6 +504,9 @@ def plot_sweep(runs: pd.DataFrame, outcome: str = "pressure_cumulative", ax=None
     params = design_columns(runs)      # the varied fields, not the per-replicate draws
     if not params:
         raise ValueError("these runs vary no parameter (not a sweep)")
+    if outcome is None:      # the first stock's cumulative level, else days to the first agreement
+        stocks = [c for c in ok.columns if c.startswith("stock_cumulative:")]
+        outcome = stocks[0] if stocks else "time_to_first_agreement"
     y = ok[outcome].astype(float)
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 4.5))

@@ -64,7 +64,7 @@ def draw_figures(folder) -> dict:
             series = pd.read_parquet(folder / "series.parquet")
             starts = {n: d.get("start_date") for n, d in manifest["job"]["scenarios"].items()}
             figs["pressure"] = (plots.plot_pressure_band(series, runs, starts).figure,
-                                "Pressure over the days: median and 5-95% band of runs.")
+                                "The first stock of the environment over the days: median and 5-95% band of runs.")
         figs["first_agreement"] = (plots.plot_first_agreement_ecdf(runs).figure, "Time to the first agreement (empirical CDF).")
         figs["final_values"] = (plots.plot_final_values(runs).figure, "Final implemented value of each issue.")
     if (folder / "ablation.csv").exists():
@@ -151,7 +151,8 @@ def write_report(folder) -> Path:
         command = m.get("command") or ["(Python API)"]
         summary = pd.read_csv(folder / "summary.csv")
         head = summary[summary["outcome"].isin(["any_agreement", "any_political", "time_to_first_agreement",
-                                                "pressure_cumulative", "sanctions_final", "stalemate"])]
+                                                "n_unilateral", "stalemate"])
+                       | summary["outcome"].str.startswith("stock_cumulative:")]
         summary = head if len(head) else summary
     parts.insert(0, "<h2>Summary</h2>" + summary.to_html(index=False, float_format=lambda v: f"{v:.3f}"))
     fig_html = "".join(f'<figure id="fig-{n}"><img alt="{html.escape(n)}" src="{_img(f)}">'

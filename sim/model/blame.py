@@ -1,0 +1,94 @@
+"""Public blame between actors (docs/ODD.md 7.10).
+
+b_ik in [0, 1] is actor i's public blame of actor k. It starts at the level its
+``blames`` stances set (b0), and each day
+
+    b(d+1) = clip(b(d) + eta * H(d) - rho * (b(d) - b0) + jumps(d), 0, 1)
+
+where H_ik(d) is the harm k did to i that day (moves of issues k is responsible for
+that take them away from i's ideal, weighted by i's salience, and the rise of a stock
+i is exposed to, charged to those whose issues keep it filling), eta the escalation
+gain and rho the decay toward the public level. Jumps: an agreement removes
+``agreement_relief`` between its parties; a breach adds ``breach_blame`` from the
+wronged party; a denier pressed on its role adds ``denial_blame``.
+
+Blame acts in three places: the audience cost of conceding to a blamed counterpart
+(alternating offers, 7.5), the licence to harm a blamed actor by unilateral moves
+(7.11), and the downgrade of a political channel to technical while either side's
+blame of the other is at or above ``channel_threshold`` (7.3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Blame:
+    def __init__(self, model):
+        self.model = model
+        self.params = model.spec.blame
+        n = len(model.actor_ids)
+        self.b0 = np.zeros((n, n))
+        self.b = np.zeros((n, n))
+        self.harm = np.zeros((n, n))
+
+    def reset_public(self, stances) -> None:
+        """Set the public (day-0) level from the ``blames`` stances; when stances change
+        by event, current blame moves by the change of that level."""
+        aidx = self.model.aidx
+        b0 = np.zeros_like(self.b0)
+        for st in stances:
+            x = st.initial_blame()
+            if x:
+                b0[aidx[x[0]], aidx[x[1]]] = x[2]
+        self.b = np.clip(self.b + b0 - self.b0, 0.0, 1.0)
+        self.b0 = b0
+
+    def register_change(self, j: int, old: float, new: float, responsible, exclude=()) -> None:
+        """Harm done to each other actor by a move of issue j, charged to ``responsible``."""
+        m = self.model
+        resp = [m.aidx[r] for r in responsible]
+        if not resp:
+            return
+        for a, actor in m.actors.items():
+            if a in exclude or a in responsible:
+                continue
+            loss = actor.w[j] * (abs(new - actor.ideal[j]) - abs(old - actor.ideal[j]))
+            if loss > 0:
+                self.harm[m.aidx[a], resp] += loss
+
+    def charge_stock_rise(self, stock: str, rise: float) -> None:
+        """The rise of a stock harms each exposed actor; the harm is charged to the
+        controllers of the issues that keep it filling, by their share of the inflow."""
+        m = self.model
+        if rise <= 0:
+            return
+        for j, share in m.env.responsible(stock, m.x):
+            ctrl = m.rules[j].controllers
+            resp = [m.aidx[c] for c in ctrl]
+            for a, actor in m.actors.items():
+                e = actor.exposure.get(stock, 0.0)
+                if e > 0 and a not in ctrl:
+                    self.harm[m.aidx[a], resp] += e * rise * share / len(resp)
+
+    def add(self, who: str, toward: str, amount: float) -> None:
+        m = self.model
+        i, k = m.aidx[who], m.aidx[toward]
+        self.b[i, k] = min(1.0, max(0.0, self.b[i, k] + amount))
+
+    def update(self) -> None:
+        p = self.params
+        b = self.b
+        relax = p.decay * (b - self.b0)
+        if self.harm.any():
+            b += p.escalation_gain * self.harm
+            self.harm[:] = 0.0
+        b -= relax
+        np.clip(b, 0.0, 1.0, out=b)      # the diagonal stays 0: no actor harms or blames itself
+
+    def hostile_pairs(self) -> frozenset:
+        """Pairs (as frozensets) whose blame of each other is at or above the threshold."""
+        thr = self.params.channel_threshold
+        ids = self.model.actor_ids
+        hot = np.argwhere(self.b >= thr)
+        return frozenset(frozenset((ids[i], ids[k])) for i, k in hot if i != k)

@@ -1,0 +1,96 @@
+"""Unilateral action: moves an actor makes alone, on issues it controls, in the shadow
+of the negotiation (closing a zone, organising returns, adopting sanctions by the
+bloc's own procedure, restricting routes; docs/ODD.md 7.11).
+
+Once a day, on its turn, an actor may move each issue it controls, at most
+``unilateral_step`` per move and once every ``unilateral_interval_days``, within what
+the issue's decision rule lets it do alone (the consent of the other deciders,
+:func:`sim.model.control.interval`) and its own stance bounds. It takes the better of
+one step up or one step down if its net value is positive:
+
+    N_i(v) = w_ij (|x - z_ij| - |v - z_ij|)            own utility
+           + r_ij (v - x)                               anticipated crisis relief
+           + k_i (|x - g| - |v - g|)                    a public call for g (calls_for)
+           - c_ij |v - x|                                own cost of acting
+           - beta * sum_k (1 - b_ik) h_k(v)              harm to others, licensed by blame
+           - breach_cost * #breaches                    agreements it would break
+
+with h_k(v) = max(0, w_kj (|v - z_kj| - |x - z_kj|)) the harm to actor k, b_ik the
+actor's blame of k and beta = ``blame.harm_aversion`` (the actor is blamed for harm
+to those it does not already blame; harm to a blamed actor is licensed retaliation).
+"""
+
+from __future__ import annotations
+
+from sim.model.agreements import Act
+from sim.model.control import interval
+
+
+def own_value(model, actor, j: int, v: float, relief) -> float:
+    """The actor's own terms of N_i(v): utility, relief, public calls, own cost."""
+    x = float(model.x[j])
+    z = float(actor.ideal[j])
+    n = float(actor.w[j]) * (abs(x - z) - abs(v - z)) + float(relief[j]) * (v - x)
+    for goal, credit in model.commitments(actor.key, j):
+        n += credit * (abs(x - goal) - abs(v - goal))
+    return n - model.unilateral_cost(actor.key, j) * abs(v - x)
+
+
+def net_value(model, actor, j: int, v: float, relief) -> tuple[float, list]:
+    """N_i(v) of moving issue j to v, and the breaches the move would commit."""
+    x = float(model.x[j])
+    n = own_value(model, actor, j, v, relief)
+    beta = model.spec.blame.harm_aversion
+    ia = model.aidx[actor.key]
+    for k, other in model.actors.items():
+        if k == actor.key:
+            continue
+        zk = float(other.ideal[j])
+        h = float(other.w[j]) * (abs(v - zk) - abs(x - zk))
+        if h > 0:
+            n -= beta * (1.0 - float(model.blame[ia, model.aidx[k]])) * h
+    breaches = model.registry.breached_by(actor.key, model.issue_ids[j], x, v)
+    n -= model.spec.agreements.breach_cost * len(breaches)
+    return n, breaches
+
+
+def act_alone(model, actor) -> None:
+    """The actor's unilateral moves of the day (at most one per issue)."""
+    if not model.spec.unilateral.enabled:
+        return
+    min_change = model.spec.protocol.min_change
+    for j in model.movable(actor.key):
+        key = (actor.key, j)
+        if model.day < model.next_move.get(key, 0):
+            continue
+        relief = model.relief(actor)
+        x = float(model.x[j])
+        own_lo, own_hi = model.bounds(actor.key, j)
+        step = model.spec.issues[model.issue_ids[j]].unilateral_step
+        # the other terms of N only subtract: skip the issue unless a step pays on its own
+        cands = [v for v in (min(x + step, own_hi, 1.0), max(x - step, own_lo, 0.0))
+                 if abs(v - x) >= min_change - 1e-12]
+        if not any(own_value(model, actor, j, v, relief) > 1e-9 for v in cands):
+            continue
+        box = interval(model, j, (actor.key,))
+        if box is None:
+            continue
+        lo, hi = max(box[0], own_lo), min(box[1], own_hi)
+        best = None
+        for v in (min(x + step, hi), max(x - step, lo)):
+            if abs(v - x) < min_change - 1e-12:
+                continue
+            n, breaches = net_value(model, actor, j, v, relief)
+            if n > 1e-9 and (best is None or n > best[0]):
+                best = (n, v, breaches)
+        if best is None:
+            continue
+        _, v, breaches = best
+        issue = model.issue_ids[j]
+        model.move_issue(j, v, movers=(actor.key,))
+        model.next_move[key] = model.day + model.spec.issues[issue].unilateral_interval_days
+        model.registry.record.append(Act(model.day, "unilateral", (actor.key,), {issue: (x, v)},
+                                         kind=model.spec.issues[issue].kind))
+        for ag, wronged in breaches:
+            model.registry.breach(model.day, actor.key, ag, wronged, issue)
+            model.add_blame(wronged, actor.key, model.spec.agreements.breach_blame)
