@@ -1,8 +1,10 @@
 """The command line (``python run_sim.py ...``). The library returns; this module prints.
 
 Exit codes: 0 success; 2 bad input (scenario file, argument) with a one-line-per-fault
-message and no traceback; 3 an experiment finished but some runs failed; 130
-interrupted; 1 an unexpected internal error.
+message and no traceback; 3 an experiment finished but some runs failed; 4 the system
+stopped the work (a write failed: disk full, permission; a worker process died), with
+the path and how to resume; 130 interrupted; 141 stdout closed early (``| head``); 1 an
+unexpected internal error.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_BAD_INPUT, EXIT_STOPPED, EXIT_BROKEN_PIPE = 0, 2, 4, 141
 
 
 class UsageError(Exception):
@@ -47,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  python run_sim.py ablate baseline --reps 200 --out out/ablation\n"
                "  python run_sim.py run ec_emissions --protocol expected_utility\n"
                "  python run_sim.py seeds\n"
-               "Exit codes: 0 ok, 2 bad input, 3 some runs failed, 130 interrupted.",
+               "Exit codes: 0 ok, 2 bad input, 3 some runs failed, 4 stopped by the system (disk full,\n"
+               "  a worker killed: --resume finishes), 130 interrupted, 141 output pipe closed.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -100,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
         x.add_argument("--days", type=_pos_int, default=None, help="days per run (default: each scenario's horizon)")
         x.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
         x.add_argument("--no-report", action="store_true", help="skip report.html")
+        x.add_argument("--yes", action="store_true",
+                       help="run a job beyond the size limits (200,000 runs, 10,000 design points)")
         x.add_argument("--fixed", action="store_true",
                        help="run at the scenario's point values; by default each replicate draws the "
                             "'uncertain:' parameters from their priors (for studying mechanics)")
@@ -256,8 +261,7 @@ def cmd_run(args) -> int:
         return _run_eu(args, sc)
     if args.days is not None and args.days > 3650:
         raise UsageError(f"--days {args.days} is more than 3650")
-    out = args.out if args.out is not None else Path("out") / sc.name
-    _check_out(out)
+    out = _out_folder(args.out, sc.name)
     res = sim.run(sc, seed=args.seed, days=args.days)
     res.command = ["run_sim.py", *sys.argv[1:]]
     written = res.write(out)
@@ -273,9 +277,15 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} exists and is not a folder")
+def _out_folder(out: Path | None, default_name: str) -> Path:
+    """--out, or ``out/<default_name>``, which must stay inside ``out/`` whatever the
+    scenario's name (the schema makes names slugs; this is the second lock)."""
+    from sim.experiments.jobs import inside
+
+    folder = out if out is not None else inside(Path("out"), default_name)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {folder} exists and is not a folder")
+    return folder
 
 
 def _run_eu(args, sc) -> int:
@@ -284,8 +294,7 @@ def _run_eu(args, sc) -> int:
     from sim.protocols.expected_utility import run_expected_utility
     from sim.results import atomic_write
 
-    out = args.out if args.out is not None else Path("out") / f"{sc.name}-{sc.protocol.name}"
-    _check_out(out)
+    out = _out_folder(args.out, f"{sc.name}-{sc.protocol.name}")
     eu = run_compromise(sc) if sc.protocol.name == "compromise" else run_expected_utility(sc)
     out.mkdir(parents=True, exist_ok=True)
     written = [atomic_write(out / f"{name}.csv", getattr(eu, name).to_csv(index=False))
@@ -332,8 +341,7 @@ def cmd_compare(args) -> int:
     from sim.scenario import load_scenario
 
     sc = load_scenario(args.scenario)
-    out = args.out if args.out is not None else Path("out") / f"compare-{sc.name}"
-    _check_out(out)
+    out = _out_folder(args.out, f"compare-{sc.name}")
     executor, close = make_executor(args.workers)
     try:
         table, values, eu = compare_protocols(sc, args.reps, args.seed, executor, fixed=args.fixed)
@@ -443,6 +451,7 @@ def _run_experiment(args, job) -> int:
     res = _on_executor(args, lambda ex, progress: execute(
         job, ex, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]], progress=progress))
     res.written += _report(args)
+    _say_redone(res)
     if not args.quiet:
         print(format_experiment(res, job))
         print("Wrote: " + ", ".join(str(p) for p in res.written))
@@ -451,6 +460,11 @@ def _run_experiment(args, job) -> int:
               file=sys.stderr)
         return 3
     return EXIT_OK
+
+
+def _say_redone(res) -> None:
+    for what in getattr(res, "redone", []):
+        print(f"note: {what}; its runs were computed again", file=sys.stderr)
 
 
 HEADLINE = ["any_agreement", "any_political", "time_to_first_agreement", "n_unilateral", "stalemate"]
@@ -529,7 +543,8 @@ def cmd_ablate(args) -> int:
     sc = load_scenario(args.scenario)
     eff, res = _on_executor(args, lambda ex, progress: run_ablation(
         sc, args.reps, args.seed, ex, args.out, args.resume, reverse=not args.no_reverse, days=args.days,
-        command=["run_sim.py", *sys.argv[1:]], progress=progress, fixed=args.fixed))
+        command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes, fixed=args.fixed))
+    _say_redone(res)
     written = [atomic_write(args.out / "ablation.csv", eff.to_csv(index=False)),
                _save_figure(plots.plot_ablation(eff), args.out / "ablation.png")]
     written += _report(args)
@@ -574,7 +589,8 @@ def cmd_sensitivity(args) -> int:
     varies = [Vary.parse(v) for v in args.vary] or None
     table, X, res = _on_executor(args, lambda ex, progress: run_sensitivity(
         sc, varies, args.method, args.n, args.reps, args.seed, ex, args.out, args.resume, args.days,
-        command=["run_sim.py", *sys.argv[1:]], progress=progress, fixed=args.fixed))
+        command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes, fixed=args.fixed))
+    _say_redone(res)
     written = [atomic_write(args.out / "sensitivity.csv", table.to_csv(index=False)),
                _save_figure(plots.plot_sensitivity(table), args.out / "sensitivity.png")]
     written += _report(args)
@@ -620,7 +636,7 @@ def cmd_batch(args) -> int:
 
     if args.posterior is not None and args.fixed:
         raise UsageError("--posterior and --fixed exclude each other")
-    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days,
+    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes,
                    fixed=args.fixed, posterior=args.posterior)
     return _run_experiment(args, job)
 
@@ -634,7 +650,7 @@ def cmd_sweep(args) -> int:
         raise ExperimentError("--samples goes with --design lhs (a grid's size comes from STEPS)")
     varies = [Vary.parse(v) for v in args.vary]
     job = make_job([args.scenario], args.reps, args.seed, varies, args.design, args.samples,
-                   args.series, args.days, fixed=args.fixed)
+                   args.series, args.days, yes=args.yes, fixed=args.fixed)
     return _run_experiment(args, job)
 
 
@@ -645,7 +661,7 @@ def cmd_table(args) -> int:
 
     if args.posterior is not None and args.fixed:
         raise UsageError("--posterior and --fixed exclude each other")
-    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days,
+    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes,
                    fixed=args.fixed, posterior=args.posterior)
     res = _on_executor(args, lambda ex, progress: execute(
         job, ex, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]], progress=progress))
@@ -741,20 +757,29 @@ COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.experiments.jobs import ExperimentError
+    from sim.experiments.jobs import ExperimentError, JobStopped
     from sim.viz.report import ReportError
     from sim.scenario import ScenarioError
     from sim.scenario.seeds import StanceTableError
 
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()          # a closed pipe shows here, not at the interpreter's exit
+        return code
     except ScenarioError as exc:
         print(f"error: invalid scenario\n{exc.format()}", file=sys.stderr)
     except (UsageError, StanceTableError, ExperimentError, ReportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-    except OSError as exc:
-        print(f"error: {exc.strerror}: {exc.filename}", file=sys.stderr)
+    except BrokenPipeError:
+        return _broken_pipe()
+    except JobStopped as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_STOPPED
+    except OSError as exc:          # a write failed (disk full, permission): not bad input
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_STOPPED
     except KeyboardInterrupt:
         out = getattr(args, "out", None)
         more = (f": finished runs are kept in {out}; run the same command with --resume to finish"
@@ -762,3 +787,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"interrupted{more}", file=sys.stderr)
         return 130
     return EXIT_BAD_INPUT
+
+
+def _broken_pipe() -> int:
+    """stdout was closed early (``... | head``): stop quietly, as a killed-by-SIGPIPE
+    program would; results already written stay written."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())       # so the interpreter's final flush is silent
+    except (OSError, ValueError):
+        pass
+    return EXIT_BROKEN_PIPE

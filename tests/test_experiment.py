@@ -187,7 +187,7 @@ def test_design_points_that_fail_validation_fail_their_runs_and_exit_3(tmp_path)
     """Each bound is valid alone, but a 10-day horizon with the event on day 15 is not:
     those runs fail with the reason, the others complete, the exit code is 3."""
     out = tmp_path / "s"
-    r = cli("sweep", "baseline", "--vary", "horizon_days=10:20:2", "--vary", "events.0.day=5:15:2",
+    r = cli("sweep", "sanctions_escalation", "--vary", "horizon_days=10:20:2", "--vary", "events.0.day=5:15:2",
             "--reps", 2, "--out", out, "--workers", 1)
     assert r.returncode == 3, r.stderr
     assert "2 of 8 runs failed" in r.stderr and "Traceback" not in r.stderr
@@ -211,25 +211,25 @@ def test_grid_sweep_crosses_the_steps():
 
 
 def test_lhs_sweep_covers_each_stratum():
-    runs = ex.sweep("baseline", ["crisis.inflow_rate=0.01:0.05"], design="lhs", samples=8, reps=1, days=5)
-    vals = np.sort(runs["param:crisis.inflow_rate"].to_numpy())
+    runs = ex.sweep("baseline", ["environment.stocks.pressure.inflows.0.rate=0.01:0.05"], design="lhs", samples=8, reps=1, days=5)
+    vals = np.sort(runs["param:environment.stocks.pressure.inflows.0.rate"].to_numpy())
     strata = np.floor((vals - 0.01) / 0.04 * 8).astype(int)
     assert list(strata) == list(range(8))          # one point per eighth of the range
 
 
 def test_a_sweep_parameter_changes_the_outcome():
-    runs = ex.sweep("baseline", ["crisis.inflow_rate=0.005:0.05:2"], reps=10, days=90)
-    by = runs.groupby("param:crisis.inflow_rate")["pressure_cumulative"].mean()
+    runs = ex.sweep("baseline", ["environment.stocks.pressure.inflows.0.rate=0.005:0.05:2"], reps=10, days=90)
+    by = runs.groupby("param:environment.stocks.pressure.inflows.0.rate")["stock_cumulative:pressure"].mean()
     assert by.iloc[1] > by.iloc[0] + 5
 
 
 @pytest.mark.parametrize("vary,needle", [
     ("actors.poland.tactik.e=0:1", "no field 'tactik'"),
     ("actors.poland.name=0:1", "not a number"),
-    ("crisis.inflow_rate=0.5:1.5", "1.5 is not allowed"),
-    ("crisis.inflow_rate=0.5", "expected FIELD=LO:HI"),
-    ("crisis.inflow_rate=0.3:0.1", "need LO < HI"),
-    ("crisis.inflow_rate=0.1:0.3:1", "STEPS must be"),
+    ("actors.poland.tactic.k=0.5:1.5", "1.5 is not allowed"),
+    ("environment.stocks.pressure.inflows.0.rate=0.5", "expected FIELD=LO:HI"),
+    ("environment.stocks.pressure.inflows.0.rate=0.3:0.1", "need LO < HI"),
+    ("environment.stocks.pressure.inflows.0.rate=0.1:0.3:1", "STEPS must be"),
 ])
 def test_bad_vary_is_a_clear_error_with_exit_2(tmp_path, vary, needle):
     r = cli("sweep", "baseline", "--vary", vary, "--reps", 2, "--out", tmp_path / "s")
@@ -238,7 +238,7 @@ def test_bad_vary_is_a_clear_error_with_exit_2(tmp_path, vary, needle):
 
 
 def test_lhs_needs_samples(tmp_path):
-    r = cli("sweep", "baseline", "--vary", "crisis.inflow_rate=0.01:0.05", "--design", "lhs",
+    r = cli("sweep", "baseline", "--vary", "environment.stocks.pressure.inflows.0.rate=0.01:0.05", "--design", "lhs",
             "--out", tmp_path / "s")
     assert r.returncode == 2 and "--samples" in r.stderr
 

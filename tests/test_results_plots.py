@@ -13,38 +13,42 @@ from sim.viz import plots  # noqa: E402
 
 @pytest.fixture(scope="module")
 def res():
-    return sim.run(sim.load_scenario("baseline"), seed=1)
+    # the EU's channel to Minsk: a deal in every run, unilateral moves, and an event-free start
+    return sim.run(sim.load_scenario("eu_direct_channel"), seed=1)
 
 
 def test_result_tables(res):
-    assert isinstance(res.summary, pd.DataFrame) and "pressure_peak" in res.summary.index
+    assert isinstance(res.summary, pd.DataFrame) and "stock_peak:pressure" in res.summary.index
     assert set(res.issues["issue"]) == set(sim.load_scenario("baseline").issues)
     assert {"day", "date", "party_a", "party_b", "level", "kind", "changes"} <= set(res.agreements.columns)
     o = res.outcomes
-    for key in ("any_political", "any_technical", "time_to_first_agreement", "pressure_peak",
-                "pressure_final", "pressure_cumulative", "sanctions_final", "stalemate",
+    for key in ("any_political", "any_technical", "time_to_first_agreement", "stock_peak:pressure",
+                "stock_final:pressure", "stock_cumulative:pressure", "final:sanctions", "stalemate",
+                "n_unilateral", "unilateral:sanctions", "n_breaches", "n_renewals",
                 "blame_received:russia", "utility:poland", "pair:poland-belarus", "agreed:migrant_flow"):
         assert key in o, key
-    assert o["n_agreements"] == len(res.agreements)
-    assert o["pressure_peak"] >= o["pressure_final"] and o["pressure_peak"] >= 0.5
+    assert o["n_agreements"] == len(res.agreements) > 0
+    assert o["stock_peak:pressure"] >= o["stock_final:pressure"] and o["stock_peak:pressure"] >= 0.5
+    assert list(res.record["type"].unique()) != [] and set(res.record["type"]) <= {
+        "agreement", "unilateral", "breach", "expiry", "renewal", "event"}
 
 
 def test_series_is_tidy(res):
     s = res.series
     assert list(s.columns) == ["day", "date", "variable", "actor", "target", "issue", "value"]
     n_days = res.horizon + 1
-    assert (s[s.variable == "pressure"].day.to_numpy() == range(n_days)).all()
+    assert (s[s.variable == "stock:pressure"].day.to_numpy() == range(n_days)).all()
     pos = s[s.variable == "position"]
-    assert len(pos) == n_days * 5 * 5        # day x actor x issue
+    assert len(pos) == n_days * 6 * 7        # day x actor x issue
     assert s[s.variable == "date"].empty and str(s["date"].iloc[0].date()) == "2021-11-23"
 
 
 def test_positions_figure_holds_a_line_per_actor_and_marks_agreements(res):
     fig = plots.plot_positions(res)
     axes = fig.axes
-    assert len(axes) == 5
+    assert len(axes) == 7
     for ax in axes:
-        assert len([ln for ln in ax.get_lines() if ln.get_label() in res.actor_labels.values()]) == 5
+        assert len([ln for ln in ax.get_lines() if ln.get_label() in res.actor_labels.values()]) == 6
         assert any(ln.get_label() == "implemented" for ln in ax.get_lines())
     stars = sum(1 for ax in axes for ln in ax.get_lines() if ln.get_marker() == "*")
     expected = sum(res.agreements[j].notna().sum() for j in res.issues["issue"])
@@ -57,9 +61,11 @@ def test_crisis_figure_annotates_events_and_agreements(res):
     out = plots.plot_crisis(res, ax=ax)
     assert out is ax
     texts = [t.get_text() for t in ax.texts]
-    assert any("5th sanctions package" in t for t in texts)
-    assert sum("Poland–Belarus" in t for t in texts) == len(res.agreements)
-    assert ax.get_lines()[0].get_label() == "migration pressure"
+    pairs = [f"{res.actor_labels[a.party_a]}–{res.actor_labels[a.party_b]}" for a in res.agreements.itertuples()]
+    assert sum(any(p in t for p in pairs) for t in texts) == len(res.agreements) > 0
+    moves = res.record[res.record["type"] == "unilateral"]
+    assert sum(t.startswith(tuple(f"{res.actor_labels[m]}:" for m in moves["actors"])) for t in texts) == len(moves) > 0
+    assert ax.get_lines()[0].get_label().startswith("people at the border")
     plt.close(fig)
 
 

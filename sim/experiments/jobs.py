@@ -47,8 +47,29 @@ from sim.experiments.stats import mean_interval, wilson_interval
 CHUNK_SIZE = 25
 
 
+# Limits (README, "Limits"): beyond them a job is refused unless confirmed (--yes).
+MAX_DAYS = 3650               # days per run, as for `run`
+MAX_RUNS = 200_000            # runs in one job (about an hour on two cores)
+MAX_POINTS = 10_000           # design points of a sweep or sensitivity sample
+
+
 class ExperimentError(Exception):
     """Bad experiment input (a --vary, an output folder): the CLI prints it, exits 2."""
+
+
+class JobStopped(Exception):
+    """The system stopped a job (a write failed, a worker process died): finished runs
+    are kept on disk and ``--resume`` finishes the rest. The CLI exits 4."""
+
+
+def inside(folder: str | Path, *parts: str) -> Path:
+    """``folder/parts...``, refused unless it resolves inside ``folder``: every output
+    path goes through here, so no name (a scenario's, a part's) can escape it."""
+    root = Path(folder).resolve()
+    target = Path(folder).joinpath(*parts)
+    if not target.resolve().is_relative_to(root):
+        raise ExperimentError(f"{'/'.join(parts)!r} would write outside {folder}")
+    return target
 
 
 # =============================================================== design
@@ -233,7 +254,9 @@ class Job:
         return parameters_label(self.parameters, self.posterior_source)
 
     def fingerprint(self) -> str:
-        text = json.dumps(self.definition(), sort_keys=True, default=str)
+        # run and chunk ids follow the scenarios' order, which sort_keys would lose
+        text = json.dumps({**self.definition(), "scenario_order": list(self.scenarios)},
+                          sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property
@@ -256,9 +279,12 @@ class Job:
 def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
              varies: list[Vary] | None = None, design: str = "batch", samples: int | None = None,
              series: bool = False, days: int | None = None, chunk_size: int = CHUNK_SIZE,
-             points: list[dict] | None = None, fixed: bool = False, posterior=None) -> Job:
+             points: list[dict] | None = None, yes: bool = False, fixed: bool = False,
+             posterior=None) -> Job:
     """The job for these scenarios: a design from ``varies`` (grid or lhs), or the
     explicit ``points`` (e.g. a SALib sample, with ``varies`` naming their fields).
+    A job beyond :data:`MAX_RUNS` runs or :data:`MAX_POINTS` points is refused
+    unless ``yes``.
 
     Parameters: by default every replicate draws its own value of each ``uncertain:``
     field from its prior (fields set by a design point are not drawn); ``fixed=True``
@@ -268,6 +294,12 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
         raise ExperimentError(f"--reps must be at least 1 (got {reps})")
     if seed < 0:
         raise ExperimentError(f"--seed must be 0 or more (got {seed})")
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        raise ExperimentError(f"--days {days}: must be between 1 and {MAX_DAYS}")
+    n_points = len(points) if points is not None else math.prod(
+        (v.steps or 5) for v in varies or []) if design in ("batch", "grid") else (samples or 0)
+    if not yes:
+        check_size(n_points, reps)
     data = {}
     for s in scenarios:
         sc = load_scenario(s) if isinstance(s, (str, Path)) else s
@@ -290,6 +322,8 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
         points = design_points(varies, "grid" if design == "batch" else design, samples, seed, int_fields)
     else:
         points = [{k: (int(round(v)) if k in int_fields else float(v)) for k, v in p.items()} for p in points]
+    if not yes:
+        check_size(len(points), reps * len(data))
     source = ""
     if posterior is not None and not fixed:
         from sim.scenario.priors import Posterior
@@ -350,6 +384,16 @@ def replicate_params(chunk: Chunk, seq: np.random.SeedSequence, priors: dict | N
         params.update(Posterior.from_dict(chunk.posterior).draw(seq))
     params.update(chunk.params)
     return params
+
+
+def check_size(n_points: int, reps_per_point: int) -> None:
+    n_runs = n_points * reps_per_point
+    if n_points > MAX_POINTS:
+        raise ExperimentError(f"{n_points:,} design points is more than the limit of {MAX_POINTS:,}; "
+                              "add --yes to run it anyway")
+    if n_runs > MAX_RUNS:
+        raise ExperimentError(f"{n_runs:,} runs is more than the limit of {MAX_RUNS:,} (about an hour on "
+                              "two cores); add --yes to run it anyway")
 
 
 # =============================================================== the worker side
@@ -439,18 +483,70 @@ def _atomic_parquet(df: pd.DataFrame, path: Path, schema=None) -> None:
         raise
 
 
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+FINAL = ("runs.parquet", "series.parquet", "summary.csv")
+
+
 class DirSink:
-    """Writes each finished chunk as ``parts/runs-NNNNNN.parquet`` (+ series), then
-    consolidates. The manifest pins the job, so ``resume`` can check it."""
+    """Writes each finished chunk as ``parts/runs-NNNNNN.parquet`` (+ series), records
+    its sha256 and row count in the manifest, then consolidates. The manifest pins
+    the job, so ``resume`` can check it; a lock file keeps a second process out."""
 
     def __init__(self, out: Path, job: Job, command: list[str] | None, resume: bool):
         self.out = Path(out)
-        self.parts = self.out / "parts"
+        self.parts = inside(self.out, "parts")
         self.job = job
+        self.command = command
+        self.redone: list[str] = []          # parts found damaged on resume and run again
+        self.index: dict[str, dict] = {}     # part file name -> {"sha256", "rows"}
+        self._lock = None
         manifest_path = self.out / "manifest.json"
         self.already_complete = False
         if self.out.exists() and not self.out.is_dir():
             raise ExperimentError(f"--out {self.out} exists and is not a folder")
+        self._take_lock()
+        try:
+            self._open(manifest_path, resume)
+        except BaseException:
+            self.close()
+            raise
+
+    def _take_lock(self) -> None:
+        import fcntl
+
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            fh = open(self.out / ".lock", "a+", encoding="utf-8")
+        except OSError as exc:
+            raise JobStopped(f"cannot create {self.out}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            fh.close()
+            raise ExperimentError(f"{self.out} is in use by another process (pid {holder}); wait for it to "
+                                  "finish, or choose another --out") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._lock = fh
+
+    def close(self) -> None:
+        """Release the lock on the folder (the lock file stays, empty of meaning)."""
+        if self._lock is not None:
+            self._lock.close()          # closing the file releases the flock
+            self._lock = None
+
+    def _open(self, manifest_path: Path, resume: bool) -> None:
         if manifest_path.exists():
             try:
                 old = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -460,17 +556,28 @@ class DirSink:
                 raise ExperimentError(f"{self.out} already holds an experiment "
                                       f"({old.get('status', 'unknown')}); add --resume to finish it, "
                                       "or choose another --out")
-            if old.get("fingerprint") != job.fingerprint():
-                raise ExperimentError(f"{self.out} was made by a different experiment (scenarios, design, "
-                                      "reps, seed or --series differ); --resume needs the same command. "
-                                      "Choose another --out")
-            self.already_complete = old.get("status") == "complete" and (self.out / "runs.parquet").exists()
-        elif self.out.exists() and any(self.out.iterdir()):
+            if old.get("fingerprint") != self.job.fingerprint():
+                raise ExperimentError(f"{self.out} was made by a different experiment (scenarios or their "
+                                      "order, design, reps, seed or --series differ); --resume needs the "
+                                      "same command. Choose another --out")
+            if old.get("status") == "complete" and (self.out / "runs.parquet").exists():
+                self._check_final(old.get("files") or {})
+                self.already_complete = True
+                return
+            self.index = dict(old.get("parts") or {})
+            for name in FINAL:          # a merge that was stopped: its tables are redone
+                (self.out / name).unlink(missing_ok=True)
+        elif self.out.exists() and any(p.name != ".lock" for p in self.out.iterdir()):
             raise ExperimentError(f"--out {self.out} is not empty and holds no experiment; choose another folder")
-        self.command = command
-        if not self.already_complete:
-            self.parts.mkdir(parents=True, exist_ok=True)
-            self._write_manifest("running")
+        self.parts.mkdir(parents=True, exist_ok=True)
+        self._write_manifest("running")
+
+    def _check_final(self, files: dict) -> None:
+        for name, rec in files.items():
+            path = self.out / name
+            if not path.exists() or _sha256(path) != rec.get("sha256"):
+                raise ExperimentError(f"{path} is missing or damaged (its checksum differs from the manifest's); "
+                                      "run the experiment again in another --out")
 
     def _write_manifest(self, status: str, extra: dict | None = None) -> None:
         import sim
@@ -478,17 +585,66 @@ class DirSink:
         m = {"status": status, "fingerprint": self.job.fingerprint(), "package": "diplosim",
              "version": sim.__version__, "command": self.command, "root_seed": self.job.seed,
              "n_runs": self.job.n_runs, "job": self.job.definition()}
+        if status != "complete":
+            m["parts"] = self.index
+        if status == "merging":
+            m["note"] = "the final tables are being written: they are complete only once status is complete"
         m.update(extra or {})
-        atomic_write(self.out / "manifest.json", json.dumps(m, indent=1, default=str))
+        self._guard(lambda: atomic_write(self.out / "manifest.json", json.dumps(m, indent=1, default=str)),
+                    self.out / "manifest.json")
+
+    def _guard(self, write, path: Path):
+        """Run ``write``; an OSError (disk full, permission) becomes :class:`JobStopped`
+        naming the file, with the resume hint."""
+        try:
+            return write()
+        except OSError as exc:
+            why = exc.strerror or str(exc) or type(exc).__name__
+            raise JobStopped(f"cannot write {path}: {why}. Finished runs are kept in {self.out}; free the "
+                             "space (or fix the permission), then run the same command with --resume") from None
+
+    def _part_ok(self, name: str) -> str | None:
+        """Why the part file ``name`` cannot be trusted, or None if it can."""
+        rec = self.index.get(name)
+        if rec is None:
+            return "not recorded in the manifest (the job stopped while writing it)"
+        path = self.parts / name
+        if not path.exists():
+            return "missing"
+        if _sha256(path) != rec.get("sha256"):
+            return "damaged (its checksum differs from the manifest's)"
+        return None
 
     def done_chunks(self) -> set[int]:
-        return {int(p.stem.split("-")[1]) for p in self.parts.glob("runs-*.parquet")}
+        """Chunks whose parts are all present and intact; any other part file is
+        deleted (its chunk runs again) and listed in :attr:`redone`."""
+        done = set()
+        for p in sorted(self.parts.glob("runs-*.parquet")):
+            cid = int(p.stem.split("-")[1])
+            names = [p.name] + ([f"series-{cid:06d}.parquet"] if self.job.series else [])
+            faults = [(n, why) for n in names if (why := self._part_ok(n)) is not None]
+            if faults:
+                self.redone += [f"parts/{n}: {why}" for n, why in faults]
+                for n in names:
+                    (self.parts / n).unlink(missing_ok=True)
+                    self.index.pop(n, None)
+            else:
+                done.add(cid)
+        return done
 
     def write(self, chunk_id: int, rows: list[dict], series) -> None:
+        written = []
         if series is not None:
-            _atomic_parquet(series, self.parts / f"series-{chunk_id:06d}.parquet", _series_schema())
+            target = inside(self.parts, f"series-{chunk_id:06d}.parquet")
+            self._guard(lambda: _atomic_parquet(series, target, _series_schema()), target)
+            written.append((target, len(series)))
         df = _tidy_types(pd.DataFrame(rows))
-        _atomic_parquet(df, self.parts / f"runs-{chunk_id:06d}.parquet")   # last: marks the chunk done
+        target = inside(self.parts, f"runs-{chunk_id:06d}.parquet")
+        self._guard(lambda: _atomic_parquet(df, target), target)   # last: marks the chunk done
+        written.append((target, len(df)))
+        for path, n in written:
+            self.index[path.name] = {"sha256": _sha256(path), "rows": n}
+        self._write_manifest("running")
 
     def runs(self) -> pd.DataFrame:
         files = sorted(self.parts.glob("runs-*.parquet"))
@@ -498,27 +654,33 @@ class DirSink:
     def finish(self, summary: pd.DataFrame, runs: pd.DataFrame) -> list[Path]:
         import pyarrow.parquet as pq
 
+        self._write_manifest("merging")
         written = []
-        _atomic_parquet(runs, self.out / "runs.parquet")
+        self._guard(lambda: _atomic_parquet(runs, self.out / "runs.parquet"), self.out / "runs.parquet")
         written.append(self.out / "runs.parquet")
         if self.job.series:
             target = self.out / "series.parquet"
-            fd, tmp = tempfile.mkstemp(dir=self.out, prefix=".series.parquet.", suffix=".tmp")
-            os.close(fd)
-            try:
-                with pq.ParquetWriter(tmp, _series_schema()) as w:
-                    for f in sorted(self.parts.glob("series-*.parquet")):   # one part at a time
-                        w.write_table(pq.read_table(f, schema=_series_schema()))
-                public_mode(tmp)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+
+            def merge_series():
+                fd, tmp = tempfile.mkstemp(dir=self.out, prefix=".series.parquet.", suffix=".tmp")
+                os.close(fd)
+                try:
+                    with pq.ParquetWriter(tmp, _series_schema()) as w:
+                        for f in sorted(self.parts.glob("series-*.parquet")):   # one part at a time
+                            w.write_table(pq.read_table(f, schema=_series_schema()))
+                    public_mode(tmp)
+                    os.replace(tmp, target)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
+            self._guard(merge_series, target)
             written.append(target)
-        atomic_write(self.out / "summary.csv", summary.to_csv(index=False))
+        self._guard(lambda: atomic_write(self.out / "summary.csv", summary.to_csv(index=False)),
+                    self.out / "summary.csv")
         written.append(self.out / "summary.csv")
         n_failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
-        self._write_manifest("complete", {"n_failed": n_failed})
+        files = {p.name: {"sha256": _sha256(p)} for p in written}
+        self._write_manifest("complete", {"n_failed": n_failed, "files": files})
         shutil.rmtree(self.parts, ignore_errors=True)
         return written
 
@@ -656,6 +818,7 @@ class ExperimentResult:
     n_failed: int
     written: list[Path]
     skipped: int          # runs found finished on disk (resume)
+    redone: list[str] = field(default_factory=list)   # damaged parts found on resume, run again
 
 
 def execute(job: Job, executor: cf.Executor | None = None, out: str | Path | None = None,
@@ -665,6 +828,14 @@ def execute(job: Job, executor: cf.Executor | None = None, out: str | Path | Non
     """Run every chunk of ``job`` not yet on disk on ``executor`` (in-process if None),
     writing each as it arrives. ``progress(done, total)`` is called after each chunk."""
     sink = DirSink(Path(out), job, command, resume) if out is not None else MemorySink(job)
+    try:
+        return _execute(job, sink, executor, progress, max_in_flight)
+    finally:
+        if isinstance(sink, DirSink):
+            sink.close()
+
+
+def _execute(job, sink, executor, progress, max_in_flight) -> ExperimentResult:
     if isinstance(sink, DirSink) and sink.already_complete:     # --resume of a finished job
         runs = pd.read_parquet(sink.out / "runs.parquet")
         if progress:
@@ -698,6 +869,13 @@ def execute(job: Job, executor: cf.Executor | None = None, out: str | Path | Non
                 n_done += len(rows)
                 if progress:
                     progress(n_done, job.n_runs)
+    except cf.BrokenExecutor:
+        for fut in pending:
+            fut.cancel()
+        where = (f"; finished runs are kept in {sink.out}: run the same command with --resume to finish"
+                 if isinstance(sink, DirSink) else "")
+        raise JobStopped("a worker process died (killed, or out of memory?) and the process pool "
+                         f"stopped{where}") from None
     except BaseException:
         for fut in pending:
             fut.cancel()
@@ -708,30 +886,32 @@ def execute(job: Job, executor: cf.Executor | None = None, out: str | Path | Non
     n_failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
     if isinstance(sink, MemorySink) and job.series and sink.series:
         runs.attrs["series"] = pd.concat(sink.series, ignore_index=True)
-    return ExperimentResult(runs, summary, n_failed, written, skipped)
+    redone = sink.redone if isinstance(sink, DirSink) else []
+    return ExperimentResult(runs, summary, n_failed, written, skipped, redone)
 
 
 # =============================================================== Python API
 def batch(scenarios, reps: int = 100, seed: int = 0, executor: cf.Executor | None = None,
           out: str | Path | None = None, series: bool = False, days: int | None = None,
-          resume: bool = False, fixed: bool = False, posterior=None) -> pd.DataFrame:
+          resume: bool = False, yes: bool = False, fixed: bool = False, posterior=None) -> pd.DataFrame:
     """Run ``reps`` replications of each scenario; one row per run (outcomes as
     columns). ``executor``: any ``concurrent.futures.Executor`` (a process pool, a Dask
     client's ``get_executor()``); None runs in this process. With ``out=`` the tables
     are also written there (and ``resume=True`` finishes an interrupted job).
-    Each replicate draws its ``uncertain:`` parameters from their priors (recorded as
-    ``param:FIELD``) unless ``fixed=True``; ``posterior`` (a calibration folder) draws
-    the calibrated ones from its posterior."""
+    ``yes`` lifts the size limits (:data:`MAX_RUNS`). Each replicate draws its
+    ``uncertain:`` parameters from their priors (recorded as ``param:FIELD``) unless
+    ``fixed=True``; ``posterior`` (a calibration folder) draws the calibrated ones from
+    its posterior."""
     if isinstance(scenarios, (str, Scenario)):
         scenarios = [scenarios]
-    job = make_job(scenarios, reps, seed, series=series, days=days, fixed=fixed, posterior=posterior)
+    job = make_job(scenarios, reps, seed, series=series, days=days, yes=yes, fixed=fixed, posterior=posterior)
     return execute(job, executor, out, resume).runs
 
 
 def sweep(scenario, vary: list[str | Vary], reps: int = 10, seed: int = 0, design: str = "grid",
           samples: int | None = None, executor: cf.Executor | None = None,
           out: str | Path | None = None, series: bool = False, days: int | None = None,
-          resume: bool = False, fixed: bool = False) -> pd.DataFrame:
+          resume: bool = False, yes: bool = False, fixed: bool = False) -> pd.DataFrame:
     """Run ``reps`` replications at every design point of the varied fields
     (``"actors.poland.tactic.e=0.2:2:5"`` or :class:`Vary`); one row per run, the
     varied values in ``param:FIELD`` columns (the scenario's other uncertain fields are
@@ -739,7 +919,7 @@ def sweep(scenario, vary: list[str | Vary], reps: int = 10, seed: int = 0, desig
     varies = [v if isinstance(v, Vary) else Vary.parse(v) for v in vary]
     if not varies:
         raise ExperimentError("a sweep needs at least one --vary FIELD=LO:HI[:STEPS]")
-    job = make_job([scenario], reps, seed, varies, design, samples, series, days, fixed=fixed)
+    job = make_job([scenario], reps, seed, varies, design, samples, series, days, yes=yes, fixed=fixed)
     return execute(job, executor, out, resume).runs
 
 

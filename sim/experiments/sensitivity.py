@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiments.jobs import ExperimentError, Vary, check_vary, execute, headline, headline_labels, make_job, scenario_data
+from sim.experiments.jobs import (ExperimentError, Vary, check_size, check_vary, execute, headline, headline_labels,
+                                  make_job, scenario_data)
 from sim.scenario import Scenario
 
 def outcomes_of(columns) -> dict[str, str]:
@@ -106,9 +107,10 @@ def indices_table(problem, X, Y_by_outcome: dict[str, np.ndarray], method, seed=
 def run_sensitivity(scenario: Scenario, varies: list[Vary] | None = None, method: str = "sobol",
                     n: int = 64, reps: int = 1, seed: int = 0, executor=None, out=None,
                     resume: bool = False, days: int | None = None, command=None, progress=None,
-                    fixed: bool = False):
-    """(indices table, sample X, execute result). Uncertain fields not in the sample are
-    drawn per replicate from their priors (unless ``fixed``)."""
+                    yes: bool = False, fixed: bool = False):
+    """(indices table, sample X, execute result). ``yes`` lifts the size limits of
+    :func:`make_job` (checked here before the sample is drawn). Uncertain fields not in
+    the sample are drawn per replicate from their priors (unless ``fixed``)."""
     if method not in METHODS:
         raise ExperimentError(f"unknown method '{method}' (use {' or '.join(METHODS)})")
     varies = varies or default_varies(scenario)
@@ -116,9 +118,12 @@ def run_sensitivity(scenario: Scenario, varies: list[Vary] | None = None, method
     for v in varies:
         check_vary(data, v)
     problem = problem_of(varies)
+    if not yes:
+        check_size(n * (len(varies) + (2 if method == "sobol" else 1)), reps)
     X = sample(problem, method, n, seed)
     points = [dict(zip(problem["names"], row)) for row in X]
-    job = make_job([scenario], reps, seed, varies, design=method, days=days, points=points, fixed=fixed)
+    job = make_job([scenario], reps, seed, varies, design=method, days=days, points=points, yes=yes,
+                   fixed=fixed)
     res = execute(job, executor, out, resume=resume, command=command, progress=progress)
     # the values the runs used (integer fields are rounded by make_job)
     Xused = np.array([[p[name] for name in problem["names"]] for p in job.points], dtype=float)

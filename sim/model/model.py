@@ -72,7 +72,11 @@ class NegotiationModel(mesa.Model):
         self.actors: dict[str, Actor] = {
             a: Actor(self, a, spec, self.issue_ids) for a, spec in scenario.actors.items()
         }
-        self.env = Environment(scenario.environment, self.issue_ids, self.rng)
+        # The environment's noise has its own stream, drawn once from the model's: a
+        # variant that changes who negotiates (and so how many draws the agents make)
+        # still sees the same arrivals (common random numbers, ablation).
+        env_rng = np.random.default_rng(int(self.rng.integers(2**63)))
+        self.env = Environment(scenario.environment, self.issue_ids, env_rng)
         self.blames = Blame(self)
         self.registry = Registry(self)
         self.next_move: dict[tuple[str, int], int] = {}     # (actor, issue) -> first day it may move again

@@ -16,6 +16,7 @@ loaded first and the file's own ``stances:`` mapping merges onto them.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ class Problem:
     path: str
     message: str
     line: int | None = None
+    file: str | None = None       # where the field was written, if not the file loaded (extends)
 
 
 class ScenarioError(Exception):
@@ -47,7 +49,8 @@ class ScenarioError(Exception):
     def format(self) -> str:
         lines = []
         for p in self.problems:
-            where = f"{self.file}:{p.line}" if p.line else self.file
+            file = p.file or self.file
+            where = f"{file}:{p.line}" if p.line else file
             field = f" {p.path}:" if p.path else ""
             lines.append(f"{where}:{field} {p.message}")
         return "\n".join(lines)
@@ -72,19 +75,110 @@ def resolve_scenario_path(name_or_path: str | Path, base: Path | None = None) ->
     raise ScenarioError(name_or_path, [Problem("", f"no such scenario file (known scenarios: {known})")])
 
 
-def _read_yaml(path: Path) -> tuple[dict, yaml.Node | None]:
+# Limits checked before any work (a scenario file is a few KB, a few levels deep).
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 50                # nesting levels of mappings and lists
+MAX_NODES = 200_000           # values once every alias (``*name``) is expanded
+
+
+class _LimitError(yaml.YAMLError):
+    def __init__(self, message: str, mark=None):
+        self.problem, self.problem_mark = message, mark
+        super().__init__(message)
+
+
+class ScenarioLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses duplicate keys and nesting deeper than
+    :data:`MAX_DEPTH` (PyYAML's composer recurses once per level)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _LimitError(f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    if key_node.value in seen:
+                        raise _LimitError(f"duplicate key '{key_node.value}' (first on line "
+                                          f"{seen[key_node.value] + 1}; the last would silently win)",
+                                          key_node.start_mark)
+                    seen[key_node.value] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Number of values of the document with every alias expanded (an alias names the
+    same node object again), counted without expanding anything."""
+    memo: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(node) -> int:
+        key = id(node)
+        if key in open_:
+            raise _LimitError("an alias (*name) refers to a value that contains it (a cycle)", node.start_mark)
+        if key not in memo:
+            open_.add(key)
+            if isinstance(node, yaml.MappingNode):
+                n = 1 + sum(size(k) + size(v) for k, v in node.value)
+            elif isinstance(node, yaml.SequenceNode):
+                n = 1 + sum(size(v) for v in node.value)
+            else:
+                n = 1
+            memo[key] = min(n, MAX_NODES + 1)
+            open_.discard(key)
+        return memo[key]
+
+    return size(root)
+
+
+def parse_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """(data, composed node tree) of a YAML file, within the limits above; any fault is
+    a :class:`ScenarioError` naming the file (and the line where there is one)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(path, [Problem("", f"file is larger than {MAX_FILE_BYTES:,} bytes; "
+                                                   "a scenario file is a few KB")])
+        raw = path.read_bytes()
     except OSError as exc:
-        raise ScenarioError(path, [Problem("", f"cannot read file: {exc.strerror}")]) from None
+        raise ScenarioError(path, [Problem("", f"cannot read file: {exc.strerror or exc}")]) from None
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ScenarioError(path, [Problem("", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                                               f"{exc.start}); save the file as UTF-8", line)]) from None
+    loader = ScenarioLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node) > MAX_NODES:
+            raise _LimitError(f"more than {MAX_NODES:,} values once its aliases (*name) are expanded")
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        msg = f"YAML syntax error: {getattr(exc, 'problem', None) or exc}"
-        raise ScenarioError(path, [Problem("", msg, line)]) from None
+        problem = getattr(exc, "problem", None) or exc
+        msg = problem if isinstance(exc, _LimitError) else f"YAML syntax error: {problem}"
+        raise ScenarioError(path, [Problem("", str(msg), line)]) from None
+    except RecursionError:
+        raise ScenarioError(path, [Problem("", f"nested too deeply (limit {MAX_DEPTH} levels)")]) from None
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def _read_yaml(path: Path) -> tuple[dict, yaml.Node | None]:
+    data, node = parse_yaml(path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -152,24 +246,77 @@ def _line_of(node: yaml.Node | None, path: tuple) -> int | None:
     return line
 
 
+def _find_line(node: yaml.Node | None, path: tuple) -> int | None:
+    """Line (1-based) of ``path`` in a composed YAML tree if the whole path is there."""
+    line = None
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            hit = next(((k, v) for k, v in node.value if getattr(k, "value", None) == str(key)), None)
+            if hit is None:
+                return None
+            line, node = hit[0].start_mark.line + 1, hit[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return None
+    return line
+
+
+def _locate(layers: list[tuple[Path, yaml.Node | None]], path: tuple) -> tuple[int | None, str | None]:
+    """(line, file) of a field: the first file of the ``extends`` chain (child first)
+    that writes the whole path; else the nearest line in the child (file None)."""
+    for n, (file, node) in enumerate(layers):
+        line = _find_line(node, path)
+        if line is not None:
+            return line, (str(file) if n else None)
+    return _line_of(layers[0][1] if layers else None, path), None
+
+
+def _problem(layers, path: str | tuple, message: str) -> Problem:
+    parts = _split_path(path) if isinstance(path, str) else path
+    line, file = _locate(layers, parts)
+    return Problem(".".join(map(str, parts)) if not isinstance(path, str) else path, message, line, file)
+
+
 def load_raw(name_or_path: str | Path, _seen: tuple = ()) -> tuple[dict, Path, yaml.Node | None]:
     """The merged (``extends``, ``stances_from``) but unvalidated mapping of a file."""
+    data, path, node, _, _ = _load_raw(name_or_path, _seen)
+    return data, path, node
+
+
+def _load_raw(name_or_path, _seen: tuple = ()):
+    """(data, path, node, layers, article): layers are (file, node) of the file, then of
+    each file it extends or takes stances from, so a fault is reported where it was
+    written; article is the text of the stance table's source, if any."""
     path = resolve_scenario_path(name_or_path)
     if path.resolve() in _seen:
         chain = " -> ".join(str(p) for p in (*_seen, path.resolve()))
         raise ScenarioError(path, [Problem("extends", f"circular extends: {chain}")])
     data, node = _read_yaml(path)
+    layers = [(path, node)]
+    article = None
     parent_name = data.pop("extends", None)
     table = data.pop("stances_from", None)
     if table is not None:
+        if not isinstance(table, str) or not table.strip():
+            raise ScenarioError(path, [Problem("stances_from", f"must be the path of a stance table, got {table!r}",
+                                               _line_of(node, ("stances_from",)))])
         tpath = (path.parent / table) if not Path(table).is_absolute() else Path(table)
         from sim.scenario.seeds import load_stance_table, StanceTableError
 
         try:
-            stances = load_stance_table(tpath).scenario_stances()
+            stance_table = load_stance_table(tpath)
         except StanceTableError as exc:
             raise ScenarioError(path, [Problem("stances_from", str(exc), _line_of(node, ("stances_from",)))]) from None
-        data["stances"] = _merge(stances, data.get("stances") or {}, path, node, ("stances",))
+        own = data.get("stances") or {}
+        data["stances"] = _merge(stance_table.scenario_stances(), own, path, node, ("stances",))
+        article = stance_table.article
+        try:
+            _, tnode = parse_yaml(tpath)
+            layers.append((tpath, tnode))
+        except ScenarioError:
+            pass
     if parent_name is not None:
         if not isinstance(parent_name, str):
             raise ScenarioError(path, [Problem("extends", "must be a scenario name or path",
@@ -179,9 +326,45 @@ def load_raw(name_or_path: str | Path, _seen: tuple = ()) -> tuple[dict, Path, y
         except ScenarioError:
             raise ScenarioError(path, [Problem("extends", f"no scenario '{parent_name}' to extend",
                                                _line_of(node, ("extends",)))]) from None
-        parent, _, _ = load_raw(parent_path, (*_seen, path.resolve()))
+        parent, _, _, parent_layers, parent_article = _load_raw(parent_path, (*_seen, path.resolve()))
         data = _merge(parent, data, path, node)
-    return data, path, node
+        layers += parent_layers
+        article = article if article is not None else parent_article
+    if not _seen:                 # the file asked for: check the merged stances once
+        problems = _all_quote_problems(data, article)
+        if problems:
+            raise ScenarioError(path, [_problem(layers, p, m) for p, m in problems])
+    return data, path, node, layers, article
+
+
+def _all_quote_problems(data: dict, article: str | None) -> list[tuple[str, str]]:
+    problems = _quote_problems(data.get("stances"), article, "stances")
+    for n, ev in enumerate(data.get("events") or []):
+        if isinstance(ev, dict) and isinstance(ev.get("stance"), dict):
+            problems += _quote_problems({"stance": ev["stance"]}, article, f"events.{n}")
+    return problems
+
+
+def _quote_problems(stances: Any, article: str | None, prefix: str) -> list[tuple[str, str]]:
+    """A stance's ``start``/``end`` must be the offsets of its ``quote``: in the
+    article when the stances come from a table, else at least its length."""
+    out = []
+    if not isinstance(stances, dict):
+        return out
+    for sid, st in stances.items():
+        if not isinstance(st, dict) or (st.get("start") is None and st.get("end") is None):
+            continue
+        q, s, e = st.get("quote"), st.get("start"), st.get("end")
+        where = f"{prefix}.{sid}"
+        if not isinstance(s, int) or not isinstance(e, int) or isinstance(s, bool) or isinstance(e, bool):
+            out.append((where, "start and end must both be given, as whole-number character offsets"))
+        elif not q:
+            out.append((f"{where}.quote", "start and end need the quote they locate"))
+        elif article is not None and article[s:e] != q:
+            out.append((f"{where}.start", f"the article's text at [{s}:{e}] is {article[s:e][:60]!r}, not the quote"))
+        elif article is None and e - s != len(q):
+            out.append((f"{where}.end", f"end - start is {e - s} but the quote has {len(q)} characters"))
+    return out
 
 
 def _merge(parent, child, path, node, prefix: tuple = ()):
@@ -192,29 +375,39 @@ def _merge(parent, child, path, node, prefix: tuple = ()):
         raise ScenarioError(path, [Problem(".".join(map(str, where)), str(exc), _line_of(node, where))]) from None
 
 
+def _default_name(stem: str) -> str:
+    """A file's stem as a scenario name (letters, digits, ``_``, ``-``)."""
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).lstrip("_-")
+    return name or "scenario"
+
+
 def load_scenario(name_or_path: str | Path, overrides: dict | None = None) -> Scenario:
     """Load, merge and validate a scenario by name (``"baseline"``) or path.
 
     ``overrides`` is deep-merged last (same rules as ``extends``). Raises
     :class:`ScenarioError` on any fault.
     """
-    data, path, node = load_raw(name_or_path)
+    data, path, node, layers, _ = _load_raw(name_or_path)
     if overrides:
         data = _merge(data, overrides, "overrides", None)
-    data.setdefault("name", path.stem)
-    return validate_mapping(data, path, node)
+    data.setdefault("name", _default_name(path.stem))
+    return validate_mapping(data, path, node, layers)
 
 
-def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Node | None = None) -> Scenario:
+def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Node | None = None,
+                     layers: list | None = None) -> Scenario:
+    # load_scenario checked the quotes (against the article, if any); data built in code here
+    quotes = _all_quote_problems(data, None) if layers is None else []
+    layers = layers if layers is not None else [(Path(str(file)), node)]
+    problems = [_problem(layers, p, m) for p, m in quotes]
     try:
-        return Scenario.model_validate(data)
+        sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = []
         for err in exc.errors():
             ctx_err = (err.get("ctx") or {}).get("error")
             if isinstance(ctx_err, _ReferenceErrors):
                 for p, m in ctx_err.problems:
-                    problems.append(Problem(p, m, _line_of(node, _split_path(p))))
+                    problems.append(_problem(layers, p, m))
                 continue
             loc = tuple(x for x in err["loc"] if not _is_union_tag(x))
             p = ".".join(str(x) for x in loc)
@@ -223,9 +416,48 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
                 close = difflib.get_close_matches(str(err["loc"][-1]), _fields_at(err["loc"][:-1]), n=1)
                 if close:
                     msg = f"unknown field (did you mean '{close[0]}'?)"
-            problems.append(Problem(p, msg, _line_of(node, loc)))
-        problems.sort(key=lambda q: q.line or 0)
-        raise ScenarioError(file, problems) from None
+            problems.append(_problem(layers, loc, msg))
+        sc = None
+    if sc is not None:
+        problems += [_problem(layers, p, m) for p, m in _uncertain_problems(sc)]
+    if problems:
+        problems.sort(key=lambda q: (q.file is not None, q.file or "", q.line or 0))
+        raise ScenarioError(file, problems)
+    return sc
+
+
+def _uncertain_problems(sc: Scenario) -> list[tuple[str, str]]:
+    """Each ``uncertain:`` range must be allowed by the schema at both ends (what
+    ``sensitivity`` will run), so a bad range fails ``validate``, not the analysis."""
+    if not sc.uncertain:
+        return []
+    base = sc.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"uncertain"})
+    out = []
+    for path, bounds in sc.uncertain.items():
+        keys = path.split(".")
+        for bound in bounds:
+            d = copy.deepcopy(base)
+            cur = d
+            try:
+                for key in keys[:-1]:
+                    cur = cur[int(key)] if isinstance(cur, list) else cur[key]
+                current = cur[int(keys[-1])] if isinstance(cur, list) else cur[keys[-1]]
+                value = round(bound) if isinstance(current, int) and not isinstance(current, bool) else bound
+                if isinstance(cur, list):
+                    cur[int(keys[-1])] = value
+                else:
+                    cur[keys[-1]] = value
+            except (KeyError, IndexError, ValueError, TypeError):
+                break                           # reported by the schema's reference checks
+            try:
+                Scenario.model_validate(d)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                ctx_err = (first.get("ctx") or {}).get("error")
+                why = (ctx_err.problems[0][1] if isinstance(ctx_err, _ReferenceErrors) else _message(first))
+                out.append((f"uncertain.{path}", f"{bound:g} is outside what the field allows: {why}"))
+                break
+    return out
 
 
 def _fields_at(loc: tuple) -> list[str]:

@@ -11,7 +11,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from sim.model.stances import StanceSpec
 from sim.scenario.priors import PriorSpec
@@ -19,12 +19,18 @@ from sim.scenario.priors import PriorSpec
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
+# a scenario's name names its output folder: letters, digits, _ - (and ~ of ablation variants)
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_~-]{0,199}$"
+
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
+Int = Annotated[int, Strict()]          # a whole number: `true` is not 1, `2.5` is not 2
+BIG = 1e9                               # bound of numbers with no natural range (a scale's units)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+    # every number finite: .inf / .nan are refused everywhere in the schema
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- issues
@@ -51,11 +57,11 @@ class IssueSpec(_Strict):
     threshold: float = Field(0.65, gt=0.5, le=1.0,
                              description="qualified_majority: share of the deciders' weight needed")
     unilateral_step: Unit = Field(0.1, description="largest change of one unilateral move")
-    unilateral_interval_days: int = Field(14, ge=1, le=3650,
+    unilateral_interval_days: Int = Field(14, ge=1, le=3650,
                                           description="days between two unilateral moves of an actor on it")
     description: str = ""
     source: str = ""
-    scale: tuple[float, float] | None = Field(
+    scale: tuple[Annotated[float, Field(ge=-BIG, le=BIG)], Annotated[float, Field(ge=-BIG, le=BIG)]] | None = Field(
         None, description="the issue's own units for 0 and 1 (e.g. [4, 10] years): results are reported on it")
 
     @model_validator(mode="after")
@@ -87,7 +93,7 @@ class ActorSpec(_Strict):
     name: str
     capability: float = Field(gt=0.0, le=1.0)
     position: dict[Id, Unit] = Field(description="ideal point per issue")
-    salience: dict[Id, Annotated[float, Field(ge=0.0)]] = Field(
+    salience: dict[Id, Annotated[float, Field(ge=0.0, le=1e6)]] = Field(
         description="importance per issue (normalised to sum 1 in the utility)"
     )
     tactic: TacticSpec = TacticSpec()
@@ -137,7 +143,7 @@ class EnvironmentSpec(_Strict):
 
     stocks: dict[Id, StockSpec] = {}
     cost_issues: list[Id] = Field(default=[], description="issues whose level costs actors by exposure")
-    anticipation_days: int = Field(30, ge=1, le=3650,
+    anticipation_days: Int = Field(30, ge=1, le=3650,
                                    description="days over which actors anticipate a move's effect on stocks")
     urgency: float = Field(0.02, ge=0.0, le=1.0,
                            description="share of the deadline used up per unit of cumulative crisis cost")
@@ -153,7 +159,7 @@ class UnilateralSpec(_Strict):
 class AgreementsSpec(_Strict):
     """Binding agreements (docs/ODD.md 7.12)."""
 
-    duration_days: int = Field(90, ge=1, le=3650)
+    duration_days: Int = Field(90, ge=1, le=3650)
     renew: bool = True
     breach_cost: float = Field(0.05, ge=0.0, le=10.0, description="cost to the breaker per breach")
     breach_blame: Unit = Field(0.3, description="blame the wronged party adds toward the breaker")
@@ -166,16 +172,16 @@ class ProtocolSpec(_Strict):
 
     name: Literal["alternating_offers", "expected_utility", "compromise"] = "alternating_offers"
     min_change: Unit = 0.05
-    cooldown_days: int = Field(7, ge=0)
-    stalemate_window: int = Field(30, ge=1)
-    deadline_days: int = Field(60, ge=1, le=3650,
+    cooldown_days: Int = Field(7, ge=0, le=3650)
+    stalemate_window: Int = Field(30, ge=1, le=3650)
+    deadline_days: Int = Field(60, ge=1, le=3650,
                                description="the actors' negotiation deadline (their tactics' T), not the horizon")
     # expected_utility only (docs/ODD.md section 8; defaults = Scholz, Calbert & Smith 2011):
     # Q, the probability an actor assigns to the other not moving absent a challenge;
     # T, to its moving in the actor's favour
     q: Unit = 1.0
     t: Unit = 1.0
-    max_rounds: int = Field(100, ge=1, le=10000)
+    max_rounds: Int = Field(100, ge=1, le=10000)
     tolerance: float = Field(1e-6, gt=0.0, le=0.1)
     # which received challenge an actor answers: by type, confrontation before compromise
     # before capitulation (Scholz et al.'s code), the one asking the least move (the
@@ -204,7 +210,7 @@ class BlameSpec(_Strict):
 
 
 class _Event(_Strict):
-    day: int = Field(ge=0)
+    day: Int = Field(ge=0)
     label: str = ""
 
 
@@ -281,11 +287,11 @@ class ObservableSpec(_Strict):
 class Scenario(_Strict):
     """A validated scenario. Build it with :func:`load_scenario` or ``Scenario(**data)``."""
 
-    name: str
+    name: str = Field(pattern=NAME_PATTERN, description="letters, digits, _ and - (it names output folders)")
     description: str
     title: str = ""
-    start_date: _dt.date
-    horizon_days: int = Field(ge=1, le=3650)
+    start_date: _dt.date = Field(ge=_dt.date(1800, 1, 1), le=_dt.date(2200, 12, 31))
+    horizon_days: Int = Field(ge=1, le=3650)
     protocol: ProtocolSpec = ProtocolSpec()
     issues: dict[Id, IssueSpec] = Field(min_length=1)
     actors: dict[Id, ActorSpec] = Field(min_length=2)
@@ -430,6 +436,8 @@ def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
         elif isinstance(ev, ChannelEvent):
             for who in ev.between:
                 actor_ref(f"{path}.between", who)
+            if ev.between[0] == ev.between[1]:
+                out.append((f"{path}.between", "a channel joins two different actors"))
         elif isinstance(ev, AddStanceEvent):
             out.extend((f"{path}.stance.{p}", m)
                        for p, m in ev.stance.reference_problems(actors, issues))

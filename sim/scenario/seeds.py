@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seeds"
 DEFAULT_TABLE = SEED_DIR / "stances.yaml"
@@ -60,13 +59,13 @@ class StanceTable:
 
 
 def load_stance_table(path: str | Path = DEFAULT_TABLE) -> StanceTable:
+    from sim.scenario.loading import ScenarioError, parse_yaml
+
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise StanceTableError(f"cannot read stance table {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise StanceTableError(f"stance table {path} is not valid YAML: {exc}") from None
+    try:       # the same limits as a scenario file (size, depth, aliases, duplicate keys, UTF-8)
+        data, _ = parse_yaml(path)
+    except ScenarioError as exc:
+        raise StanceTableError(f"stance table: {exc.format()}") from None
     if not isinstance(data, dict) or not isinstance(data.get("stances"), dict):
         raise StanceTableError(f"stance table {path} needs a 'stances' mapping")
     article_path = path.parent / data.get("article", "")

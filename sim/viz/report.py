@@ -28,8 +28,12 @@ def kind_of(folder: Path) -> str:
     if (folder / "summary.json").exists():
         return "run"
     if (folder / "manifest.json").exists():
-        if not (folder / "runs.parquet").exists():
-            raise ReportError(f"{folder} holds an unfinished experiment (no runs.parquet); finish it with --resume")
+        try:
+            status = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("status")
+        except (OSError, ValueError, AttributeError):
+            raise ReportError(f"{folder}/manifest.json is unreadable") from None
+        if status != "complete" or not (folder / "runs.parquet").exists():
+            raise ReportError(f"{folder} holds an unfinished experiment (status {status}); finish it with --resume")
         return "experiment"
     raise ReportError(f"{folder} holds no results (no summary.json or manifest.json)")
 
