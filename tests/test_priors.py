@@ -74,9 +74,14 @@ def test_a_prior_reaching_outside_its_field_is_refused_before_any_run(tmp_path, 
     f = tmp_path / "n.yaml"
     f.write_text("extends: baseline\nname: n\nuncertain:\n  environment.urgency: {dist: normal, mean: 0.03, sd: 0.1}\n")
     rc, _, err = cli(capsys, "batch", f, "--reps", 2, "--out", tmp_path / "o", "--workers", 1, "--quiet")
-    assert rc == 2 and len(err.strip().splitlines()) == 1
-    assert "uncertain.environment.urgency" in err and "normal(mean=0.03, sd=0.1)" in err
+    assert rc == 2 and "Traceback" not in err
+    assert "n.yaml:4: uncertain.environment.urgency" in err and "outside what the field allows" in err
     assert not (tmp_path / "o").exists()
+    # the same check guards jobs built from data (no file): make_job names the prior
+    data = ex.scenario_data(load_scenario("baseline"))
+    data["uncertain"] = {"environment.urgency": {"dist": "normal", "mean": 0.03, "sd": 0.1}}
+    with pytest.raises(ex.ExperimentError, match=r"normal\(mean=0.03, sd=0.1\)"):
+        ex.check_priors(data)
 
 
 def test_integer_fields_are_drawn_as_integers():
