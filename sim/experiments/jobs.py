@@ -138,9 +138,20 @@ def scenario_data(sc: Scenario) -> dict:
 
 
 def apply_params(data: dict, params: dict) -> Scenario:
-    """The scenario ``data`` with dotted-path ``params`` set, validated."""
+    """The scenario ``data`` with dotted-path ``params`` set, validated. Values read
+    back from tables (numpy scalars; a whole number stored as a float next to missing
+    values) are given the plain type of the field they set."""
     d = copy.deepcopy(data)
     for path, value in params.items():
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and value.is_integer():
+            try:
+                current = _get(d, path)
+            except KeyError:
+                current = None
+            if isinstance(current, int) and not isinstance(current, bool):
+                value = int(value)
         _set(d, path, value)
     return validate_mapping(d, f"<{d.get('name', 'scenario')} with {params}>")
 
