@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
         x.add_argument("--no-report", action="store_true", help="skip report.html")
         x.add_argument("--yes", action="store_true",
                        help="run a job beyond the size limits (200,000 runs, 10,000 design points)")
+        x.add_argument("--fixed", action="store_true",
+                       help="run at the scenario's point values; by default each replicate draws the "
+                            "'uncertain:' parameters from their priors (for studying mechanics)")
 
     b = sub.add_parser("batch", help="Monte Carlo replications of one or more scenarios",
                        description="Run --reps replications of each scenario with independent random "
@@ -113,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "batch resumes with --resume. Exit code 3 if some runs failed.")
     b.add_argument("scenarios", nargs="+", help="scenario names or YAML paths")
     experiment_options(b, "scenario")
+    b.add_argument("--posterior", type=Path, default=None, metavar="DIR",
+                   help="draw the calibrated parameters from the posterior in DIR (run_sim.py calibrate)")
 
     w = sub.add_parser("sweep", help="vary scenario parameters over a grid or a Latin hypercube",
                        description="Run --reps replications at every design point. FIELD is a dotted "
@@ -141,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--out", type=Path, default=None, help="folder (default: out/compare-SCENARIO)")
     cp.add_argument("--quiet", action="store_true", help="no progress bar, no table")
     cp.add_argument("--no-report", action="store_true", help="skip report.html")
+    cp.add_argument("--fixed", action="store_true",
+                    help="alternating offers at the point values (default: parameters drawn from the priors)")
 
     ab = sub.add_parser("ablate", help="what each stance does: remove (or reverse) it, compare outcomes",
                         description="For each stance of the scenario (each grounded in a quote of the "
@@ -174,16 +181,68 @@ def build_parser() -> argparse.ArgumentParser:
                                     "access needed) of a results folder: a run, a batch, a sweep, an "
                                     "ablation or a sensitivity analysis.")
     rp.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate or sensitivity")
-    tb = sub.add_parser("table", help="print a batch's headline table in Markdown (the README's scenario table)",
-                        description="Print the headline outcomes of a finished batch folder as one Markdown "
-                                    "table, a row per scenario: P(any agreement), P(political agreement) "
-                                    "(share of runs, 95%% Wilson interval), median day of the first agreement "
-                                    "(over runs with one), mean unilateral moves, mean cumulative level of "
-                                    "each stock (95%% interval), P(stalemate).")
-    tb.add_argument("folder", type=Path, help="a folder written by batch")
     pl = sub.add_parser("plot", help="redraw the figures of a results folder as PNG, without re-running",
                         description="Redraw every figure of a results folder from its saved files.")
     pl.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate or sensitivity")
+
+    sc_ = sub.add_parser("score", help="score the scenario's forecast against an observed record",
+                         description="Run the scenario --reps times (parameters drawn from the priors unless "
+                                     "--fixed) and score its forecast of each observation of the record (a YAML "
+                                     "list of {outcome: COLUMN, observed: ..., source: ...} or {series: VARIABLE, "
+                                     "day: N, observed: ..., source: ...}): the forecast probability and Brier "
+                                     "score (yes/no), or the median, 90%% interval and CRPS (numbers); whether "
+                                     "the observation is inside the interval; and the skill against the naive "
+                                     "forecast that the status quo persists. Exit code 0 whatever the score.")
+    sc_.add_argument("scenario", help="a scenario name or YAML path")
+    sc_.add_argument("--record", type=Path, required=True, help="the record (YAML), e.g. tests/data/record_example.yaml")
+    sc_.add_argument("--reps", type=_pos_int, default=200, help="replications (default: 200)")
+    sc_.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default: 0)")
+    sc_.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
+    sc_.add_argument("--fixed", action="store_true", help="run at the point values (no priors)")
+    sc_.add_argument("--posterior", type=Path, default=None, metavar="DIR",
+                     help="draw the calibrated parameters from the posterior in DIR (run_sim.py calibrate)")
+    sc_.add_argument("--json", action="store_true", help="print JSON (observations and totals) instead of a table")
+    sc_.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    tb = sub.add_parser("table", help="the headline table of scenarios (Markdown), from one batch",
+                        description="Run a batch of the scenarios (under their priors unless --fixed) and print "
+                                    "the headline table as Markdown: yes/no outcomes as the share of runs with "
+                                    "a 95%% Wilson interval, numbers as the median with the 5-95%% range of runs. "
+                                    "The caption names the parameter mode. Writes table.md and the batch's "
+                                    "files to --out.")
+    tb.add_argument("scenarios", nargs="+", help="scenario names or YAML paths")
+    tb.add_argument("--outcome", action="append", default=None, metavar="COLUMN",
+                    help="a column of runs.parquet to show (repeatable; default: the headline outcomes). "
+                         "pair:A-B columns show the share of runs with an agreement between A and B")
+    experiment_options(tb, "scenario")
+    tb.add_argument("--posterior", type=Path, default=None, metavar="DIR",
+                    help="draw the calibrated parameters from the posterior in DIR")
+
+    ca = sub.add_parser("calibrate", help="fit the scenario's uncertain parameters to observed data (ABC-SMC)",
+                        description="Fit the scenario's 'uncertain:' priors to observed data by approximate "
+                                    "Bayesian computation (ABC-SMC, adaptive population Monte Carlo; docs/ODD.md, "
+                                    "Calibration). --data is a tidy CSV (date, variable, value, source[, unit, "
+                                    "note]); the scenario's 'observables:' say how a run produces each variable. "
+                                    "Writes posterior.parquet, generations.csv, intervals.csv, predictive.csv, "
+                                    "posterior_predictive.png and report.html to --out; a checkpoint after each "
+                                    "generation lets --resume continue an interrupted calibration.")
+    ca.add_argument("scenario", help="a scenario name or YAML path")
+    ca.add_argument("--data", type=Path, required=True, help="observed data, tidy CSV")
+    ca.add_argument("--out", type=Path, required=True, help="folder for the posterior, figure and report")
+    ca.add_argument("--population", type=_pos_int, default=200,
+                    help="simulations in generation 0 (default: 200); each later generation simulates "
+                         "population x (1 - alpha)")
+    ca.add_argument("--alpha", type=float, default=0.5, help="share of particles kept per generation (default: 0.5)")
+    ca.add_argument("--min-acceptance", type=float, default=0.05,
+                    help="stop when fewer new simulations than this share beat the tolerance (default: 0.05)")
+    ca.add_argument("--max-generations", type=_pos_int, default=8, help="at most this many generations (default: 8)")
+    ca.add_argument("--predictive", type=_pos_int, default=200,
+                    help="posterior-predictive simulations for the figure (default: 200)")
+    ca.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default: 0)")
+    ca.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
+    ca.add_argument("--dask", metavar="ADDRESS", default=None, help="a Dask scheduler, or 'local'")
+    ca.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
+    ca.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
     sd = sub.add_parser("seeds", help="print the stance table: actor, stance, grounding quote",
                         description="Print the stance table of seeds/ with each stance's "
@@ -285,7 +344,7 @@ def cmd_compare(args) -> int:
     out = _out_folder(args.out, f"compare-{sc.name}")
     executor, close = make_executor(args.workers)
     try:
-        table, values, eu = compare_protocols(sc, args.reps, args.seed, executor)
+        table, values, eu = compare_protocols(sc, args.reps, args.seed, executor, fixed=args.fixed)
     finally:
         close()
     out.mkdir(parents=True, exist_ok=True)
@@ -301,8 +360,10 @@ def cmd_compare(args) -> int:
 
         written.append(write_report(out))
     if not args.quiet:
-        print(f"{sc.name}: alternating offers ({args.reps} replications) vs expected utility, next to the "
-              "compromise model (CM: capability x salience weighted mean), per issue (issue's own scale)")
+        print(f"{sc.name}: alternating offers ({args.reps} replications, "
+              f"{'fixed parameters' if args.fixed else 'under parameter uncertainty (priors)'}) vs expected "
+              "utility, next to the compromise model (CM: capability x salience weighted mean; EU and CM at the "
+              "point values), per issue (issue's own scale)")
         print(f"  {'issue':<22}{'status quo':>10}{'AO mean':>9}{'AO 5-95%':>15}{'EU median':>11}{'EU mean':>9}"
               f"{'CM mean':>9}{'CM median':>11}  agree?")
         for r in table.itertuples():
@@ -447,7 +508,8 @@ def _short_runs(job, scenario: str) -> int | None:
 
 def format_experiment(res, job) -> str:
     s = res.summary
-    lines = [f"{_plural(job.n_runs, 'run')} ({res.skipped} found done on disk), {res.n_failed} failed"]
+    lines = [f"{_plural(job.n_runs, 'run')} ({res.skipped} found done on disk), {res.n_failed} failed; "
+             f"{job.parameters_label}"]
     if not len(s):
         return lines[0]
     head = s[s["outcome"].isin(HEADLINE) | s["outcome"].str.startswith("stock_cumulative:")]
@@ -522,11 +584,12 @@ def cmd_ablate(args) -> int:
     sc = load_scenario(args.scenario)
     eff, res = _on_executor(args, lambda ex, progress: run_ablation(
         sc, args.reps, args.seed, ex, args.out, args.resume, reverse=not args.no_reverse, days=args.days,
-        command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes))
+        command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes, fixed=args.fixed))
     _say_redone(res)
     written = [atomic_write(args.out / "ablation.csv", eff.to_csv(index=False)), *_figures(args.out)]
     written += _report(args)
     if not args.quiet:
+        print(f"{res.summary['parameters'].iloc[0] if len(res.summary) else ''}".strip())
         print(format_ablation(eff))
         print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, [*res.written, *written])))
     return 3 if res.n_failed else EXIT_OK
@@ -565,7 +628,7 @@ def cmd_sensitivity(args) -> int:
     varies = [Vary.parse(v) for v in args.vary] or None
     table, X, res = _on_executor(args, lambda ex, progress: run_sensitivity(
         sc, varies, args.method, args.n, args.reps, args.seed, ex, args.out, args.resume, args.days,
-        command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes))
+        command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes, fixed=args.fixed))
     _say_redone(res)
     written = [atomic_write(args.out / "sensitivity.csv", table.to_csv(index=False)), *_figures(args.out)]
     written += _report(args)
@@ -623,51 +686,6 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
-def cmd_table(args) -> int:
-    print(headline_markdown(args.folder))
-    return EXIT_OK
-
-
-def headline_markdown(folder: Path) -> str:
-    """The README's scenario table from a finished batch folder (summary.csv, runs.parquet)."""
-    import pandas as pd
-
-    from sim.experiments.stats import wilson_interval
-
-    for f in ("summary.csv", "runs.parquet", "manifest.json"):
-        if not (folder / f).exists():
-            raise UsageError(f"{folder} is not a finished batch folder (no {f})")
-    runs = pd.read_parquet(folder / "runs.parquet")
-    runs = runs[runs["status"] == "ok"]
-    stocks = [c for c in runs.columns if c.startswith("stock_cumulative:")]
-    head = ["scenario", "runs", "P(any agreement)", "P(political agreement)", "median day of first agreement",
-            "unilateral moves (mean)", *[f"cumulative {c.split(':', 1)[1]} (mean)" for c in stocks], "P(stalemate)"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-
-    def share(col, g):
-        k, n = int(g[col].astype(bool).sum()), len(g)
-        lo, hi = wilson_interval(k, n)
-        return f"{k / n:.2f} [{lo:.2f}, {hi:.2f}]"
-
-    for name, g in runs.groupby("scenario", sort=False):
-        first = g["time_to_first_agreement"].dropna()
-        cells = [f"`{name}`", str(len(g)), share("any_agreement", g), share("any_political", g),
-                 f"{first.median():.0f} (n={len(first)})" if len(first) else "none",
-                 f"{g['n_unilateral'].mean():.1f}"]
-        for c in stocks:
-            m, lo, hi = _mean_ci(g[c])
-            cells.append(f"{m:.1f} [{lo:.1f}, {hi:.1f}]")
-        cells.append(share("stalemate", g))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _mean_ci(values):
-    from sim.experiments.stats import mean_interval
-
-    return mean_interval(values.to_numpy(dtype=float))
-
-
 def cmd_plot(args) -> int:
     from sim.viz.report import save_figures
 
@@ -679,7 +697,10 @@ def cmd_plot(args) -> int:
 def cmd_batch(args) -> int:
     from sim.experiments.jobs import make_job
 
-    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes)
+    if args.posterior is not None and args.fixed:
+        raise UsageError("--posterior and --fixed exclude each other")
+    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes,
+                   fixed=args.fixed, posterior=args.posterior)
     return _run_experiment(args, job)
 
 
@@ -692,14 +713,110 @@ def cmd_sweep(args) -> int:
         raise ExperimentError("--samples goes with --design lhs (a grid's size comes from STEPS)")
     varies = [Vary.parse(v) for v in args.vary]
     job = make_job([args.scenario], args.reps, args.seed, varies, args.design, args.samples,
-                   args.series, args.days, yes=args.yes)
+                   args.series, args.days, yes=args.yes, fixed=args.fixed)
     return _run_experiment(args, job)
+
+
+def cmd_table(args) -> int:
+    from sim.experiments.jobs import ExperimentError, execute, make_job
+    from sim.experiments.table import caption, headline_table, markdown
+    from sim.results import atomic_write
+
+    if args.posterior is not None and args.fixed:
+        raise UsageError("--posterior and --fixed exclude each other")
+    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes,
+                   fixed=args.fixed, posterior=args.posterior)
+    res = _on_executor(args, lambda ex, progress: execute(
+        job, ex, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]], progress=progress))
+    try:
+        table = headline_table(res.runs, args.outcome)
+    except KeyError as exc:
+        raise ExperimentError(f"--outcome {exc.args[0]}: not a column of runs.parquet") from None
+    text = markdown(table, caption(job, args.reps))
+    atomic_write(args.out / "table.md", text + "\n")
+    atomic_write(args.out / "table.csv", table.to_csv(index=False))
+    if not args.no_report:
+        _report(args)
+    if not args.quiet:
+        print(text)
+    if res.n_failed:
+        print(f"warning: {res.n_failed} of {job.n_runs} runs failed (runs.parquet: status, error)", file=sys.stderr)
+        return 3
+    return EXIT_OK
+
+
+def cmd_calibrate(args) -> int:
+    from sim.experiments.calibration import Settings, calibrate
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    settings = Settings(args.population, args.alpha, args.min_acceptance, args.max_generations, args.seed,
+                        args.predictive)
+    res = _on_executor(args, lambda ex, progress: calibrate(
+        sc, args.data, args.out, settings, ex, resume=args.resume, progress=progress,
+        command=["run_sim.py", *sys.argv[1:]]))
+    if not args.quiet:
+        g = res.generations
+        print(f"{sc.name}: {len(g)} generations ({res.resumed_from} found on disk), "
+              f"{int(g['simulations'].sum())} simulations; final tolerance {g['epsilon'].iloc[-1]:.3g}, "
+              f"acceptance {g['acceptance'].iloc[-1]:.2f}")
+        print(f"  {'parameter':<36}{'prior 90%':>22}{'posterior median [90%]':>32}{'width':>7}")
+        for r in res.intervals.itertuples():
+            print(f"  {r.parameter:<36}{f'[{r.prior_q05:.3g}, {r.prior_q95:.3g}]':>22}"
+                  f"{f'{r.posterior_median:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]':>32}"
+                  f"{r.width_ratio:>7.2f}")
+        p = res.predictive
+        print(f"  {int(p['inside_posterior_90'].sum())} of {len(p)} observed values inside the "
+              "posterior-predictive 90% band")
+        print("Wrote: " + ", ".join(str(w) for w in res.written))
+    return EXIT_OK
+
+
+def cmd_score(args) -> int:
+    import json
+    import math
+
+    from sim.experiments.scoring import load_record, score
+    from sim.scenario import load_scenario
+
+    if args.posterior is not None and args.fixed:
+        raise UsageError("--posterior and --fixed exclude each other")
+    record = load_record(args.record)
+    sc = load_scenario(args.scenario)
+    args.dask = None
+    table, totals = _on_executor(args, lambda ex, progress: score(
+        sc, record, args.reps, args.seed, ex, fixed=args.fixed, progress=progress, posterior=args.posterior))
+    if args.json:
+        rows = [{k: (None if (v is None or v is __import__("pandas").NA or (isinstance(v, float) and math.isnan(v)))
+                     else v) for k, v in r.items()} for r in table.to_dict(orient="records")]
+        print(json.dumps({"totals": totals, "observations": rows}, indent=1, default=str))
+        return EXIT_OK
+    print(f"{sc.name}: {totals['n_ok']} runs, {totals['parameters']}; record {args.record}")
+    print(f"  {'observation':<30}{'observed':>9}  {'forecast':<26}{'score':>14}{'ref.':>8}{'skill':>8}  in 90%")
+
+    def num(v):
+        return "-" if v is None or math.isnan(v) else f"{v:.3g}"
+    for r in table.itertuples():
+        fc = (f"p={r.forecast:.2f}" if r.kind == "binary"
+              else f"{r.median:.3g} [{r.q05:.3g}, {r.q95:.3g}]")
+        inside = "-" if r.kind == "binary" else ("yes" if r.inside_90 else "no")
+        print(f"  {r.observation[:29]:<30}{r.observed:>9.3g}  {fc:<26}{r.score_name:>6} {r.score:>7.3g}"
+              f"{num(r.reference):>8}{num(r.skill):>8}  {inside}")
+    parts = []
+    if totals["mean_brier"] is not None:
+        parts.append(f"mean Brier {totals['mean_brier']:.3f}")
+    if totals["coverage_90"] is not None:
+        parts.append(f"90% interval coverage {totals['coverage_90']:.2f}")
+    if totals["mean_skill"] is not None:
+        parts.append(f"mean skill vs status quo {totals['mean_skill']:+.2f}")
+    print("  " + "; ".join(parts))
+    return EXIT_OK
 
 
 COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate, "seeds": cmd_seeds,
             "batch": cmd_batch, "sweep": cmd_sweep, "ablate": cmd_ablate, "sensitivity": cmd_sensitivity,
-            "compare-protocols": cmd_compare, "report": cmd_report, "plot": cmd_plot,
-            "table": cmd_table}
+            "compare-protocols": cmd_compare, "report": cmd_report, "plot": cmd_plot, "score": cmd_score,
+            "calibrate": cmd_calibrate, "table": cmd_table}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -114,17 +114,3 @@ def test_help_everywhere(sub):
     r = cli(*sub, "--help")
     assert r.returncode == 0 and "usage:" in r.stdout
 
-
-def test_table_prints_the_batch_headline_as_markdown(tmp_path):
-    out = tmp_path / "b"
-    r = cli("batch", "baseline", "eu_direct_channel", "--reps", 6, "--days", 60, "--workers", 1, "--quiet", "--out", out)
-    assert r.returncode == 0, r.stderr
-    t = cli("table", out)
-    assert t.returncode == 0, t.stderr
-    rows = [ln for ln in t.stdout.splitlines() if ln.startswith("| `")]
-    assert [ln.split("|")[1].strip() for ln in rows] == ["`baseline`", "`eu_direct_channel`"]
-    runs = pd.read_parquet(out / "runs.parquet")
-    share = runs[runs.scenario == "eu_direct_channel"]["any_agreement"].mean()
-    assert rows[1].split("|")[3].strip().startswith(f"{share:.2f} [")
-    bad = cli("table", tmp_path)
-    assert bad.returncode == 2 and "not a finished batch folder" in bad.stderr

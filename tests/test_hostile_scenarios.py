@@ -81,7 +81,9 @@ def test_an_uncertain_range_the_field_does_not_allow_fails_validate(tmp_path):
     assert err.problems[0].line == len(p.read_text().splitlines())
     ok = _write(tmp_path, yaml.safe_dump(mirror_trade(), sort_keys=False) + "uncertain:\n  blame.audience_cost: [0, 10]\n",
                 "ok.yaml")
-    assert load_scenario(ok).uncertain == {"blame.audience_cost": (0.0, 10.0)}
+    from sim.scenario.priors import PriorSpec    # a range is a uniform prior (issue 10)
+
+    assert load_scenario(ok).uncertain == {"blame.audience_cost": PriorSpec(dist="uniform", lo=0.0, hi=10.0)}
 
 
 # ---------------------------------------------------------------- item 4: names

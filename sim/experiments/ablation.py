@@ -96,13 +96,14 @@ def rank(eff: pd.DataFrame) -> pd.DataFrame:
 
 def run_ablation(scenario: Scenario, reps: int = 200, seed: int = 0, executor=None, out=None,
                  resume: bool = False, reverse: bool = True, days: int | None = None,
-                 command: list[str] | None = None, progress=None, yes: bool = False):
-    """Run base + variants with common random numbers; (effects table, execute result).
-    ``yes`` lifts the size limits of :func:`make_job`."""
+                 command: list[str] | None = None, progress=None, yes: bool = False, fixed: bool = False):
+    """Run base + variants with common random numbers (replicate r draws the same
+    parameters from the priors in every variant, unless ``fixed``); (effects table,
+    execute result). ``yes`` lifts the size limits of :func:`make_job`."""
     if not scenario.stances:
         raise ExperimentError(f"scenario '{scenario.name}' has no stance to ablate")
     vs = variants(scenario, reverse)
-    job = make_job([scenario, *[v.scenario for v in vs]], reps, seed, days=days, yes=yes)
+    job = make_job([scenario, *[v.scenario for v in vs]], reps, seed, days=days, yes=yes, fixed=fixed)
     res = execute(job, executor, out, resume=resume, command=command, progress=progress)
     eff = effects(res.runs, scenario, vs, days)
     order = rank(eff)["variant"].tolist()

@@ -14,13 +14,15 @@ from sim.runner import with_protocol
 from sim.scenario import Scenario
 
 
-def compare_protocols(sc: Scenario, reps: int = 100, seed: int = 0, executor=None):
+def compare_protocols(sc: Scenario, reps: int = 100, seed: int = 0, executor=None, fixed: bool = False):
     """(table, AO final values per run and issue, EU result). ``agree`` says whether the
     EU forecast (weighted median) lies within the 5-95% range of the AO final values;
-    ``cm_mean`` and ``cm_median`` are the compromise model's forecast (the baseline)."""
+    ``cm_mean`` and ``cm_median`` are the compromise model's forecast (the baseline).
+    The AO replicates draw the uncertain parameters from their priors unless ``fixed``;
+    the EU and compromise models (deterministic) run at the point values."""
     ao_sc = with_protocol(sc, "alternating_offers")
     eu = run_expected_utility(with_protocol(sc, "expected_utility"))
-    runs = execute(make_job([ao_sc], reps, seed), executor).runs
+    runs = execute(make_job([ao_sc], reps, seed, fixed=fixed), executor).runs
     runs = runs[runs["status"] == "ok"]
     values = pd.DataFrame({j: to_scale(sc, j, runs[f"final:{j}"].to_numpy()) for j in sc.issues})
     f = eu.forecast.set_index("issue")

@@ -138,9 +138,20 @@ def scenario_data(sc: Scenario) -> dict:
 
 
 def apply_params(data: dict, params: dict) -> Scenario:
-    """The scenario ``data`` with dotted-path ``params`` set, validated."""
+    """The scenario ``data`` with dotted-path ``params`` set, validated. Values read
+    back from tables (numpy scalars; a whole number stored as a float next to missing
+    values) are given the plain type of the field they set."""
     d = copy.deepcopy(data)
     for path, value in params.items():
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and value.is_integer():
+            try:
+                current = _get(d, path)
+            except KeyError:
+                current = None
+            if isinstance(current, int) and not isinstance(current, bool):
+                value = int(value)
         _set(d, path, value)
     return validate_mapping(d, f"<{d.get('name', 'scenario')} with {params}>")
 
@@ -214,6 +225,8 @@ class Chunk:
     entropy: int
     series: bool
     days: int | None
+    fixed: bool = False               # True: parameters at their point values (no priors)
+    posterior: dict | None = None     # a Posterior.as_dict(): draw its fields from it
 
 
 @dataclass
@@ -229,11 +242,27 @@ class Job:
     varies: list[dict] = field(default_factory=list)
     design: str = "batch"
     chunk_size: int = CHUNK_SIZE
+    fixed: bool = False
+    posterior: dict | None = None
+    posterior_source: str = ""
 
     def definition(self) -> dict:
         return {"scenarios": self.scenarios, "points": self.points, "reps": self.reps,
                 "seed": self.seed, "series": self.series, "days": self.days,
-                "varies": self.varies, "design": self.design, "chunk_size": self.chunk_size}
+                "varies": self.varies, "design": self.design, "chunk_size": self.chunk_size,
+                "parameters": self.parameters, "posterior": self.posterior}
+
+    @property
+    def parameters(self) -> str:
+        """``priors`` (one parameter set drawn per replicate), ``posterior`` or ``fixed``."""
+        if self.fixed or not any(d.get("uncertain") for d in self.scenarios.values()) and not self.posterior:
+            return "fixed"
+        return "posterior" if self.posterior else "priors"
+
+    @property
+    def parameters_label(self) -> str:
+        """What the headline numbers integrate over, for tables and reports."""
+        return parameters_label(self.parameters, self.posterior_source)
 
     def fingerprint(self) -> str:
         # run and chunk ids follow the scenarios' order, which sort_keys would lose
@@ -252,7 +281,7 @@ class Job:
                 for start in range(0, self.reps, self.chunk_size):
                     reps = list(range(start, min(self.reps, start + self.chunk_size)))
                     out.append(Chunk(cid, name, data, point, params, reps, run_id, self.seed,
-                                     self.series, self.days))
+                                     self.series, self.days, self.parameters == "fixed", self.posterior))
                     cid += 1
                     run_id += len(reps)
         return out
@@ -261,11 +290,17 @@ class Job:
 def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
              varies: list[Vary] | None = None, design: str = "batch", samples: int | None = None,
              series: bool = False, days: int | None = None, chunk_size: int = CHUNK_SIZE,
-             points: list[dict] | None = None, yes: bool = False) -> Job:
+             points: list[dict] | None = None, yes: bool = False, fixed: bool = False,
+             posterior=None) -> Job:
     """The job for these scenarios: a design from ``varies`` (grid or lhs), or the
     explicit ``points`` (e.g. a SALib sample, with ``varies`` naming their fields).
     A job beyond :data:`MAX_RUNS` runs or :data:`MAX_POINTS` points is refused
-    unless ``yes``."""
+    unless ``yes``.
+
+    Parameters: by default every replicate draws its own value of each ``uncertain:``
+    field from its prior (fields set by a design point are not drawn); ``fixed=True``
+    keeps the scenario's point values; ``posterior`` (a :class:`~sim.scenario.priors.Posterior`
+    or a calibration folder) draws its fields jointly from a calibration's posterior."""
     if reps < 1:
         raise ExperimentError(f"--reps must be at least 1 (got {reps})")
     if seed < 0:
@@ -300,8 +335,66 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
         points = [{k: (int(round(v)) if k in int_fields else float(v)) for k, v in p.items()} for p in points]
     if not yes:
         check_size(len(points), reps * len(data))
+    source = ""
+    if posterior is not None and not fixed:
+        from sim.scenario.priors import Posterior
+
+        if isinstance(posterior, (str, Path)):
+            from sim.experiments.calibration import load_posterior
+
+            source = str(posterior)
+            posterior = load_posterior(posterior)
+        if not isinstance(posterior, Posterior):
+            raise ExperimentError("posterior: expected a Posterior or a calibration folder")
+        for name, d in data.items():
+            for f in posterior.fields:
+                try:
+                    _get(d, f)
+                except KeyError:
+                    raise ExperimentError(f"posterior field '{f}' is not a field of scenario '{name}'") from None
+        posterior = posterior.as_dict()
+    else:
+        posterior = None
+    if not fixed:
+        for d in data.values():
+            check_priors(d)
     return Job(data, points, reps, seed, series, days, [v.as_dict() for v in varies],
-               design if varies else "batch", chunk_size)
+               design if varies else "batch", chunk_size, fixed, posterior, source)
+
+
+def parameters_label(mode: str, source: str = "") -> str:
+    return {"priors": "under parameter uncertainty (priors)", "fixed": "fixed parameters",
+            "posterior": f"under parameter uncertainty (posterior{' of ' + source if source else ''})"}[mode]
+
+
+def check_priors(data: dict) -> None:
+    """Each prior's extreme values must be allowed by its field (else every run that
+    draws one would fail): a clear error before anything runs."""
+    from sim.scenario.priors import priors_of
+
+    for path, prior in priors_of(data).items():
+        for value in prior.extremes():
+            try:
+                apply_params(data, {path: value})
+            except ScenarioError as exc:
+                msg = "; ".join(p.message for p in exc.problems)
+                raise ExperimentError(f"scenario '{data.get('name')}': uncertain.{path}: the prior "
+                                      f"{prior.spec.describe()} reaches {value:g}, which the field does not "
+                                      f"allow ({msg})") from None
+
+
+def replicate_params(chunk: Chunk, seq: np.random.SeedSequence, priors: dict | None = None) -> dict:
+    """The parameters of one replicate: drawn from the priors (or the posterior) on the
+    replicate's own parameter streams, then the design point's values on top."""
+    if chunk.fixed:
+        return dict(chunk.params)
+    from sim.scenario.priors import Posterior, draw, priors_of
+
+    params = draw(priors if priors is not None else priors_of(chunk.data), seq)
+    if chunk.posterior:
+        params.update(Posterior.from_dict(chunk.posterior).draw(seq))
+    params.update(chunk.params)
+    return params
 
 
 def check_size(n_points: int, reps_per_point: int) -> None:
@@ -320,22 +413,21 @@ def run_chunk(chunk: Chunk) -> tuple[int, list[dict], pd.DataFrame | None]:
     ``status = "failed"`` and the error message; the chunk goes on."""
     from sim.runner import run, run_outcomes
 
+    from sim.scenario.priors import priors_of
+
     children = np.random.SeedSequence(chunk.entropy).spawn(max(chunk.replicates) + 1)
+    priors = {} if chunk.fixed else priors_of(chunk.data)
     rows, frames = [], []
-    try:
-        sc = apply_params(chunk.data, chunk.params)
-        setup_error = None
-    except Exception as exc:  # an invalid design point fails its runs, not the job
-        sc, setup_error = None, exc
     for n, rep in enumerate(chunk.replicates):
         seq = children[rep]
         row = {"run_id": chunk.first_run_id + n, "scenario": chunk.scenario, "point": chunk.point,
                "replicate": rep, "seed_entropy": str(seq.entropy),
                "seed_spawn_key": json.dumps(list(seq.spawn_key)), "status": "ok", "error": ""}
-        row.update({f"param:{k}": v for k, v in chunk.params.items()})
+        params = replicate_params(chunk, seq, priors)
+        row.update({f"param:{k}": v for k, v in params.items()})
         try:
-            if setup_error is not None:
-                raise setup_error
+            # an invalid design point or draw fails its run, not the job
+            sc = apply_params(chunk.data, params)
             if chunk.series:
                 res = run(sc, seed=seq, days=chunk.days, series=True)
                 out = res.outcomes
@@ -674,16 +766,31 @@ def headline(runs: pd.DataFrame, horizon: int) -> pd.DataFrame:
 
 
 # =============================================================== summary
-def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+def design_columns(runs: pd.DataFrame) -> list[str]:
+    """The ``param:`` columns set by design points (a sweep's varied fields): constant
+    within each scenario and point, varying across points. Drawn parameters vary
+    within a point; a batch has one point."""
+    params = [c for c in runs.columns if c.startswith("param:")]
+    if not params or "point" not in runs or runs["point"].nunique() < 2:
+        return []
+    by = runs.groupby(["scenario", "point"])
+    return [c for c in params if (by[c].nunique(dropna=False) <= 1).all() and runs[c].nunique() > 1]
+
+
+def summarise(runs: pd.DataFrame, design: list[str] | None = None) -> pd.DataFrame:
     """Per scenario and design point, each outcome's estimate and 95% interval: a
     proportion (Wilson interval) for yes/no outcomes, a mean (normal interval) for
-    numbers. Failed runs are left out and counted in ``n_failed``."""
+    numbers. Failed runs are left out and counted in ``n_failed``. ``design`` names the
+    ``param:`` columns set by the design point (default: those constant within every
+    point); the others were drawn per replicate and are summarised like outcomes."""
     if not len(runs):
         return pd.DataFrame(columns=["scenario", "point", "outcome", "statistic", "n", "n_failed",
                                      "estimate", "ci_low", "ci_high"])
     skip = {"run_id", "scenario", "point", "replicate", "seed_entropy", "seed_spawn_key", "status",
             "error", "traceback"}
-    params = [c for c in runs.columns if c.startswith("param:")]
+    if design is None:
+        design = design_columns(runs)
+    params = [c for c in runs.columns if c in design]
     rows = []
     for (scen, point), g in runs.groupby(["scenario", "point"], sort=True):
         ok = g[g["status"] == "ok"]
@@ -704,6 +811,14 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
                 rows.append({**base, "outcome": col, "statistic": "mean", "n": len(vals),
                              "n_failed": n_failed, "estimate": m, "ci_low": lo, "ci_high": hi})
     return pd.DataFrame(rows)
+
+
+def _summary(runs: pd.DataFrame, job: Job) -> pd.DataFrame:
+    """The job's summary, with the parameter mode it was made under in ``parameters``."""
+    fields = sorted({f"param:{k}" for p in job.points for k in p})
+    s = summarise(runs, fields)
+    s.insert(min(2, len(s.columns)), "parameters", job.parameters_label)
+    return s
 
 
 # =============================================================== the driver
@@ -737,7 +852,7 @@ def _execute(job, sink, executor, progress, max_in_flight) -> ExperimentResult:
         if progress:
             progress(job.n_runs, job.n_runs)
         n_failed = int((runs["status"] != "ok").sum())
-        return ExperimentResult(runs, summarise(runs), n_failed, [], job.n_runs)
+        return ExperimentResult(runs, _summary(runs, job), n_failed, [], job.n_runs)
     executor = executor or InlineExecutor()
     chunks = job.chunks()
     done = sink.done_chunks()
@@ -777,7 +892,7 @@ def _execute(job, sink, executor, progress, max_in_flight) -> ExperimentResult:
             fut.cancel()
         raise
     runs = sink.runs()
-    summary = summarise(runs)
+    summary = _summary(runs, job)
     written = sink.finish(summary, runs) if isinstance(sink, DirSink) else []
     n_failed = int((runs["status"] != "ok").sum()) if len(runs) else 0
     if isinstance(sink, MemorySink) and job.series and sink.series:
@@ -789,44 +904,51 @@ def _execute(job, sink, executor, progress, max_in_flight) -> ExperimentResult:
 # =============================================================== Python API
 def batch(scenarios, reps: int = 100, seed: int = 0, executor: cf.Executor | None = None,
           out: str | Path | None = None, series: bool = False, days: int | None = None,
-          resume: bool = False, yes: bool = False) -> pd.DataFrame:
+          resume: bool = False, yes: bool = False, fixed: bool = False, posterior=None) -> pd.DataFrame:
     """Run ``reps`` replications of each scenario; one row per run (outcomes as
     columns). ``executor``: any ``concurrent.futures.Executor`` (a process pool, a Dask
     client's ``get_executor()``); None runs in this process. With ``out=`` the tables
     are also written there (and ``resume=True`` finishes an interrupted job).
-    ``yes`` lifts the size limits (:data:`MAX_RUNS`)."""
+    ``yes`` lifts the size limits (:data:`MAX_RUNS`). Each replicate draws its
+    ``uncertain:`` parameters from their priors (recorded as ``param:FIELD``) unless
+    ``fixed=True``; ``posterior`` (a calibration folder) draws the calibrated ones from
+    its posterior."""
     if isinstance(scenarios, (str, Scenario)):
         scenarios = [scenarios]
-    job = make_job(scenarios, reps, seed, series=series, days=days, yes=yes)
+    job = make_job(scenarios, reps, seed, series=series, days=days, yes=yes, fixed=fixed, posterior=posterior)
     return execute(job, executor, out, resume).runs
 
 
 def sweep(scenario, vary: list[str | Vary], reps: int = 10, seed: int = 0, design: str = "grid",
           samples: int | None = None, executor: cf.Executor | None = None,
           out: str | Path | None = None, series: bool = False, days: int | None = None,
-          resume: bool = False, yes: bool = False) -> pd.DataFrame:
+          resume: bool = False, yes: bool = False, fixed: bool = False) -> pd.DataFrame:
     """Run ``reps`` replications at every design point of the varied fields
     (``"actors.poland.tactic.e=0.2:2:5"`` or :class:`Vary`); one row per run, the
-    varied values in ``param:FIELD`` columns."""
+    varied values in ``param:FIELD`` columns (the scenario's other uncertain fields are
+    drawn per replicate unless ``fixed=True``)."""
     varies = [v if isinstance(v, Vary) else Vary.parse(v) for v in vary]
     if not varies:
         raise ExperimentError("a sweep needs at least one --vary FIELD=LO:HI[:STEPS]")
-    job = make_job([scenario], reps, seed, varies, design, samples, series, days, yes=yes)
+    job = make_job([scenario], reps, seed, varies, design, samples, series, days, yes=yes, fixed=fixed)
     return execute(job, executor, out, resume).runs
 
 
-def rerun(row: pd.Series | dict, scenario: Scenario | str | None = None, series: bool = False):
-    """Re-run one recorded row of ``runs.parquet`` alone (same seed, same parameters)."""
+def rerun(row: pd.Series | dict, scenario: Scenario | str | None = None, series: bool = False,
+          days: int | None = None):
+    """Re-run one recorded row of ``runs.parquet`` alone (same seed, same parameters:
+    its ``param:`` values, drawn or designed; ``days`` as the batch's ``--days``)."""
     from sim.runner import run
 
     seq = np.random.SeedSequence(int(row["seed_entropy"]), spawn_key=tuple(json.loads(row["seed_spawn_key"])))
     sc = scenario if scenario is not None else row["scenario"]
     sc = load_scenario(sc) if isinstance(sc, str) else sc
-    params = {k.split(":", 1)[1]: row[k] for k in row.keys() if str(k).startswith("param:")}
+    params = {k.split(":", 1)[1]: row[k] for k in row.keys()
+              if str(k).startswith("param:") and not pd.isna(row[k])}
     if params:
         sc = apply_params(scenario_data(sc), {k: (v.item() if hasattr(v, "item") else v)
                                               for k, v in params.items()})
-    return run(sc, seed=seq, series=series)
+    return run(sc, seed=seq, series=series, days=days)
 
 
 def make_executor(workers: int | None = None, dask: str | None = None):

@@ -31,7 +31,10 @@ def default_varies(sc: Scenario) -> list[Vary]:
     if not sc.uncertain:
         raise ExperimentError(f"scenario '{sc.name}' declares no uncertain parameters: give --vary "
                               "FIELD=LO:HI, or add an 'uncertain:' mapping to the scenario file")
-    return [Vary(path, float(lo), float(hi)) for path, (lo, hi) in sc.uncertain.items()]
+    from sim.scenario.priors import priors_of
+
+    # a prior's range: its support (the 0.1% and 99.9% quantiles where unbounded)
+    return [Vary(path, *p.bounds()) for path, p in priors_of(sc).items()]
 
 
 def problem_of(varies: list[Vary]) -> dict:
@@ -104,9 +107,10 @@ def indices_table(problem, X, Y_by_outcome: dict[str, np.ndarray], method, seed=
 def run_sensitivity(scenario: Scenario, varies: list[Vary] | None = None, method: str = "sobol",
                     n: int = 64, reps: int = 1, seed: int = 0, executor=None, out=None,
                     resume: bool = False, days: int | None = None, command=None, progress=None,
-                    yes: bool = False):
+                    yes: bool = False, fixed: bool = False):
     """(indices table, sample X, execute result). ``yes`` lifts the size limits of
-    :func:`make_job` (checked here before the sample is drawn)."""
+    :func:`make_job` (checked here before the sample is drawn). Uncertain fields not in
+    the sample are drawn per replicate from their priors (unless ``fixed``)."""
     if method not in METHODS:
         raise ExperimentError(f"unknown method '{method}' (use {' or '.join(METHODS)})")
     varies = varies or default_varies(scenario)
@@ -118,7 +122,8 @@ def run_sensitivity(scenario: Scenario, varies: list[Vary] | None = None, method
         check_size(n * (len(varies) + (2 if method == "sobol" else 1)), reps)
     X = sample(problem, method, n, seed)
     points = [dict(zip(problem["names"], row)) for row in X]
-    job = make_job([scenario], reps, seed, varies, design=method, days=days, points=points, yes=yes)
+    job = make_job([scenario], reps, seed, varies, design=method, days=days, points=points, yes=yes,
+                   fixed=fixed)
     res = execute(job, executor, out, resume=resume, command=command, progress=progress)
     # the values the runs used (integer fields are rounded by make_job)
     Xused = np.array([[p[name] for name in problem["names"]] for p in job.points], dtype=float)

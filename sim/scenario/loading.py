@@ -475,13 +475,17 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
 
 
 def _uncertain_problems(sc: Scenario) -> list[tuple[str, str]]:
-    """Each ``uncertain:`` range must be allowed by the schema at both ends (what
-    ``sensitivity`` will run), so a bad range fails ``validate``, not the analysis."""
+    """Each ``uncertain:`` prior must be allowed by the schema at both ends of its
+    support (what experiments draw and ``sensitivity`` runs), so a bad prior fails
+    ``validate``, not the analysis."""
     if not sc.uncertain:
         return []
+    from sim.scenario.priors import priors_of
+
     base = sc.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"uncertain"})
     out = []
-    for path, bounds in sc.uncertain.items():
+    for path, prior in priors_of(sc).items():
+        bounds = prior.extremes()
         keys = path.split(".")
         for bound in bounds:
             d = copy.deepcopy(base)

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from sim.model.stances import StanceSpec
+from sim.scenario.priors import PriorSpec
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -268,6 +269,21 @@ EventSpec = Annotated[
 ]
 
 
+class ObservableSpec(_Strict):
+    """How a variable of observed data is read off a run (calibration, ``observables:``):
+    the run's daily ``series`` variable (rows filtered by ``actor``/``target``/``issue``
+    where given), aggregated over each ``period`` (calendar month, ISO week or day) and
+    multiplied by ``scale`` (a number, or the dotted path of a number in the scenario)."""
+
+    series: str = Field(min_length=1)
+    aggregate: Literal["sum", "mean", "last"] = "sum"
+    period: Literal["month", "week", "day"] = "month"
+    scale: float | str = 1.0
+    actor: str | None = None
+    target: str | None = None
+    issue: str | None = None
+
+
 class Scenario(_Strict):
     """A validated scenario. Build it with :func:`load_scenario` or ``Scenario(**data)``."""
 
@@ -287,9 +303,11 @@ class Scenario(_Strict):
     agreements: AgreementsSpec = AgreementsSpec()
     events: list[EventSpec] = []
     source: str = ""
-    uncertain: dict[str, tuple[Annotated[float, Field(ge=-BIG, le=BIG)],
-                               Annotated[float, Field(ge=-BIG, le=BIG)]]] = Field(
-        default={}, description="default uncertain parameters for sensitivity: dotted path -> [lo, hi]")
+    uncertain: dict[str, PriorSpec] = Field(
+        default={}, description="priors of the numbers nobody knows: dotted path -> [lo, hi] (uniform) "
+                                "or {dist: uniform|loguniform|normal|beta|triangular, ...}")
+    observables: dict[str, ObservableSpec] = Field(
+        default={}, description="data variable -> how a run produces it (calibration)")
 
     @model_validator(mode="after")
     def _references(self):
@@ -316,6 +334,18 @@ class _ReferenceErrors(ValueError):
     def __init__(self, problems: list[tuple[str, str]]):
         self.problems = problems
         super().__init__("; ".join(f"{p}: {m}" for p, m in problems))
+
+
+def _number_problems(data: dict, path: str) -> list[str]:
+    cur = data
+    for key in path.split("."):
+        cur = cur.get(key) if isinstance(cur, dict) else (
+            cur[int(key)] if isinstance(cur, list) and key.isdigit() and int(key) < len(cur) else None)
+        if cur is None:
+            return ["no such field in this scenario"]
+    if isinstance(cur, bool) or not isinstance(cur, (int, float)):
+        return [f"not a number (it is {cur!r})"]
+    return []
 
 
 def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
@@ -386,19 +416,13 @@ def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
                 out.append((f"actors.{aname}.members.{n}", "an actor cannot be its own member"))
     if sc.uncertain:
         data = sc.model_dump(mode="json", by_alias=True, exclude={"uncertain"})
-        for path, (lo, hi) in sc.uncertain.items():
-            cur = data
-            for key in path.split("."):
-                cur = cur.get(key) if isinstance(cur, dict) else (
-                    cur[int(key)] if isinstance(cur, list) and key.isdigit() and int(key) < len(cur) else None)
-                if cur is None:
-                    break
-            if cur is None:
-                out.append((f"uncertain.{path}", "no such field in this scenario"))
-            elif isinstance(cur, bool) or not isinstance(cur, (int, float)):
-                out.append((f"uncertain.{path}", f"not a number (it is {cur!r})"))
-            elif not lo < hi:
-                out.append((f"uncertain.{path}", f"need lo < hi, got [{lo}, {hi}]"))
+        for path in sc.uncertain:
+            out.extend((f"uncertain.{path}", m) for m in _number_problems(data, path))
+    for name, obs in sc.observables.items():
+        if isinstance(obs.scale, str):
+            data = sc.model_dump(mode="json", by_alias=True, exclude={"uncertain"})
+            out.extend((f"observables.{name}.scale", m.replace("field", f"field '{obs.scale}'"))
+                       for m in _number_problems(data, obs.scale))
     for n, ev in enumerate(sc.events):
         path = f"events.{n}"
         if ev.day > sc.horizon_days:

@@ -579,8 +579,10 @@ def plot_sweep(runs: pd.DataFrame, outcome: str | None = None, ax=None, labels: 
     from sim.experiments.stats import mean_interval
 
     labels = labels or {}
+    from sim.experiments.jobs import design_columns
+
     ok = runs[runs["status"] == "ok"].copy()
-    params = [c for c in ok.columns if c.startswith("param:")]
+    params = design_columns(runs)      # the varied fields, not the per-replicate draws
     if not params:
         raise ValueError("these runs vary no parameter (not a sweep)")
     if outcome is None:      # the first stock's cumulative level, else days to the first agreement

@@ -657,6 +657,7 @@ def run_parameters(s: dict) -> str:
 # ============================================================================ the page
 def write_report(folder) -> Path:
     """Write ``folder/report.html`` (a temporary name, then a rename) and return its path."""
+    mode_label = ""
     from sim.results import atomic_write
 
     folder = Path(folder)
@@ -710,6 +711,9 @@ def write_report(folder) -> Path:
     else:
         m = _manifest(folder)
         specs = m["job"]["scenarios"]
+        from sim.experiments.jobs import parameters_label
+
+        mode_label = parameters_label(m["job"].get("parameters", "fixed"))
         command = m.get("command") or ["(Python API)"]
         reps, n_runs = m["job"]["reps"], m["n_runs"]
         failed = m.get("n_failed") or 0
@@ -761,6 +765,8 @@ def write_report(folder) -> Path:
             after.append(_links(folder, ["sensitivity.csv", *raw]))
             specs = {base: spec}
         del n_runs
+    if mode_label:
+        title = f"{title} \u2014 {mode_label}"
     fig_html = "".join(f'<figure id="fig-{_e(n)}"><img alt="{_e(n)}" src="{_img(f)}">'
                        f"<figcaption>{_e(c)}</figcaption></figure>" for n, (f, c) in figs.items())
     doc = f"""<!DOCTYPE html>

@@ -1,0 +1,232 @@
+"""Scoring a scenario's forecast against an observed record.
+
+A record is a YAML list of observations (or a mapping with an ``observations:`` list),
+each either
+
+* ``{outcome: COLUMN, observed: 0/1 or a number, source: ...}`` - any column of
+  ``runs.parquet`` (``any_political``, ``final:sanctions``, ``stock_peak:pressure`` ...), or
+* ``{series: VARIABLE, day: N, observed: NUMBER, source: ...}`` - a variable of the
+  daily series on day N (``actor``, ``target``, ``issue`` pick a row where the variable
+  has one per actor or issue).
+
+Optional: ``reference:`` (the naive forecast to beat), ``label``, ``note``.
+
+The scenario runs ``reps`` times (under its priors unless ``fixed``) and each
+observation gets the forecast distribution of its quantity over the runs:
+
+* binary (a yes/no outcome): the forecast probability ``p``; Brier score ``(p - o)^2``
+  (Brier 1950);
+* continuous: the median and the 90% interval (5th-95th percentile); the CRPS of the
+  ensemble, ``mean|X - y| - 1/2 mean|X - X'|`` over all pairs of members (the empirical
+  form, Gneiting & Raftery 2007, eq. 21), and whether ``y`` is inside the interval.
+
+Skill is ``1 - score / score_of_reference``, against a naive point forecast: the status
+quo persists. Unless the record gives ``reference:``, it is 0 for a yes/no outcome (the
+event does not happen), the issue's status quo for ``final:ISSUE``, and the series'
+value on day 0 for a series (the stock stays where it starts); for other outcomes the
+record must give one (else the skill is left empty). The CRPS of a point forecast ``r``
+is ``|r - y|``. A positive skill beats the naive forecast; 0 ties; negative is worse.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.experiments.jobs import ExperimentError, execute, make_job, scenario_data
+from sim.scenario import Scenario
+
+
+# =============================================================== the scores
+def brier(p, o) -> float:
+    """Brier score of probability ``p`` for outcome ``o`` (0 or 1)."""
+    return float((float(p) - float(o)) ** 2)
+
+
+def crps_ensemble(members, y) -> float:
+    """CRPS of an ensemble (equal weights) for the observation ``y``:
+    ``mean|X - y| - 0.5 mean|X - X'|`` (all N^2 pairs), computed in O(N log N)."""
+    x = np.sort(np.asarray(members, dtype=float))
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return math.nan
+    i = np.arange(1, n + 1)
+    pair_mean = 2.0 * np.sum((2 * i - n - 1) * x) / n ** 2        # mean |X - X'|
+    return max(0.0, float(np.mean(np.abs(x - y)) - 0.5 * pair_mean))     # >= 0 (rounding)
+
+
+def skill(score: float, reference: float) -> float:
+    """``1 - score / reference``; NaN where the reference scores 0 (nothing to beat)."""
+    if not np.isfinite(reference) or reference == 0:
+        return math.nan
+    return float(1.0 - score / reference)
+
+
+# =============================================================== the record
+class Observation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: str | None = None
+    series: str | None = None
+    day: int | None = Field(None, ge=0)
+    actor: str | None = None
+    target: str | None = None
+    issue: str | None = None
+    observed: float
+    source: str = Field(min_length=1)
+    reference: float | None = None
+    label: str = ""
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _what(self):
+        if (self.outcome is None) == (self.series is None):
+            raise ValueError("give exactly one of 'outcome' or 'series'")
+        if self.series is not None and self.day is None:
+            raise ValueError("a series observation needs 'day'")
+        if self.outcome is not None and self.day is not None:
+            raise ValueError("'day' goes with 'series', not 'outcome'")
+        if not math.isfinite(self.observed):
+            raise ValueError("observed must be a finite number")
+        return self
+
+    @property
+    def name(self) -> str:
+        if self.label:
+            return self.label
+        if self.outcome:
+            return self.outcome
+        who = ",".join(x for x in (self.actor, self.target, self.issue) if x)
+        return f"{self.series}{'[' + who + ']' if who else ''}@day{self.day}"
+
+
+def load_record(path: str | Path) -> list[Observation]:
+    """The observations of a record file; a fault is an :class:`ExperimentError` naming
+    the file, the entry and the field."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ExperimentError(f"{path}: cannot read the record ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise ExperimentError(f"{path}: YAML syntax error: {getattr(exc, 'problem', None) or exc}") from None
+    if isinstance(data, dict):
+        data = data.get("observations")
+    if not isinstance(data, list) or not data:
+        raise ExperimentError(f"{path}: a record is a non-empty list of observations "
+                              "(or a mapping with an 'observations:' list)")
+    out = []
+    for n, entry in enumerate(data):
+        try:
+            out.append(Observation.model_validate(entry))
+        except ValidationError as exc:
+            e = exc.errors()[0]
+            field = ".".join(str(x) for x in e["loc"])
+            msg = e["msg"].removeprefix("Value error, ")
+            raise ExperimentError(f"{path}: observation {n}{' ' + field if field else ''}: {msg}") from None
+    return out
+
+
+# =============================================================== scoring
+def _series_values(series: pd.DataFrame, obs: Observation, run_ids) -> np.ndarray:
+    s = series[(series["variable"] == obs.series) & (series["day"] == obs.day)]
+    for col in ("actor", "target", "issue"):
+        want = getattr(obs, col)
+        if want is not None:
+            s = s[s[col] == want]
+    if s.groupby("run_id").size().max() > 1:
+        raise ExperimentError(f"series '{obs.series}' has several rows per day: pick one with actor, "
+                              "target or issue")
+    return s.set_index("run_id")["value"].reindex(run_ids).to_numpy(dtype=float)
+
+
+def forecast(scenario: Scenario, record: list[Observation], reps: int = 200, seed: int = 0, executor=None,
+             fixed: bool = False, progress=None, posterior=None):
+    """Run the scenario for a record: (runs that finished, daily series or None, job)."""
+    sc = scenario
+    for o in record:
+        if o.series is not None and o.day > sc.horizon_days:
+            raise ExperimentError(f"observation {o.name}: day {o.day} is after the horizon "
+                                  f"({sc.horizon_days} days)")
+    job = make_job([sc], reps, seed, series=any(o.series is not None for o in record), fixed=fixed,
+                   posterior=posterior)
+    res = execute(job, executor, progress=progress)
+    runs = res.runs[res.runs["status"] == "ok"]
+    if not len(runs):
+        raise ExperimentError("every run failed; see a batch's runs.parquet for the errors")
+    return runs, res.runs.attrs.get("series"), job
+
+
+def score(scenario: Scenario, record: list[Observation], reps: int = 200, seed: int = 0, executor=None,
+          fixed: bool = False, progress=None, posterior=None) -> tuple[pd.DataFrame, dict]:
+    """(one row per observation, totals). See the module doc for the scores. ``posterior``
+    (a calibration folder) draws the calibrated parameters from its posterior."""
+    runs, series, job = forecast(scenario, record, reps, seed, executor, fixed, progress, posterior)
+    return evaluate(scenario, record, runs, series, job.parameters_label, reps=reps, seed=seed)
+
+
+def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series: pd.DataFrame | None,
+             parameters: str = "", **meta) -> tuple[pd.DataFrame, dict]:
+    """Score the forecast distribution held by ``runs`` (and ``series``) against ``record``."""
+    data = scenario_data(sc)
+    rows = []
+    for o in record:
+        if o.outcome is not None:
+            if o.outcome not in runs.columns:
+                cols = ", ".join(c for c in runs.columns if not c.startswith(("param:", "seed_")))[:300]
+                raise ExperimentError(f"observation {o.name}: no outcome '{o.outcome}' (outcomes: {cols} ...)")
+            col = runs[o.outcome]
+            binary = str(col.dtype) == "boolean" or col.dtype == bool
+            values = col.astype(float).to_numpy()
+        else:
+            values = _series_values(series, o, runs["run_id"])
+            if np.isnan(values).all():
+                known = ", ".join(sorted(series["variable"].unique()))
+                raise ExperimentError(f"observation {o.name}: no series '{o.series}' on day {o.day} "
+                                      f"(series variables: {known})")
+            binary = False
+        values = values[~np.isnan(values)]
+        row = {"observation": o.name, "kind": "binary" if binary else "continuous", "observed": o.observed,
+               "n": len(values), "source": o.source}
+        reference, ref_note = o.reference, "given in the record" if o.reference is not None else ""
+        if binary:
+            if o.observed not in (0.0, 1.0):
+                raise ExperimentError(f"observation {o.name}: '{o.outcome}' is yes/no: observed must be 0 or 1")
+            p = float(values.mean())
+            if reference is None:
+                reference, ref_note = 0.0, "the event does not happen (status quo persists)"
+            s, s_ref = brier(p, o.observed), brier(reference, o.observed)
+            row.update(forecast=p, median=math.nan, q05=math.nan, q95=math.nan, score_name="Brier", score=s,
+                       inside_90=pd.NA)
+        else:
+            q05, med, q95 = np.percentile(values, [5, 50, 95])
+            if reference is None and o.series is not None:
+                day0 = Observation(**{**o.model_dump(), "day": 0})
+                reference = float(np.nanmedian(_series_values(series, day0, runs["run_id"])))
+                ref_note = "the series stays at its day-0 value"
+            elif reference is None and o.outcome.startswith("final:") and o.outcome[6:] in data["issues"]:
+                reference = float(data["issues"][o.outcome[6:]]["status_quo"])
+                ref_note = "the issue stays at its status quo"
+            s = crps_ensemble(values, o.observed)
+            s_ref = abs(reference - o.observed) if reference is not None else math.nan
+            row.update(forecast=float(med), median=float(med), q05=float(q05), q95=float(q95), score_name="CRPS",
+                       score=s, inside_90=bool(q05 <= o.observed <= q95))
+        row.update(reference=reference if reference is not None else math.nan,
+                   reference_note=ref_note or "none: give 'reference:' in the record",
+                   reference_score=s_ref, skill=skill(row["score"], s_ref))
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    cont = table[table["kind"] == "continuous"]
+    binr = table[table["kind"] == "binary"]
+    totals = {"scenario": sc.name, **meta, "n_ok": int(len(runs)),
+              "parameters": parameters, "n_observations": len(table),
+              "mean_brier": float(binr["score"].mean()) if len(binr) else None,
+              "coverage_90": float(cont["inside_90"].astype(bool).mean()) if len(cont) else None,
+              "mean_skill": float(table["skill"].mean()) if table["skill"].notna().any() else None}
+    return table, totals

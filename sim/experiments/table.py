@@ -1,0 +1,71 @@
+"""The headline table of several scenarios (the README's), from one batch.
+
+Yes/no outcomes: the share of runs with a 95% Wilson interval (the interval of the
+probability estimate; under priors the probability itself integrates over the unknown
+parameters). Numbers: the median over runs with the 5-95% range of the runs (the spread
+a reader should expect, parameters and noise together), not the interval of a mean.
+The table's caption names the mode (priors, posterior or fixed) and the replications.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments.stats import wilson_interval
+
+DEFAULT_OUTCOMES = ["any_political", "any_agreement", "time_to_first_agreement", "n_unilateral"]
+"""Plus, by default, each stock's cumulative level (``stock_cumulative:STOCK``)."""
+LABELS = {"any_political": "any political agreement", "any_agreement": "any agreement",
+          "time_to_first_agreement": "day of first agreement (runs with one)",
+          "n_unilateral": "unilateral moves"}
+
+
+def headline_table(runs: pd.DataFrame, outcomes: list[str] | None = None) -> pd.DataFrame:
+    """One row per scenario (in order of appearance) and outcome: kind, estimate, low, high, n."""
+    outcomes = outcomes or [*DEFAULT_OUTCOMES, *(c for c in runs.columns if c.startswith("stock_cumulative:"))]
+    ok = runs[runs["status"] == "ok"]
+    rows = []
+    for scen in dict.fromkeys(runs["scenario"]):
+        g = ok[ok["scenario"] == scen]
+        for col in outcomes:
+            if col not in g.columns:
+                raise KeyError(col)
+            v = g[col]
+            if str(v.dtype) == "boolean" or v.dtype == bool or col.startswith("pair:"):
+                x = (v.fillna(0).astype(float) > 0) if col.startswith("pair:") else v.dropna().astype(bool)
+                k, n = int(x.sum()), len(x)
+                lo, hi = wilson_interval(k, n)
+                rows.append({"scenario": scen, "outcome": col, "kind": "share", "estimate": k / n if n else np.nan,
+                             "low": lo, "high": hi, "n": n})
+            else:
+                x = v.dropna().astype(float).to_numpy()
+                q = np.percentile(x, [50, 5, 95]) if len(x) else [np.nan] * 3
+                rows.append({"scenario": scen, "outcome": col, "kind": "median", "estimate": q[0],
+                             "low": q[1], "high": q[2], "n": len(x)})
+    return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame, caption: str) -> str:
+    """The table as Markdown, scenarios as rows, with ``caption`` above it."""
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    head = [LABELS.get(o, o) for o in outcomes]
+    lines = [caption, "", "| scenario | " + " | ".join(head) + " |", "|---" * (len(outcomes) + 1) + "|"]
+    for scen, g in table.groupby("scenario", sort=False):
+        g = g.set_index("outcome")
+        cells = []
+        for o in outcomes:
+            r = g.loc[o]
+            if r["n"] == 0:
+                cells.append("-")
+            elif r["kind"] == "share":
+                cells.append(f"{r['estimate']:.2f} [{r['low']:.2f}, {r['high']:.2f}]")
+            else:
+                cells.append(f"{r['estimate']:.3g} [{r['low']:.3g}, {r['high']:.3g}]")
+        lines.append(f"| `{scen}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def caption(job, n_runs_per_scenario: int) -> str:
+    return (f"{n_runs_per_scenario} replications per scenario, {job.parameters_label}, root seed {job.seed}. "
+            "Yes/no outcomes: share of runs [95% Wilson interval]; numbers: median [5-95% of runs].")

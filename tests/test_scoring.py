@@ -1,0 +1,145 @@
+"""Scoring against a record: the scores by hand, a record drawn from the model beats a
+perturbed one, record errors, the CLI."""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.cli import main
+from sim.experiments.jobs import ExperimentError, execute, make_job
+from sim.experiments.scoring import (Observation, brier, crps_ensemble, evaluate, forecast, load_record,
+                                     skill)
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DAYS = 20                  # a short baseline: the event of day 9 fires, runs stay quick
+
+
+# ------------------------------------------------------------------ the scores by hand
+def test_brier_by_hand():
+    assert brier(0.7, 1) == pytest.approx(0.09)
+    assert brier(0.7, 0) == pytest.approx(0.49)
+    assert brier(1.0, 1) == 0.0
+
+
+def test_crps_of_an_ensemble_by_hand():
+    # members 1, 2, 3 and y = 2: mean|X - y| = 2/3; the 9 pairs' |X - X'| sum to 8
+    # -> CRPS = 2/3 - 8/18 = 2/9
+    assert crps_ensemble([1, 2, 3], 2) == pytest.approx(2 / 9)
+    # one member: the absolute error
+    assert crps_ensemble([5.0], 2.0) == pytest.approx(3.0)
+    # members 0 and 1, y = 0: mean|X - y| = 1/2; pairs 0,1,1,0 -> mean 1/2 -> CRPS = 1/2 - 1/4
+    assert crps_ensemble([1.0, 0.0], 0.0) == pytest.approx(0.25)
+    # the O(N log N) form equals the O(N^2) definition
+    x = np.random.default_rng(0).normal(size=57)
+    direct = np.mean(np.abs(x - 0.3)) - 0.5 * np.mean(np.abs(x[:, None] - x[None, :]))
+    assert crps_ensemble(x, 0.3) == pytest.approx(direct, abs=1e-12)
+
+
+def test_skill_against_the_reference():
+    assert skill(0.25, 1.0) == pytest.approx(0.75)
+    assert skill(2.0, 1.0) == pytest.approx(-1.0)
+    assert math.isnan(skill(0.1, 0.0))                   # nothing to beat
+
+
+# ------------------------------------------------------------------ a record from the model
+@pytest.fixture(scope="module")
+def short_baseline():
+    return load_scenario("baseline", overrides={"horizon_days": DAYS})
+
+
+QUANTITIES = [Observation(outcome="stock_final:pressure", observed=0, source="model", reference=0.5),
+              Observation(series="stock:pressure", day=10, observed=0, source="model"),
+              Observation(outcome="any_technical", observed=0, source="model")]
+
+
+def _truths(sc, n):
+    """``n`` runs of the model on seeds the forecast does not use (root seed 999)."""
+    job = make_job([sc], n, seed=999, series=True)
+    res = execute(job)
+    return res.runs, res.runs.attrs["series"]
+
+
+def _record_from(runs, series, k, shift):
+    """The record of truth run k; ``shift`` moves numbers by that much and flips yes/no."""
+    row = runs.iloc[k]
+    s = series[(series.run_id == row.run_id) & (series.variable == "stock:pressure") & (series.day == 10)]
+    flip = (lambda b: 1 - b) if shift else (lambda b: b)
+    return [Observation(outcome="stock_final:pressure", observed=row["stock_final:pressure"] + shift, source="m",
+                        reference=0.5),
+            Observation(series="stock:pressure", day=10, observed=float(s.value.iloc[0]) + shift, source="m"),
+            Observation(outcome="any_technical", observed=flip(float(row.any_technical)), source="m")]
+
+
+def test_a_record_drawn_from_the_model_scores_better_than_a_perturbed_one(short_baseline):
+    """Over 10 truth runs, mean score per observation: the model's own record beats the
+    same record shifted by 0.3 (pressure is on [0, 1]) or with the yes/no flipped."""
+    sc = short_baseline
+    runs, series, job = forecast(sc, QUANTITIES, reps=40, seed=1)
+    truth_runs, truth_series = _truths(sc, 10)
+    p = float(runs["any_technical"].astype(float).mean())
+    own, perturbed = [], []
+    for k in range(10):
+        for shift, acc in ((0.0, own), (0.3, perturbed)):
+            table, _ = evaluate(sc, _record_from(truth_runs, truth_series, k, shift), runs, series)
+            acc.append(table["score"].to_numpy())
+    own, perturbed = np.mean(own, axis=0), np.mean(perturbed, axis=0)
+    assert own[0] < perturbed[0] and own[1] < perturbed[1]           # CRPS of the two numbers
+    if abs(p - 0.5) > 0.15:     # a flipped yes/no is only detectably worse away from p = 1/2
+        assert own[2] < perturbed[2]
+    assert own.sum() < perturbed.sum()
+
+
+def test_scores_table_has_the_forecast_interval_and_reference(short_baseline):
+    runs, series, job = forecast(short_baseline, QUANTITIES, reps=30, seed=2)
+    table, totals = evaluate(short_baseline, QUANTITIES, runs, series, job.parameters_label)
+    r = table.set_index("observation")
+    pf = runs["stock_final:pressure"].to_numpy(float)
+    r0 = r.loc["stock_final:pressure"]
+    assert r0["median"] == pytest.approx(np.median(pf))
+    assert r0["q05"] == pytest.approx(np.percentile(pf, 5))
+    assert r0["score"] == pytest.approx(crps_ensemble(pf, 0.0))
+    assert r0["reference_score"] == pytest.approx(0.5)
+    # the series' naive reference is its day-0 value: the baseline stock's initial level
+    assert r.loc["stock:pressure@day10", "reference"] == pytest.approx(0.5)
+    assert r.loc["any_technical", "forecast"] == pytest.approx(runs["any_technical"].astype(float).mean())
+    assert r.loc["any_technical", "reference"] == 0.0
+    assert totals["parameters"] == "under parameter uncertainty (priors)"
+
+
+# ------------------------------------------------------------------ records and the CLI
+@pytest.mark.parametrize("text, needle", [
+    ("- {outcome: x, observed: 1}\n", "observation 0 source"),
+    ("- {outcome: x, series: y, day: 2, observed: 1, source: s}\n", "exactly one of 'outcome' or 'series'"),
+    ("- {series: pressure, observed: 1, source: s}\n", "needs 'day'"),
+    ("[]\n", "non-empty list"),
+    ("- {outcome: x, observed: 1, source: s, foo: 2}\n", "observation 0 foo"),
+])
+def test_bad_records_are_one_line_errors_naming_the_entry(tmp_path, text, needle):
+    f = tmp_path / "r.yaml"
+    f.write_text(text)
+    with pytest.raises(ExperimentError) as e:
+        load_record(f)
+    assert needle in str(e.value) and str(f) in str(e.value) and "\n" not in str(e.value)
+
+
+def test_cli_score_prints_a_table_or_json_and_exits_0(tmp_path, capsys):
+    args = ["score", "baseline", "--record", str(ROOT / "tests" / "data" / "record_example.yaml"),
+            "--reps", "4", "--workers", "1", "--quiet"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "under parameter uncertainty (priors)" in out and "CRPS" in out and "Brier" in out
+    assert main([*args, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["totals"]["n_observations"] == len(load_record(ROOT / "tests" / "data" / "record_example.yaml"))
+    assert {o["kind"] for o in doc["observations"]} == {"binary", "continuous"}
+
+
+def test_cli_score_unknown_outcome_is_exit_2(tmp_path, capsys):
+    f = tmp_path / "r.yaml"
+    f.write_text("- {outcome: no_such_column, observed: 1, source: s}\n")
+    assert main(["score", "baseline", "--record", str(f), "--reps", "2", "--workers", "1", "--quiet"]) == 2
+    assert "no outcome 'no_such_column'" in capsys.readouterr().err
