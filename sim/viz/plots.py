@@ -197,7 +197,7 @@ def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None
     from matplotlib.patches import Patch
 
     fig.legend(handles=[Patch(color=GOOD, label="better for the crisis (more deals, sooner, less pressure)"),
-                        Patch(color=BAD, label="worse"), Patch(color=NEUTRAL, label="no detectable change (95% CI covers 0)")],
+                        Patch(color=BAD, label="worse"), Patch(color=NEUTRAL, label="no detectable change (95% CI covers 0), or an outcome with no better side (unilateral moves)")],
                loc="lower center", ncol=3, fontsize=8, frameon=False)
     shown = f"the {len(order)} largest of {len(ranked)} variants" if len(order) < len(ranked) else \
         f"all {len(ranked)} variants"
