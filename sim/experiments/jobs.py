@@ -42,6 +42,7 @@ import pandas as pd
 
 from sim.results import atomic_write, public_mode
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_mapping
+from sim.scenario.priors import walk_path
 from sim.experiments.stats import mean_interval, wilson_interval
 
 CHUNK_SIZE = 25
@@ -109,15 +110,8 @@ class Vary:
 
 
 def _get(d: dict, path: str):
-    cur = d
-    for key in path.split("."):
-        if isinstance(cur, dict) and key in cur:
-            cur = cur[key]
-        elif isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
-            cur = cur[int(key)]
-        else:
-            raise KeyError(key)
-    return cur
+    """The value at a dotted path of scenario data (KeyError naming the missing key)."""
+    return walk_path(d, path)
 
 
 def _set(d: dict, path: str, value) -> None:

@@ -158,7 +158,9 @@ class Prior:
                 self.ppf(1.0) if math.isfinite(self.support()[1]) else hi]
 
 
-def _get(d, path: str):
+def walk_path(d, path: str):
+    """The value at a dotted path of scenario data (``a.b.0.c``: mapping keys and list
+    indices); KeyError naming the first key that is not there."""
     cur = d
     for key in path.split("."):
         if isinstance(cur, dict) and key in cur:
@@ -166,8 +168,20 @@ def _get(d, path: str):
         elif isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
             cur = cur[int(key)]
         else:
-            return None
+            raise KeyError(key)
     return cur
+
+
+def get_path(d, path: str, default=None):
+    """:func:`walk_path`, or ``default`` if the path does not exist."""
+    try:
+        return walk_path(d, path)
+    except KeyError:
+        return default
+
+
+def _get(d, path: str):
+    return get_path(d, path)
 
 
 def priors_of(data) -> dict[str, Prior]:

@@ -214,34 +214,31 @@ class _Event(_Strict):
     label: str = ""
 
 
-class SetIssueEvent(_Event):
+class _SetEvent(_Event):
+    """An event that sets a quantity on [0, 1] to ``value`` or moves it by ``delta``."""
+
+    value: Unit | None = None
+    delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.value is None) == (self.delta is None):
+            raise ValueError("give exactly one of 'value' or 'delta'")
+        return self
+
+
+class SetIssueEvent(_SetEvent):
     """An issue's implemented value changes (e.g. a sanctions package)."""
 
     type: Literal["set_issue"]
     issue: Id
-    value: Unit | None = None
-    delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
-
-    @model_validator(mode="after")
-    def _one_of(self):
-        if (self.value is None) == (self.delta is None):
-            raise ValueError("give exactly one of 'value' or 'delta'")
-        return self
 
 
-class SetStockEvent(_Event):
+class SetStockEvent(_SetEvent):
     """A stock of the environment jumps (e.g. a group is brought to the border)."""
 
     type: Literal["set_stock"]
     stock: Id
-    value: Unit | None = None
-    delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
-
-    @model_validator(mode="after")
-    def _one_of(self):
-        if (self.value is None) == (self.delta is None):
-            raise ValueError("give exactly one of 'value' or 'delta'")
-        return self
 
 
 class ChannelEvent(_Event):
