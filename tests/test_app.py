@@ -16,6 +16,7 @@ import solara  # noqa: E402
 
 import app  # noqa: E402
 import sim  # noqa: E402
+from sim.scenario.priors import priors_of  # noqa: E402
 from sim.experiments.jobs import scenario_data  # noqa: E402
 from sim.scenario import validate_mapping  # noqa: E402
 from sim.viz import live, svg  # noqa: E402
@@ -86,9 +87,10 @@ def track_models(monkeypatch):
 def test_controls_come_from_the_scenario(page):
     sc = sim.load_scenario("baseline")
     sliders = {w.label: w for w in page.find(v.Slider).widgets}
-    for path, (lo, hi) in sc.uncertain.items():
+    for path, prior in priors_of(sc).items():
+        lo, hi = prior.bounds()              # a uniform prior's range: its support
         assert path in sliders, path
-        assert (sliders[path].min, sliders[path].max) == (lo, hi)
+        assert (sliders[path].min, sliders[path].max) == pytest.approx((lo, hi))
     boxes = [w.label for w in page.find(v.Checkbox).widgets]
     for sid, st in sc.stances.items():
         assert sum(st.quote.split()[0] in b and b.startswith(f"{st.actor}:") for b in boxes) >= 1, sid

@@ -96,9 +96,11 @@ def controls(name: str) -> Controls:
     while it runs)."""
     sc = load_scenario(name)
     data = scenario_data(sc)
-    params = tuple(ParamControl(p, float(lo), float(hi), float(_get(data, p)),
+    from sim.scenario.priors import priors_of
+
+    params = tuple(ParamControl(p, *prior.bounds(), float(_get(data, p)),
                                 isinstance(_get(data, p), int) and not isinstance(_get(data, p), bool))
-                   for p, (lo, hi) in sc.uncertain.items())
+                   for p, prior in priors_of(data).items())
     stances = tuple(StanceControl(sid, st.actor, st.describe(), " ".join(st.quote.split()))
                     for sid, st in sc.stances.items())
     protos = tuple(steppable_protocols())
