@@ -41,8 +41,10 @@ run: $(STAMP)
 	@echo ""
 	@echo "Next: $(PY) run_sim.py --help   (or: source $(VENV)/bin/activate, then diplosim --help)"
 
+# Two test processes (pytest-xdist), one file per process at a time (module fixtures
+# are built once): the suite is CPU-bound and the machine has two cores.
 test: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
 
 test-all: $(STAMP)
 	$(PY) -m pytest -q
@@ -50,7 +52,7 @@ test-all: $(STAMP)
 # What `make test` leaves out: the slow experiment tests and the 500-case property
 # test (CI runs them after `make test`).
 test-slow: $(STAMP)
-	$(PY) -m pytest -q -m slow
+	$(PY) -m pytest -q -n 2 --dist loadfile -m slow
 
 # The app runs offline: its page assets come from the solara-assets package;
 # Solara's usage telemetry and its check for a newer version on PyPI are switched

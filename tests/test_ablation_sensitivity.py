@@ -33,6 +33,7 @@ def ablated():
     return eff, res
 
 
+@pytest.mark.slow
 def test_a_stance_that_changes_nothing_shows_exactly_zero(ablated):
     eff, _ = ablated
     noop = eff[eff["stance"] == "noop"]
@@ -41,6 +42,7 @@ def test_a_stance_that_changes_nothing_shows_exactly_zero(ablated):
     assert ablation.noop_check(eff)[noop["variant"].iloc[0]]
 
 
+@pytest.mark.slow
 def test_every_seeded_stance_acts_or_is_declared_inert_with_a_reason(ablated):
     """Each stance of seeds/stances.yaml changes some headline outcome of the baseline
     (95% interval excluding 0, common random numbers) - unless the table declares it
@@ -58,6 +60,7 @@ def test_every_seeded_stance_acts_or_is_declared_inert_with_a_reason(ablated):
     assert r["ci_high"] < 0 and r["quote"] == "call for the imposition of sanctions"
 
 
+@pytest.mark.slow
 def test_variants_share_the_base_random_streams(ablated):
     _, res = ablated
     keys = res.runs.groupby("scenario")["seed_spawn_key"].apply(list)
@@ -92,6 +95,7 @@ def test_removal_is_defined_for_every_stance_type():
         sim.run(v.scenario, seed=0, days=5, series=False)      # every variant runs
 
 
+@pytest.mark.slow
 def test_ablate_cli_writes_table_and_figure(tmp_path):
     r = cli("ablate", "baseline", "--reps", 4, "--days", 20, "--workers", 1, "--out", tmp_path / "a")
     assert r.returncode == 0, r.stderr

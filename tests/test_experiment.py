@@ -61,6 +61,7 @@ def test_two_worker_processes_give_identical_runs(job, inprocess):
     pd.testing.assert_frame_equal(_sorted(runs), _sorted(inprocess), check_exact=True)
 
 
+@pytest.mark.slow
 def test_embedded_dask_cluster_gives_identical_runs(job, inprocess):
     pytest.importorskip("dask.distributed")   # a dev dependency: always present under make test
     executor, close = ex.make_executor(workers=2, dask="local")
@@ -285,6 +286,7 @@ def test_resume_of_a_finished_job_runs_nothing_again(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(first.runs, again.runs)
 
 
+@pytest.mark.slow
 def test_cli_sends_runs_to_a_dask_scheduler_address(tmp_path):
     """--dask ADDRESS: the CLI connects to a running scheduler (here a LocalCluster
     started by the test) and gets the same table as an in-process batch."""
@@ -300,6 +302,7 @@ def test_cli_sends_runs_to_a_dask_scheduler_address(tmp_path):
                                   pd.read_parquet(tmp_path / "l" / "runs.parquet"), check_exact=True)
 
 
+@pytest.mark.slow
 def test_unreachable_dask_scheduler_is_a_clear_error(tmp_path):
     pytest.importorskip("dask.distributed")
     r = cli("batch", "baseline", "--reps", 2, "--dask", "tcp://127.0.0.1:9", "--out", tmp_path / "x")

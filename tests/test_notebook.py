@@ -3,11 +3,13 @@
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_explore_notebook_executes(tmp_path):
     nb = nbformat.read(ROOT / "notebooks" / "explore.ipynb", as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3",

@@ -1,6 +1,7 @@
 """Model properties, tested statistically over many seeds with stated tolerances."""
 
 import numpy as np
+import pytest
 
 import sim
 from sim.experiments.stats import mean_interval, wilson_interval
@@ -45,6 +46,7 @@ def test_poland_has_nothing_political_to_give_minsk_alone():
     assert hi < 0.08
 
 
+@pytest.mark.slow
 def test_the_horizon_is_not_the_actors_deadline():
     """With the deadline held (40 days), simulating 50, 100 or 200 days changes nothing
     that happens in the first 50: the same runs make their first deal on the same day
