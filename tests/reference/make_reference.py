@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""The stored reference runs that guard the speed work (issue 14): a fixed set of runs
+whose every output must stay bit-identical when the code is made faster.
+
+    python tests/reference/make_reference.py          # rewrite reference_runs.json
+
+Run it only when a change is *meant* to change the model's results (and say so in the
+commit); a speed-up must leave the file as it is (tests/test_reference_runs.py).
+
+What is stored: for every shipped scenario under alternating offers, the outcome row of
+``REPS`` batch replications under the priors (the batch path, ``run_outcomes``) and of
+``REPS`` with fixed parameters; and for a few (scenario, seed) pairs the SHA-256 of each
+table of the full result (daily series, offers, agreements, record, issues), written
+as CSV with every float in full precision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+HERE = Path(__file__).resolve().parent
+FILE = HERE / "reference_runs.json"
+REPS = 8
+SEED = 20211123
+FULL = [("baseline", 0), ("baseline", 1), ("baseline", 2), ("black_sea_grain", 0), ("history_2021", 3),
+        ("russia_engages", 4)]
+TABLES = ("series", "offers", "agreements", "record", "issues")
+
+
+def scenarios() -> list[str]:
+    from sim.scenario import load_scenario
+
+    names = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
+    return [n for n in names if load_scenario(n).protocol.name == "alternating_offers"]
+
+
+def _clean(v):
+    if isinstance(v, float) and math.isnan(v):
+        return "nan"
+    if hasattr(v, "item"):
+        return _clean(v.item())
+    return v
+
+
+def batch_rows(fixed: bool) -> dict:
+    from sim.experiments import jobs as ex
+
+    out = {}
+    for name in scenarios():
+        runs = ex.batch(name, reps=REPS, seed=SEED, fixed=fixed)
+        drop = {"scenario", "status", "error", "traceback"}
+        out[name] = [{k: _clean(v) for k, v in row.items() if k not in drop}
+                     for row in runs.sort_values("run_id").to_dict("records")]
+    return out
+
+
+def table_digest(df) -> str:
+    text = df.to_csv(index=False, float_format="%.17g")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def full_digests() -> dict:
+    import sim
+
+    out = {}
+    for name, seed in FULL:
+        res = sim.run(name, seed=seed, series=True)
+        d = {t: table_digest(getattr(res, t)) for t in TABLES}
+        d["outcomes"] = {k: _clean(v) for k, v in res.outcomes.items()}
+        out[f"{name}:{seed}"] = d
+    return out
+
+
+def compute() -> dict:
+    return {"priors": batch_rows(False), "fixed": batch_rows(True), "full": full_digests()}
+
+
+def main() -> None:
+    FILE.write_text(json.dumps(compute(), indent=1, sort_keys=True) + "\n")
+    print(f"wrote {FILE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Speed work must not change results: a fixed set of runs (every shipped scenario under
+alternating offers, on the batch path with priors and with fixed parameters, and the full
+result tables of a few runs) is compared with the outcomes stored in
+tests/reference/reference_runs.json, bit for bit. A change that is meant to change the
+model's results regenerates the file (tests/reference/make_reference.py) and says so."""
+
+import json
+import math
+
+import pytest
+
+from reference import make_reference as ref
+
+
+@pytest.fixture(scope="module")
+def stored():
+    return json.loads(ref.FILE.read_text())
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+def _diff(stored_rows, rows) -> list[str]:
+    out = []
+    assert len(stored_rows) == len(rows), f"{len(rows)} runs, {len(stored_rows)} stored"
+    for n, (s, r) in enumerate(zip(stored_rows, rows)):
+        for k in sorted(set(s) | set(r)):
+            if not _same(s.get(k), r.get(k)):
+                out.append(f"run {n}: {k}: stored {s.get(k)!r}, now {r.get(k)!r}")
+    return out
+
+
+@pytest.mark.parametrize("mode", ["priors", "fixed"])
+def test_batch_outcomes_are_bit_identical_to_the_stored_runs(stored, mode):
+    now = json.loads(json.dumps(ref.batch_rows(fixed=mode == "fixed")))
+    assert sorted(now) == sorted(stored[mode])
+    problems = [f"{name}: {d}" for name in now for d in _diff(stored[mode][name], now[name])]
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_full_results_are_bit_identical_to_the_stored_runs(stored):
+    now = json.loads(json.dumps(ref.full_digests()))
+    assert sorted(now) == sorted(stored["full"])
+    for key, d in now.items():
+        s = stored["full"][key]
+        for table in ref.TABLES:
+            assert d[table] == s[table], f"{key}: the {table} table differs from the stored run"
+        assert not _diff([s["outcomes"]], [d["outcomes"]]), key
