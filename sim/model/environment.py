@@ -85,6 +85,24 @@ class Environment:
         # which issues drive which stock (for relief and for charging harm)
         self.drivers = {name: sorted({j for _r, t in (*s.inflows, *s.outflows) for j, _s in t})
                         for name, s in self.stocks.items()}
+        # the clipped shifts of each stock per driving issue do not depend on the actor:
+        # computed once per state (x and the levels), until :meth:`invalidate`
+        self._shifts: list | None = None
+
+    def invalidate(self) -> None:
+        """The implemented values or a stock's level moved: drop the cached shifts."""
+        self._shifts = None
+
+    def _stock_shifts(self, x) -> list:
+        if self._shifts is None:
+            tau = self.tau
+            out = []
+            for name, st in self.stocks.items():
+                level = st.level
+                out.append((name, [(j, min(level, max(-(1.0 - level), -tau * st.slope(x, j))))
+                                   for j in self.drivers[name]]))
+            self._shifts = out
+        return self._shifts
 
     @property
     def empty(self) -> bool:
@@ -104,11 +122,13 @@ class Environment:
             st.peak = max(st.peak, st.level)
             st.history.append(st.level)
             rises[st.name] = max(0.0, st.level - old)
+        self._shifts = None
         return rises
 
     def set_level(self, name: str, value: float) -> None:
         st = self.stocks[name]
         st.level = min(1.0, max(0.0, float(value)))
+        self._shifts = None
 
     def cost(self, exposure: dict, x) -> float:
         """The actor's daily crisis cost c_i."""
@@ -119,17 +139,16 @@ class Environment:
 
     def relief(self, exposure: dict, x) -> np.ndarray:
         """r_i: per issue, the daily cost a unit rise of the issue is expected to save."""
-        r = np.zeros(self.n_issues)
-        for name, st in self.stocks.items():
+        r = [0.0] * self.n_issues
+        for name, shifts in self._stock_shifts(x):
             e = exposure.get(name, 0.0)
             if e == 0.0:
                 continue
-            for j in self.drivers[name]:
-                shift = -self.tau * st.slope(x, j)
-                r[j] += e * min(st.level, max(-(1.0 - st.level), shift))
+            for j, shift in shifts:
+                r[j] += e * shift
         for j, name in zip(self.cost_issues, self.cost_issue_names):
             r[j] -= exposure.get(name, 0.0)
-        return r
+        return np.array(r)
 
     def responsible(self, name: str, x) -> list[tuple[int, float]]:
         """Issues that keep stock ``name`` filling, each with its share of today's

@@ -81,6 +81,8 @@ class NegotiationModel(mesa.Model):
         self.registry = Registry(self)
         self.next_move: dict[tuple[str, int], int] = {}     # (actor, issue) -> first day it may move again
         self._relief: dict[str, np.ndarray] = {}
+        self._relief_t: dict[str, tuple] = {}       # the same as tuples of floats
+        self._bounds: dict[tuple[str, int], tuple[float, float]] = {}
 
         self.stances = dict(scenario.stances)
         self.base_levels = {frozenset(p): lvl for p, lvl in scenario.channel_pairs().items() if p[0] != "*"}
@@ -136,16 +138,33 @@ class NegotiationModel(mesa.Model):
             r = self._relief[actor.key] = self.env.relief(actor.exposure, self.x)
         return r
 
+    def relief_tuple(self, actor) -> tuple[float, ...]:
+        """:meth:`relief` as a tuple of floats (the protocols' pure-Python arithmetic)."""
+        r = self._relief_t.get(actor.key)
+        if r is None:
+            r = self._relief_t[actor.key] = tuple(self.relief(actor).tolist())
+        return r
+
+    def _clear_relief(self) -> None:
+        self._relief.clear()
+        self._relief_t.clear()
+        self.env.invalidate()
+
     def stances_of(self, actor: str):
         return self._stances_by_actor.get(actor, ())
 
     def bounds(self, actor: str, j: int) -> tuple[float, float]:
-        """The values of issue j the actor's stances allow it to offer or accept."""
+        """The values of issue j the actor's stances allow it to offer or accept (cached
+        until the state changes: they depend on the current and status-quo values only)."""
+        got = self._bounds.get((actor, j))
+        if got is not None:
+            return got
         lo, hi = 0.0, 1.0
         issue = self.issue_ids[j]
         for st in self.stances_of(actor):
             a, b = st.bounds(actor, issue, float(self.x[j]), float(self.status_quo[j]))
             lo, hi = max(lo, a), min(hi, b)
+        self._bounds[(actor, j)] = (lo, hi)
         return lo, hi
 
     def commitments(self, actor: str, j: int) -> list[tuple[float, float]]:
@@ -170,6 +189,8 @@ class NegotiationModel(mesa.Model):
     def pressed(self, sender: str, receiver: str, channel: Channel) -> None:
         """``sender`` made ``receiver`` an offer on ``channel``: stances that answer
         demands (a denier pressed on its role) add blame."""
+        if receiver not in self._deniers:
+            return
         issues = tuple(self.issue_ids[j] for j in channel.issues)
         ideal = {self.issue_ids[j]: float(self.actors[sender].ideal[j]) for j in channel.issues}
         for st in self.stances_of(receiver):
@@ -195,7 +216,8 @@ class NegotiationModel(mesa.Model):
     # ------------------------------------------------------------------ changes of state
     def _changed(self) -> None:
         self.state_version += 1
-        self._relief.clear()
+        self._clear_relief()
+        self._bounds.clear()
         self.protocol.state_changed()
 
     def move_issue(self, j: int, v: float, movers) -> None:
@@ -327,7 +349,7 @@ class NegotiationModel(mesa.Model):
         rises = self.env.update(self.x)
         for stock, rise in rises.items():
             self.blames.charge_stock_rise(stock, rise)
-        self._relief.clear()
+        self._clear_relief()
         for actor in self.actors.values():
             actor.cumulative_cost += actor.crisis_cost()
         self.protocol.begin_day()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sim.model.agreements import value_of
 from sim.model.control import guarantor_cost, interval
-from sim.protocols.boa import best_values, gain
+from sim.protocols.boa import PublicPositions, best_values, gain
 
 
 class AlternatingOffers:
@@ -98,26 +98,23 @@ class AlternatingOffers:
         self._state[key] = (tuple(lo), tuple(hi))
         return self._state[key]
 
-    def _relief(self, actor):
-        key = ("relief", actor.key)
-        if key not in self._cache:
-            self._cache[key] = tuple(float(v) for v in self.model.relief(actor))
-        return self._cache[key]
-
     def _prefs(self, actor, channel):
         """(ideal, saliences, relief) of the actor over the channel's issues."""
         key = ("prefs", actor.key, channel.key)
-        if key not in self._cache:
+        got = self._cache.get(key)
+        if got is None:
             fixed = ("zw", actor.key, channel.issues)
             if fixed not in self._fixed:
                 self._fixed[fixed] = (tuple(float(actor.ideal[j]) for j in channel.issues),
                                       tuple(float(actor.w[j]) for j in channel.issues))
-            c = self._relief(actor)
-            self._cache[key] = (*self._fixed[fixed], tuple(c[j] for j in channel.issues))
-        return self._cache[key]
+            c = self.model.relief_tuple(actor)
+            got = self._cache[key] = (*self._fixed[fixed], tuple(c[j] for j in channel.issues))
+        return got
 
     def _opp_prefs(self, actor, other, channel):
         """The counterpart's (ideal, saliences, relief) as the actor's opponent model sees them."""
+        if type(actor.opponent_model) is PublicPositions:
+            return self._prefs(other, channel)      # what the counterpart itself holds
         key = ("opp", actor.key, other.key, channel.key)
         if key not in self._cache:
             z, w, c = actor.opponent_model.preferences(other)
@@ -125,15 +122,26 @@ class AlternatingOffers:
             self._cache[key] = tuple(tuple(float(v[j]) for j in C) for v in (z, w, c))
         return self._cache[key]
 
+    def _opp_best(self, actor, other, channel):
+        """The counterpart's best package on the channel, as the actor's opponent model sees it."""
+        if type(actor.opponent_model) is PublicPositions:
+            return self._best(other, channel)[0]
+        key = ("oppbest", actor.key, other.key, channel.key)
+        if key not in self._cache:
+            lo, hi = self._box(channel)
+            self._cache[key] = best_values(*self._opp_prefs(actor, other, channel), lo, hi)
+        return self._cache[key]
+
     def _best(self, actor, channel):
         """The actor's best package on the channel and its value Gmax."""
         key = ("best", actor.key, channel.key)
-        if key not in self._cache:
+        got = self._cache.get(key)
+        if got is None:
             z, w, c = self._prefs(actor, channel)
             lo, hi = self._box(channel)
             best = best_values(z, w, c, lo, hi)
-            self._cache[key] = (best, gain(w, z, self._xs(channel), best, c))
-        return self._cache[key]
+            got = self._cache[key] = (best, gain(w, z, self._xs(channel), best, c))
+        return got
 
     def _blame_cost(self, actor, other) -> float:
         m = self.model
@@ -156,14 +164,10 @@ class AlternatingOffers:
         if gmax < rv:
             return None
         lo, hi = self._box(channel)
-        opp = self._opp_prefs(actor, other, channel)
-        key = ("oppbest", actor.key, other.key, channel.key)
-        if key not in self._cache:
-            self._cache[key] = best_values(*opp, lo, hi)
-        return tuple(actor.bidder.offer(self._prefs(actor, channel), opp, lo, hi,
-                                        budget=max(0.0, gmax - required),
+        return tuple(actor.bidder.offer(self._prefs(actor, channel), self._opp_prefs(actor, other, channel),
+                                        lo, hi, budget=max(0.0, gmax - required),
                                         own_best=self._best(actor, channel)[0],
-                                        opp_best=self._cache[key]))
+                                        opp_best=self._opp_best(actor, other, channel)))
 
     def _moves(self, channel, p) -> bool:
         return max(abs(a - b) for a, b in zip(p, self._xs(channel))) >= self.min_change
