@@ -25,6 +25,7 @@ from sim.model.blame import Blame
 from sim.model.control import build_rules, can_deliver, movable_alone
 from sim.model.environment import Environment
 from sim.model.stances import RANK, Stance
+from sim.model.unilateral import plan
 from sim.scenario import (AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario, SetIssueEvent,
                           SetStockEvent)
 
@@ -180,6 +181,10 @@ class NegotiationModel(mesa.Model):
         """Issues the actor controls (it may move them alone, within their rule)."""
         return self._movable.get(actor, [])
 
+    def unilateral_plan(self, actor: str) -> list[tuple]:
+        """What the actor's daily unilateral decision needs (:func:`sim.model.unilateral.plan`)."""
+        return self._plans[actor]
+
     def channels_of(self, actor: str) -> list[Channel]:
         return self._channels_of.get(actor, [])
 
@@ -272,6 +277,7 @@ class NegotiationModel(mesa.Model):
                 for who in {st.actor, member_of.get(st.actor)} - {None}:
                     commit.setdefault((who, j), []).append(c)
         self._commit = commit
+        self._plans = {a: plan(self, self.actors[a]) for a in self.actor_ids}
 
         self._hostile = self.blames.hostile_pairs()
         channels = []

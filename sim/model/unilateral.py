@@ -54,23 +54,44 @@ def net_value(model, actor, j: int, v: float, relief) -> tuple[float, list]:
     return n, breaches
 
 
+def plan(model, actor) -> list[tuple]:
+    """The actor's movable issues with what its decision needs that does not change
+    within a day: (j, step, interval days, own cost, z_ij, w_ij, public calls).
+    Built when the model's rules or stances change (:meth:`NegotiationModel._rebuild`)."""
+    out = []
+    for j in model.movable(actor.key):
+        issue = model.spec.issues[model.issue_ids[j]]
+        out.append((j, issue.unilateral_step, issue.unilateral_interval_days,
+                    model.unilateral_cost(actor.key, j), float(actor.ideal[j]), float(actor.w[j]),
+                    tuple(model.commitments(actor.key, j))))
+    return out
+
+
 def act_alone(model, actor) -> None:
     """The actor's unilateral moves of the day (at most one per issue)."""
     if not model.spec.unilateral.enabled:
         return
-    min_change = model.spec.protocol.min_change
-    for j in model.movable(actor.key):
+    min_change = model.spec.protocol.min_change - 1e-12
+    for j, step, interval_days, cost, z, w, calls in model.unilateral_plan(actor.key):
         key = (actor.key, j)
         if model.day < model.next_move.get(key, 0):
             continue
-        relief = model.relief(actor)
+        relief = model.relief_tuple(actor)
         x = float(model.x[j])
         own_lo, own_hi = model.bounds(actor.key, j)
-        step = model.spec.issues[model.issue_ids[j]].unilateral_step
-        # the other terms of N only subtract: skip the issue unless a step pays on its own
-        cands = [v for v in (min(x + step, own_hi, 1.0), max(x - step, own_lo, 0.0))
-                 if abs(v - x) >= min_change - 1e-12]
-        if not any(own_value(model, actor, j, v, relief) > 1e-9 for v in cands):
+        # the other terms of N only subtract: skip the issue unless a step pays on its
+        # own (own_value, inlined: this check runs for every actor and issue every day)
+        pays = False
+        for v in (min(x + step, own_hi, 1.0), max(x - step, own_lo, 0.0)):
+            if abs(v - x) < min_change:
+                continue
+            n = w * (abs(x - z) - abs(v - z)) + relief[j] * (v - x)
+            for goal, credit in calls:
+                n += credit * (abs(x - goal) - abs(v - goal))
+            if n - cost * abs(v - x) > 1e-9:
+                pays = True
+                break
+        if not pays:
             continue
         box = interval(model, j, (actor.key,))
         if box is None:
@@ -78,7 +99,7 @@ def act_alone(model, actor) -> None:
         lo, hi = max(box[0], own_lo), min(box[1], own_hi)
         best = None
         for v in (min(x + step, hi), max(x - step, lo)):
-            if abs(v - x) < min_change - 1e-12:
+            if abs(v - x) < min_change:
                 continue
             n, breaches = net_value(model, actor, j, v, relief)
             if n > 1e-9 and (best is None or n > best[0]):
@@ -88,7 +109,7 @@ def act_alone(model, actor) -> None:
         _, v, breaches = best
         issue = model.issue_ids[j]
         model.move_issue(j, v, movers=(actor.key,))
-        model.next_move[key] = model.day + model.spec.issues[issue].unilateral_interval_days
+        model.next_move[key] = model.day + interval_days
         model.registry.record.append(Act(model.day, "unilateral", (actor.key,), {issue: (x, v)},
                                          kind=model.spec.issues[issue].kind))
         for ag, wronged in breaches:
