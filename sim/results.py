@@ -196,25 +196,31 @@ def load_result(folder) -> RunResult:
 
 
 def _series(model) -> pd.DataFrame:
+    """The tidy daily series, built as whole columns (one DataFrame at the end: a
+    DataFrame per block was most of the cost of a run with series)."""
     sc = model.spec
-    mdf = model.datacollector.get_model_vars_dataframe()
+    mdf = model.datacollector.model_vars
     adf = model.datacollector.get_agent_vars_dataframe()
     ids, actors = model.issue_ids, model.actor_ids
-    days = mdf["day"].to_numpy()
-    frames = []
+    days = np.asarray(mdf["day"])
+    n_days = len(days)
+    cols: dict[str, list] = {"day": [], "variable": [], "actor": [], "target": [], "issue": [], "value": []}
 
     def block(variable, values, actor=None, target=None, issue=None, day=days):
-        frames.append(pd.DataFrame({"day": day, "variable": variable, "actor": actor,
-                                    "target": target, "issue": issue, "value": values}))
+        n = len(day)
+        cols["day"].append(day)
+        for name, v in (("variable", variable), ("actor", actor), ("target", target), ("issue", issue)):
+            cols[name].append(v if isinstance(v, np.ndarray) else np.full(n, v, dtype=object))
+        cols["value"].append(np.asarray(values, dtype=float))
 
     for key, prefix in (("stocks", "stock"), ("inflows", "inflow"), ("outflows", "outflow")):
-        vals = np.array(mdf[key].tolist(), dtype=float).reshape(len(mdf), -1)
+        vals = np.array(mdf[key], dtype=float).reshape(n_days, -1)
         for n, name in enumerate(model.env.names):
             block(f"{prefix}:{name}", vals[:, n])
-    vals = np.stack(mdf["values"].to_numpy())
+    vals = np.stack(mdf["values"])
     for n, j in enumerate(ids):
         block("value", vals[:, n], issue=j)
-    blame = np.stack(mdf["blame"].to_numpy())
+    blame = np.stack(mdf["blame"])
     for i, a in enumerate(actors):
         for k, b in enumerate(actors):
             if i != k:
@@ -222,18 +228,16 @@ def _series(model) -> pd.DataFrame:
     # agent rows: index (Step, AgentID); Mesa's AgentIDs follow creation order = actors order
     adf = adf.reset_index()
     key_of = {ag.unique_id: ag.key for ag in model.actors.values()}
-    step_day = dict(zip(mdf.index, days))
-    adf["day"] = adf["Step"].map(step_day) if "Step" in adf else days.repeat(len(actors))
-    adf["actor"] = adf["AgentID"].map(key_of)
+    step_day = dict(zip(range(n_days), days))
+    aday = (adf["Step"].map(step_day) if "Step" in adf else pd.Series(days.repeat(len(actors)))).to_numpy()
+    aactor = adf["AgentID"].map(key_of).to_numpy(dtype=object)
     pos = np.stack(adf["position"].to_numpy())
     for n, j in enumerate(ids):
-        frames.append(pd.DataFrame({"day": adf["day"].to_numpy(), "variable": "position",
-                                    "actor": adf["actor"].to_numpy(), "target": None, "issue": j,
-                                    "value": pos[:, n]}))
-    frames.append(pd.DataFrame({"day": adf["day"].to_numpy(), "variable": "utility",
-                                "actor": adf["actor"].to_numpy(), "target": None, "issue": None,
-                                "value": adf["utility"].to_numpy(dtype=float)}))
-    out = pd.concat(frames, ignore_index=True)
+        block("position", pos[:, n], actor=aactor, issue=j, day=aday)
+    block("utility", adf["utility"].to_numpy(dtype=float), actor=aactor, day=aday)
+    out = pd.DataFrame({k: pd.Series(np.concatenate(v), dtype=object if k in ("actor", "target", "issue") else None)
+                        for k, v in cols.items()})
+    out = out.astype({"day": "int64", "variable": "str"})
     out.insert(1, "date", pd.to_datetime(sc.start_date) + pd.to_timedelta(out["day"], unit="D"))
     return out
 

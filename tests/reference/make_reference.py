@@ -11,7 +11,7 @@ What is stored: for every shipped scenario under alternating offers, the outcome
 ``REPS`` batch replications under the priors (the batch path, ``run_outcomes``) and of
 ``REPS`` with fixed parameters; and for a few (scenario, seed) pairs the SHA-256 of each
 table of the full result (daily series, offers, agreements, record, issues), written
-as CSV with every float in full precision.
+as CSV with every float in full precision, after the columns' dtypes.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def batch_rows(fixed: bool) -> dict:
 
 
 def table_digest(df) -> str:
-    text = df.to_csv(index=False, float_format="%.17g")
+    text = repr(df.dtypes.astype(str).to_dict()) + df.to_csv(index=False, float_format="%.17g")
     return hashlib.sha256(text.encode()).hexdigest()
 
 
