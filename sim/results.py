@@ -152,7 +152,7 @@ def build_result(model, seed) -> RunResult:
 
     offers = pd.DataFrame(model.offers, columns=["day", "from", "to", "level", "outcome", *ids])
     events = pd.DataFrame(model.event_log, columns=["day", "type", "label"])
-    series = _series(model) if model.datacollector is not None else None
+    series = _series(model) if model.series is not None else None
     return RunResult(sc.name, seed, sc.start_date, model.horizon, o, agreements, issues, offers,
                      events, series, record, {a: s.name for a, s in sc.actors.items()},
                      sc.model_dump(mode="json", by_alias=True, exclude_none=True),
@@ -196,14 +196,12 @@ def load_result(folder) -> RunResult:
 
 
 def _series(model) -> pd.DataFrame:
-    """The tidy daily series, built as whole columns (one DataFrame at the end: a
-    DataFrame per block was most of the cost of a run with series)."""
-    sc = model.spec
-    mdf = model.datacollector.model_vars
-    adf = model.datacollector.get_agent_vars_dataframe()
+    """The tidy daily series from the recorded arrays (:mod:`sim.model.series`), built
+    as whole columns into one DataFrame."""
+    sc, rec = model.spec, model.series
     ids, actors = model.issue_ids, model.actor_ids
-    days = np.asarray(mdf["day"])
-    n_days = len(days)
+    days = rec["day"]
+    n_days, n_actors = len(days), len(actors)
     cols: dict[str, list] = {"day": [], "variable": [], "actor": [], "target": [], "issue": [], "value": []}
 
     def block(variable, values, actor=None, target=None, issue=None, day=days):
@@ -211,33 +209,30 @@ def _series(model) -> pd.DataFrame:
         cols["day"].append(day)
         for name, v in (("variable", variable), ("actor", actor), ("target", target), ("issue", issue)):
             cols[name].append(v if isinstance(v, np.ndarray) else np.full(n, v, dtype=object))
-        cols["value"].append(np.asarray(values, dtype=float))
+        cols["value"].append(values)
 
     for key, prefix in (("stocks", "stock"), ("inflows", "inflow"), ("outflows", "outflow")):
-        vals = np.array(mdf[key], dtype=float).reshape(n_days, -1)
+        vals = rec[key]
         for n, name in enumerate(model.env.names):
             block(f"{prefix}:{name}", vals[:, n])
-    vals = np.stack(mdf["values"])
+    vals = rec["values"]
     for n, j in enumerate(ids):
         block("value", vals[:, n], issue=j)
-    blame = np.stack(mdf["blame"])
+    blame = rec["blame"]
     for i, a in enumerate(actors):
         for k, b in enumerate(actors):
             if i != k:
                 block("blame", blame[:, i, k], actor=a, target=b)
-    # agent rows: index (Step, AgentID); Mesa's AgentIDs follow creation order = actors order
-    adf = adf.reset_index()
-    key_of = {ag.unique_id: ag.key for ag in model.actors.values()}
-    step_day = dict(zip(range(n_days), days))
-    aday = (adf["Step"].map(step_day) if "Step" in adf else pd.Series(days.repeat(len(actors)))).to_numpy()
-    aactor = adf["AgentID"].map(key_of).to_numpy(dtype=object)
-    pos = np.stack(adf["position"].to_numpy())
+    # actor rows: day by day, the actors in order within each day
+    aday = days.repeat(n_actors)
+    aactor = np.array(actors * n_days, dtype=object)
+    pos = rec["position"].reshape(n_days * n_actors, -1)
     for n, j in enumerate(ids):
         block("position", pos[:, n], actor=aactor, issue=j, day=aday)
-    block("utility", adf["utility"].to_numpy(dtype=float), actor=aactor, day=aday)
+    block("utility", rec["utility"].reshape(-1), actor=aactor, day=aday)
     out = pd.DataFrame({k: pd.Series(np.concatenate(v), dtype=object if k in ("actor", "target", "issue") else None)
                         for k, v in cols.items()})
-    out = out.astype({"day": "int64", "variable": "str"})
+    out = out.astype({"day": "int64", "variable": "str", "value": "float64"})
     out.insert(1, "date", pd.to_datetime(sc.start_date) + pd.to_timedelta(out["day"], unit="D"))
     return out
 

@@ -122,7 +122,7 @@ def test_run_honours_days():
 
 def test_mesa_idiom():
     m = NegotiationModel(load_scenario("baseline"), rng=np.random.default_rng(0))
-    assert len(m.agents) == len(m.spec.actors) == 6 and m.datacollector is not None
+    assert len(m.agents) == len(m.spec.actors) == 6 and m.series is not None
     m.run_for(3)
     assert m.day == 3 and m.steps == 3
 

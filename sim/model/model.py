@@ -24,6 +24,7 @@ from sim.model.agreements import Act, Agreement, Registry
 from sim.model.blame import Blame
 from sim.model.control import build_rules, can_deliver, movable_alone
 from sim.model.environment import Environment
+from sim.model.series import DailySeries
 from sim.model.stances import RANK, Stance
 from sim.model.unilateral import plan
 from sim.scenario import (AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario, SetIssueEvent,
@@ -103,23 +104,10 @@ class NegotiationModel(mesa.Model):
         self.channels_start = channel_list(self)
 
         self.collect = collect
-        self.datacollector = None
+        self.series = None          # the daily series (sim.model.series), if collected
         if collect:
-            self.datacollector = mesa.DataCollector(
-                model_reporters={
-                    "day": "day",
-                    "stocks": lambda m: [s.level for s in m.env.stocks.values()],
-                    "inflows": lambda m: [s.inflow for s in m.env.stocks.values()],
-                    "outflows": lambda m: [s.outflow for s in m.env.stocks.values()],
-                    "values": lambda m: m.x.copy(),
-                    "blame": lambda m: m.blame.copy(),
-                },
-                agent_reporters={
-                    "position": lambda a: a.position.copy(),
-                    "utility": lambda a: a.utility(a.model.x),
-                },
-            )
-            self.datacollector.collect(self)
+            self.series = DailySeries(self, self.horizon + 1)
+            self.series.collect(self)
 
     # ------------------------------------------------------------------ state
     @property
@@ -364,8 +352,8 @@ class NegotiationModel(mesa.Model):
         self.blames.update()
         if self.blames.hostile_pairs() != self._hostile:
             self._rebuild()
-        if self.datacollector is not None:
-            self.datacollector.collect(self)
+        if self.series is not None:
+            self.series.collect(self)
 
     def run(self) -> "NegotiationModel":
         self.run_for(self.horizon)

@@ -276,9 +276,9 @@ def stock_history(model) -> pd.DataFrame:
     """Tidy daily history: day, stock, value (the stocks, then the cost issues)."""
     frames = [pd.DataFrame({"day": np.arange(len(st.history)), "stock": name, "value": st.history})
               for name, st in model.env.stocks.items()]
-    if model.datacollector is not None and model.env.cost_issue_names:
-        vals = np.array(model.datacollector.model_vars["values"])
-        days = np.array(model.datacollector.model_vars["day"])
+    if model.series is not None and model.env.cost_issue_names:
+        vals = model.series["values"]
+        days = model.series["day"]
         for j in model.env.cost_issue_names:
             frames.append(pd.DataFrame({"day": days, "stock": j, "value": vals[:, model.idx[j]]}))
     if not frames:

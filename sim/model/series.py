@@ -1,0 +1,55 @@
+"""The daily series of a run, recorded into preallocated arrays (docs/ODD.md 7, Observation).
+
+Mesa's ``DataCollector`` appends a Python list per reporter per agent per day and builds
+its DataFrames from them; for 6 actors over 90 days that was about as costly as the run
+itself (issue 14 measured it). This recorder writes each day into NumPy arrays sized for
+the horizon (doubling if a model is stepped beyond it, as the app does) and
+:func:`sim.results._series` builds the tidy table from whole columns at the end.
+
+Recorded per day: the day; each stock's level, inflow and outflow; the implemented
+issue values x; the blame matrix; each actor's stated position and its utility u_i(x).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class DailySeries:
+    def __init__(self, model, capacity: int):
+        self.n = 0
+        n_stocks, n_issues, n_actors = len(model.env.stocks), len(model.issue_ids), len(model.actor_ids)
+        cap = max(1, capacity)
+        self._arrays = {
+            "day": np.zeros(cap, dtype=np.int64),
+            "stocks": np.zeros((cap, n_stocks)),
+            "inflows": np.zeros((cap, n_stocks)),
+            "outflows": np.zeros((cap, n_stocks)),
+            "values": np.zeros((cap, n_issues)),
+            "blame": np.zeros((cap, n_actors, n_actors)),
+            "position": np.zeros((cap, n_actors, n_issues)),
+            "utility": np.zeros((cap, n_actors)),
+        }
+
+    def collect(self, model) -> None:
+        a = self._arrays
+        t = self.n
+        if t == len(a["day"]):
+            for k, v in a.items():
+                a[k] = np.concatenate([v, np.zeros_like(v)])
+        a["day"][t] = model.day
+        for n, st in enumerate(model.env.stocks.values()):
+            a["stocks"][t, n] = st.level
+            a["inflows"][t, n] = st.inflow
+            a["outflows"][t, n] = st.outflow
+        a["values"][t] = model.x
+        a["blame"][t] = model.blame
+        pos, util = a["position"][t], a["utility"][t]
+        for i, actor in enumerate(model.actors.values()):
+            pos[i] = actor.position
+            util[i] = actor.utility(model.x)
+        self.n = t + 1
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """The recorded days of one variable (a view: first axis is the day)."""
+        return self._arrays[name][: self.n]
