@@ -89,6 +89,8 @@ class Blame:
     def hostile_pairs(self) -> frozenset:
         """Pairs (as frozensets) whose blame of each other is at or above the threshold."""
         thr = self.params.channel_threshold
+        if self.b.max() < thr:
+            return frozenset()
         ids = self.model.actor_ids
         hot = np.argwhere(self.b >= thr)
         return frozenset(frozenset((ids[i], ids[k])) for i, k in hot if i != k)

@@ -40,9 +40,11 @@ class AlternatingOffers:
         self._state_version = -1
         self._fixed: dict = {}      # never changes in a run (ideal points, saliences)
         self._cache: dict = {}
+        self._clock: dict = {}      # each actor's negotiation clock today
 
     def begin_day(self) -> None:
         self.used_today.clear()
+        self._clock.clear()
         self._cache.clear()
         self._sync_state()
 
@@ -153,7 +155,10 @@ class AlternatingOffers:
         v(p) = g(p) - alpha*b*(Gmax - g(p)) >= target  <=>  g(p) >= (target + alpha*b*Gmax)/(1 + alpha*b)
         """
         rv = actor.reservation_value()
-        tau = actor.tactic.target(actor.clock(), rv, gmax)
+        t = self._clock.get(actor.key)
+        if t is None:
+            t = self._clock[actor.key] = actor.clock()     # moves once a day
+        tau = actor.tactic.target(t, rv, gmax)
         ab = self._blame_cost(actor, other)
         return (tau + ab * gmax) / (1.0 + ab), rv
 

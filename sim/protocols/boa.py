@@ -26,11 +26,13 @@ def gain(w, ideal, x, p, relief=None) -> float:
     vectors have a handful of entries, where NumPy's per-call cost dominates).
     """
     g = 0.0
-    for n in range(len(p)):
-        z = ideal[n]
-        g += w[n] * (abs(x[n] - z) - abs(p[n] - z))
-        if relief is not None:
-            g += relief[n] * (p[n] - x[n])
+    if relief is None:
+        for wn, z, xn, pn in zip(w, ideal, x, p):
+            g += wn * (abs(xn - z) - abs(pn - z))
+    else:
+        for wn, z, xn, pn, c in zip(w, ideal, x, p, relief):
+            g += wn * (abs(xn - z) - abs(pn - z))
+            g += c * (pn - xn)
     return float(g)
 
 
@@ -39,14 +41,19 @@ def best_values(ideal, w, relief, lo, hi) -> list[float]:
     piecewise linear: the maximum is at z clipped, or at a bound when |c| > w).
     Ties go to the first of (z clipped, lo, hi)."""
     out = []
-    for n in range(len(ideal)):
-        z, wn, c, a, b = ideal[n], w[n], relief[n], lo[n], hi[n]
-        best_v, best_val = None, None
-        for v in (min(max(z, a), b), a, b):
-            val = -wn * abs(v - z) + c * v
-            if best_val is None or val > best_val:
-                best_v, best_val = v, val
-        out.append(float(best_v))
+    for z, wn, c, a, b in zip(ideal, w, relief, lo, hi):
+        # v = min(max(z, a), b), with the builtins' tie rule (the first argument wins)
+        v = a if a > z else z
+        if b < v:
+            v = b
+        best = -wn * abs(v - z) + c * v
+        val = -wn * abs(a - z) + c * a
+        if val > best:
+            v, best = a, val
+        val = -wn * abs(b - z) + c * b
+        if val > best:
+            v = b
+        out.append(float(v))
     return out
 
 
@@ -64,8 +71,13 @@ class TimeDependentTactic:
     name = "time_dependent"
 
     def f(self, t: float) -> float:
-        t = min(max(t, 0.0), 1.0)
-        return self.k + (1.0 - self.k) * t ** (1.0 / self.e)
+        memo = self.__dict__.get("_memo")
+        if memo is not None and memo[0] == t:        # the clock moves once a day
+            return memo[1]
+        tc = min(max(t, 0.0), 1.0)
+        v = self.k + (1.0 - self.k) * tc ** (1.0 / self.e)
+        object.__setattr__(self, "_memo", (t, v))
+        return v
 
     def target(self, t: float, pmin: float, pmax: float) -> float:
         if pmax <= pmin:
