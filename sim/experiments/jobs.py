@@ -131,10 +131,12 @@ def scenario_data(sc: Scenario) -> dict:
     return sc.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def apply_params(data: dict, params: dict) -> Scenario:
+def apply_params(data: dict, params: dict, check_priors: bool = False) -> Scenario:
     """The scenario ``data`` with dotted-path ``params`` set, validated. Values read
     back from tables (numpy scalars; a whole number stored as a float next to missing
-    values) are given the plain type of the field they set."""
+    values) are given the plain type of the field they set. The ``uncertain:`` priors
+    themselves are not re-checked (``check_priors``): a job checks them once
+    (:func:`check_priors`), not in every replicate."""
     d = copy.deepcopy(data)
     for path, value in params.items():
         if isinstance(value, np.generic):
@@ -147,7 +149,7 @@ def apply_params(data: dict, params: dict) -> Scenario:
             if isinstance(current, int) and not isinstance(current, bool):
                 value = int(value)
         _set(d, path, value)
-    return validate_mapping(d, f"<{d.get('name', 'scenario')} with {params}>")
+    return validate_mapping(d, f"<{d.get('name', 'scenario')} with {params}>", check_priors=check_priors)
 
 
 def check_vary(data: dict, vary: Vary) -> bool:

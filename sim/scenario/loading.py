@@ -442,7 +442,11 @@ def load_scenario(name_or_path: str | Path, overrides: dict | None = None) -> Sc
 
 
 def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Node | None = None,
-                     layers: list | None = None) -> Scenario:
+                     layers: list | None = None, check_priors: bool = True) -> Scenario:
+    """The scenario in ``data``, validated, or :class:`ScenarioError` listing every
+    problem. ``check_priors=False`` skips the check that each ``uncertain:`` prior is
+    allowed at both ends of its support (a model validation per end): experiments make
+    that check once per job and then set drawn values replicate by replicate."""
     # load_scenario checked the quotes (against the article, if any); data built in code here
     quotes = _all_quote_problems(data, None) if layers is None else []
     layers = layers if layers is not None else [(Path(str(file)), node)]
@@ -466,7 +470,7 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
                     msg = f"unknown field (did you mean '{close[0]}'?)"
             problems.append(_problem(layers, loc, msg, inh))
         sc = None
-    if sc is not None:
+    if sc is not None and check_priors:
         problems += [_problem(layers, p, m, inh) for p, m in _uncertain_problems(sc)]
     if problems:
         problems.sort(key=lambda q: (q.file is not None, q.file or "", q.line or 0))
