@@ -17,6 +17,18 @@ if sys.version_info < (3, 12):
                      f"({sys.executable}).\n" + SETUP)
     sys.exit(1)
 
+# The package imports its dependencies when a command needs them (so --help is instant):
+# check up front that they are installed, to say what to do rather than fail mid-command.
+from importlib.util import find_spec  # noqa: E402
+
+for module, package in (("mesa", "mesa"), ("networkx", "networkx"), ("numpy", "numpy"), ("pandas", "pandas"),
+                        ("matplotlib", "matplotlib"), ("yaml", "pyyaml"), ("pydantic", "pydantic"),
+                        ("pyarrow", "pyarrow"), ("tqdm", "tqdm"), ("scipy", "scipy"), ("SALib", "SALib")):
+    if find_spec(module) is None:
+        sys.stderr.write(f"error: the package '{package}' is not installed for this Python ({sys.executable}).\n"
+                         + SETUP)
+        sys.exit(1)
+
 try:
     from sim.cli import main
 except ModuleNotFoundError as exc:

@@ -12,13 +12,34 @@ Notebook use::
     runs = sim.batch(["baseline", "russia_engages"], reps=100)   # one row per run
 """
 
-from sim.experiments.jobs import batch, sweep
-from sim.model import NegotiationModel
-from sim.results import RunResult
-from sim.runner import run
-from sim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
-from sim.scenario.seeds import load_stance_table
+import importlib
+
+# Imported on first use (PEP 562): `import sim` and the command line's --help stay light;
+# a batch worker imports only what a run needs.
+_LAZY = {
+    "batch": "sim.experiments.jobs", "sweep": "sim.experiments.jobs",
+    "NegotiationModel": "sim.model", "RunResult": "sim.results", "run": "sim.runner",
+    "Scenario": "sim.scenario", "ScenarioError": "sim.scenario", "list_scenarios": "sim.scenario",
+    "load_scenario": "sim.scenario", "load_stance_table": "sim.scenario.seeds",
+}
 
 __all__ = ["NegotiationModel", "RunResult", "Scenario", "ScenarioError", "batch", "list_scenarios",
            "load_scenario", "load_stance_table", "run", "sweep"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    try:                                    # subpackages: sim.viz, sim.experiments, ...
+        return importlib.import_module(f"sim.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"sim.{name}":
+            raise
+        raise AttributeError(f"module 'sim' has no attribute {name!r}") from None
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])

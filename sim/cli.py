@@ -820,12 +820,12 @@ COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.experiments.jobs import ExperimentError, JobStopped
-    from sim.viz.report import ReportError
+    args = build_parser().parse_args(argv)      # --help and argument errors end here, before the imports
+
+    from sim.errors import ExperimentError, JobStopped, ReportError
     from sim.scenario import ScenarioError
     from sim.scenario.seeds import StanceTableError
 
-    args = build_parser().parse_args(argv)
     try:
         code = COMMANDS[args.command](args)
         sys.stdout.flush()          # a closed pipe shows here, not at the interpreter's exit

@@ -171,3 +171,20 @@ def test_a_fault_in_an_added_event_names_the_files_own_index_and_line(tmp_path):
     p = next(p for p in exc.value.problems if "after the horizon" in p.message)
     assert p.path == "events.0.day" and p.line == 4                # the child's own event 0, on line 4
     assert "child.yaml" in exc.value.format()
+
+
+def test_help_and_import_sim_stay_light():
+    """`--help` (and argument errors) answer before the heavy imports, and `import sim`
+    imports nothing heavy until an attribute is used (issue 14: start-up)."""
+    code = ("import sys, contextlib, io\n"
+            "from sim.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
+            "import sim\n"
+            "heavy = [m for m in ('mesa', 'pandas', 'matplotlib', 'scipy', 'pydantic') if m in sys.modules]\n"
+            "print(','.join(heavy))\n"
+            "sim.load_scenario\n"
+            "print('pydantic' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    heavy, loaded = out.stdout.splitlines()
+    assert heavy == "" and loaded == "True", out.stdout

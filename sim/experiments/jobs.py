@@ -40,6 +40,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from sim.errors import ExperimentError, JobStopped  # noqa: F401  (raised here, caught by the CLI)
 from sim.results import atomic_write, public_mode
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_mapping
 from sim.scenario.priors import walk_path
@@ -52,15 +53,6 @@ CHUNK_SIZE = 25
 MAX_DAYS = 3650               # days per run, as for `run`
 MAX_RUNS = 200_000            # runs in one job (about an hour on two cores)
 MAX_POINTS = 10_000           # design points of a sweep or sensitivity sample
-
-
-class ExperimentError(Exception):
-    """Bad experiment input (a --vary, an output folder): the CLI prints it, exits 2."""
-
-
-class JobStopped(Exception):
-    """The system stopped a job (a write failed, a worker process died): finished runs
-    are kept on disk and ``--resume`` finishes the rest. The CLI exits 4."""
 
 
 def inside(folder: str | Path, *parts: str) -> Path:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seeds"
 DEFAULT_TABLE = SEED_DIR / "stances.yaml"
@@ -47,6 +49,8 @@ class StanceTable:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per stance: id, actor, type, parameters, quote, start, end."""
+        import pandas as pd
+
         from sim.model.stances import STANCE_TYPES
 
         rows = []

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.errors import ReportError  # noqa: F401  (raised here, caught by the CLI)
 from sim.viz import plots
 from sim.viz.labels import (actor_names, fmt, issue_label, outcome_label, param_label,
                             plural)
@@ -38,8 +39,6 @@ from sim.viz.labels import (actor_names, fmt, issue_label, outcome_label, param_
 KINDS = ("run", "eu_run", "compare", "batch", "sweep", "ablation", "sensitivity")
 
 
-class ReportError(ValueError):
-    pass
 
 
 # ============================================================================ reading

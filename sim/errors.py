@@ -1,0 +1,15 @@
+"""The exceptions the command line maps to exit codes, in a module that imports
+nothing heavy (the CLI imports it before knowing which command runs)."""
+
+
+class ExperimentError(Exception):
+    """Bad experiment input (a --vary, an output folder): the CLI prints it, exits 2."""
+
+
+class JobStopped(Exception):
+    """The system stopped a job (a write failed, a worker process died): finished runs
+    are kept on disk and ``--resume`` finishes the rest. The CLI exits 4."""
+
+
+class ReportError(ValueError):
+    """A report or plot cannot be made from the given folder: the CLI prints it, exits 2."""
