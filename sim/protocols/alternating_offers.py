@@ -63,18 +63,20 @@ class AlternatingOffers:
     # order); state-dependent pieces are cached until the state changes.
     def _xs(self, channel):
         key = ("x", channel.key)
-        if key not in self._state:
+        got = self._state.get(key)
+        if got is None:
             x = self.model.x
-            self._state[key] = tuple(float(x[j]) for j in channel.issues)
-        return self._state[key]
+            got = self._state[key] = tuple(float(x[j]) for j in channel.issues)
+        return got
 
     def _own_bounds(self, actor, channel):
         """What the actor's own stances allow on the channel's issues: (lo, hi) tuples."""
         key = ("own", actor.key, channel.key)
-        if key not in self._state:
+        got = self._state.get(key)
+        if got is None:
             b = [self.model.bounds(actor.key, j) for j in channel.issues]
-            self._state[key] = (tuple(v[0] for v in b), tuple(v[1] for v in b))
-        return self._state[key]
+            got = self._state[key] = (tuple(v[0] for v in b), tuple(v[1] for v in b))
+        return got
 
     def _box(self, channel):
         """[L, U] over the carried issues: the values both parties' stances allow,
@@ -83,8 +85,9 @@ class AlternatingOffers:
         force that bind either party as extra veto holders). An issue on which nothing
         is allowed in common is frozen at its current value."""
         key = ("box", channel.key)
-        if key in self._state:
-            return self._state[key]
+        got = self._state.get(key)
+        if got is not None:
+            return got
         m = self.model
         la, ha = self._own_bounds(m.actors[channel.a], channel)
         lb, hb = self._own_bounds(m.actors[channel.b], channel)

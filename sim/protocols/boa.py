@@ -121,18 +121,25 @@ class LogRollingBidder:
         zk, wk, ck = opp
         p = list(own_best) if own_best is not None else best_values(z, w, c, lo, hi)
         q = opp_best if opp_best is not None else best_values(zk, wk, ck, lo, hi)
-        sign = lambda v: 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)  # noqa: E731
         segments = []  # (ratio, issue, length, own loss rate, direction)
-        for j in range(len(p)):
-            if q[j] == p[j]:
+        for j, (pj, qj, zj, zkj) in enumerate(zip(p, q, z, zk)):
+            if qj == pj:
                 continue
-            s = 1.0 if q[j] > p[j] else -1.0
-            points = sorted({p[j], q[j], *(v for v in (z[j], zk[j]) if min(p[j], q[j]) < v < max(p[j], q[j]))},
-                            reverse=s < 0)
+            s = 1.0 if qj > pj else -1.0
+            low, high = (pj, qj) if pj < qj else (qj, pj)
+            pts = {pj, qj}
+            if low < zj < high:
+                pts.add(zj)
+            if low < zkj < high:
+                pts.add(zkj)
+            points = sorted(pts, reverse=s < 0)
+            wj, cj, wkj, ckj = w[j], c[j], wk[j], ck[j]
             for a, b in zip(points, points[1:]):
                 mid = 0.5 * (a + b)
-                loss = s * (w[j] * sign(mid - z[j]) - c[j])
-                gets = s * (-wk[j] * sign(mid - zk[j]) + ck[j])
+                d = mid - zj
+                loss = s * (wj * (1.0 if d > 0 else (-1.0 if d < 0 else 0.0)) - cj)
+                d = mid - zkj
+                gets = s * (-wkj * (1.0 if d > 0 else (-1.0 if d < 0 else 0.0)) + ckj)
                 if gets <= 0:
                     break
                 ratio = float("inf") if loss <= 0 else gets / loss
