@@ -138,12 +138,13 @@ def build_result(model, seed) -> RunResult:
                "value_a": a.value_to.get(a.parties[0], np.nan), "value_b": a.value_to.get(a.parties[1], np.nan),
                "floor_a": a.reservation.get(a.parties[0], np.nan), "floor_b": a.reservation.get(a.parties[1], np.nan),
                "status": a.status, "expires": a.expires}
+        row.update(_benchmark(a))
         for j in ids:
             row[j] = a.values.get(j, np.nan)
         ag_rows.append(row)
     agreements = pd.DataFrame(ag_rows, columns=["day", "date", "party_a", "party_b", "proposer", "level", "kind",
                                                 "issues", "changes", "value_a", "value_b", "floor_a", "floor_b",
-                                                "status", "expires", *ids])
+                                                "status", "expires", *BENCHMARK_COLUMNS, *ids])
     record = record_table(model)
 
     issue_rows = _issue_rows(model)
@@ -157,6 +158,20 @@ def build_result(model, seed) -> RunResult:
                      events, series, record, {a: s.name for a, s in sc.actors.items()},
                      sc.model_dump(mode="json", by_alias=True, exclude_none=True),
                      model.channels_start, channel_list(model))
+
+
+BENCHMARK_COLUMNS = ("pareto_gap", "nash_share", "nash_distance", "nash_value_a", "nash_value_b")
+
+
+def _benchmark(ag) -> dict:
+    """The agreement's bargaining benchmark (:mod:`sim.model.bargaining`), NaN where the
+    protocol stored no terms space."""
+    if ag.space is None:
+        return dict.fromkeys(BENCHMARK_COLUMNS, np.nan)
+    from sim.model.bargaining import benchmark
+
+    b = benchmark(ag.space)
+    return {k: b[k] for k in BENCHMARK_COLUMNS}
 
 
 def record_table(model) -> pd.DataFrame:

@@ -39,6 +39,7 @@ class Agreement:
     reservation: dict[str, float] = field(default_factory=dict)   # max(r_i, 0) at signing
     status: str = "in force"        # in force | renewed | expired | breached
     n_renewals: int = 0
+    space: object = None            # sim.model.bargaining.Space at signing (the benchmark's input)
 
 
 @dataclass

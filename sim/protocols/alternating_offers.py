@@ -13,6 +13,7 @@ is at least its reservation value and at least zero (:mod:`sim.model.agreements`
 from __future__ import annotations
 
 from sim.model.agreements import value_of
+from sim.model.bargaining import Space
 from sim.model.control import guarantor_cost, interval
 from sim.protocols.boa import PublicPositions, best_values, gain
 
@@ -293,7 +294,9 @@ class AlternatingOffers:
         check = self.voluntary(channel, p)
         if check is None:
             return False
-        m.implement(channel, proposer, p, *check)
+        space = Space(self._prefs(m.actors[channel.a], channel), self._prefs(m.actors[channel.b], channel),
+                      self._xs(channel), *self._box(channel), tuple(p))
+        m.implement(channel, proposer, p, *check).space = space
         self.cooldown_until[channel.key] = m.day + self.cooldown_days
         return True
 
