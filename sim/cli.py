@@ -394,6 +394,16 @@ def format_summary(res, sc) -> str:
         what = r.changes if isinstance(r.changes, str) and r.changes else r.label
         lines.append(f"  day {r.day:>3}  {r.date}  {r.type:<10} {who}"
                      f"{f'  [{r.level}]' if isinstance(r.level, str) and r.level else ''}  {what}")
+    ag = res.agreements
+    if len(ag) and "pareto_gap" in ag:
+        lines.append("")
+        lines.append("Agreements against the bargaining benchmark (each party's value of the deal; the Nash "
+                     "solution of the channel):")
+        for r in ag.itertuples():
+            gap = "on the Pareto frontier" if abs(r.pareto_gap) < 1e-6 else f"Pareto gap {r.pareto_gap:.3f}"
+            lines.append(f"  day {r.day:>3}  {labels.get(r.party_a, r.party_a)} {r.value_a:.3f}, "
+                         f"{labels.get(r.party_b, r.party_b)} {r.value_b:.3f}; {gap}; Nash solution "
+                         f"{r.nash_value_a:.3f}, {r.nash_value_b:.3f} (Nash product {r.nash_share:.2f} of its)")
     lines.append("")
     lines.append(f"  {'issue':<22}{'kind':<11}{'status quo':>10}{'final':>8}  agreed")
     for r in res.issues.itertuples():

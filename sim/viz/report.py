@@ -573,6 +573,18 @@ def _unilateral(ag: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ag, ag.iloc[0:0]
 
 
+def _bench(r) -> str:
+    """The agreement's bargaining benchmark in words (sim/model/bargaining.py), if the
+    table has it."""
+    gap, share = getattr(r, "pareto_gap", None), getattr(r, "nash_share", None)
+    if gap is None or gap != gap:
+        return ""
+    where = ("on the Pareto frontier" if abs(gap) < 1e-6
+             else f"{gap:.3f} below the Pareto frontier (both could have gained that much more)")
+    nash = "" if share is None or share != share else f"; Nash product {share:.2f} of the Nash solution's"
+    return f" — {where}{nash}"
+
+
 def run_story(s: dict, ag: pd.DataFrame, record: pd.DataFrame | None = None) -> str:
     """The run in day order: agreements, unilateral moves (from ``record`` - the run's
     record.csv - or from a ``type`` column of the agreements), scheduled events; then
@@ -589,7 +601,7 @@ def run_story(s: dict, ag: pd.DataFrame, record: pd.DataFrame | None = None) -> 
         who = f"{names.get(r.party_a, r.party_a)}\u2013{names.get(r.party_b, r.party_b)}"
         changes = str(r.changes).replace("->", " \u2192 ")
         items.append((int(r.day), 1, f"Day {int(r.day)} ({_e(r.date)}): <b>{_e(who)}</b> agree "
-                                     f"[{_e(getattr(r, 'level', ''))}]: {_e(changes)}"))
+                                     f"[{_e(getattr(r, 'level', ''))}]: {_e(changes)}{_e(_bench(r))}"))
     for r in moves.itertuples():
         actor = (getattr(r, "actor", None) or str(getattr(r, "actors", "") or "").split(";")[0]
                  or getattr(r, "party_a", ""))
