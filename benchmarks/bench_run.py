@@ -413,6 +413,12 @@ def main() -> None:
     cli_runs = a.cli_runs or (200 if a.quick else 2000)
     cli_repeats = a.cli_repeats or (1 if a.quick else 3)
     mem = a.memory_runs or ([100, 500] if a.quick else [1000, 20000])
+    if a.markdown:                   # fail now, not after half an hour of measuring
+        try:
+            a.markdown.parent.mkdir(parents=True, exist_ok=True)
+            a.markdown.touch()
+        except OSError as exc:
+            ap.error(f"--markdown {a.markdown}: cannot write there ({exc.strerror or exc})")
 
     head = header()
     print(head + ("\n--quick: small sizes, a smoke test (not figures to publish)" if a.quick else ""))
