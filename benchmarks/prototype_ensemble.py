@@ -406,21 +406,26 @@ def run_numpy(ar: Arrays, x: np.ndarray, z: np.ndarray):
 
 # ============================================================================ 5. kernels
 @njit(cache=CACHE)
+def _best_value(z, wn, c, a, b):
+    """One issue of sim.protocols.boa.best_values: the best of (z clipped, a, b)."""
+    zc = a if a > z else z                   # min(max(z, a), b) with Python's semantics
+    zc = b if b < zc else zc
+    best_v = zc
+    best_val = -wn * abs(zc - z) + c * zc
+    for v in (a, b):
+        val = -wn * abs(v - z) + c * v
+        if val > best_val:
+            best_v, best_val = v, val
+    return best_v
+
+
+@njit(cache=CACHE)
 def best_values_batch(ideal, w, relief, lo, hi, out):
     """sim.protocols.boa.best_values for every row (package) of a batch."""
     N, n = ideal.shape
     for p in range(N):
         for k in range(n):
-            z, wn, c, a, b = ideal[p, k], w[p, k], relief[p, k], lo[p, k], hi[p, k]
-            zc = a if a > z else z           # min(max(z, a), b) with Python's semantics
-            zc = b if b < zc else zc
-            best_v = zc
-            best_val = -wn * abs(zc - z) + c * zc
-            for v in (a, b):
-                val = -wn * abs(v - z) + c * v
-                if val > best_val:
-                    best_v, best_val = v, val
-            out[p, k] = best_v
+            out[p, k] = _best_value(ideal[p, k], w[p, k], relief[p, k], lo[p, k], hi[p, k])
 
 
 @njit(cache=CACHE)
@@ -429,16 +434,7 @@ def best_values_one(ideal, w, relief, lo, hi):
     n = len(ideal)
     out = np.empty(n)
     for k in range(n):
-        z, wn, c, a, b = ideal[k], w[k], relief[k], lo[k], hi[k]
-        zc = a if a > z else z
-        zc = b if b < zc else zc
-        best_v = zc
-        best_val = -wn * abs(zc - z) + c * zc
-        for v in (a, b):
-            val = -wn * abs(v - z) + c * v
-            if val > best_val:
-                best_v, best_val = v, val
-        out[k] = best_v
+        out[k] = _best_value(ideal[k], w[k], relief[k], lo[k], hi[k])
     return out
 
 
