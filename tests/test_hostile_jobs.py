@@ -203,6 +203,36 @@ def test_a_killed_worker_stops_the_job_with_a_resume_hint_and_resume_finishes(tm
     _same_runs(res.runs, clean)
 
 
+@pytest.mark.slow
+def test_a_killed_dask_worker_stops_the_job_with_a_resume_hint(tmp_path, two, clean):
+    """The same on a Dask cluster: Dask reports a task whose worker died as KilledWorker
+    (here at once: allowed-failures 0); the job stops with the resume hint (CLI exit 4)
+    and --resume finishes it on the process pool."""
+    dask = pytest.importorskip("dask")
+    distributed = pytest.importorskip("dask.distributed")
+    out = tmp_path / "b"
+    job = _job(list(two))
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+        client = distributed.Client(cluster)
+        try:
+            pids = list(client.run(os.getpid).values())
+
+            def progress(done, total):
+                if done:                            # after the first chunk: kill -9 the worker
+                    for pid in pids:
+                        os.kill(pid, signal.SIGKILL)
+            executor = client.get_executor(pure=False)
+            with pytest.raises(ex.JobStopped, match="worker process died.*--resume"):
+                ex.execute(job, executor, out=out, progress=progress, max_in_flight=1)
+        finally:
+            client.close()
+            cluster.close()
+    res = ex.execute(job, out=out, resume=True)
+    _same_runs(res.runs, clean)
+
+
 # ------------------------------------------------------------- item 11: disk full
 def test_disk_full_names_the_file_exits_4_and_resume_finishes(tmp_path, monkeypatch, capsys):
     import pyarrow.parquet as pq

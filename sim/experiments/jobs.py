@@ -863,7 +863,12 @@ def _execute(job, sink, executor, progress, max_in_flight) -> ExperimentResult:
                 break
             finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
             for fut in finished:
-                chunk_id, rows, series = fut.result()
+                try:
+                    chunk_id, rows, series = fut.result()
+                except Exception as exc:        # Dask: a task whose workers died is KilledWorker
+                    if type(exc).__name__ == "KilledWorker":
+                        raise cf.BrokenExecutor(str(exc)) from exc
+                    raise
                 sink.write(chunk_id, rows, series)
                 n_done += len(rows)
                 if progress:
@@ -873,7 +878,7 @@ def _execute(job, sink, executor, progress, max_in_flight) -> ExperimentResult:
             fut.cancel()
         where = (f"; finished runs are kept in {sink.out}: run the same command with --resume to finish"
                  if isinstance(sink, DirSink) else "")
-        raise JobStopped("a worker process died (killed, or out of memory?) and the process pool "
+        raise JobStopped("a worker process died (killed, or out of memory?) and the work "
                          f"stopped{where}") from None
     except BaseException:
         for fut in pending:
