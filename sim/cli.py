@@ -403,7 +403,7 @@ def format_summary(res, sc) -> str:
             gap = "on the Pareto frontier" if abs(r.pareto_gap) < 1e-6 else f"Pareto gap {r.pareto_gap:.3f}"
             lines.append(f"  day {r.day:>3}  {labels.get(r.party_a, r.party_a)} {r.value_a:.3f}, "
                          f"{labels.get(r.party_b, r.party_b)} {r.value_b:.3f}; {gap}; Nash solution "
-                         f"{r.nash_value_a:.3f}, {r.nash_value_b:.3f} (Nash product {r.nash_share:.2f} of its)")
+                         f"{r.nash_value_a:.3f}, {r.nash_value_b:.3f} (the deal's Nash product is {r.nash_share:.2f} of the solution's)")
     lines.append("")
     lines.append(f"  {'issue':<22}{'kind':<11}{'status quo':>10}{'final':>8}  agreed")
     for r in res.issues.itertuples():

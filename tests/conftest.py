@@ -73,3 +73,17 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_sep("!", "BROWSER TEST SKIPPED", red=True, bold=True)
             terminalreporter.write_line(reason.split("BROWSER TEST SKIPPED: ", 1)[-1], red=True, bold=True)
             break
+
+
+def negotiating_scenarios() -> list[str]:
+    """The shipped scenarios whose protocol is alternating offers and that have an open
+    channel (those in which agreements can happen)."""
+    from sim.model import NegotiationModel
+    from sim.scenario import SCENARIO_DIR, load_scenario
+
+    names = []
+    for p in sorted(SCENARIO_DIR.glob("*.yaml")):
+        sc = load_scenario(p)
+        if sc.protocol.name == "alternating_offers" and NegotiationModel(sc, rng=0).channels:
+            names.append(p.stem)
+    return names

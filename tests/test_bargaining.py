@@ -16,11 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from conftest import build, mirror_trade
+from conftest import build, mirror_trade, negotiating_scenarios
 from sim.experiments.jobs import apply_params, scenario_data
 from sim.model import NegotiationModel
 from sim.model.bargaining import Space, benchmark, frontier, nash, pareto_gap, value
-from sim.scenario import SCENARIO_DIR, load_scenario
+from sim.scenario import load_scenario
 from sim.scenario.priors import draw, priors_of
 
 TOL = 1e-7
@@ -155,11 +155,7 @@ def test_the_mirror_trade_deal_is_on_the_frontier():
         assert out["deal_value_b"] == pytest.approx(ag.value_to[ag.parties[1]], abs=1e-12)
 
 
-def _negotiates(sc) -> bool:
-    return sc.protocol.name == "alternating_offers" and bool(NegotiationModel(sc, rng=0).channels)
-
-
-SCENARIOS = [p.stem for p in sorted(SCENARIO_DIR.glob("*.yaml")) if _negotiates(load_scenario(p))]
+SCENARIOS = negotiating_scenarios()
 
 
 @pytest.mark.parametrize("name", SCENARIOS)

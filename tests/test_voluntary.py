@@ -13,19 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import negotiating_scenarios
 from sim.experiments.jobs import apply_params, scenario_data
 from sim.scenario.priors import priors_of
 from sim.model import NegotiationModel
 from sim.model.agreements import value_of
 from sim.model.control import guarantor_cost
-from sim.scenario import SCENARIO_DIR, load_scenario
+from sim.scenario import load_scenario
 
-def _negotiates(sc) -> bool:
-    """A scenario whose protocol is alternating offers and that has an open channel."""
-    return sc.protocol.name == "alternating_offers" and bool(NegotiationModel(sc, rng=0).channels)
-
-
-SCENARIOS = [p.stem for p in sorted(SCENARIO_DIR.glob("*.yaml")) if _negotiates(load_scenario(p))]
+SCENARIOS = negotiating_scenarios()
 CASES_PER_SCENARIO = max(1, -(-500 // len(SCENARIOS)))     # >= 500 cases in all
 DAYS = 60
 

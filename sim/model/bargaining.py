@@ -33,6 +33,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sim.protocols.boa import gain
+
 
 @dataclass(frozen=True)
 class Space:
@@ -49,13 +51,13 @@ class Space:
 
 
 def value(prefs, x, p) -> float:
-    """g_i(p) over the carried issues (as :func:`sim.protocols.boa.gain`)."""
+    """g_i(p) over the carried issues: the parties' own :func:`sim.protocols.boa.gain`."""
     z, w, c = prefs
-    return float(sum(wj * (abs(xj - zj) - abs(pj - zj)) + cj * (pj - xj)
-                     for zj, wj, cj, xj, pj in zip(z, w, c, x, p)))
+    return gain(w, z, x, p, c)
 
 
 def _f(prefs, j, x, v) -> float:
+    """Issue j's term of g_i at value v (the frontier is built issue by issue)."""
     z, w, c = prefs
     return w[j] * (abs(x[j] - z[j]) - abs(v - z[j])) + c[j] * (v - x[j])
 

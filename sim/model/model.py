@@ -103,7 +103,6 @@ class NegotiationModel(mesa.Model):
 
         self.channels_start = channel_list(self)
 
-        self.collect = collect
         self.series = None          # the daily series (sim.model.series), if collected
         if collect:
             self.series = DailySeries(self, self.horizon + 1)

@@ -26,20 +26,20 @@ from sim.model.agreements import Act
 from sim.model.control import interval
 
 
-def own_value(model, actor, j: int, v: float, relief) -> float:
-    """The actor's own terms of N_i(v): utility, relief, public calls, own cost."""
-    x = float(model.x[j])
-    z = float(actor.ideal[j])
-    n = float(actor.w[j]) * (abs(x - z) - abs(v - z)) + float(relief[j]) * (v - x)
-    for goal, credit in model.commitments(actor.key, j):
+def own_value(x: float, v: float, z: float, w: float, relief: float, calls, cost: float) -> float:
+    """The actor's own terms of N_i(v) for moving an issue from x to v: utility (ideal z,
+    salience w), anticipated relief, public calls ((goal, credit) pairs), own cost."""
+    n = w * (abs(x - z) - abs(v - z)) + relief * (v - x)
+    for goal, credit in calls:
         n += credit * (abs(x - goal) - abs(v - goal))
-    return n - model.unilateral_cost(actor.key, j) * abs(v - x)
+    return n - cost * abs(v - x)
 
 
 def net_value(model, actor, j: int, v: float, relief) -> tuple[float, list]:
     """N_i(v) of moving issue j to v, and the breaches the move would commit."""
     x = float(model.x[j])
-    n = own_value(model, actor, j, v, relief)
+    n = own_value(x, v, float(actor.ideal[j]), float(actor.w[j]), float(relief[j]),
+                  model.commitments(actor.key, j), model.unilateral_cost(actor.key, j))
     beta = model.spec.blame.harm_aversion
     ia = model.aidx[actor.key]
     for k, other in model.actors.items():
@@ -79,19 +79,10 @@ def act_alone(model, actor) -> None:
         relief = model.relief_tuple(actor)
         x = float(model.x[j])
         own_lo, own_hi = model.bounds(actor.key, j)
-        # the other terms of N only subtract: skip the issue unless a step pays on its
-        # own (own_value, inlined: this check runs for every actor and issue every day)
-        pays = False
-        for v in (min(x + step, own_hi, 1.0), max(x - step, own_lo, 0.0)):
-            if abs(v - x) < min_change:
-                continue
-            n = w * (abs(x - z) - abs(v - z)) + relief[j] * (v - x)
-            for goal, credit in calls:
-                n += credit * (abs(x - goal) - abs(v - goal))
-            if n - cost * abs(v - x) > 1e-9:
-                pays = True
-                break
-        if not pays:
+        # the other terms of N only subtract: skip the issue unless a step pays on its own
+        up, down = min(x + step, own_hi, 1.0), max(x - step, own_lo, 0.0)
+        if not ((abs(up - x) >= min_change and own_value(x, up, z, w, relief[j], calls, cost) > 1e-9)
+                or (abs(down - x) >= min_change and own_value(x, down, z, w, relief[j], calls, cost) > 1e-9)):
             continue
         box = interval(model, j, (actor.key,))
         if box is None:
