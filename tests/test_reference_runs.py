@@ -49,3 +49,20 @@ def test_full_results_are_bit_identical_to_the_stored_runs(stored):
         for table in ref.TABLES:
             assert d[table] == s[table], f"{key}: the {table} table differs from the stored run"
         assert not _diff([s["outcomes"]], [d["outcomes"]]), key
+
+
+def test_the_model_sums_without_blas():
+    """The stored runs hold on any CPU only if no model arithmetic goes through BLAS:
+    ``np.dot``/``@``/``matmul`` pick their kernel (and order of summation) by CPU, which
+    once made these very runs differ in the last bit between two machines
+    (sim/model/numeric.py)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "sim"
+    blas = re.compile(r"np\.dot\(|\.dot\(|np\.matmul|np\.einsum|np\.inner\(|[\w\)\]]\s@\s[\w\(]")
+    hits = [f"{p.relative_to(root)}:{n}: {line.strip()}"
+            for folder in ("model", "protocols") for p in sorted((root / folder).glob("*.py"))
+            for n, line in enumerate(p.read_text().splitlines(), 1)
+            if blas.search(line.split("#")[0])]
+    assert not hits, "BLAS in the model:\n" + "\n".join(hits)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.model.numeric import seq_sum
+
 from sim.model.unilateral import act_alone
 from sim.protocols.boa import ACCEPTANCE, BIDDERS, OPPONENT_MODELS, TimeDependentTactic
 
@@ -39,7 +41,10 @@ class Actor(mesa.Agent):
         self.opponent_model = OPPONENT_MODELS[spec.opponent_model]()
 
     def utility(self, x: np.ndarray) -> float:
-        return float(np.dot(self.w, 1.0 - np.abs(x - self.ideal)))
+        """u_i(x) = sum_j w_j (1 - |x_j - z_j|), summed in issue order in Python: the same
+        bits on every CPU (BLAS's dot picks its kernel, and so its order of summation,
+        by CPU; a Dask cluster of mixed machines would not reproduce a run)."""
+        return seq_sum(self.w * (1.0 - np.abs(x - self.ideal)))
 
     def reservation_value(self) -> float:
         """The least value a deal must give the actor: its margin r_i (constant).

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.model.numeric import seq_sum
+
 
 @dataclass
 class Agreement:
@@ -60,7 +62,7 @@ def value_of(model, actor, before, after, relief=None) -> float:
     """V_i of moving the implemented values from ``before`` to ``after`` (arrays over all
     issues), with today's anticipated crisis relief."""
     r = model.relief(actor) if relief is None else relief
-    return actor.utility(after) - actor.utility(before) + float(r @ (after - before))
+    return actor.utility(after) - actor.utility(before) + seq_sum(r * (after - before))
 
 
 class Registry:
