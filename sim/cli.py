@@ -38,6 +38,20 @@ def _pos_int(text: str) -> int:
     return v
 
 
+PROTOCOL_HELP = ("negotiation protocol (default: the scenario's own): alternating_offers (bilateral "
+                 "package offers on channels), expected_utility (Bueno de Mesquita's challenge model, one "
+                 "round a day; Scholz et al. 2011), compromise (capability x salience weighted mean of "
+                 "positions: the yardstick), mediation (a mediator's single negotiating text; needs "
+                 "protocol.mediator in the scenario). Every protocol gives the same tables and outcomes")
+
+
+def protocol_option(x) -> None:
+    from sim.protocols import PROTOCOLS        # a plain registry: --help stays light
+
+    x.add_argument("--protocol", choices=list(PROTOCOLS), default=None, metavar="NAME",
+                   help=PROTOCOL_HELP + f" ({', '.join(PROTOCOLS)})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="diplosim" if Path(sys.argv[0]).name == "diplosim" else "run_sim.py",
@@ -68,11 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="days to simulate (default: the scenario's horizon_days)")
     r.add_argument("--out", type=Path, default=None,
                    help="folder for the result files (default: out/SCENARIO)")
-    r.add_argument("--protocol", choices=["alternating_offers", "expected_utility", "compromise"], default=None,
-                   help="negotiation protocol (default: the scenario's). expected_utility runs Bueno de "
-                        "Mesquita's challenge model round by round (deterministic: --seed and --days do "
-                        "not apply) and prints each round's median and mean and the forecast; compromise "
-                        "prints the capability x salience weighted mean and median of the positions")
+    protocol_option(r)
     r.add_argument("--no-plots", action="store_true", help="skip the figures (and the report)")
     r.add_argument("--no-report", action="store_true", help="skip report.html")
     r.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -86,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Exit code 2 if any file is invalid.")
     v.add_argument("files", nargs="+", help="scenario names or YAML paths")
 
-    def experiment_options(x, what, reps=100):
+    def experiment_options(x, what, reps=100, out_default=None, protocol=True):
         x.add_argument("--reps", type=_pos_int, default=reps, help=f"replications of each {what} (default: {reps})")
         x.add_argument("--seed", type=_nonneg_int, default=0,
                        help="root seed: replicate r uses SeedSequence(seed).spawn(reps)[r] (default: 0)")
@@ -96,7 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
         x.add_argument("--dask", metavar="ADDRESS", default=None,
                            help="send runs to a Dask scheduler at ADDRESS, or 'local' for an embedded "
                                 "LocalCluster (needs: pip install '.[dask]')")
-        x.add_argument("--out", type=Path, required=True, help="folder for runs.parquet, summary.csv, manifest.json")
+        if out_default is None:
+            x.add_argument("--out", type=Path, required=True, help="folder for runs.parquet, summary.csv, manifest.json")
+        else:
+            x.add_argument("--out", type=Path, default=None,
+                           help=f"folder for the tables, figure and report (default: {out_default})")
         x.add_argument("--resume", action="store_true",
                        help="finish an interrupted experiment in --out (same command); no run is repeated")
         x.add_argument("--series", action="store_true", help="also write the daily series (series.parquet)")
@@ -108,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
         x.add_argument("--fixed", action="store_true",
                        help="run at the scenario's point values; by default each replicate draws the "
                             "'uncertain:' parameters from their priors (for studying mechanics)")
+        if protocol:
+            protocol_option(x)
 
     b = sub.add_parser("batch", help="Monte Carlo replications of one or more scenarios",
                        description="Run --reps replications of each scenario with independent random "
@@ -132,23 +148,22 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--samples", type=_pos_int, default=None, help="design points for --design lhs")
     experiment_options(w, "design point")
 
-    cp = sub.add_parser("compare-protocols", help="alternating offers vs expected utility vs the compromise "
-                        "model, issue by issue",
-                        description="Run the scenario under both protocols: alternating offers over --reps "
-                                    "replications (distribution of each issue's final implemented value) and "
-                                    "the expected-utility model (forecast and trajectory), next to the "
-                                    "compromise model's forecast (capability x salience weighted mean). Writes "
-                                    "comparison.csv and comparison.png.")
+    cp = sub.add_parser("compare-protocols", help="one scenario under several protocols, issue by issue, "
+                        "against the compromise model",
+                        description="Run the scenario under each protocol of --protocols, --reps replications "
+                                    "each on the same random streams and parameter draws (common random "
+                                    "numbers), and print, issue by issue, each protocol's forecast (median and "
+                                    "5-95%% range over the replications, on the issue's own scale) and its "
+                                    "distance from the compromise model's (capability x salience weighted "
+                                    "mean; Thomson et al. 2006), which always runs as the yardstick. Writes "
+                                    "comparison.csv, forecasts.csv, comparison.png, report.html and the "
+                                    "batch's files (runs.parquet, manifest.json: --resume finishes an "
+                                    "interrupted comparison).")
     cp.add_argument("scenario", help="a scenario name or YAML path")
-    cp.add_argument("--reps", type=_pos_int, default=100, help="alternating-offers replications (default: 100)")
-    cp.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default: 0)")
-    cp.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
-    cp.add_argument("--out", type=Path, default=None, help="folder (default: out/compare-SCENARIO)")
-    cp.add_argument("--quiet", action="store_true", help="no progress bar, no table")
-    cp.add_argument("--no-report", action="store_true", help="skip report.html")
-    cp.add_argument("--fixed", action="store_true",
-                    help="alternating offers at the point values (default: parameters drawn from the priors)")
-
+    cp.add_argument("--protocols", default=None, metavar="A,B,...",
+                    help="comma-separated protocols (default: alternating_offers, expected_utility, compromise, "
+                         "and mediation if the scenario names a protocol.mediator)")
+    experiment_options(cp, "protocol", out_default="out/compare-SCENARIO", protocol=False)
     ab = sub.add_parser("ablate", help="what each stance does: remove (or reverse) it, compare outcomes",
                         description="For each stance of the scenario (each grounded in a quote of the "
                                     "article), run the scenario without it - and, for channel stances, "
@@ -202,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc_.add_argument("--posterior", type=Path, default=None, metavar="DIR",
                      help="draw the calibrated parameters from the posterior in DIR (run_sim.py calibrate)")
     sc_.add_argument("--json", action="store_true", help="print JSON (observations and totals) instead of a table")
+    protocol_option(sc_)
     sc_.add_argument("--quiet", action="store_true", help="no progress bar")
 
     tb = sub.add_parser("table", help="the headline table of scenarios (Markdown), from one batch",
@@ -243,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--dask", metavar="ADDRESS", default=None, help="a Dask scheduler, or 'local'")
     ca.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
     ca.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    protocol_option(ca)
 
     sd = sub.add_parser("seeds", help="print the stance table: actor, stance, grounding quote",
                         description="Print the stance table of seeds/ with each stance's "
@@ -258,11 +275,10 @@ def cmd_run(args) -> int:
     from sim.scenario import load_scenario
 
     sc = with_protocol(load_scenario(args.scenario), args.protocol)
-    if sc.protocol.name in ("expected_utility", "compromise"):
-        return _run_eu(args, sc)
     if args.days is not None and args.days > 3650:
         raise UsageError(f"--days {args.days} is more than 3650")
-    out = _out_folder(args.out, sc.name)
+    default = sc.name if sc.protocol.name == "alternating_offers" else f"{sc.name}-{sc.protocol.name}"
+    out = _out_folder(args.out, default)
     res = sim.run(sc, seed=args.seed, days=args.days)
     res.command = ["run_sim.py", *sys.argv[1:]]
     written = res.write(out)
@@ -278,6 +294,14 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
+def _scenario(args):
+    """The scenario of ``args.scenario``, under ``--protocol`` if given."""
+    from sim.runner import with_protocol
+    from sim.scenario import load_scenario
+
+    return with_protocol(load_scenario(args.scenario), getattr(args, "protocol", None))
+
+
 def _out_folder(out: Path | None, default_name: str) -> Path:
     """--out, or ``out/<default_name>``, which must stay inside ``out/`` whatever the
     scenario's name (the schema makes names slugs; this is the second lock)."""
@@ -289,88 +313,55 @@ def _out_folder(out: Path | None, default_name: str) -> Path:
     return folder
 
 
-def _run_eu(args, sc) -> int:
-    """The deterministic forecast protocols: expected utility and the compromise model."""
-    from sim.protocols.compromise import run_compromise
-    from sim.protocols.expected_utility import run_expected_utility
-    from sim.results import atomic_write
-
-    out = _out_folder(args.out, f"{sc.name}-{sc.protocol.name}")
-    eu = run_compromise(sc) if sc.protocol.name == "compromise" else run_expected_utility(sc)
-    out.mkdir(parents=True, exist_ok=True)
-    written = [atomic_write(out / f"{name}.csv", getattr(eu, name).to_csv(index=False))
-               for name in ("rounds", "positions", "forecast", "moves")]
-    written.append(_write_meta(out, sc, protocol=sc.protocol.name))
-    if not args.no_plots:
-        written += _figures(out)          # the trajectories, for expected utility
-        if not args.no_report:
-            from sim.viz.report import write_report
-
-            written.append(write_report(out))
-    if not args.quiet:
-        print(f"Scenario {sc.name}: {sc.title}".rstrip(": "))
-        print("Protocol expected_utility (Bueno de Mesquita; Scholz, Calbert & Smith 2011); "
-              "positions on each issue's own scale\n" if sc.protocol.name == "expected_utility" else
-              "Protocol compromise (capability x salience weighted mean; weighted-median variant; "
-              "Thomson et al. 2006); positions on each issue's own scale\n")
-        cm = run_compromise(sc).forecast.set_index("issue")     # the baseline every forecast is shown against
-        for issue, g in eu.rounds.groupby("issue", sort=False):
-            f = eu.forecast.set_index("issue").loc[issue]
-            print(f"{issue}:")
-            if sc.protocol.name == "compromise":
-                print(f"  forecast: weighted mean {f['mean']:.4f} (weighted-median variant {f['median']:.4f})\n")
-                continue
-            print(f"  {'round':>5}  {'median':>10}  {'mean':>10}")
-            for r in g.itertuples():
-                print(f"  {r.round:>5}  {r.median:>10.4f}  {r.mean:>10.4f}")
-            print(f"  forecast: weighted median {f['median']:.4f} (weighted mean {f['mean']:.4f}); "
-                  f"{f['status']} after {int(f['rounds'])} rounds")
-            print(f"  compromise model: weighted mean {cm.loc[issue, 'mean']:.4f} "
-                  f"(weighted median {cm.loc[issue, 'median']:.4f})\n")
-        print("Wrote: " + ", ".join(str(w) for w in written))
-    return EXIT_OK
-
-
 def cmd_compare(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.experiments.compare import compare_protocols
-    from sim.experiments.jobs import make_executor
+    from sim.experiments.compare import compare_protocols, parse_protocols
     from sim.results import atomic_write
     from sim.scenario import load_scenario
 
     sc = load_scenario(args.scenario)
-    out = _out_folder(args.out, f"compare-{sc.name}")
-    executor, close = make_executor(args.workers)
-    try:
-        table, values, eu = compare_protocols(sc, args.reps, args.seed, executor, fixed=args.fixed)
-    finally:
-        close()
-    out.mkdir(parents=True, exist_ok=True)
-    written = [atomic_write(out / "comparison.csv", table.to_csv(index=False)),
-               atomic_write(out / "ao_values.csv", values.to_csv(index=False)),
-               atomic_write(out / "eu_rounds.csv", eu.rounds.to_csv(index=False)),
-               atomic_write(out / "eu_positions.csv", eu.positions.to_csv(index=False)),
-               atomic_write(out / "eu_forecast.csv", eu.forecast.to_csv(index=False)),
-               _write_meta(out, sc, reps=args.reps, seed=args.seed)]
-    written += _figures(out)
-    if not args.no_report:
-        from sim.viz.report import write_report
-
-        written.append(write_report(out))
+    protocols = parse_protocols(args.protocols, sc)
+    args.out = _out_folder(args.out, f"compare-{sc.name}")
+    table, forecasts, res = _on_executor(args, lambda ex, progress: compare_protocols(
+        sc, protocols, args.reps, args.seed, ex, fixed=args.fixed, days=args.days, out=args.out,
+        resume=args.resume, progress=progress, command=["run_sim.py", *sys.argv[1:]], yes=args.yes))
+    _say_redone(res)
+    written = [atomic_write(args.out / "comparison.csv", table.to_csv(index=False)),
+               atomic_write(args.out / "forecasts.csv", forecasts.to_csv(index=False))]
+    written += _figures(args.out)
+    written += _report(args)
     if not args.quiet:
-        print(f"{sc.name}: alternating offers ({args.reps} replications, "
-              f"{'fixed parameters' if args.fixed else 'under parameter uncertainty (priors)'}) vs expected "
-              "utility, next to the compromise model (CM: capability x salience weighted mean; EU and CM at the "
-              "point values), per issue (issue's own scale)")
-        print(f"  {'issue':<22}{'status quo':>10}{'AO mean':>9}{'AO 5-95%':>15}{'EU median':>11}{'EU mean':>9}"
-              f"{'CM mean':>9}{'CM median':>11}  agree?")
-        for r in table.itertuples():
-            print(f"  {r.issue:<22}{r.status_quo:>10.2f}{r.ao_mean:>9.2f}   [{r.ao_p05:.2f}, {r.ao_p95:.2f}]"
-                  f"{r.eu_median:>11.2f}{r.eu_mean:>9.2f}{r.cm_mean:>9.2f}{r.cm_median:>11.2f}  {r.agree}")
-        print("Wrote: " + ", ".join(str(w) for w in written))
+        print(format_comparison(table, sc, args.reps, res.summary))
+        print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, [*res.written, *written])))
     return EXIT_OK
+
+
+def _interval(r) -> str:
+    return f"{r['median']:.2f} [{r['p05']:.2f}, {r['p95']:.2f}]"
+
+
+def format_comparison(table, sc, reps: int, summary=None) -> str:
+    """Issues as rows, protocols as columns: median [5-95%] of the forecast, then each
+    protocol's distance from the compromise model."""
+    protocols = list(dict.fromkeys(table["protocol"]))
+    mode = ""
+    if summary is not None and len(summary) and "parameters" in summary:
+        mode = f", {summary['parameters'].iloc[0]}"
+    lines = [f"{sc.name}: each protocol's forecast of each issue over {_plural(reps, 'replication')} "
+             f"(same parameter draws and random streams for every protocol{mode}); median [5-95%] on the "
+             "issue's own scale"]
+    width = max(18, *(len(p) + 2 for p in protocols))
+    lines.append(f"  {'issue':<22}{'status quo':>10}" + "".join(f"{p:>{width}}" for p in protocols))
+    for issue, g in table.groupby("issue", sort=False):
+        g = g.set_index("protocol")
+        cells = "".join(_interval(g.loc[p]).rjust(width) for p in protocols)
+        lines.append(f"  {issue:<22}{g['status_quo'].iloc[0]:>10.2f}{cells}")
+    d = table.groupby("protocol", sort=False)["vs_compromise"].mean()
+    lines.append("  distance from the compromise model (median |forecast - compromise| per issue, mean over issues): "
+                 + "; ".join(f"{p} {d[p]:.3f}" for p in protocols if p != "compromise"))
+    return "\n".join(lines)
 
 
 def _write_figures(res, out: Path) -> list[Path]:
@@ -384,8 +375,12 @@ def format_summary(res, sc) -> str:
     o = res.outcomes
     labels = res.actor_labels
     end = sc.date_of(res.horizon)
+    from sim.protocols import protocol_class
+
+    cls = protocol_class(res.protocol)
     lines = [f"Scenario {sc.name}: {sc.title or ''}".rstrip(": "),
-             f"Seed {res.seed}; {res.horizon} days, {sc.start_date} to {end}", ""]
+             f"Seed {res.seed}; {res.horizon} days, {sc.start_date} to {end}",
+             f"Protocol {res.protocol} ({cls.classifier['source']}): forecast = {cls.classifier['forecast']}", ""]
     rec = res.record
     lines.append(f"Record ({len(rec)} acts: agreements, unilateral moves, breaches, expiries, events):"
                  if len(rec) else "Record: no agreement and no unilateral move")
@@ -405,10 +400,7 @@ def format_summary(res, sc) -> str:
                          f"{labels.get(r.party_b, r.party_b)} {r.value_b:.3f}; {gap}; Nash solution "
                          f"{r.nash_value_a:.3f}, {r.nash_value_b:.3f} (the deal's Nash product is {r.nash_share:.2f} of the solution's)")
     lines.append("")
-    lines.append(f"  {'issue':<22}{'kind':<11}{'status quo':>10}{'final':>8}  agreed")
-    for r in res.issues.itertuples():
-        agreed = f"day {int(r.first_agreed_day)}" if r.agreed else "no"
-        lines.append(f"  {r.issue:<22}{r.kind:<11}{r.status_quo:>10.2f}{r.final_value:>8.2f}  {agreed}")
+    lines += format_forecasts(res, sc)
     lines.append("")
     for name, st in sc.environment.stocks.items():
         lines.append(f"{name.capitalize()}: start {st.initial:.2f}, peak {o[f'stock_peak:{name}']:.2f}, "
@@ -416,10 +408,43 @@ def format_summary(res, sc) -> str:
     first = o["time_to_first_agreement"]
     window = sc.protocol.stalemate_window
     stale = ("n/a (the run is shorter than the {}-day window)".format(window) if res.horizon < window
+             else "n/a (the protocol makes no agreements)" if o["stalemate"] is None
              else ("yes" if o["stalemate"] else "no"))
     lines.append(f"Unilateral moves {o['n_unilateral']}; first agreement "
                  f"{'none' if first != first else f'on day {int(first)}'}; stalemate: {stale}")
     return "\n".join(lines)
+
+
+def format_forecasts(res, sc) -> list[str]:
+    """Each issue: status quo, implemented value at the end, the protocol's forecast and
+    how it ended on the issue, and the compromise model's forecasts (the yardstick), on
+    the issue's own scale; for a protocol that moves positions in rounds, the first rounds
+    of its weighted median and mean."""
+    from sim.protocols.expected_utility import to_scale
+
+    def own(j, v):
+        return float(to_scale(sc, j, v))
+
+    lines = [f"  {'issue':<22}{'kind':<11}{'status quo':>10}{'final':>8}{'forecast':>10}  {'how':<26}"
+             f"{'CM mean':>8}{'CM median':>10}  agreed"]
+    for r in res.issues.itertuples():
+        agreed = f"day {int(r.first_agreed_day)}" if r.agreed else "no"
+        how = r.forecast_status + (f" ({int(r.forecast_rounds)} rounds)" if r.forecast_rounds == r.forecast_rounds
+                                   and r.forecast_rounds > 0 else "")
+        lines.append(f"  {r.issue:<22}{r.kind:<11}{own(r.issue, r.status_quo):>10.2f}{own(r.issue, r.final_value):>8.2f}"
+                     f"{own(r.issue, r.forecast):>10.4f}  {how:<26}{own(r.issue, r.cm_mean):>8.4f}"
+                     f"{own(r.issue, r.cm_median):>10.4f}  {agreed}")
+    if len(res.moves) and res.series is not None:
+        from sim.protocols.expected_utility import rounds_table
+
+        rt = rounds_table(res, sc)
+        lines.append("")
+        lines.append("  Rounds (one a day): the weighted median (the forecast) and mean of the positions")
+        for j, g in rt.groupby("issue", sort=False):
+            cells = [f"{int(r.round)}: {r.median:.4f} / {r.mean:.4f}" for r in g.head(11).itertuples()]
+            more = f" ... ({len(g) - 11} more)" if len(g) > 11 else ""
+            lines.append(f"  {j}: round: median / mean  " + "; ".join(cells) + more)
+    return lines
 
 
 def cmd_scenarios(args) -> int:
@@ -589,9 +614,8 @@ def cmd_ablate(args) -> int:
     matplotlib.use("Agg")
     from sim.experiments.ablation import run_ablation
     from sim.results import atomic_write
-    from sim.scenario import load_scenario
 
-    sc = load_scenario(args.scenario)
+    sc = _scenario(args)
     eff, res = _on_executor(args, lambda ex, progress: run_ablation(
         sc, args.reps, args.seed, ex, args.out, args.resume, reverse=not args.no_reverse, days=args.days,
         command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes, fixed=args.fixed))
@@ -629,12 +653,11 @@ def cmd_sensitivity(args) -> int:
     matplotlib.use("Agg")
     from sim.experiments.jobs import ExperimentError, Vary
     from sim.results import atomic_write
-    from sim.scenario import load_scenario
     from sim.experiments.sensitivity import METHODS, run_sensitivity
 
     if args.method not in METHODS:
         raise ExperimentError(f"--method {args.method}: unknown method (use {' or '.join(METHODS)})")
-    sc = load_scenario(args.scenario)
+    sc = _scenario(args)
     varies = [Vary.parse(v) for v in args.vary] or None
     table, X, res = _on_executor(args, lambda ex, progress: run_sensitivity(
         sc, varies, args.method, args.n, args.reps, args.seed, ex, args.out, args.resume, args.days,
@@ -710,7 +733,7 @@ def cmd_batch(args) -> int:
     if args.posterior is not None and args.fixed:
         raise UsageError("--posterior and --fixed exclude each other")
     job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes,
-                   fixed=args.fixed, posterior=args.posterior)
+                   fixed=args.fixed, posterior=args.posterior, protocol=args.protocol)
     return _run_experiment(args, job)
 
 
@@ -723,7 +746,7 @@ def cmd_sweep(args) -> int:
         raise ExperimentError("--samples goes with --design lhs (a grid's size comes from STEPS)")
     varies = [Vary.parse(v) for v in args.vary]
     job = make_job([args.scenario], args.reps, args.seed, varies, args.design, args.samples,
-                   args.series, args.days, yes=args.yes, fixed=args.fixed)
+                   args.series, args.days, yes=args.yes, fixed=args.fixed, protocol=args.protocol)
     return _run_experiment(args, job)
 
 
@@ -735,7 +758,7 @@ def cmd_table(args) -> int:
     if args.posterior is not None and args.fixed:
         raise UsageError("--posterior and --fixed exclude each other")
     job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes,
-                   fixed=args.fixed, posterior=args.posterior)
+                   fixed=args.fixed, posterior=args.posterior, protocol=args.protocol)
     res = _on_executor(args, lambda ex, progress: execute(
         job, ex, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]], progress=progress))
     try:
@@ -757,9 +780,8 @@ def cmd_table(args) -> int:
 
 def cmd_calibrate(args) -> int:
     from sim.experiments.calibration import Settings, calibrate
-    from sim.scenario import load_scenario
 
-    sc = load_scenario(args.scenario)
+    sc = _scenario(args)
     settings = Settings(args.population, args.alpha, args.min_acceptance, args.max_generations, args.seed,
                         args.predictive)
     res = _on_executor(args, lambda ex, progress: calibrate(
@@ -787,12 +809,11 @@ def cmd_score(args) -> int:
     import math
 
     from sim.experiments.scoring import load_record, score
-    from sim.scenario import load_scenario
 
     if args.posterior is not None and args.fixed:
         raise UsageError("--posterior and --fixed exclude each other")
     record = load_record(args.record)
-    sc = load_scenario(args.scenario)
+    sc = _scenario(args)
     args.dask = None
     table, totals = _on_executor(args, lambda ex, progress: score(
         sc, record, args.reps, args.seed, ex, fixed=args.fixed, progress=progress, posterior=args.posterior))

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.protocols.base import MOVE_COLUMNS
+
 
 @dataclass
 class RunResult:
@@ -22,16 +24,24 @@ class RunResult:
     * ``outcomes`` - dict of scalar outcomes (flat keys, e.g. ``pressure_peak``,
       ``agreed:sanctions``, ``pair:poland-belarus``);
     * ``summary`` - the same as a DataFrame indexed by outcome, one ``value`` column;
-    * ``agreements`` - one row per agreement (day, date, parties, level, kind, issue
-      values, each party's value of it at signing and its floor, status, expiry);
+    * ``agreements`` - one row per agreement (day, date, level, kind, issue values,
+      status, expiry; its signatories: ``party_a``/``party_b`` the first two, ``parties``
+      all of them, ``mediator`` the mediator whose text it is, if any; each signatory's
+      value of it at signing and its floor: ``value_a``/``floor_a``/... for the first two,
+      ``values_to``/``floors`` for all; the bargaining benchmark columns);
     * ``record`` - one row per act, in order: agreements, unilateral moves, breaches,
       expiries, renewals and scheduled events (day, date, type, actors, changes);
     * ``issues`` - one row per issue: agreed, first day agreed, unilateral moves, final
-      value, status quo;
+      (implemented) value, status quo; the protocol's forecast of the issue, how the
+      protocol ended on it (``forecast_status``, ``forecast_rounds``), and the compromise
+      model's forecasts beside it (``cm_mean``, ``cm_median``: the yardstick);
+    * ``moves`` - the forecast moves of a protocol that moves positions without offers
+      (expected utility: day, issue, actor, toward, kind, from, to and both expected
+      utilities); empty for the others;
     * ``offers`` - one row per offer made (day, from, to, outcome, values);
     * ``series`` - tidy daily series: day, date, variable, actor, target, issue, value
       (variables: ``stock:S``, ``inflow:S``, ``outflow:S`` for each stock S, value,
-      position, utility, blame);
+      forecast, position, utility, blame);
     * ``events`` - the scheduled events that fired (day, type, label).
     """
 
@@ -51,6 +61,8 @@ class RunResult:
     channels_start: list = field(default_factory=list)    # [{a, b, level, issues}] at day 0
     channels_end: list = field(default_factory=list)      # ... at the end of the run
     command: list | None = None
+    protocol: str = "alternating_offers"                   # the protocol that ran
+    moves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(MOVE_COLUMNS)))
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -58,7 +70,8 @@ class RunResult:
 
     # ------------------------------------------------------------------ files
     def write(self, out: str | Path) -> list[Path]:
-        """Write summary.json, agreements.csv, timeseries.csv (and offers.csv) into ``out``.
+        """Write summary.json, agreements.csv, record.csv, offers.csv, moves.csv and
+        timeseries.csv (with the series) into ``out``.
 
         Each file is written to a temporary name in ``out`` and renamed into place, so
         no file is ever left half-written.
@@ -72,6 +85,7 @@ class RunResult:
             "channels_start": self.channels_start,
             "channels_end": self.channels_end,
             "seed": self.seed,
+            "protocol": self.protocol,
             "command": self.command,
             "start_date": str(self.start_date),
             "horizon_days": self.horizon,
@@ -85,6 +99,7 @@ class RunResult:
             atomic_write(out / "agreements.csv", self.agreements.to_csv(index=False)),
             atomic_write(out / "record.csv", self.record.to_csv(index=False)),
             atomic_write(out / "offers.csv", self.offers.to_csv(index=False)),
+            atomic_write(out / "moves.csv", self.moves.to_csv(index=False)),
         ]
         if self.series is not None:
             written.append(atomic_write(out / "timeseries.csv", self.series.to_csv(index=False)))
@@ -132,24 +147,29 @@ def build_result(model, seed) -> RunResult:
     ag_rows = []
     for a in ags:
         row = {"day": a.day, "date": sc.date_of(a.day).isoformat(), "party_a": a.parties[0],
-               "party_b": a.parties[1], "proposer": a.proposer, "level": a.level, "kind": a.kind,
+               "party_b": a.parties[1], "parties": ";".join(a.parties), "mediator": a.mediator,
+               "proposer": a.proposer, "level": a.level, "kind": a.kind,
                "issues": ";".join(a.values),
                "changes": "; ".join(f"{j} {a.previous[j]:.2f}->{v:.2f}" for j, v in a.values.items()),
                "value_a": a.value_to.get(a.parties[0], np.nan), "value_b": a.value_to.get(a.parties[1], np.nan),
                "floor_a": a.reservation.get(a.parties[0], np.nan), "floor_b": a.reservation.get(a.parties[1], np.nan),
+               "values_to": ";".join(f"{k}={a.value_to[k]!r}" for k in a.parties if k in a.value_to),
+               "floors": ";".join(f"{k}={a.reservation[k]!r}" for k in a.parties if k in a.reservation),
                "status": a.status, "expires": a.expires}
         row.update(_benchmark(a))
         for j in ids:
             row[j] = a.values.get(j, np.nan)
         ag_rows.append(row)
-    agreements = pd.DataFrame(ag_rows, columns=["day", "date", "party_a", "party_b", "proposer", "level", "kind",
-                                                "issues", "changes", "value_a", "value_b", "floor_a", "floor_b",
-                                                "status", "expires", *BENCHMARK_COLUMNS, *ids])
+    agreements = pd.DataFrame(ag_rows, columns=["day", "date", "party_a", "party_b", "parties", "mediator", "proposer",
+                                                "level", "kind", "issues", "changes", "value_a", "value_b", "floor_a",
+                                                "floor_b", "values_to", "floors", "status", "expires",
+                                                *BENCHMARK_COLUMNS, *ids])
     record = record_table(model)
 
-    issue_rows = _issue_rows(model)
+    issue_rows = _issue_rows(model, yardstick=True)
     issues = pd.DataFrame(issue_rows)
     o = compute_outcomes(model, issue_rows)
+    moves = pd.DataFrame(model.protocol.moves(), columns=list(MOVE_COLUMNS))
 
     offers = pd.DataFrame(model.offers, columns=["day", "from", "to", "level", "outcome", *ids])
     events = pd.DataFrame(model.event_log, columns=["day", "type", "label"])
@@ -157,7 +177,7 @@ def build_result(model, seed) -> RunResult:
     return RunResult(sc.name, seed, sc.start_date, model.horizon, o, agreements, issues, offers,
                      events, series, record, {a: s.name for a, s in sc.actors.items()},
                      sc.model_dump(mode="json", by_alias=True, exclude_none=True),
-                     model.channels_start, channel_list(model))
+                     model.channels_start, channel_list(model), protocol=sc.protocol.name, moves=moves)
 
 
 BENCHMARK_COLUMNS = ("pareto_gap", "nash_share", "nash_distance", "nash_value_a", "nash_value_b")
@@ -168,9 +188,9 @@ def _benchmark(ag) -> dict:
     protocol stored no terms space."""
     if ag.space is None:
         return dict.fromkeys(BENCHMARK_COLUMNS, np.nan)
-    from sim.model.bargaining import benchmark
+    from sim.model.bargaining import MultiSpace, benchmark, benchmark_multi
 
-    b = benchmark(ag.space)
+    b = benchmark_multi(ag.space) if isinstance(ag.space, MultiSpace) else benchmark(ag.space)
     return {k: b[k] for k in BENCHMARK_COLUMNS}
 
 
@@ -203,11 +223,13 @@ def load_result(folder) -> RunResult:
     ag = pd.read_csv(folder / "agreements.csv")
     offers = pd.read_csv(folder / "offers.csv") if (folder / "offers.csv").exists() else pd.DataFrame()
     record = pd.read_csv(folder / "record.csv") if (folder / "record.csv").exists() else pd.DataFrame()
+    moves = (pd.read_csv(folder / "moves.csv") if (folder / "moves.csv").exists()
+             else pd.DataFrame(columns=list(MOVE_COLUMNS)))
     return RunResult(s["scenario"], s["seed"], pd.Timestamp(s["start_date"]).date(), s["horizon_days"],
                      s["outcomes"], ag, pd.DataFrame(s["issues"]), offers,
                      pd.DataFrame(s["events"], columns=["day", "type", "label"]), series, record,
                      s.get("actor_labels", {}), s.get("scenario_spec", {}), s.get("channels_start", []),
-                     s.get("channels_end", []), s.get("command"))
+                     s.get("channels_end", []), s.get("command"), s.get("protocol", "alternating_offers"), moves)
 
 
 def _series(model) -> pd.DataFrame:
@@ -233,6 +255,9 @@ def _series(model) -> pd.DataFrame:
     vals = rec["values"]
     for n, j in enumerate(ids):
         block("value", vals[:, n], issue=j)
+    vals = rec["forecast"]
+    for n, j in enumerate(ids):
+        block("forecast", vals[:, n], issue=j)
     blame = rec["blame"]
     for i, a in enumerate(actors):
         for k, b in enumerate(actors):
@@ -252,16 +277,30 @@ def _series(model) -> pd.DataFrame:
     return out
 
 
-def _issue_rows(model) -> list[dict]:
+def _issue_rows(model, yardstick: bool = False) -> list[dict]:
+    """One row per issue: how it was decided, its implemented value at the end, and the
+    protocol's forecast of it with how the protocol ended on it; with ``yardstick``, the
+    compromise model's forecasts beside it (``cm_mean``, ``cm_median``)."""
     sc, ags = model.spec, model.agreements
     moves = [r for r in model.registry.record if r.type == "unilateral"]
+    forecast = model.protocol.forecast()
+    cm = {}
+    if yardstick:
+        from sim.protocols.compromise import compromise_forecast
+
+        cm = compromise_forecast(sc)
     rows = []
     for n, j in enumerate(model.issue_ids):
         days = [a.day for a in ags if j in a.values]
-        rows.append({"issue": j, "kind": sc.issues[j].kind, "status_quo": sc.issues[j].status_quo,
-                     "agreed": bool(days), "first_agreed_day": days[0] if days else np.nan,
-                     "n_agreements": len(days), "n_unilateral": sum(j in r.changes for r in moves),
-                     "final_value": float(model.x[n])})
+        status, rounds = model.protocol.issue_status(n)
+        row = {"issue": j, "kind": sc.issues[j].kind, "status_quo": sc.issues[j].status_quo,
+               "agreed": bool(days), "first_agreed_day": days[0] if days else np.nan,
+               "n_agreements": len(days), "n_unilateral": sum(j in r.changes for r in moves),
+               "final_value": float(model.x[n]), "forecast": float(forecast[n]),
+               "forecast_status": status, "forecast_rounds": np.nan if rounds is None else float(rounds)}
+        if yardstick:
+            row["cm_mean"], row["cm_median"] = cm[j]
+        rows.append(row)
     return rows
 
 
@@ -285,10 +324,11 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
         o[f"agreed_day:{r['issue']}"] = float(r["first_agreed_day"])
         o[f"unilateral:{r['issue']}"] = r["n_unilateral"]
         o[f"final:{r['issue']}"] = r["final_value"]
+        o[f"forecast:{r['issue']}"] = r["forecast"]
     actors = model.actor_ids
     for i, a in enumerate(actors):
         for b in actors[i + 1:]:
-            days = [g.day for g in ags if set(g.parties) == {a, b}]
+            days = [g.day for g in ags if a in g.parties and b in g.parties]
             if days or model.channel_level(a, b) != "closed":
                 o[f"pair:{a}-{b}"] = len(days)
     for name, st in model.env.stocks.items():
@@ -313,5 +353,6 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
         st = next(iter(model.env.stocks.values()))
         hist = st.history
         unresolved = hist[-1] > st.spec.resolved_below and hist[-1] >= 0.9 * hist[max(0, len(hist) - 1 - window)]
-    o["stalemate"] = bool(quiet and unresolved)
+    # A protocol that makes no agreements (a forecast model) has no stalemate: None.
+    o["stalemate"] = bool(quiet and unresolved) if model.protocol.classifier.get("makes_agreements", True) else None
     return o

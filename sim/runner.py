@@ -1,4 +1,8 @@
-"""Run a scenario: scenario -> model -> run -> :class:`sim.results.RunResult`."""
+"""Run a scenario: scenario -> model -> run -> :class:`sim.results.RunResult`.
+
+Every protocol runs the same way (it is a part of the day model, :mod:`sim.protocols.base`),
+so nothing here depends on which one a scenario uses.
+"""
 
 from __future__ import annotations
 
@@ -27,40 +31,19 @@ def seed_record(seed) -> object:
     return seed
 
 
-def _eu():
-    from sim.protocols.expected_utility import run_expected_utility
-
-    return run_expected_utility
-
-
-def _compromise():
-    from sim.protocols.compromise import run_compromise
-
-    return run_compromise
-
-
-# Protocols that forecast positions in rounds rather than simulate days (loaded lazily).
-FORECASTS = {"expected_utility": _eu, "compromise": _compromise}
-
-
 def run(scenario: Scenario | str, seed: int | np.random.SeedSequence | None = 0,
-        days: int | None = None, series: bool = True):
-    """Run one replication and return its result.
+        days: int | None = None, series: bool = True, protocol: str | None = None):
+    """Run one replication and return its :class:`sim.results.RunResult`.
 
     ``scenario`` is a :class:`Scenario` or a scenario name/path; ``seed`` an int or a
     ``numpy.random.SeedSequence`` (all randomness of the run comes from it); ``days``
     sets how many days to simulate (default: the scenario's horizon; the actors'
-    deadline is ``protocol.deadline_days``, whatever the horizon); ``series=False`` skips the daily series (faster).
-
-    A scenario whose protocol is a forecast model (``expected_utility``,
-    ``compromise``: :data:`FORECASTS`) runs it instead and returns its
-    :class:`sim.protocols.expected_utility.EUResult` (deterministic: the seed and
-    ``days`` do not apply).
+    deadline is ``protocol.deadline_days``, whatever the horizon); ``series=False`` skips
+    the daily series (faster); ``protocol`` runs the scenario under another protocol
+    (:func:`with_protocol`). The result has the same tables and outcome keys whatever the
+    protocol (``res.issues`` holds each protocol's forecast beside the implemented value).
     """
-    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
-    forecast = FORECASTS.get(sc.protocol.name)
-    if forecast is not None:
-        return forecast()(sc)
+    sc = with_protocol(load_scenario(scenario) if isinstance(scenario, str) else scenario, protocol)
     model = _model(sc, seed, days, series, offers=True)
     return build_result(model, seed_record(seed))
 
@@ -71,7 +54,13 @@ def run_outcomes(scenario: Scenario | str, seed=0, days: int | None = None) -> d
 
 
 def with_protocol(sc: Scenario, name: str | None) -> Scenario:
-    """The scenario with another negotiation protocol (same actors, issues, stances)."""
+    """The scenario under another negotiation protocol (same actors, issues, stances,
+    channels and environment), validated again: a protocol's own fields must hold
+    (mediation needs ``protocol.mediator``), else :class:`~sim.scenario.ScenarioError`."""
     if not name or name == sc.protocol.name:
         return sc
-    return sc.model_copy(update={"protocol": sc.protocol.model_copy(update={"name": name})})
+    from sim.scenario.loading import validate_mapping
+
+    data = sc.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["protocol"] = {**data.get("protocol", {}), "name": name}
+    return validate_mapping(data, f"{sc.name} (with --protocol {name})", check_priors=False)

@@ -87,3 +87,43 @@ def negotiating_scenarios() -> list[str]:
         if sc.protocol.name == "alternating_offers" and NegotiationModel(sc, rng=0).channels:
             names.append(p.stem)
     return names
+
+
+def eu_run(sc, rounds: int | None = None, protocol: str = "expected_utility", **switches):
+    """Run ``sc`` (a Scenario or a name) under a forecast protocol for ``rounds`` rounds
+    (days; default the protocol's ``max_rounds``) and return the result with the
+    round-by-round tables of the first design round's EU result, read off the run:
+    ``rounds`` (round, issue, median, mean), ``positions`` (round, issue, actor,
+    position), ``forecast`` (issue, median, mean, status, rounds: the last round) and
+    ``moves`` (with ``round`` = day), all on the issues' own scales."""
+    from types import SimpleNamespace
+
+    import sim
+    from sim.protocols.expected_utility import rounds_table, to_scale
+    from sim.runner import with_protocol
+
+    sc = with_protocol(sim.load_scenario(sc) if isinstance(sc, str) else sc, protocol)
+    spec = sc.protocol.model_copy(update={**switches, **({"max_rounds": rounds} if rounds else {})})
+    sc = sc.model_copy(update={"protocol": spec, "horizon_days": rounds or spec.max_rounds})
+    res = sim.run(sc, seed=0)
+    rt = rounds_table(res, sc)
+    s = res.series[res.series["variable"] == "position"]
+    positions = s.rename(columns={"day": "round", "value": "position"})[["round", "issue", "actor", "position"]].copy()
+    for j in sc.issues:
+        at = positions["issue"] == j
+        positions.loc[at, "position"] = to_scale(sc, j, positions.loc[at, "position"])
+    last = rt[rt["round"] == rt["round"].max()].set_index("issue")
+    iss = res.issues.set_index("issue")
+    forecast = pd_frame([{"issue": j, "median": float(to_scale(sc, j, iss.loc[j, "forecast"])),
+                          "mean": last.loc[j, "mean"], "median_01": iss.loc[j, "forecast"],
+                          "status": iss.loc[j, "forecast_status"], "rounds": iss.loc[j, "forecast_rounds"]}
+                         for j in sc.issues])
+    moves = res.moves.rename(columns={"day": "round"})
+    return SimpleNamespace(result=res, rounds=rt, positions=positions, forecast=forecast, moves=moves,
+                           model=None, scenario=sc)
+
+
+def pd_frame(rows):
+    import pandas as pd
+
+    return pd.DataFrame(rows)

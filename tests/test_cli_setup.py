@@ -188,3 +188,18 @@ def test_help_and_import_sim_stay_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     heavy, loaded = out.stdout.splitlines()
     assert heavy == "" and loaded == "True", out.stdout
+
+
+def test_the_cli_and_the_schema_know_the_same_protocols():
+    """--protocol's choices come from the light registry (sim.protocols.PROTOCOLS), the
+    schema's from its Literal: they must name the same protocols, each a class with the
+    interface of sim.protocols.base."""
+    from sim.protocols import PROTOCOLS, protocol_class
+    from sim.protocols.base import Protocol
+    from sim.scenario.schema import PROTOCOL_NAMES
+
+    assert tuple(PROTOCOLS) == PROTOCOL_NAMES
+    for name in PROTOCOLS:
+        cls = protocol_class(name)
+        assert issubclass(cls, Protocol) and cls.name == name
+        assert {"makes_agreements", "time", "stochastic", "forecast", "source"} <= set(cls.classifier)

@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 
 import sim
-from sim.protocols.expected_utility import ExpectedUtilityModel, IssueGame, run_expected_utility
+from conftest import eu_run
+from sim.model import NegotiationModel
+from sim.protocols.expected_utility import IssueGame
 
 FIXTURE = Path(__file__).parent / "data" / "ec_emissions_scholz_port.log"
 KIND = {"loses confrontation to": "confrontation lost", "compromises with": "compromise",
@@ -53,7 +55,7 @@ def _variant(**kw):
 
 @pytest.fixture(scope="module")
 def default_run():
-    return run_expected_utility(sim.load_scenario("ec_emissions"), max_rounds=10)
+    return eu_run("ec_emissions", rounds=10)
 
 
 def test_fixture_has_ten_rounds_of_three_moves():
@@ -101,7 +103,7 @@ def test_ec_emissions_default_never_converges():
     the firm small ones never do; the weighted mean stays within [7.23, 7.60] (the port's
     ten rounds: [7.24, 7.59]) and the run ends at the round limit (Scholz et al. discuss
     this convergence problem)."""
-    eu = run_expected_utility(sim.load_scenario("ec_emissions"))
+    eu = eu_run("ec_emissions")
     assert set(eu.moves["actor"]) == {"belgium", "luxembourg", "ireland"}
     p = eu.positions
     for a in LARGE_AND_FIRM:
@@ -116,7 +118,7 @@ def test_gap_paper_text_offer_rule_departs_from_the_port_in_round_one():
     takes any confrontation before any compromise. On the EC case the two differ from
     round 1 (Luxembourg compromises with Greece instead of losing a confrontation to
     Belgium): the round-1 weighted mean is 7.4680 against the port's 7.4613."""
-    eu = run_expected_utility(_variant(offer_choice="least_move"), max_rounds=10)
+    eu = eu_run(_variant(offer_choice="least_move"), rounds=10)
     r1 = eu.moves[eu.moves["round"] == 1].set_index("actor")
     assert r1.loc["luxembourg", "kind"] == "compromise" and r1.loc["luxembourg", "toward"] == "greece"
     mean1 = eu.rounds.set_index("round")["mean"][1]
@@ -132,7 +134,7 @@ ALTERNATIVES = [{"probability": "per_pair"}, {"risk_perspective": "own"}, {"offe
 def test_every_switch_changes_the_ec_trajectory(kw, default_run):
     """Each reading is a real switch: within ten rounds its positions differ from the
     default's by more than 0.1 year for some actor and round."""
-    alt = run_expected_utility(_variant(**kw), max_rounds=10)
+    alt = eu_run(_variant(**kw), rounds=10)
     a = alt.positions.set_index(["round", "actor"])["position"]
     d = default_run.positions.set_index(["round", "actor"])["position"]
     common = a.index.intersection(d.index)
@@ -140,9 +142,9 @@ def test_every_switch_changes_the_ec_trajectory(kw, default_run):
 
 
 def _game(**kw):
-    m = ExpectedUtilityModel(_variant(**kw))
-    g = IssueGame(m.positions()[:, 0], np.array([p.c for p in m.players]),
-                  np.array([p.s[0] for p in m.players]), float(m.d[0]))
+    """The expected-utility protocol of the EC case and its round-1 game on the issue."""
+    m = NegotiationModel(_variant(**kw), rng=0).protocol
+    g = IssueGame(m.positions()[:, 0], m.c, m.s[:, 0].copy(), float(m.d[0]))
     return m, g
 
 

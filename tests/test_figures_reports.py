@@ -18,6 +18,7 @@ from matplotlib.collections import LineCollection, PathCollection, PolyCollectio
 
 import sim  # noqa: E402
 from sim.viz import plots  # noqa: E402
+from sim.viz.labels import fmt  # noqa: E402
 from sim.viz.report import write_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -345,10 +346,13 @@ def test_run_report_tells_the_story_first_and_reads_unilateral_moves(run_dir, tm
 
 
 def test_expected_utility_and_comparison_folders_get_a_report_and_figures(tmp_path):
+    """A run under expected utility is a run: its report has the story, the forecast
+    beside the compromise model, and the trajectories figure; a comparison folder gets
+    its table and its one figure."""
     eu = tmp_path / "eu"
     _cli("run", "ec_emissions", "--protocol", "expected_utility", "--out", eu, "--quiet")
     text = (eu / "report.html").read_text(encoding="utf-8")
-    assert "Expected-utility forecast of ec_emissions" in text and "weighted median" in text
+    assert "Run of ec_emissions" in text and "forecast (expected utility)" in text and "round limit" in text
     _check(eu / "report.html")
     (eu / "trajectories.png").unlink()
     printed = _cli("plot", eu)
@@ -356,15 +360,21 @@ def test_expected_utility_and_comparison_folders_get_a_report_and_figures(tmp_pa
     cmp_ = tmp_path / "cmp"
     _cli("compare-protocols", "baseline", "--reps", "2", "--workers", "1", "--quiet", "--out", cmp_)
     c = _check(cmp_ / "report.html")
-    assert len(c.imgs) == 2 and "agree?" in (cmp_ / "report.html").read_text(encoding="utf-8")
+    html_ = (cmp_ / "report.html").read_text(encoding="utf-8")
+    assert len(c.imgs) == 1 and "Issue by issue" in html_ and "|\u0394 compromise|" in html_
+    (cmp_ / "comparison.png").unlink()
+    _cli("plot", cmp_)
+    assert (cmp_ / "comparison.png").exists()
     _cli("report", cmp_)
 
 
-def test_a_compromise_model_folder_gets_its_own_report(tmp_path):
+def test_a_compromise_model_run_reports_its_forecast(tmp_path):
     out = tmp_path / "cm"
     _cli("run", "baseline", "--protocol", "compromise", "--out", out, "--quiet")
     text = (out / "report.html").read_text(encoding="utf-8")
-    assert "Compromise-model forecast of baseline" in text and "Expected-utility" not in text
-    f = pd.read_csv(out / "forecast.csv")
-    assert f"<td class=\"num\">{f['mean'].iloc[0]:.3f}</td>" in text
-    assert "has no figures" in _cli("plot", out)
+    assert "forecast (compromise)" in text and "closed form" in text
+    s = json.loads((out / "summary.json").read_text())
+    assert s["protocol"] == "compromise"
+    f = s["issues"][0]
+    assert f["forecast"] == f["cm_mean"] and f"<td class=\"num\">{fmt(f['forecast'])}</td>" in text
+    assert "trajectories.png" not in _cli("plot", out)             # nothing moves: no trajectory

@@ -157,20 +157,25 @@ def _rename(d: dict, names: dict) -> dict:
             parts = [r(x) for x in parts]
         return ".".join(parts)
     d["uncertain"] = {rename_path(path): v for path, v in d["uncertain"].items()}
+    pr = d["protocol"]
+    if pr.get("mediator"):
+        pr["mediator"] = r(pr["mediator"])
+    pr["table"] = [r(a) for a in pr.get("table", [])]
     return d
 
 
 def test_the_model_knows_no_names():
     """A model that only works on one crisis is a pitfall: renaming every actor and
-    issue of the baseline gives the same run, so nothing in sim/ depends on names."""
+    issue of the baseline gives the same run, under alternating offers, mediation and
+    expected utility, so nothing in sim/ depends on names."""
     sc = load_scenario("baseline")
     names = {**{a: f"actor{n}" for n, a in enumerate(sc.actors)},
              **{j: f"issue{n}" for n, j in enumerate(sc.issues)}}
     renamed = sim.Scenario.model_validate(_rename(sc.model_dump(mode="json", by_alias=True), names))
     assert set(renamed.actors) == {f"actor{n}" for n in range(len(sc.actors))}
-    for seed in range(3):
-        a = sim.run(sc, seed=seed, series=False).outcomes
-        b = sim.run(renamed, seed=seed, series=False).outcomes
+    for seed, protocol in ((0, None), (1, None), (2, None), (0, "mediation"), (0, "expected_utility")):
+        a = sim.run(sc, seed=seed, series=False, protocol=protocol).outcomes
+        b = sim.run(renamed, seed=seed, series=False, protocol=protocol).outcomes
         assert len(a) == len(b)
         for k, v in a.items():
             head, _, tail = k.partition(":")

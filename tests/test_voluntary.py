@@ -1,7 +1,9 @@
 """Deals are voluntary: at the moment of every agreement each party's value of the
 package is at least its reservation value and at least the status quo it gives up
-(DESIGN.md, second round). Checked over every shipped scenario that negotiates, with
-its ``uncertain:`` parameters drawn from their priors at hypothesis-chosen quantiles (>= 500 generated cases).
+(DESIGN.md, second round). Checked over every shipped scenario that negotiates, under
+every protocol that makes agreements (alternating offers; mediation where the scenario
+names a mediator), with its ``uncertain:`` parameters drawn from their priors at
+hypothesis-chosen quantiles (>= 500 generated cases).
 
 The check is independent of the protocol's own bookkeeping: ``implement`` is wrapped
 and each party's value is recomputed from the model's state just before the terms
@@ -15,13 +17,15 @@ from hypothesis import strategies as st
 
 from conftest import negotiating_scenarios
 from sim.experiments.jobs import apply_params, scenario_data
+from sim.runner import with_protocol
 from sim.scenario.priors import priors_of
 from sim.model import NegotiationModel
 from sim.model.agreements import value_of
 from sim.model.control import guarantor_cost
 from sim.scenario import load_scenario
 
-SCENARIOS = negotiating_scenarios()
+SCENARIOS = [(n, "alternating_offers") for n in negotiating_scenarios()] + [
+    (n, "mediation") for n in negotiating_scenarios() if load_scenario(n).protocol.mediator]
 CASES_PER_SCENARIO = max(1, -(-500 // len(SCENARIOS)))     # >= 500 cases in all
 DAYS = 60
 
@@ -31,7 +35,7 @@ class Checked(NegotiationModel):
 
     checked = 0
 
-    def implement(self, channel, proposer, values, value_to=None, reservation=None):
+    def implement(self, channel, proposer, values, value_to=None, reservation=None, mediator=""):
         before = self.x.copy()
         after = before.copy()
         for j, v in zip(channel.issues, values):
@@ -45,24 +49,24 @@ class Checked(NegotiationModel):
             assert v >= floor - 1e-9, (self.spec.name, self.day, key, v, floor, dict(zip(channel.issues, values)))
             assert v >= -1e-9                     # never below the status quo it gives up
         type(self).checked += 1
-        return super().implement(channel, proposer, values, value_to, reservation)
+        return super().implement(channel, proposer, values, value_to, reservation, mediator)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", SCENARIOS)
-def test_every_agreement_is_voluntary_for_both_parties(name):
+@pytest.mark.parametrize("name,protocol", SCENARIOS)
+def test_every_agreement_is_voluntary_for_every_party(name, protocol):
     """The full property: >= 500 generated cases over the scenarios (CI runs it)."""
-    _check(name, CASES_PER_SCENARIO)
+    _check(name, protocol, CASES_PER_SCENARIO)
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
-def test_agreements_are_voluntary_quick(name):
-    """The same property on 10 cases per scenario, for `make test`."""
-    _check(name, 10)
+@pytest.mark.parametrize("name,protocol", SCENARIOS)
+def test_agreements_are_voluntary_quick(name, protocol):
+    """The same property on 6 cases per scenario and protocol, for `make test`."""
+    _check(name, protocol, 6)
 
 
-def _check(name, cases):
-    sc = load_scenario(name)
+def _check(name, protocol, cases):
+    sc = with_protocol(load_scenario(name), protocol)
     data = scenario_data(sc)
     priors = priors_of(data)                   # each uncertain field's prior (uniform or not)
     paths = sorted(priors)

@@ -1,41 +1,95 @@
-"""Models on one scenario: alternating offers (a distribution over replications)
-against the expected-utility model (a deterministic forecast), both next to the
-compromise model's baseline forecast (capability x salience weighted mean and median)."""
+"""One scenario under several protocols, issue by issue, next to the compromise model.
+
+Every protocol runs as one scenario variant of a single experiment job (named
+``SCENARIO~PROTOCOL``), so replicate r of every protocol draws the same parameters from
+the priors and the same crisis noise (common random numbers, as in any batch): the
+differences between protocols are differences of protocol, not of luck. The compromise
+model (Thomson et al. 2006) is always among them: it is the yardstick a heavier protocol
+has to beat, and each protocol's forecast is reported as its distance from it.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from sim.experiments.jobs import execute, make_job
-from sim.protocols.compromise import run_compromise
-from sim.protocols.expected_utility import run_expected_utility, to_scale
+from sim.experiments.jobs import ExperimentError, execute, make_job
+from sim.protocols import PROTOCOLS
+from sim.protocols.expected_utility import to_scale
 from sim.runner import with_protocol
 from sim.scenario import Scenario
 
+YARDSTICK = "compromise"
 
-def compare_protocols(sc: Scenario, reps: int = 100, seed: int = 0, executor=None, fixed: bool = False):
-    """(table, AO final values per run and issue, EU result). ``agree`` says whether the
-    EU forecast (weighted median) lies within the 5-95% range of the AO final values;
-    ``cm_mean`` and ``cm_median`` are the compromise model's forecast (the baseline).
-    The AO replicates draw the uncertain parameters from their priors unless ``fixed``;
-    the EU and compromise models (deterministic) run at the point values."""
-    ao_sc = with_protocol(sc, "alternating_offers")
-    eu = run_expected_utility(with_protocol(sc, "expected_utility"))
-    runs = execute(make_job([ao_sc], reps, seed, fixed=fixed), executor).runs
-    runs = runs[runs["status"] == "ok"]
-    values = pd.DataFrame({j: to_scale(sc, j, runs[f"final:{j}"].to_numpy()) for j in sc.issues})
-    f = eu.forecast.set_index("issue")
-    cm = run_compromise(sc).forecast.set_index("issue")
+
+def parse_protocols(text: str | None, sc: Scenario) -> list[str]:
+    """The protocols of ``--protocols a,b,c`` (default: every protocol the scenario can
+    run: mediation only if it names a mediator), the compromise model always included."""
+    if text:
+        names = [t.strip() for t in text.split(",") if t.strip()]
+        bad = [n for n in names if n not in PROTOCOLS]
+        if bad:
+            raise ExperimentError(f"--protocols: unknown protocol(s) {', '.join(bad)} "
+                                  f"(protocols: {', '.join(PROTOCOLS)})")
+        if len(set(names)) != len(names):
+            raise ExperimentError("--protocols: a protocol is named twice")
+    else:
+        names = [n for n in PROTOCOLS if n != "mediation" or sc.protocol.mediator]
+    return names + ([YARDSTICK] if YARDSTICK not in names else [])
+
+
+def variants(sc: Scenario, protocols: list[str]) -> list[Scenario]:
+    """The scenario under each protocol, named ``SCENARIO~PROTOCOL``."""
+    return [with_protocol(sc, p).model_copy(update={"name": f"{sc.name}~{p}"}) for p in protocols]
+
+
+def compare_protocols(sc: Scenario, protocols: list[str] | None = None, reps: int = 100, seed: int = 0,
+                      executor=None, fixed: bool = False, days: int | None = None, out=None,
+                      resume: bool = False, progress=None, command=None, yes: bool = False):
+    """Run ``sc`` under each protocol and return ``(table, forecasts, experiment result)``.
+
+    ``forecasts``: one row per (protocol, replicate, issue): the protocol's forecast of
+    the issue (``forecast:ISSUE``) on the issue's own scale, and the compromise model's
+    forecast for the same replicate (same parameter draw). ``table``: one row per (issue,
+    protocol): the median, mean and 5-95% range of the forecast over the replicates, and
+    ``vs_compromise``, the median over replicates of |forecast - compromise forecast|
+    (0 for the compromise model itself)."""
+    protocols = protocols or parse_protocols(None, sc)
+    if YARDSTICK not in protocols:
+        protocols = [*protocols, YARDSTICK]
+    job = make_job(variants(sc, protocols), reps, seed, days=days, fixed=fixed, yes=yes)
+    res = execute(job, executor, out, resume=resume, command=command, progress=progress)
+    runs = res.runs
+    failed = runs[runs["status"] != "ok"]
+    if len(failed):
+        raise ExperimentError(f"{len(failed)} of {len(runs)} runs failed (first: {failed['error'].iloc[0]})")
+    forecasts = tidy_forecasts(runs, sc, protocols)
+    return forecast_table(forecasts, sc), forecasts, res
+
+
+def tidy_forecasts(runs: pd.DataFrame, sc: Scenario, protocols: list[str]) -> pd.DataFrame:
     rows = []
-    for j, spec in sc.issues.items():
-        v = values[j].to_numpy()
+    cm = runs[runs["scenario"] == f"{sc.name}~{YARDSTICK}"].set_index(["point", "replicate"])
+    for p in protocols:
+        g = runs[runs["scenario"] == f"{sc.name}~{p}"].set_index(["point", "replicate"])
+        for j in sc.issues:
+            col = f"forecast:{j}"
+            rows.append(pd.DataFrame({
+                "protocol": p, "replicate": g.index.get_level_values("replicate"), "issue": j,
+                "forecast": to_scale(sc, j, g[col].to_numpy(dtype=float)),
+                "compromise": to_scale(sc, j, cm.loc[g.index, col].to_numpy(dtype=float)),
+            }))
+    return pd.concat(rows, ignore_index=True)
+
+
+def forecast_table(forecasts: pd.DataFrame, sc: Scenario) -> pd.DataFrame:
+    rows = []
+    for (j, p), g in forecasts.groupby(["issue", "protocol"], sort=False):
+        v = g["forecast"].to_numpy(dtype=float)
         p05, p50, p95 = np.percentile(v, [5, 50, 95])
-        med = float(f.loc[j, "median"])
-        rows.append({"issue": j, "kind": spec.kind, "status_quo": float(to_scale(sc, j, spec.status_quo)),
-                     "ao_mean": float(v.mean()), "ao_p05": p05, "ao_median": p50, "ao_p95": p95,
-                     "eu_median": med, "eu_mean": float(f.loc[j, "mean"]), "eu_status": f.loc[j, "status"],
-                     "eu_rounds": int(f.loc[j, "rounds"]),
-                     "cm_mean": float(cm.loc[j, "mean"]), "cm_median": float(cm.loc[j, "median"]),
-                     "agree": "yes" if p05 - 1e-9 <= med <= p95 + 1e-9 else "no"})
-    return pd.DataFrame(rows), values, eu
+        lo, hi = sc.issues[j].scale or (0.0, 1.0)
+        rows.append({"issue": j, "kind": sc.issues[j].kind, "scale_low": lo, "scale_high": hi,
+                     "status_quo": float(to_scale(sc, j, sc.issues[j].status_quo)), "protocol": p,
+                     "n": len(v), "median": p50, "mean": float(v.mean()), "p05": p05, "p95": p95,
+                     "vs_compromise": float(np.median(np.abs(v - g["compromise"].to_numpy(dtype=float))))})
+    return pd.DataFrame(rows)

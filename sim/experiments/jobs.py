@@ -279,7 +279,7 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
              varies: list[Vary] | None = None, design: str = "batch", samples: int | None = None,
              series: bool = False, days: int | None = None, chunk_size: int = CHUNK_SIZE,
              points: list[dict] | None = None, yes: bool = False, fixed: bool = False,
-             posterior=None) -> Job:
+             posterior=None, protocol: str | None = None) -> Job:
     """The job for these scenarios: a design from ``varies`` (grid or lhs), or the
     explicit ``points`` (e.g. a SALib sample, with ``varies`` naming their fields).
     A job beyond :data:`MAX_RUNS` runs or :data:`MAX_POINTS` points is refused
@@ -288,7 +288,9 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
     Parameters: by default every replicate draws its own value of each ``uncertain:``
     field from its prior (fields set by a design point are not drawn); ``fixed=True``
     keeps the scenario's point values; ``posterior`` (a :class:`~sim.scenario.priors.Posterior`
-    or a calibration folder) draws its fields jointly from a calibration's posterior."""
+    or a calibration folder) draws its fields jointly from a calibration's posterior.
+    ``protocol`` runs every scenario under that protocol (:func:`sim.runner.with_protocol`);
+    each run's row names the protocol it ran (``protocol``)."""
     if reps < 1:
         raise ExperimentError(f"--reps must be at least 1 (got {reps})")
     if seed < 0:
@@ -302,10 +304,10 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
     data = {}
     for s in scenarios:
         sc = load_scenario(s) if isinstance(s, (str, Path)) else s
-        if sc.protocol.name != "alternating_offers":
-            raise ExperimentError(f"scenario '{sc.name}' uses the {sc.protocol.name} protocol, which is "
-                                  "deterministic: its replications would all be equal. Use run_sim.py run, "
-                                  "or compare-protocols")
+        if protocol:
+            from sim.runner import with_protocol
+
+            sc = with_protocol(sc, protocol)
         if sc.name in data:
             raise ExperimentError(f"scenario '{sc.name}' is given twice")
         data[sc.name] = scenario_data(sc)
@@ -408,8 +410,9 @@ def run_chunk(chunk: Chunk) -> tuple[int, list[dict], pd.DataFrame | None]:
     rows, frames = [], []
     for n, rep in enumerate(chunk.replicates):
         seq = children[rep]
-        row = {"run_id": chunk.first_run_id + n, "scenario": chunk.scenario, "point": chunk.point,
-               "replicate": rep, "seed_entropy": str(seq.entropy),
+        row = {"run_id": chunk.first_run_id + n, "scenario": chunk.scenario,
+               "protocol": (chunk.data.get("protocol") or {}).get("name", "alternating_offers"),
+               "point": chunk.point, "replicate": rep, "seed_entropy": str(seq.entropy),
                "seed_spawn_key": json.dumps(list(seq.spawn_key)), "status": "ok", "error": ""}
         params = replicate_params(chunk, seq, priors)
         row.update({f"param:{k}": v for k, v in params.items()})
@@ -708,7 +711,8 @@ def _order(df: pd.DataFrame) -> pd.DataFrame:
     if not len(df):
         return df
     df = df.sort_values("run_id", kind="stable").reset_index(drop=True)
-    lead = ["run_id", "scenario", "point", "replicate", "seed_entropy", "seed_spawn_key", "status", "error"]
+    lead = ["run_id", "scenario", "protocol", "point", "replicate", "seed_entropy", "seed_spawn_key", "status",
+            "error"]
     params = sorted(c for c in df.columns if c.startswith("param:"))
     rest = [c for c in df.columns if c not in lead and c not in params]
     return df[[c for c in lead if c in df.columns] + params + rest]
@@ -774,7 +778,7 @@ def summarise(runs: pd.DataFrame, design: list[str] | None = None) -> pd.DataFra
     if not len(runs):
         return pd.DataFrame(columns=["scenario", "point", "outcome", "statistic", "n", "n_failed",
                                      "estimate", "ci_low", "ci_high"])
-    skip = {"run_id", "scenario", "point", "replicate", "seed_entropy", "seed_spawn_key", "status",
+    skip = {"run_id", "scenario", "protocol", "point", "replicate", "seed_entropy", "seed_spawn_key", "status",
             "error", "traceback"}
     if design is None:
         design = design_columns(runs)
@@ -897,7 +901,8 @@ def _execute(job, sink, executor, progress, max_in_flight) -> ExperimentResult:
 # =============================================================== Python API
 def batch(scenarios, reps: int = 100, seed: int = 0, executor: cf.Executor | None = None,
           out: str | Path | None = None, series: bool = False, days: int | None = None,
-          resume: bool = False, yes: bool = False, fixed: bool = False, posterior=None) -> pd.DataFrame:
+          resume: bool = False, yes: bool = False, fixed: bool = False, posterior=None,
+          protocol: str | None = None) -> pd.DataFrame:
     """Run ``reps`` replications of each scenario; one row per run (outcomes as
     columns). ``executor``: any ``concurrent.futures.Executor`` (a process pool, a Dask
     client's ``get_executor()``); None runs in this process. With ``out=`` the tables
@@ -905,10 +910,11 @@ def batch(scenarios, reps: int = 100, seed: int = 0, executor: cf.Executor | Non
     ``yes`` lifts the size limits (:data:`MAX_RUNS`). Each replicate draws its
     ``uncertain:`` parameters from their priors (recorded as ``param:FIELD``) unless
     ``fixed=True``; ``posterior`` (a calibration folder) draws the calibrated ones from
-    its posterior."""
+    its posterior; ``protocol`` runs every scenario under that protocol."""
     if isinstance(scenarios, (str, Scenario)):
         scenarios = [scenarios]
-    job = make_job(scenarios, reps, seed, series=series, days=days, yes=yes, fixed=fixed, posterior=posterior)
+    job = make_job(scenarios, reps, seed, series=series, days=days, yes=yes, fixed=fixed, posterior=posterior,
+                   protocol=protocol)
     return execute(job, executor, out, resume).runs
 
 

@@ -30,7 +30,7 @@ class Agreement:
     """A deal: who, at which level, which issues moved from what to what, and when."""
 
     day: int
-    parties: tuple[str, str]
+    parties: tuple[str, ...]        # the signatories: two on a channel, more at a mediator's table
     proposer: str
     level: str
     kind: str                       # "political" if any political issue moved, else "technical"
@@ -42,6 +42,7 @@ class Agreement:
     status: str = "in force"        # in force | renewed | expired | breached
     n_renewals: int = 0
     space: object = None            # sim.model.bargaining.Space at signing (the benchmark's input)
+    mediator: str = ""              # the mediator whose text it is (mediation), else ""
 
 
 @dataclass
@@ -56,6 +57,31 @@ class Act:
     level: str = ""
     kind: str = ""
     label: str = ""
+
+
+def voluntary(model, parties, issues, p) -> tuple[dict, dict] | None:
+    """Each party's value V_i of moving the issues ``issues`` (indices) to ``p`` at
+    today's state, less any guarantor cost it bears, and its floor max(reservation_i,
+    0); or None if some party would be worse off than its floor. The rule every
+    agreement of every protocol is signed under."""
+    from sim.model.control import guarantor_cost
+
+    before = model.x
+    after = before.copy()
+    for j, v in zip(issues, p):
+        after[j] = v
+    value_to, floor = {}, {}
+    for key in parties:
+        actor = model.actors[key]
+        v = value_of(model, actor, before, after)
+        for j in issues:
+            c = guarantor_cost(model.rules[j], parties).get(key)
+            if c:
+                v -= c * abs(after[j] - before[j])
+        value_to[key], floor[key] = float(v), max(actor.reservation_value(), 0.0)
+        if v < floor[key] - 1e-12:
+            return None
+    return value_to, floor
 
 
 def value_of(model, actor, before, after, relief=None) -> float:
@@ -79,12 +105,12 @@ class Registry:
 
     def holders(self, j: str, parties) -> list[str]:
         """Counterparts whose consent a new deal by ``parties`` needs on issue ``j``:
-        the other party of each agreement in force on j that binds one of ``parties``."""
+        the other parties of each agreement in force on j that binds one of ``parties``."""
         out = []
         for a in self.in_force():
-            if j in a.values:
-                for p, q in (a.parties, a.parties[::-1]):
-                    if p in parties and q not in parties and q not in out:
+            if j in a.values and any(p in parties for p in a.parties):
+                for q in a.parties:
+                    if q not in parties and q not in out:
                         out.append(q)
         return out
 

@@ -26,6 +26,11 @@ problems is the Minkowski sum of the per-issue frontiers). From it:
 Guarantor costs are not part of g_i here (a guarantor's cost of delivering is a price
 of the channel, not of the package); the benchmark is computed after the run, from the
 terms stored with each agreement, so it costs a batch nothing.
+
+A deal of more than two signatories (a mediator's text, :class:`MultiSpace`) has no
+polyline frontier: its Pareto gap is a linear programme (HiGHS) over the utility set
+lifted to a polytope, reported to 9 decimals (:func:`benchmark_multi`; tested against
+the exact two-party answer); its N-player Nash solution is not computed.
 """
 
 from __future__ import annotations
@@ -44,6 +49,18 @@ class Space:
 
     prefs_a: tuple
     prefs_b: tuple
+    x: tuple
+    lo: tuple
+    hi: tuple
+    deal: tuple
+
+
+@dataclass(frozen=True)
+class MultiSpace:
+    """The same for a deal of more than two signatories (a mediator's text): each
+    signatory's (ideal, saliences, relief), in the agreement's ``parties`` order."""
+
+    prefs: tuple
     x: tuple
     lo: tuple
     hi: tuple
@@ -156,3 +173,70 @@ def benchmark(space: Space) -> dict[str, float]:
         out.update(nash_value_a=n[0], nash_value_b=n[1], nash_distance=math.hypot(da - n[0], db - n[1]),
                    nash_share=(da * db) / (n[0] * n[1]) if n[0] * n[1] > 0 else math.nan)
     return out
+
+
+# ---------------------------------------------------------------------- many parties
+def _lifted(space: MultiSpace):
+    """The utility set of N separable concave valuations as a polytope in (p, e) over the
+    issues whose box has room (``free``; the others are fixed at their one value): e_ij >=
+    |p_j - z_ij| linearised (and e_ij <= 1), so u_i(p, e) = K_i + sum_j (c_ij p_j - w_ij
+    e_ij) is linear (and equals g_i(p) where e is tight). Returns (K, U, A, b, bounds,
+    free): u = K + U y, A y <= b, for y = (p_free, e)."""
+    import numpy as np
+
+    free = [j for j in range(len(space.x)) if space.hi[j] - space.lo[j] > 1e-12]
+    n, N = len(free), len(space.prefs)
+    x = space.x
+    K = np.array([sum(w[j] * abs(x[j] - z[j]) - c[j] * x[j] for j in free)
+                  + sum(_f((z, w, c), j, x, space.lo[j]) for j in range(len(x)) if j not in free)
+                  for z, w, c in space.prefs])
+    U = np.zeros((N, n + N * n))
+    A, b = [], []
+    for i, (z, w, c) in enumerate(space.prefs):
+        for q, j in enumerate(free):
+            U[i, q] = c[j]
+            U[i, n + i * n + q] = -w[j]
+            for sign in (1.0, -1.0):                      # sign (p_j - z_ij) <= e_ij
+                row = np.zeros(n + N * n)
+                row[q], row[n + i * n + q] = sign, -1.0
+                A.append(row)
+                b.append(sign * z[j])
+    bounds = [(space.lo[j], space.hi[j]) for j in free] + [(0.0, 1.0)] * (N * n)   # |p - z| <= 1
+    return K, U, np.array(A, dtype=float).reshape(len(A), n + N * n), np.array(b, dtype=float), bounds, free
+
+
+def _max_min(space: MultiSpace, floor):
+    """max t such that every u_i >= floor_i + t in the utility set (a linear programme,
+    HiGHS): (t, y at the optimum)."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    K, U, A, b, bounds, free = _lifted(space)
+    N, m = U.shape
+    if not free:                                # one package: the box is a point
+        return float(np.min(K - np.asarray(floor, dtype=float))), np.zeros(0)
+    # variables (y, t): maximise t s.t. -U y + t <= K - floor, A y <= b
+    A_ub = np.vstack([np.hstack([-U, np.ones((N, 1))]), np.hstack([A, np.zeros((len(A), 1))])])
+    b_ub = np.concatenate([K - np.asarray(floor, dtype=float), b])
+    cost = np.zeros(m + 1)
+    cost[-1] = -1.0
+    res = linprog(cost, A_ub=A_ub, b_ub=b_ub, bounds=[*bounds, (None, None)], method="highs")
+    if res.status != 0:
+        return -math.inf, None
+    return float(res.x[-1]), res.x[:-1]       # (t, y) with y over the free issues
+
+
+def benchmark_multi(space: MultiSpace) -> dict[str, float]:
+    """:func:`benchmark` for a deal of N signatories. The Pareto gap is exact: max t such
+    that every signatory could have had t more (a linear programme, HiGHS, reported to 9
+    decimals). The Nash solution is the exact two-party one when N = 2; for N >= 3 it is
+    not computed (NaN): maximising a product of N piecewise-linear valuations needs a
+    solver we could not make reliable (SciPy's trust-constr missed the optimum by up to
+    87% of the product on generated problems; docs/ODD.md 7.14)."""
+    if len(space.prefs) == 2:
+        b = benchmark(Space(space.prefs[0], space.prefs[1], space.x, space.lo, space.hi, space.deal))
+        return {k: b[k] for k in ("pareto_gap", "nash_value_a", "nash_value_b", "nash_share", "nash_distance")}
+    d = [value(pr, space.x, space.deal) for pr in space.prefs]
+    gap, _ = _max_min(space, d)
+    return {"pareto_gap": 0.0 if abs(gap) < 1e-9 else round(gap, 9), "nash_value_a": math.nan,
+            "nash_value_b": math.nan, "nash_share": math.nan, "nash_distance": math.nan}

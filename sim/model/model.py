@@ -1,14 +1,16 @@
 """The negotiation model: one Mesa step is one day (docs/ODD.md 3).
 
     step():  today's events -> agreements expire or renew -> the environment's stocks
-             move -> actors act in random order (each: unilateral moves, then a
-             negotiation turn) -> blame update (channels re-levelled if hostility
-             crossed the threshold) -> collect data
+             move -> the protocol opens the day -> actors act in random order (each:
+             unilateral moves, then a negotiation turn) -> the protocol closes the day
+             -> blame update (channels re-levelled if hostility crossed the threshold)
+             -> collect data
 
 Each mechanism has its module: :mod:`.control` (decision rules), :mod:`.agreements`
 (binding terms, breach, expiry), :mod:`.unilateral`, :mod:`.environment` (stocks and
 flows), :mod:`.blame`, :mod:`.stances`; the negotiation protocol is a part from
-:mod:`sim.protocols`. Nothing here names a country: actors, issues, stances, channels
+:mod:`sim.protocols`, driven through the interface of :mod:`sim.protocols.base`.
+Nothing here names a country: actors, issues, stances, channels
 and the environment come from the scenario.
 """
 
@@ -49,6 +51,10 @@ class Channel:
     def other(self, actor: str) -> str:
         return self.b if actor == self.a else self.a
 
+    def signed_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The pairs that sign with each other in a deal on this channel: its two ends."""
+        return ((self.a, self.b),)
+
 
 class NegotiationModel(mesa.Model):
     """A scenario as a Mesa model. ``rng`` seeds everything (Mesa's ``shuffle_do`` too)."""
@@ -56,7 +62,7 @@ class NegotiationModel(mesa.Model):
     def __init__(self, scenario: Scenario, rng=None, horizon: int | None = None,
                  collect: bool = True, log_offers: bool = True):
         super().__init__(rng=rng)
-        from sim.protocols.alternating_offers import PROTOCOLS
+        from sim.protocols import protocol_class
 
         self.spec = scenario
         self.horizon = int(horizon or scenario.horizon_days)   # days to simulate
@@ -91,7 +97,7 @@ class NegotiationModel(mesa.Model):
         self.default_level = scenario.channels.get("*", "closed")   # "*": every pair not listed
         self.params = scenario.blame
         self._hostile = frozenset()
-        self.protocol = PROTOCOLS[scenario.protocol.name](self, scenario.protocol)
+        self.protocol = protocol_class(scenario.protocol.name)(self, scenario.protocol)
 
         self.offers: list[dict] = []
         self.log_offers = log_offers
@@ -220,9 +226,13 @@ class NegotiationModel(mesa.Model):
         self.blames.register_change(j, old, v, responsible=movers)
         self._changed()
 
-    def implement(self, channel: Channel, proposer: str, values, value_to=None, reservation=None) -> Agreement:
+    def implement(self, channel, proposer: str, values, value_to=None, reservation=None,
+                  mediator: str = "") -> Agreement:
         """The controlling parties implement an accepted package: ``values`` over the
-        channel's issues, in ``channel.issues`` order."""
+        channel's issues, in ``channel.issues`` order. ``channel`` is a :class:`Channel`
+        (two parties) or a mediator's table (:class:`sim.protocols.mediation.Table`: its
+        signatories); blame eases between each pair that signed with each other
+        (``channel.signed_pairs()``)."""
         new = {j: float(v) for j, v in zip(channel.issues, values) if abs(v - self.x[j]) > 1e-9}
         prev = {self.issue_ids[j]: float(self.x[j]) for j in new}
         for j, v in new.items():
@@ -232,11 +242,12 @@ class NegotiationModel(mesa.Model):
         kind = "political" if any(self.political[j] for j in new) else "technical"
         ag = Agreement(self.day, channel.key, proposer, channel.level, kind,
                        {self.issue_ids[j]: v for j, v in new.items()}, prev,
-                       value_to=dict(value_to or {}), reservation=dict(reservation or {}))
+                       value_to=dict(value_to or {}), reservation=dict(reservation or {}), mediator=mediator)
         self.registry.add(ag)
         relief = self.params.agreement_relief
-        self.blames.add(channel.a, channel.b, -relief)
-        self.blames.add(channel.b, channel.a, -relief)
+        for a, b in channel.signed_pairs():
+            self.blames.add(a, b, -relief)
+            self.blames.add(b, a, -relief)
         self._changed()
         return ag
 
@@ -347,6 +358,7 @@ class NegotiationModel(mesa.Model):
             actor.cumulative_cost += actor.crisis_cost()
         self.protocol.begin_day()
         self.agents.shuffle_do("act")
+        self.protocol.end_day()
         self.public_demands()
         self.blames.update()
         if self.blames.hostile_pairs() != self._hostile:

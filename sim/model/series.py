@@ -7,7 +7,8 @@ the horizon (doubling if a model is stepped beyond it, as the app does) and
 :func:`sim.results._series` builds the tidy table from whole columns at the end.
 
 Recorded per day: the day; each stock's level, inflow and outflow; the implemented
-issue values x; the blame matrix; each actor's stated position and its utility u_i(x).
+issue values x; the protocol's forecast of each issue (:meth:`sim.protocols.base.Protocol.forecast`);
+the blame matrix; each actor's stated position and its utility u_i(x).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class DailySeries:
             "inflows": np.zeros((cap, n_stocks)),
             "outflows": np.zeros((cap, n_stocks)),
             "values": np.zeros((cap, n_issues)),
+            "forecast": np.zeros((cap, n_issues)),
             "blame": np.zeros((cap, n_actors, n_actors)),
             "position": np.zeros((cap, n_actors, n_issues)),
             "utility": np.zeros((cap, n_actors)),
@@ -43,6 +45,8 @@ class DailySeries:
             a["inflows"][t, n] = st.inflow
             a["outflows"][t, n] = st.outflow
         a["values"][t] = model.x
+        fc = model.protocol.forecast()
+        a["forecast"][t] = [fc[k] for k in range(len(model.issue_ids))]
         a["blame"][t] = model.blame
         pos, util = a["position"][t], a["utility"][t]
         for i, actor in enumerate(model.actors.values()):

@@ -12,20 +12,24 @@ is at least its reservation value and at least zero (:mod:`sim.model.agreements`
 
 from __future__ import annotations
 
-from sim.model.agreements import value_of
+from sim.model.agreements import voluntary
 from sim.model.bargaining import Space
-from sim.model.control import guarantor_cost, interval
+from sim.model.control import interval
+from sim.protocols.base import Protocol
 from sim.protocols.boa import PublicPositions, best_values, gain
 
 
-class AlternatingOffers:
+class AlternatingOffers(Protocol):
     """Bilateral alternating offers over packages (Rubinstein 1982; the GENIUS / ANAC
     stacked alternating offers protocol restricted to two parties per channel)."""
 
     name = "alternating_offers"
+    classifier = {"makes_agreements": True, "time": "days", "stochastic": True,
+                  "forecast": "the implemented values",
+                  "source": "Rubinstein (1982); Faratin, Sierra & Jennings (1998); Baarslag et al. (2014, BOA)"}
 
     def __init__(self, model, spec):
-        self.model = model
+        super().__init__(model, spec)
         self.min_change = spec.min_change
         self.cooldown_days = spec.cooldown_days
         self.cooldown_until: dict[tuple, int] = {}
@@ -269,24 +273,9 @@ class AlternatingOffers:
 
     def voluntary(self, channel, p) -> tuple[dict, dict] | None:
         """Each party's value V_i of package ``p`` at today's state and its floor
-        max(reservation_i, 0), or None if some party would be worse off."""
-        m = self.model
-        before = m.x
-        after = before.copy()
-        for j, v in zip(channel.issues, p):
-            after[j] = v
-        value_to, floor = {}, {}
-        for key in channel.key:
-            actor = m.actors[key]
-            v = value_of(m, actor, before, after)
-            for j in channel.issues:
-                c = guarantor_cost(m.rules[j], channel.key).get(key)
-                if c:
-                    v -= c * abs(after[j] - before[j])
-            value_to[key], floor[key] = float(v), max(actor.reservation_value(), 0.0)
-            if v < floor[key] - 1e-12:
-                return None
-        return value_to, floor
+        max(reservation_i, 0), or None if some party would be worse off
+        (:func:`sim.model.agreements.voluntary`)."""
+        return voluntary(self.model, channel.key, channel.issues, p)
 
     def _agree(self, channel, proposer, p) -> bool:
         """Implement ``p`` if it is voluntary for both parties now; True if it was."""
@@ -300,5 +289,3 @@ class AlternatingOffers:
         self.cooldown_until[channel.key] = m.day + self.cooldown_days
         return True
 
-
-PROTOCOLS = {"alternating_offers": AlternatingOffers}

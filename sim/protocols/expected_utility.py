@@ -2,8 +2,8 @@
 Scholz, Calbert & Smith (2011), "Unravelling Bueno De Mesquita's group decision
 model", Journal of Theoretical Politics 23(4): 510-531.
 
-One Mesa step is one round. Issues are treated one at a time (the model is
-one-dimensional); on each issue every actor has a capability c_i, a position x_i
+A protocol of the day model (:mod:`sim.protocols.base`): one day is one round.
+Issues are treated one at a time (the model is one-dimensional); on each issue every actor has a capability c_i, a position x_i
 and a salience s_i. Each round, on each issue (docs/ODD.md section 8 has every
 equation and every switch):
 
@@ -24,22 +24,23 @@ equation and every switch):
    comparison, the weighted mean) of the positions.
 
 Rounds stop when the largest position change falls below ``tolerance``, when the
-positions repeat those of an earlier round (a cycle, reported), or at ``max_rounds``.
-The model is deterministic: a seed changes nothing. The defaults reproduce the public
-port of Scholz et al.'s reading round by round on the EC emissions case
-(tests/test_expected_utility.py states what is reproduced and to what tolerance).
+positions repeat those of an earlier round (a cycle, reported), at ``max_rounds``, or
+when the run's days end. The protocol draws nothing: its rounds depend on the seed
+only through what the rest of the day does (events, unilateral moves that shift
+stance bounds, blame that closes channels). The defaults reproduce the public port of
+Scholz et al.'s reading round by round on the EC emissions case
+(tests/test_eu_validation.py states what is reproduced and to what tolerance). The
+protocol implements nothing: it forecasts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import mesa
 import numpy as np
-import pandas as pd
 
-from sim.model import NegotiationModel
-from sim.scenario import Scenario
+from sim.protocols.base import Protocol
+from sim.scenario import Problem, Scenario, ScenarioError
 
 
 def weighted_median(x: np.ndarray, w: np.ndarray) -> float:
@@ -54,18 +55,6 @@ def weighted_mean(x: np.ndarray, w: np.ndarray) -> float:
     return float(sum(a * b for a, b in zip(w, x)) / sum(w))
 
 
-class Player(mesa.Agent):
-    """An actor in the expected-utility model: capability, and per issue a position
-    and a salience (the scenario's, the salience clipped to [0, 1])."""
-
-    def __init__(self, model, key, capability, positions, saliences):
-        super().__init__(model)
-        self.key = key
-        self.c = capability
-        self.x = np.array(positions, dtype=float)
-        self.s = np.clip(np.array(saliences, dtype=float), 0.0, 1.0)
-
-
 @dataclass
 class IssueGame:
     """The players' state on one issue during a round."""
@@ -76,55 +65,67 @@ class IssueGame:
     d: float           # range of the issue's initial positions
 
 
-class ExpectedUtilityModel(mesa.Model):
-    """BDM's expected-utility model on a scenario's actors, issues, channels and stances."""
+class ExpectedUtility(Protocol):
+    """BDM's expected-utility model as a protocol of the day model: one round a day.
 
-    def __init__(self, scenario: Scenario, rng=None, max_rounds: int | None = None,
-                 tolerance: float | None = None):
-        super().__init__(rng=rng)
-        spec = scenario.protocol
-        self.spec_ = scenario
+    ``begin_day`` computes the round's offers on every issue still running (from the
+    positions at the start of the day); on its turn each actor answers the offers it
+    received (``act``); ``end_day`` applies every move at once and stops the issues that
+    converged, cycled or reached ``max_rounds``. Positions are the actors' stated
+    ``position``; the forecast is the weighted median of the positions."""
+
+    name = "expected_utility"
+    classifier = {"makes_agreements": False, "time": "one round a day", "stochastic": False,
+                  "forecast": "the capability x salience weighted median of the positions",
+                  "source": "Bueno de Mesquita (1994); Scholz, Calbert & Smith (2011)"}
+
+    def __init__(self, model, spec):
+        super().__init__(model, spec)
         self.q, self.t = spec.q, spec.t
         self.offer_choice = spec.offer_choice
         self.probability = spec.probability
         self.risk_perspective = spec.risk_perspective
         self.risk_formula = spec.risk_formula
-        self.max_rounds = max_rounds or spec.max_rounds
-        self.tolerance = spec.tolerance if tolerance is None else tolerance
-        # channels and stance bounds come from the alternating-offers model's rules
-        ao = scenario.model_copy(update={"protocol": spec.model_copy(update={"name": "alternating_offers"})})
-        self.structure = NegotiationModel(ao, rng=0, collect=False, log_offers=False)
-        self.issue_ids = list(scenario.issues)
-        self.actor_ids = list(scenario.actors)
-        self.players = [Player(self, a, sp.capability, [sp.position[j] for j in self.issue_ids],
-                               [sp.salience[j] for j in self.issue_ids])
-                        for a, sp in scenario.actors.items()]
-        X0 = np.array([p.x for p in self.players])
+        self.max_rounds = spec.max_rounds
+        self.tolerance = spec.tolerance
+        sc = model.spec
+        self.issue_ids, self.actor_ids = model.issue_ids, model.actor_ids
+        self.c = np.array([sc.actors[a].capability for a in self.actor_ids], dtype=float)
+        # saliences as the scenario gives them, clipped to [0, 1] (not normalised)
+        self.s = np.clip(np.array([[sc.actors[a].salience[j] for j in self.issue_ids] for a in self.actor_ids],
+                                  dtype=float), 0.0, 1.0)
+        zero = [j for k, j in enumerate(self.issue_ids) if not (self.c * self.s[:, k]).sum() > 0]
+        if zero:
+            raise no_weight_error(sc, zero, "expected-utility")
+        X0 = self.positions()
         self.d = np.maximum(X0.max(axis=0) - X0.min(axis=0), 1e-12)
-        n = len(self.players)
-        # may[i, j, k]: actor i may challenge actor j on issue k (a channel carrying k)
-        self.may = np.zeros((n, n, len(self.issue_ids)), dtype=bool)
-        for ch in self.structure.channels:
-            a, b = self.actor_ids.index(ch.a), self.actor_ids.index(ch.b)
-            for k in ch.issues:
-                self.may[a, b, k] = self.may[b, a, k] = True
-        # stance bounds at the status quo (a denier never moves above its ceiling)
-        self.bounds = np.array([[self.structure.bounds(a, k) for k in range(len(self.issue_ids))]
-                                for a in self.actor_ids])
         self.round = 0
         self.history: list[np.ndarray] = [X0.copy()]
-        self.risk_history: list[np.ndarray] = []       # r per round (rows: rounds 1..), actors x issues
+        self.risk_history: list[np.ndarray] = []    # r per round (rows: rounds 1..), actors x issues
         self.status = {j: "running" for j in self.issue_ids}
-        self.ended = {j: None for j in self.issue_ids}      # round at which each issue stopped
-        self.moves: list[dict] = []
-        self.datacollector = mesa.DataCollector(model_reporters={"positions": lambda m: m.positions().copy()})
-        self.datacollector.collect(self)
+        self.ended: dict[str, int | None] = {j: None for j in self.issue_ids}
+        self._moves: list[dict] = []
+        self._offers: dict[int, tuple] = {}         # issue -> (game, sender EU, receiver EU, may)
+        self._new: np.ndarray | None = None         # the round's new positions (applied at end_day)
+        self._today: list[dict] = []
 
     def positions(self) -> np.ndarray:
-        return np.array([p.x for p in self.players])
+        """Actors x issues: every actor's stated position."""
+        return np.array([a.position for a in self.model.actors.values()])
 
     def weights(self, k: int) -> np.ndarray:
-        return np.array([p.c * p.s[k] for p in self.players])
+        return self.c * self.s[:, k]
+
+    def _may(self) -> np.ndarray:
+        """may[i, j, k]: actor i may challenge actor j on issue k (an open channel carrying k)."""
+        m = self.model
+        n = len(self.actor_ids)
+        may = np.zeros((n, n, len(self.issue_ids)), dtype=bool)
+        for ch in m.channels:
+            a, b = m.aidx[ch.a], m.aidx[ch.b]
+            for k in ch.issues:
+                may[a, b, k] = may[b, a, k] = True
+        return may
 
     # ------------------------------------------------------------ one issue, one round
     def probabilities(self, g: IssueGame, r: np.ndarray) -> np.ndarray:
@@ -221,19 +222,45 @@ class ExpectedUtilityModel(mesa.Model):
                 return min(of, key=lambda o: (abs(o[2] - x_j), o[0]))
         raise AssertionError("no offer")
 
-    def _round(self, k: int) -> np.ndarray:
-        g = IssueGame(self.positions()[:, k], np.array([p.c for p in self.players]),
-                      np.array([p.s[k] for p in self.players]), float(self.d[k]))
-        r = self.risk(g)
-        self._r[:, k] = r
-        send, recv = self.offers(g, r)
-        n = len(g.x)
-        new = g.x.copy()
-        for j in range(n):                          # j receives offers
+    # ------------------------------------------------------------ the day: one round
+    def _running(self) -> bool:
+        return self.round < self.max_rounds and any(v == "running" for v in self.status.values())
+
+    def begin_day(self) -> None:
+        """Open round ``self.round + 1``: per running issue, the risk exponents and the
+        expected utilities of every challenge, from the positions at the start of the day."""
+        self._offers.clear()
+        self._new = None
+        if not self._running():
+            return
+        self.round += 1
+        X = self.positions()
+        self._new = X.copy()
+        self._r = np.ones_like(X)
+        self._today = []
+        may = self._may()
+        for k, issue in enumerate(self.issue_ids):
+            if self.status[issue] != "running":
+                continue
+            g = IssueGame(X[:, k].copy(), self.c, self.s[:, k].copy(), float(self.d[k]))
+            r = self.risk(g)
+            self._r[:, k] = r
+            send, recv = self.offers(g, r)
+            self._offers[k] = (g, send, recv, may[:, :, k])
+
+    def act(self, actor) -> None:
+        """Actor j answers, on each running issue, the offer it chooses among those it
+        received (confrontation lost, compromise, capitulation), within its stance bounds."""
+        if self._new is None:
+            return
+        m = self.model
+        j = m.aidx[actor.key]
+        n = len(self.actor_ids)
+        for k, (g, send, recv, may) in self._offers.items():
             cands = []
             for i in range(n):
                 ui, uj = send[i, j], recv[j, i]
-                if i == j or ui <= 0 or not self.may[i, j, k] or g.x[i] == g.x[j]:
+                if i == j or ui <= 0 or not may[i, j] or g.x[i] == g.x[j]:
                     continue
                 if 0 < uj < ui:
                     cands.append((i, "confrontation lost", g.x[i], ui, uj))
@@ -245,26 +272,26 @@ class ExpectedUtilityModel(mesa.Model):
             if not cands:
                 continue
             i, kind, target, ui, uj = self._choose(g.x, j, cands)
-            lo, hi = self.bounds[j, k]
+            lo, hi = m.bounds(actor.key, k)
             target = min(max(target, lo), hi)
             if target != g.x[j]:
-                self.moves.append({"round": self.round, "issue": self.issue_ids[k],
-                                   "actor": self.actor_ids[j], "toward": self.actor_ids[i],
-                                   "kind": kind, "from": g.x[j], "to": target,
-                                   "eu_sender": float(ui), "eu_receiver": float(uj)})
-                new[j] = target
-        return new
+                self._today.append({"day": m.day, "issue": self.issue_ids[k], "actor": actor.key,
+                                    "toward": self.actor_ids[i], "kind": kind, "from": float(g.x[j]),
+                                    "to": float(target), "eu_sender": float(ui), "eu_receiver": float(uj),
+                                    "_order": (k, j)})
+                self._new[j, k] = target
 
-    def step(self) -> None:
-        self.round += 1
-        X = self.positions()
-        newX = X.copy()
-        self._r = np.ones_like(X)
-        for k, issue in enumerate(self.issue_ids):
-            if self.status[issue] == "running":
-                newX[:, k] = self._round(k)
-        for p, row in zip(self.players, newX):
-            p.x = row
+    def end_day(self) -> None:
+        """Every move of the round at once; then stop the issues that converged (largest
+        change below ``tolerance``), cycled (positions of an earlier round again) or
+        reached ``max_rounds``."""
+        if self._new is None:
+            return
+        X, newX = self.positions(), self._new
+        for a, row in zip(self.model.actors.values(), newX):
+            a.position = row.copy()
+        for mv in sorted(self._today, key=lambda r: r.pop("_order")):
+            self._moves.append(mv)
         for k, issue in enumerate(self.issue_ids):
             if self.status[issue] != "running":
                 continue
@@ -273,55 +300,66 @@ class ExpectedUtilityModel(mesa.Model):
                 self.status[issue] = "converged"
             elif any(np.max(np.abs(newX[:, k] - h[:, k])) < self.tolerance for h in self.history[:-1]):
                 self.status[issue] = "cycle"
+            elif self.round >= self.max_rounds:
+                self.status[issue] = "round limit"
             if self.status[issue] != "running":
                 self.ended[issue] = self.round
         self.history.append(newX.copy())
         self.risk_history.append(self._r)
-        self.datacollector.collect(self)
+        self._new = None
 
-    def run(self) -> "ExpectedUtilityModel":
-        while any(s == "running" for s in self.status.values()) and self.round < self.max_rounds:
-            self.step()
-        for issue, s in self.status.items():
-            if s == "running":
-                self.status[issue] = "round limit"
-                self.ended[issue] = self.round
-        return self
+    # ------------------------------------------------------------ the answer
+    def forecast(self) -> dict[int, float]:
+        """The weighted median of the positions, issue by issue (BDM's prediction)."""
+        X = self.positions()
+        return {k: weighted_median(X[:, k], self.weights(k)) for k in range(len(self.issue_ids))}
+
+    def issue_status(self, k: int) -> tuple[str, int | None]:
+        """converged | cycle | round limit, with the round it stopped at; ``horizon`` if
+        the run ended first (fewer days than ``max_rounds`` and still moving)."""
+        issue = self.issue_ids[k]
+        st = self.status[issue]
+        return ("horizon", self.round) if st == "running" else (st, self.ended[issue])
+
+    def moves(self) -> list[dict]:
+        return list(self._moves)
 
 
-@dataclass
-class EUResult:
-    scenario: str
-    rounds: pd.DataFrame        # round, issue, median, mean (on the issue's own scale)
-    positions: pd.DataFrame     # round, issue, actor, position (own scale)
-    forecast: pd.DataFrame      # per issue: median, mean, status, rounds (own scale and [0, 1])
-    moves: pd.DataFrame
+def no_weight_error(sc: Scenario, issues: list[str], model: str) -> ScenarioError:
+    """The error of an issue on which no actor has weight (capability x salience)."""
+    return ScenarioError(sc.name, [Problem(
+        f"actors.*.salience.{j}", f"every actor's salience on this issue is 0: the {model} model "
+        "(capability x salience weights) has no forecast") for j in issues])
 
 
 def to_scale(sc: Scenario, issue: str, v):
+    """Values of ``issue`` on [0, 1] on the issue's own scale (``scale: [lo, hi]``)."""
     lo, hi = sc.issues[issue].scale or (0.0, 1.0)
     return lo + (hi - lo) * np.asarray(v, dtype=float) if (lo, hi) != (0.0, 1.0) else np.asarray(v, dtype=float)
 
 
-def run_expected_utility(scenario: Scenario, max_rounds: int | None = None) -> EUResult:
-    """Run the expected-utility model on every issue of the scenario."""
-    m = ExpectedUtilityModel(scenario, max_rounds=max_rounds).run()
-    rows, pos = [], []
-    for rnd, X in enumerate(m.history):
-        for k, issue in enumerate(m.issue_ids):
-            x_own = to_scale(scenario, issue, X[:, k])
-            w = m.weights(k)
-            rows.append({"round": rnd, "issue": issue, "median": weighted_median(x_own, w),
-                         "mean": weighted_mean(x_own, w)})
-            pos += [{"round": rnd, "issue": issue, "actor": a, "position": float(v)}
-                    for a, v in zip(m.actor_ids, x_own)]
-    rounds = pd.DataFrame(rows)
-    last = rounds[rounds["round"] == rounds["round"].max()].set_index("issue")
-    forecast = pd.DataFrame([{
-        "issue": j, "median": last.loc[j, "median"], "mean": last.loc[j, "mean"],
-        "median_01": weighted_median(m.history[-1][:, k], m.weights(k)),
-        "mean_01": weighted_mean(m.history[-1][:, k], m.weights(k)),
-        "status": m.status[j], "rounds": m.ended[j]} for k, j in enumerate(m.issue_ids)])
-    moves = pd.DataFrame(m.moves, columns=["round", "issue", "actor", "toward", "kind", "from", "to",
-                                            "eu_sender", "eu_receiver"])
-    return EUResult(scenario.name, rounds, pd.DataFrame(pos), forecast, moves)
+def rounds_table(result, scenario: Scenario | None = None) -> "pd.DataFrame":
+    """Round by round (one round a day), per issue, on the issue's own scale: the
+    protocol's forecast (``median``: the weighted median of the positions for expected
+    utility) and the capability x salience weighted mean of the positions (``mean``),
+    from a :class:`sim.results.RunResult` with its daily series. Day 0 is round 0 (the
+    ideal points)."""
+    import pandas as pd
+
+    from sim.protocols.compromise import compromise_weights
+
+    if result.series is None:
+        raise ValueError("this result has no daily series: run with series=True")
+    sc = scenario or Scenario.model_validate(result.spec)
+    _, w = compromise_weights(sc)
+    s = result.series
+    pos, fc = s[s["variable"] == "position"], s[s["variable"] == "forecast"]
+    actors = list(sc.actors)
+    out = []
+    for k, j in enumerate(sc.issues):
+        p = pos[pos["issue"] == j].pivot(index="day", columns="actor", values="value")[actors]
+        mean = (p.to_numpy() * w[:, k]).sum(axis=1) / w[:, k].sum()
+        med = fc[fc["issue"] == j].set_index("day")["value"].loc[p.index].to_numpy()
+        out.append(pd.DataFrame({"round": p.index.to_numpy(), "issue": j, "median": to_scale(sc, j, med),
+                                 "mean": to_scale(sc, j, mean)}))
+    return pd.concat(out, ignore_index=True)

@@ -165,12 +165,18 @@ class AgreementsSpec(_Strict):
     breach_blame: Unit = Field(0.3, description="blame the wronged party adds toward the breaker")
 
 
-class ProtocolSpec(_Strict):
-    """``alternating_offers`` (days, bilateral package offers), ``expected_utility``
-    (rounds of Bueno de Mesquita's challenge model) or ``compromise`` (the capability x
-    salience weighted mean and median of positions). Each reads its own fields."""
+ProtocolName = Literal["alternating_offers", "expected_utility", "compromise", "mediation"]
+PROTOCOL_NAMES: tuple[str, ...] = ProtocolName.__args__
 
-    name: Literal["alternating_offers", "expected_utility", "compromise"] = "alternating_offers"
+
+class ProtocolSpec(_Strict):
+    """``alternating_offers`` (bilateral package offers on channels), ``expected_utility``
+    (Bueno de Mesquita's challenge model, one round a day), ``compromise`` (the capability
+    x salience weighted mean or median of positions) or ``mediation`` (a mediator's single
+    negotiating text). Each protocol reads its own fields (docs/ODD.md 8); the others
+    ignore them, so one scenario file serves every protocol."""
+
+    name: ProtocolName = "alternating_offers"
     min_change: Unit = 0.05
     cooldown_days: Int = Field(7, ge=0, le=3650)
     stalemate_window: Int = Field(30, ge=1, le=3650)
@@ -196,6 +202,16 @@ class ProtocolSpec(_Strict):
     # risk exponents: from security levels compared across actors (Scholz), across the
     # positions the actor could hold (BDM 1985), or none (every r = 1)
     risk_formula: Literal["scholz", "own_positions", "neutral"] = "scholz"
+    # compromise only: its forecast is the weighted mean (the compromise model) or the
+    # weighted median (its variant); both are reported beside every protocol's forecast
+    compromise_forecast: Literal["mean", "median"] = "mean"
+    # mediation only (docs/ODD.md 8.3): the mediator, the parties at its table (default:
+    # every actor with an open channel to the mediator), the table's level, and the
+    # largest change the mediator makes to the text in one revision
+    mediator: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
+    table: list[Annotated[str, Field(pattern=ID_PATTERN)]] = []
+    table_level: Literal["technical", "political"] = "political"
+    mediation_step: float = Field(0.2, gt=0.0, le=1.0)
 
 
 class BlameSpec(_Strict):
@@ -345,6 +361,26 @@ def _number_problems(data: dict, path: str) -> list[str]:
     return []
 
 
+def protocol_problems(sc: Scenario) -> list[tuple[str, str]]:
+    """The mediation fields: a known mediator (required by the mediation protocol) and a
+    table of known actors other than the mediator, each named once."""
+    out: list[tuple[str, str]] = []
+    p = sc.protocol
+    if p.mediator is not None and p.mediator not in sc.actors:
+        out.append(("protocol.mediator", f"unknown actor '{p.mediator}' (actors: {', '.join(sorted(sc.actors))})"))
+    elif p.name == "mediation" and p.mediator is None:
+        out.append(("protocol.mediator", "the mediation protocol needs a mediator: the id of one of the "
+                                         f"scenario's actors ({', '.join(sorted(sc.actors))})"))
+    for n, a in enumerate(p.table):
+        if a not in sc.actors:
+            out.append((f"protocol.table.{n}", f"unknown actor '{a}' (actors: {', '.join(sorted(sc.actors))})"))
+        elif a == p.mediator:
+            out.append((f"protocol.table.{n}", "the mediator is not one of the parties at its own table"))
+        elif a in p.table[:n]:
+            out.append((f"protocol.table.{n}", f"'{a}' is at the table twice"))
+    return out
+
+
 def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
     """Cross-field checks pydantic's per-field types cannot make: (path, message)."""
     out: list[tuple[str, str]] = []
@@ -389,6 +425,7 @@ def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
             out.append((f"channels.{key}", "a channel joins two different actors"))
     for sid, st in sc.stances.items():
         out.extend((f"stances.{sid}.{p}", m) for p, m in st.reference_problems(actors, issues))
+    out.extend(protocol_problems(sc))
     env = sc.environment
     for sname, stock in env.stocks.items():
         if sname in issues:

@@ -45,8 +45,8 @@ def scenario_names() -> list[str]:
 
 
 def steppable_protocols() -> list[str]:
-    """Protocols that run day by day (the app steps days)."""
-    from sim.protocols.alternating_offers import PROTOCOLS
+    """Protocols the app can step day by day: every protocol (one interface, sim.protocols.base)."""
+    from sim.protocols import PROTOCOLS
 
     return list(PROTOCOLS)
 

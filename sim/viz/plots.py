@@ -250,69 +250,99 @@ def plot_sensitivity(indices: pd.DataFrame, axes=None, labels: dict | None = Non
     return fig
 
 
-def plot_eu_trajectories(eu, axes=None):
-    """Expected-utility model: each actor's position per round (thin), the weighted
-    median (forecast, thick) and weighted mean (dashed), one panel per issue, on the
-    issue's own scale."""
-    issues = list(eu.forecast["issue"])
+def plot_eu_trajectories(result, axes=None):
+    """A protocol that moves positions in rounds (expected utility, one round a day):
+    each actor's position per round (thin), the protocol's forecast (the weighted
+    median, thick) and the weighted mean of the positions (dashed), one panel per
+    issue, on the issue's own scale. Takes a :class:`sim.results.RunResult` with series."""
+    from sim.protocols.expected_utility import rounds_table, to_scale
+    from sim.scenario import Scenario
+
+    s = _need_series(result)
+    sc = Scenario.model_validate(result.spec)
+    rt = rounds_table(result, sc)
+    issues = list(sc.issues)
     if axes is None:
         fig, axes = plt.subplots(len(issues), 1, figsize=(8, 2.2 * len(issues) + 0.8), squeeze=False)
         axes = axes[:, 0]
     fig = axes[0].figure
-    actors = list(dict.fromkeys(eu.positions["actor"]))
+    actors = list(sc.actors)
     colors = {a: PALETTE[n % len(PALETTE)] for n, a in enumerate(actors)}
+    rows = result.issues.set_index("issue")
+    last = int(rows["forecast_rounds"].max()) if rows["forecast_rounds"].notna().any() else int(s["day"].max())
+    pos = s[(s["variable"] == "position") & (s["day"] <= last)]
     for ax, issue in zip(axes, issues):
-        p = eu.positions[eu.positions["issue"] == issue]
+        p = pos[pos["issue"] == issue].pivot(index="day", columns="actor", values="value")[actors]
         for a in actors:
-            d = p[p["actor"] == a]
-            ax.plot(d["round"], d["position"], color=colors[a], lw=1, alpha=0.7, label=a)
-        r = eu.rounds[eu.rounds["issue"] == issue]
+            ax.plot(p.index, to_scale(sc, issue, p[a]), color=colors[a], lw=1, alpha=0.7,
+                    label=result.actor_labels.get(a, a))
+        r = rt[(rt["issue"] == issue) & (rt["round"] <= last)]
         ax.plot(r["round"], r["median"], color="black", lw=2.6, label="weighted median (forecast)")
         ax.plot(r["round"], r["mean"], color="black", lw=1.4, ls="--", label="weighted mean")
-        f = eu.forecast.set_index("issue").loc[issue]
+        r = rows.loc[issue]
+        rounds = "" if r["forecast_rounds"] != r["forecast_rounds"] else f" after {int(r['forecast_rounds'])} rounds"
         ax.set_ylabel(issue, fontsize=8)
-        ax.set_title(f"{issue}: forecast {f['median']:.3g} (mean {f['mean']:.3g}), {f['status']} "
-                     f"after {int(f['rounds'])} rounds", fontsize=9)
+        ax.set_title(f"{issue}: forecast {float(to_scale(sc, issue, r['forecast'])):.3g}, "
+                     f"{r['forecast_status']}{rounds}", fontsize=9)
         ax.grid(alpha=0.3)
-    axes[-1].set_xlabel("round")
+    axes[-1].set_xlabel("round (day)")
     axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig
 
 
-def plot_protocol_comparison(table: pd.DataFrame, ao_values: pd.DataFrame, ax=None):
-    """Per issue: the final implemented value of each alternating-offers replication
-    (dots, median bar: runs that split into groups show as groups) beside the
-    expected-utility forecast (median: diamond, mean: cross), the compromise model's
-    weighted mean (open circle, if the table has ``cm_mean``) and the status quo (grey bar)."""
-    issues = list(table["issue"])
+# Protocols get fixed colours (the Okabe-Ito order), the compromise model a neutral one.
+PROTOCOL_COLORS = {"alternating_offers": "#0072B2", "expected_utility": "#D55E00", "mediation": "#CC79A7",
+                   "compromise": "#009E73"}
+
+
+def plot_protocol_comparison(table: pd.DataFrame, forecasts: pd.DataFrame, ax=None):
+    """One scenario under several protocols (``compare-protocols``): one block of rows
+    per issue, one row per protocol; each dot a replication's forecast of the issue
+    (runs that split into groups show as groups), a bar at the median, the status quo
+    as a grey line. ``table`` and ``forecasts`` are the comparison's
+    (:func:`sim.experiments.compare.compare_protocols`). The axis is the issues' own
+    scale when they share one, else each issue's range mapped to [0, 1]."""
+    issues = list(dict.fromkeys(table["issue"]))
+    protocols = list(dict.fromkeys(table["protocol"]))
+    n = len(protocols)
+    lo = table.groupby("issue")["scale_low"].first() if "scale_low" in table else pd.Series(0.0, index=issues)
+    hi = table.groupby("issue")["scale_high"].first() if "scale_high" in table else pd.Series(1.0, index=issues)
+    shared = lo.nunique() == 1 and hi.nunique() == 1
+
+    def x_of(issue, v):
+        v = np.asarray(v, dtype=float)
+        return v if shared else (v - lo[issue]) / (hi[issue] - lo[issue])
+
     if ax is None:
-        fig, ax = plt.subplots(figsize=(1.6 * len(issues) + 3, 4.2))
+        fig, ax = plt.subplots(figsize=(8.5, 0.32 * n * len(issues) + 0.35 * len(issues) + 1.4))
     rng = np.random.default_rng(0)            # jitter only: fixed, so the figure is reproducible
-    for x, i in enumerate(issues):
-        v = ao_values[i].dropna().to_numpy(dtype=float)
-        ax.scatter(x + rng.uniform(-0.2, 0.2, len(v)), v, s=14, color="#555555", alpha=0.5, linewidths=0,
-                   label="alternating offers: final value of each run" if x == 0 else "_")
-        if len(v):
-            ax.hlines(np.median(v), x - 0.25, x + 0.25, color="black", lw=1.6)
-    t = table.set_index("issue")
-    ax.scatter(range(len(issues)), t.loc[issues, "eu_median"], marker="D", s=60, color="#D55E00",
-               zorder=5, label="expected utility: weighted median")
-    ax.scatter(range(len(issues)), t.loc[issues, "eu_mean"], marker="x", s=60, color="black",
-               zorder=5, label="expected utility: weighted mean")
-    if "cm_mean" in t:      # the compromise model's forecast, the baseline every protocol is shown against
-        ax.scatter(range(len(issues)), t.loc[issues, "cm_mean"], marker="o", s=70, facecolors="none",
-                   edgecolors="#009E73", lw=2, zorder=6, label="compromise model: weighted mean")
-    ax.hlines(t.loc[issues, "status_quo"], [i - 0.3 for i in range(len(issues))],
-              [i + 0.3 for i in range(len(issues))], color="grey", lw=3, alpha=0.6, label="status quo")
-    ax.set_xticks(range(len(issues)))
-    ax.set_xticklabels(issues, rotation=20, fontsize=8)
-    ax.set_ylabel("value on the issue's scale")
-    ax.set_title("One scenario: alternating offers (dots: final implemented value of each replication) vs "
-                 "expected utility (forecast)" + (", against the compromise model" if "cm_mean" in t else ""),
+    ticks, labels = [], []
+    for b, issue in enumerate(issues):
+        top = b * (n + 1)
+        for m, p in enumerate(protocols):
+            y = -(top + m)
+            v = forecasts[(forecasts["issue"] == issue) & (forecasts["protocol"] == p)]["forecast"].to_numpy(float)
+            color = PROTOCOL_COLORS.get(p, PALETTE[m % len(PALETTE)])
+            ax.scatter(x_of(issue, v), y + rng.uniform(-0.28, 0.28, len(v)), s=10, color=color, alpha=0.45,
+                       linewidths=0, label=p.replace("_", " ") if b == 0 else "_")
+            if len(v):
+                ax.vlines(x_of(issue, np.median(v)), y - 0.4, y + 0.4, color=color, lw=2.4)
+        sq = table[table["issue"] == issue]["status_quo"].iloc[0]
+        ax.vlines(x_of(issue, sq), -(top + n - 0.5), -(top - 0.5), color="grey", lw=2.5, alpha=0.45,
+                  label="status quo" if b == 0 else "_")
+        ticks.append(-(top + (n - 1) / 2))
+        labels.append(issue)
+        if b:
+            ax.axhline(-(top - 1), color="#dddddd", lw=0.8)
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_xlabel("forecast, on the issue's scale" if shared else "forecast (each issue's range mapped to [0, 1])")
+    ax.set_title("Each protocol's forecast of each issue: dots are replications (the same parameter draws\n"
+                 "and random streams for every protocol), bars the medians; the compromise model is the yardstick",
                  fontsize=9)
-    ax.legend(fontsize=7, loc="best")
-    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.grid(axis="x", alpha=0.3)
     ax.figure.tight_layout()
     return ax
 

@@ -10,8 +10,12 @@ scenario, with raw per-point tables linked as CSV files or folded away:
 * a sweep: the outcomes against the varied parameters;
 * an ablation: the effects table with the article's quotes;
 * a sensitivity analysis: the table of indices with their intervals;
-* ``run --protocol expected_utility`` and ``compare-protocols``: the forecast / the
-  issue-by-issue comparison.
+* ``compare-protocols``: each protocol's forecast of each issue, against the
+  compromise model's.
+
+A run is a run whatever its protocol: its story, then each issue's implemented value
+beside the protocol's forecast and the compromise model's (and, for a protocol that
+moves positions in rounds, the trajectories of the positions).
 
 A folder is recognised by what it holds (:func:`kind_of`). :func:`draw_figures`
 returns the figures from the saved files alone, so ``run_sim.py plot DIR`` redraws them
@@ -36,7 +40,7 @@ from sim.viz import plots
 from sim.viz.labels import (actor_names, fmt, issue_label, outcome_label, param_label,
                             plural)
 
-KINDS = ("run", "eu_run", "compare", "batch", "sweep", "ablation", "sensitivity")
+KINDS = ("run", "compare", "batch", "sweep", "ablation", "sensitivity")
 
 
 
@@ -47,10 +51,8 @@ def kind_of(folder: Path) -> str:
     folder = Path(folder)
     if (folder / "summary.json").exists():
         return "run"
-    if (folder / "comparison.csv").exists():
+    if (folder / "comparison.csv").exists() and (folder / "forecasts.csv").exists():
         return "compare"
-    if (folder / "forecast.csv").exists() and (folder / "rounds.csv").exists():
-        return "eu_run"
     if (folder / "manifest.json").exists():
         try:
             status = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("status")
@@ -65,18 +67,11 @@ def kind_of(folder: Path) -> str:
         if _manifest(folder)["job"].get("varies"):
             return "sweep"
         return "batch"
-    raise ReportError(f"{folder} holds no results (no summary.json, manifest.json, comparison.csv or "
-                      "forecast.csv)")
+    raise ReportError(f"{folder} holds no results (no summary.json, manifest.json or comparison.csv)")
 
 
 def _manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-
-
-def _meta(folder: Path) -> dict:
-    """``meta.json`` written beside expected-utility and comparison results (if any)."""
-    f = folder / "meta.json"
-    return json.loads(f.read_text(encoding="utf-8")) if f.exists() else {}
 
 
 def _ok_runs(folder: Path) -> pd.DataFrame:
@@ -106,28 +101,16 @@ def draw_figures(folder) -> dict:
             figs["crisis"] = (plots.plot_crisis(res).figure, "Pressure at the border and the sanctions level, with scheduled events and agreements.")
             figs["blame"] = (plots.plot_blame(res), "Who blames whom, at the start and at the end.")
         figs["channels"] = (plots.plot_channels(res).figure, "The channel network at the end of the run.")
-    elif kind == "eu_run":
-        from types import SimpleNamespace
-
-        if _meta(folder).get("protocol", "expected_utility") != "expected_utility":
-            return figs                 # the compromise model is one closed-form step: no trajectory
-        eu = SimpleNamespace(**{n: pd.read_csv(folder / f"{n}.csv") for n in ("rounds", "positions", "forecast")})
-        figs["trajectories"] = (plots.plot_eu_trajectories(eu),
-                                "Expected-utility model: each actor's position per round, the weighted median "
-                                "(forecast) and mean.")
+        if res.series is not None and len(res.moves):
+            figs["trajectories"] = (plots.plot_eu_trajectories(res),
+                                    f"{res.protocol.replace('_', ' ').capitalize()}: each actor's position per "
+                                    "round (one a day), the weighted median (the forecast) and mean.")
     elif kind == "compare":
         table = pd.read_csv(folder / "comparison.csv")
-        if (folder / "ao_values.csv").exists():
-            figs["comparison"] = (plots.plot_protocol_comparison(table, pd.read_csv(folder / "ao_values.csv")).figure,
-                                  "Final implemented values under alternating offers (boxes over replications) "
-                                  "beside the expected-utility forecast.")
-        if (folder / "eu_rounds.csv").exists() and (folder / "eu_positions.csv").exists():
-            from types import SimpleNamespace
-
-            eu = SimpleNamespace(rounds=pd.read_csv(folder / "eu_rounds.csv"),
-                                 positions=pd.read_csv(folder / "eu_positions.csv"),
-                                 forecast=pd.read_csv(folder / "eu_forecast.csv"))
-            figs["eu_trajectories"] = (plots.plot_eu_trajectories(eu), "Expected-utility rounds per issue.")
+        figs["comparison"] = (plots.plot_protocol_comparison(table, pd.read_csv(folder / "forecasts.csv")).figure,
+                              "Each protocol's forecast of each issue, one dot per replication (the same parameter "
+                              "draws and random streams for every protocol), a bar at the median; grey: the status "
+                              "quo.")
     elif kind == "ablation":
         eff = pd.read_csv(folder / "ablation.csv").fillna({"quote": ""})
         spec = _base_spec(_manifest(folder))
@@ -623,11 +606,19 @@ def run_story(s: dict, ag: pd.DataFrame, record: pd.DataFrame | None = None) -> 
     for r in s["issues"]:
         delta = r["final_value"] - r["status_quo"]
         agreed = f"day {int(r['first_agreed_day'])}" if r.get("agreed") else "no"
+        forecast = []
+        if "forecast" in r:                     # results of the second round on
+            rounds = r.get("forecast_rounds")
+            how = _e(r.get("forecast_status", "")) + (f" <small>({int(rounds)} rounds)</small>"
+                                                      if rounds is not None and rounds == rounds and rounds > 0 else "")
+            forecast = [fmt(r["forecast"]), how, fmt(r.get("cm_mean"))]
         issues.append([_e(issue_label(r["issue"], spec)), _e(r.get("kind", "")), fmt(r["status_quo"]),
-                       fmt(r["final_value"]), f"{delta:+.2f}" if abs(delta) >= 0.005 else "0.00", agreed])
+                       fmt(r["final_value"]), f"{delta:+.2f}" if abs(delta) >= 0.005 else "0.00", agreed, *forecast])
     window = ((spec.get("protocol") or {}).get("stalemate_window")) or 30
     if s["horizon_days"] < window:
         stale = f"too short to judge a stalemate (it needs {window} days)"
+    elif o.get("stalemate") is None and "stalemate" in o:
+        stale = "no stalemate to judge (the protocol makes no agreements)"
     else:
         stale = "stalemate at the end" if o.get("stalemate") else "no stalemate at the end"
     first = o.get("time_to_first_agreement")
@@ -642,9 +633,15 @@ def run_story(s: dict, ag: pd.DataFrame, record: pd.DataFrame | None = None) -> 
                   f"{fmt(o.get('pressure_final'))}, {fmt(o.get('pressure_cumulative'), 1)} pressure-days in all. ")
     pressure = (f"{levels}First agreement: "
                 f"{'none' if first is None or first != first else f'on day {int(first)}'}; {stale}.")
-    return (f"<p class='lede'><b>{_e(lede)}</b> {_e(pressure)}</p><ul class='story'>{''.join(items)}</ul>"
-            "<p>Each issue at the end, against the status quo:</p>"
-            + _table(["issue (0 and 1 mean)", "kind", "status quo", "final", "change", "agreed"], issues, num_from=2))
+    protocol = s.get("protocol") or (spec.get("protocol") or {}).get("name", "alternating_offers")
+    extra = ([f"forecast ({_e(protocol.replace('_', ' '))})", "how the protocol ended", "compromise model"]
+             if issues and len(issues[0]) > 6 else [])
+    return (f"<p class='lede'><b>{_e(lede)}</b> {_e(pressure)} Protocol: <code>{_e(protocol)}</code>.</p>"
+            f"<ul class='story'>{''.join(items)}</ul>"
+            "<p>Each issue at the end, against the status quo; the protocol's forecast beside the compromise "
+            "model's (the capability × salience weighted mean of the ideal points: the yardstick):</p>"
+            + _table(["issue (0 and 1 mean)", "kind", "status quo", "final", "change", "agreed", *extra], issues,
+                     num_from=2))
 
 
 def run_parameters(s: dict) -> str:
@@ -686,39 +683,37 @@ def write_report(folder) -> Path:
         head = "<h2>The story of the run</h2>" + run_story(s, ag, rec)
         after.append(run_parameters(s))
         after.append(_links(folder, ["summary.json", "agreements.csv", "offers.csv", "timeseries.csv"]))
-    elif kind in ("eu_run", "compare"):
-        meta = _meta(folder)
-        name = meta.get("scenario", folder.name)
-        command = meta.get("command") or ["(Python API)"]
-        if kind == "eu_run" and meta.get("protocol") == "compromise":
-            title = f"Compromise-model forecast of {name}"
-            f = pd.read_csv(folder / "forecast.csv")
-            rows = [[_e(r.issue), fmt(r.mean, 3), fmt(r.median, 3)] for r in f.itertuples()]
-            head = ("<h2>Forecast</h2><p>The compromise model (Thomson et al. 2006): the capability \u00d7 "
-                    "salience weighted mean of positions (and its weighted-median variant), on each issue's "
-                    "own scale.</p>" + _table(["issue", "forecast (weighted mean)", "weighted median"], rows, 1))
-            after.append(_links(folder, ["forecast.csv", "positions.csv"]))
-        elif kind == "eu_run":
-            title = f"Expected-utility forecast of {name}"
-            f = pd.read_csv(folder / "forecast.csv")
-            rows = [[_e(r.issue), fmt(r.median, 3), fmt(r.mean, 3), _e(r.status), str(int(r.rounds))]
-                    for r in f.itertuples()]
-            head = ("<h2>Forecast</h2><p>Bueno de Mesquita's expected-utility model (Scholz, Calbert &amp; Smith "
-                    "2011): where the weighted median of positions settles, on each issue's own scale.</p>"
-                    + _table(["issue", "forecast (weighted median)", "weighted mean", "status", "rounds"], rows, 1))
-            after.append(_links(folder, ["rounds.csv", "positions.csv", "forecast.csv", "moves.csv"]))
-        else:
-            reps = meta.get("reps")
-            title = f"Two models on {name}: alternating offers{f' ({reps} replications)' if reps else ''} vs expected utility"
-            t = pd.read_csv(folder / "comparison.csv")
-            cm = "cm_mean" in t.columns
-            rows = [[_e(r.issue), fmt(r.status_quo), f"{r.ao_mean:.2f} <small>[{r.ao_p05:.2f}, {r.ao_p95:.2f}]</small>",
-                     fmt(r.eu_median), fmt(r.eu_mean), *([fmt(r.cm_mean)] if cm else []), _e(r.agree)]
-                    for r in t.itertuples()]
-            head = ("<h2>Issue by issue</h2>" + _table(
-                ["issue", "status quo", "alternating offers: mean [5\u201395%]", "expected utility: median",
-                 "expected utility: mean", *(["compromise model: mean"] if cm else []), "agree?"], rows, 1))
-            after.append(_links(folder, ["comparison.csv", "ao_values.csv", "eu_rounds.csv"]))
+    elif kind == "compare":
+        m = _manifest(folder)
+        specs = m["job"]["scenarios"]
+        base = _base_spec(m)
+        name = base.get("name", folder.name).split("~")[0]
+        command = m.get("command") or ["(Python API)"]
+        from sim.experiments.jobs import parameters_label
+
+        mode_label = parameters_label(m["job"].get("parameters", "fixed"))
+        t = pd.read_csv(folder / "comparison.csv")
+        protocols = list(dict.fromkeys(t["protocol"]))
+        title = (f"{len(protocols)} protocols on {name}: {plural(m['job']['reps'], 'replication')} each, "
+                 "against the compromise model")
+        rows = []
+        for issue, g in t.groupby("issue", sort=False):
+            g = g.set_index("protocol")
+            cells = [f"{g.loc[p, 'median']:.2f} <small>[{g.loc[p, 'p05']:.2f}, {g.loc[p, 'p95']:.2f}]</small>"
+                     + ("" if p == "compromise" else
+                        f"<span class='d'>|Δ compromise| {g.loc[p, 'vs_compromise']:.2f}</span>")
+                     for p in protocols]
+            rows.append([_e(issue_label(issue, base)), fmt(g["status_quo"].iloc[0]), *cells])
+        dist = t.groupby("protocol", sort=False)["vs_compromise"].mean()
+        head = ("<h2>Issue by issue</h2><p>Each protocol's forecast of each issue: the median and 5–95% range "
+                "over the replications (every protocol on the same parameter draws and random streams), on the "
+                "issue's own scale; under it, the median distance from the compromise model's forecast of the "
+                "same replication (the capability × salience weighted mean: the yardstick a heavier model "
+                "has to beat). Mean distance over issues: "
+                + "; ".join(f"{_e(p)} {dist[p]:.3f}" for p in protocols if p != "compromise") + ".</p>"
+                + _table(["issue", "status quo", *[_e(p.replace("_", " ")) for p in protocols]], rows, 1))
+        after.append(_links(folder, ["comparison.csv", "forecasts.csv", "runs.parquet", "manifest.json"]))
+        specs = {name: {**base, "name": name}}
     else:
         m = _manifest(folder)
         specs = m["job"]["scenarios"]

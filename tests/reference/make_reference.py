@@ -7,11 +7,13 @@ whose every output must stay bit-identical when the code is made faster.
 Run it only when a change is *meant* to change the model's results (and say so in the
 commit); a speed-up must leave the file as it is (tests/test_reference_runs.py).
 
-What is stored: for every shipped scenario under alternating offers, the outcome row of
-``REPS`` batch replications under the priors (the batch path, ``run_outcomes``) and of
-``REPS`` with fixed parameters; and for a few (scenario, seed) pairs the SHA-256 of each
-table of the full result (daily series, offers, agreements, record, issues), written
-as CSV with every float in full precision, after the columns' dtypes.
+What is stored: for every shipped scenario under its own protocol, and for a few
+(scenario, protocol) pairs under the other protocols (:data:`PROTOCOL_RUNS`), the outcome
+row of ``REPS`` batch replications under the priors (the batch path, ``run_outcomes``)
+and of ``REPS`` with fixed parameters; and for a few (scenario, seed[, protocol]) the
+SHA-256 of each table of the full result (daily series, offers, agreements, record,
+issues, forecast moves), written as CSV with every float in full precision, after the
+columns' dtypes.
 """
 
 from __future__ import annotations
@@ -29,16 +31,19 @@ HERE = Path(__file__).resolve().parent
 FILE = HERE / "reference_runs.json"
 REPS = 8
 SEED = 20211123
-FULL = [("baseline", 0), ("baseline", 1), ("baseline", 2), ("black_sea_grain", 0), ("history_2021", 3),
-        ("russia_engages", 4)]
-TABLES = ("series", "offers", "agreements", "record", "issues")
+FULL = [("baseline", 0, None), ("baseline", 1, None), ("baseline", 2, None), ("black_sea_grain", 0, None),
+        ("history_2021", 3, None), ("russia_engages", 4, None), ("ec_emissions", 0, None),
+        ("baseline", 0, "mediation"), ("black_sea_grain", 1, "mediation"), ("baseline", 0, "expected_utility")]
+TABLES = ("series", "offers", "agreements", "record", "issues", "moves")
+PROTOCOL_RUNS = [("baseline", "mediation"), ("baseline", "expected_utility"), ("baseline", "compromise"),
+                 ("black_sea_grain", "mediation"), ("black_sea_grain", "expected_utility")]
 
 
-def scenarios() -> list[str]:
-    from sim.scenario import load_scenario
-
+def scenarios() -> list[tuple[str, str | None]]:
+    """(scenario, protocol): every shipped scenario under its own protocol (None), then
+    :data:`PROTOCOL_RUNS`."""
     names = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
-    return [n for n in names if load_scenario(n).protocol.name == "alternating_offers"]
+    return [(n, None) for n in names] + list(PROTOCOL_RUNS)
 
 
 def _clean(v):
@@ -53,11 +58,12 @@ def batch_rows(fixed: bool) -> dict:
     from sim.experiments import jobs as ex
 
     out = {}
-    for name in scenarios():
-        runs = ex.batch(name, reps=REPS, seed=SEED, fixed=fixed)
+    for name, protocol in scenarios():
+        runs = ex.batch(name, reps=REPS, seed=SEED, fixed=fixed, protocol=protocol)
         drop = {"scenario", "status", "error", "traceback"}
-        out[name] = [{k: _clean(v) for k, v in row.items() if k not in drop}
-                     for row in runs.sort_values("run_id").to_dict("records")]
+        out[name if protocol is None else f"{name}:{protocol}"] = [
+            {k: _clean(v) for k, v in row.items() if k not in drop}
+            for row in runs.sort_values("run_id").to_dict("records")]
     return out
 
 
@@ -70,11 +76,11 @@ def full_digests() -> dict:
     import sim
 
     out = {}
-    for name, seed in FULL:
-        res = sim.run(name, seed=seed, series=True)
+    for name, seed, protocol in FULL:
+        res = sim.run(name, seed=seed, series=True, protocol=protocol)
         d = {t: table_digest(getattr(res, t)) for t in TABLES}
         d["outcomes"] = {k: _clean(v) for k, v in res.outcomes.items()}
-        out[f"{name}:{seed}"] = d
+        out[f"{name}:{seed}" + (f":{protocol}" if protocol else "")] = d
     return out
 
 
