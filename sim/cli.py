@@ -328,8 +328,16 @@ def cmd_compare(args) -> int:
         sc, protocols, args.reps, args.seed, ex, fixed=args.fixed, days=args.days, out=args.out,
         resume=args.resume, progress=progress, command=["run_sim.py", *sys.argv[1:]], yes=args.yes))
     _say_redone(res)
+    from sim.experiments.compare import markdown
+
+    mode = res.summary["parameters"].iloc[0] if len(res.summary) and "parameters" in res.summary else ""
+    caption = (f"`{sc.name}`: {_plural(args.reps, 'replication')} per protocol, {mode}, root seed {args.seed}, "
+               "every protocol on the same parameter draws and random streams. Cells: the protocol's forecast of "
+               "the issue, median [5-95% of runs]; Δ: its median distance from the compromise model's forecast "
+               "of the same run.")
     written = [atomic_write(args.out / "comparison.csv", table.to_csv(index=False)),
-               atomic_write(args.out / "forecasts.csv", forecasts.to_csv(index=False))]
+               atomic_write(args.out / "forecasts.csv", forecasts.to_csv(index=False)),
+               atomic_write(args.out / "comparison.md", markdown(table, caption) + "\n")]
     written += _figures(args.out)
     written += _report(args)
     if not args.quiet:

@@ -192,3 +192,72 @@ def test_risk_perspective():
         mu = float(np.median(g.x))  # not used for q = 1: Ub and Uw carry weight 1 - q = 0
         full = m.expected(g, mu, m.probabilities(g, r), rr)
         assert np.allclose(send_recv[:, j], full[:, j], atol=1e-12)
+
+
+# ------------------------------------------------------------------ the other public cases
+# Inputs as the public ports ship them (facts used as fixtures: decisionmechanics/eum
+# Simulator/Data/iranian-election.txt and argentina.txt; minimalgeek/BDM-Expected-Utility-Model
+# resources/Iranian_Election.csv holds the same Iranian numbers). No port publishes output
+# for them and no published forecast was found (the ports' repositories, logs and READMEs;
+# the stored copy of Eftekhari & Rahimi 2014, their probable source, shows no results).
+IRAN = {"jalili": (0.24, 1, 0.7), "haddad": (0.08, 2, 1.0), "gharazi": (0.01, 4, 1.0), "rezayi": (0.2, 4, 0.6),
+        "ghalibaf": (0.64, 5, 1.0), "velayati": (0.07, 5, 0.25), "ruhani": (0.21, 8, 1.0), "aref": (0.3, 10, 0.7)}
+ARGENTINA = {"macri": (0.159058374, 100, 0.99), "ucr": (0.08414188, 90, 0.9), "cc": (0.068236043, 85, 0.9),
+             "cfk": (0.045490695, 0, 0.75), "una": (0.05678384, 75, 0.85), "pjgi": (0.052330205, 65, 0.75),
+             "public_opinion": (0.090822332, 60, 0.65), "business": (0.040878002, 80, 0.55),
+             "unions": (0.052330205, 55, 0.45), "media_for": (0.068236043, 90, 0.6),
+             "media_neutral": (0.045490695, 65, 0.45), "media_against": (0.054557022, 35, 0.55),
+             "pope": (0.059010657, 85, 0.15), "holdouts": (0.011293145, 90, 0.65), "sfm": (0.022745348, 80, 0.05),
+             "finance": (0.04994433, 75, 0.65), "social_orgs": (0.038651185, 20, 0.75)}
+
+
+@pytest.mark.parametrize("name,table,issue,lo,hi", [("iran_2013_election", IRAN, "candidate_position", 1, 10),
+                                                    ("argentina", ARGENTINA, "position", 0, 100)])
+def test_the_scenario_holds_the_ports_inputs(name, table, issue, lo, hi):
+    """Each actor's capability, position (on the port's scale) and salience as the port's
+    data file gives them; round 0 is their capability x salience weighted mean and median."""
+    sc = sim.load_scenario(name)
+    assert set(sc.actors) == set(table)
+    for a, (c, x, s) in table.items():
+        sp = sc.actors[a]
+        assert sp.capability == c and sp.salience[issue] == s
+        assert lo + (hi - lo) * sp.position[issue] == pytest.approx(x, abs=1e-12)
+    w = {a: c * s for a, (c, x, s) in table.items()}
+    mean = sum(w[a] * table[a][1] for a in table) / sum(w.values())
+    order = sorted(table, key=lambda a: table[a][1])
+    cum, median = 0.0, None
+    for a in order:
+        cum += w[a]
+        if cum >= sum(w.values()) / 2:
+            median = table[a][1]
+            break
+    r0 = eu_run(sc, rounds=1).rounds.iloc[0]
+    assert r0["mean"] == pytest.approx(mean, abs=1e-9) and r0["median"] == pytest.approx(median, abs=1e-9)
+
+
+@pytest.mark.parametrize("name", ["iran_2013_election", "argentina"])
+def test_the_other_public_cases_stop_and_stay_in_range(name):
+    """Under the default reading both cases stop (converge or cycle) well before the
+    round limit, every position inside the inputs' range, and only along the rules."""
+    eu = eu_run(name)
+    f = eu.forecast.iloc[0]
+    assert f["status"] in ("converged", "cycle") and f["rounds"] < 50
+    p, sc = eu.positions, sim.load_scenario(name)
+    lo, hi = sc.issues[f["issue"]].scale
+    first = p[p["round"] == 0]["position"]
+    assert first.min() - 1e-9 <= p["position"].min() and p["position"].max() <= first.max() + 1e-9
+    assert lo <= f["median"] <= hi
+
+
+def test_gap_iran_no_published_forecast_and_the_result_it_misses():
+    """The gap, documented: no published forecast exists for these inputs to check ours
+    against. What can be checked is the election's result (Rouhani, at 8 on the ports'
+    scale, won the first round; data/iran_2013_result.yaml): under the default reading the
+    model forecasts Ghalibaf's position (5) and the compromise model 5.44, both more than
+    2.5 scale points from the winner, and the expected-utility forecast is no nearer the
+    result than the compromise model's (it adds nothing on this case)."""
+    eu = eu_run("iran_2013_election").forecast.iloc[0]
+    cm = eu_run("iran_2013_election", protocol="compromise", rounds=1).forecast.iloc[0]
+    assert eu["median"] == 5.0 and cm["median"] == pytest.approx(5.4383, abs=1e-4)
+    assert abs(eu["median"] - 8) > 2.5 and abs(cm["median"] - 8) > 2.5
+    assert abs(eu["median"] - 8) >= abs(cm["median"] - 8)

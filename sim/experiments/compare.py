@@ -34,7 +34,7 @@ def parse_protocols(text: str | None, sc: Scenario) -> list[str]:
         if len(set(names)) != len(names):
             raise ExperimentError("--protocols: a protocol is named twice")
     else:
-        names = [n for n in PROTOCOLS if n != "mediation" or sc.protocol.mediator]
+        names = [n for n in PROTOCOLS if n != YARDSTICK and (n != "mediation" or sc.protocol.mediator)]
     return names + ([YARDSTICK] if YARDSTICK not in names else [])
 
 
@@ -93,3 +93,26 @@ def forecast_table(forecasts: pd.DataFrame, sc: Scenario) -> pd.DataFrame:
                      "n": len(v), "median": p50, "mean": float(v.mean()), "p05": p05, "p95": p95,
                      "vs_compromise": float(np.median(np.abs(v - g["compromise"].to_numpy(dtype=float))))})
     return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame, caption: str = "") -> str:
+    """The comparison as a Markdown table: issues as rows, protocols as columns (median
+    [5-95%] of the forecast; under each but the yardstick its median distance from the
+    compromise model), then a row of each protocol's mean distance over the issues."""
+    protocols = list(dict.fromkeys(table["protocol"]))
+    head = "| issue | status quo | " + " | ".join(p.replace("_", " ") for p in protocols) + " |"
+    lines = ([caption, ""] if caption else []) + [head, "|" + "---|" * (len(protocols) + 2)]
+    for issue, g in table.groupby("issue", sort=False):
+        g = g.set_index("protocol")
+        cells = []
+        for p in protocols:
+            r = g.loc[p]
+            cell = f"{r['median']:.2f} [{r['p05']:.2f}, {r['p95']:.2f}]"
+            if p != YARDSTICK:
+                cell += f" (Δ {r['vs_compromise']:.2f})"
+            cells.append(cell)
+        lines.append(f"| {issue} | {g['status_quo'].iloc[0]:.2f} | " + " | ".join(cells) + " |")
+    d = table.groupby("protocol", sort=False)["vs_compromise"].mean()
+    lines.append("| *mean Δ from the compromise model* | | "
+                 + " | ".join("—" if p == YARDSTICK else f"{d[p]:.3f}" for p in protocols) + " |")
+    return "\n".join(lines)
