@@ -404,9 +404,14 @@ def format_summary(res, sc) -> str:
                      "solution of the channel):")
         for r in ag.itertuples():
             gap = "on the Pareto frontier" if abs(r.pareto_gap) < 1e-6 else f"Pareto gap {r.pareto_gap:.3f}"
-            lines.append(f"  day {r.day:>3}  {labels.get(r.party_a, r.party_a)} {r.value_a:.3f}, "
-                         f"{labels.get(r.party_b, r.party_b)} {r.value_b:.3f}; {gap}; Nash solution "
-                         f"{r.nash_value_a:.3f}, {r.nash_value_b:.3f} (the deal's Nash product is {r.nash_share:.2f} of the solution's)")
+            values = dict(kv.split("=", 1) for kv in str(r.values_to).split(";") if "=" in kv)
+            who = ", ".join(f"{labels.get(k, k)} {float(v):.3f}" for k, v in values.items())
+            if r.nash_share == r.nash_share:
+                nash = (f"Nash solution {r.nash_value_a:.3f}, {r.nash_value_b:.3f} (the deal's Nash product is "
+                        f"{r.nash_share:.2f} of the solution's)")
+            else:
+                nash = "no Nash solution computed (three or more signatories)" if len(values) > 2 else "no Nash solution"
+            lines.append(f"  day {r.day:>3}  {who}; {gap}; {nash}")
     lines.append("")
     lines += format_forecasts(res, sc)
     lines.append("")
@@ -588,22 +593,33 @@ def _on_executor(args, work):
     try:
         return work(executor, progress)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
         close()
 
 
-def _progress_bar(args, total_hint=None):
-    if args.quiet:
-        return None, None
-    from tqdm import tqdm
+class _LazyBar:
+    """A tqdm bar drawn at the first progress report: work refused before any run (a bad
+    scenario, a busy --out) prints its error alone, without an empty bar."""
 
-    bar = tqdm(total=total_hint, unit="run", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+    def __init__(self, quiet: bool):
+        self.quiet, self.bar = quiet, None
 
-    def progress(done, total):
-        bar.total = total
-        bar.update(done - bar.n)
-    return bar, progress
+    def __call__(self, done, total):
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+        self.bar.total = total
+        self.bar.update(done - self.bar.n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _progress_bar(args):
+    bar = _LazyBar(args.quiet)
+    return bar, (None if args.quiet else bar)
 
 
 def _save_figure(fig, path: Path) -> Path:

@@ -563,7 +563,7 @@ def _bench(r) -> str:
     if gap is None or gap != gap:
         return ""
     where = ("on the Pareto frontier" if abs(gap) < 1e-6
-             else f"{gap:.3f} below the Pareto frontier (both could have gained that much more)")
+             else f"{gap:.3f} below the Pareto frontier (every signatory could have gained that much more)")
     nash = "" if share is None or share != share else f"; Nash product {share:.2f} of the Nash solution's"
     return f" — {where}{nash}"
 
@@ -581,7 +581,13 @@ def run_story(s: dict, ag: pd.DataFrame, record: pd.DataFrame | None = None) -> 
         moves, has_moves = _unilateral(record)[1], True
     items = []                                  # (day, order, html): the story in day order
     for r in agreements.itertuples():
-        who = f"{names.get(r.party_a, r.party_a)}\u2013{names.get(r.party_b, r.party_b)}"
+        parties = str(getattr(r, "parties", "") or "")
+        keys = parties.split(";") if parties and parties != "nan" else [r.party_a, r.party_b]
+        mediator = str(getattr(r, "mediator", "") or "")
+        mediator = "" if mediator == "nan" else mediator
+        who = "\u2013".join(names.get(k, k) for k in keys if k != mediator)
+        if mediator:
+            who += f", through {names.get(mediator, mediator)}'s text"
         changes = str(r.changes).replace("->", " \u2192 ")
         items.append((int(r.day), 1, f"Day {int(r.day)} ({_e(r.date)}): <b>{_e(who)}</b> agree "
                                      f"[{_e(getattr(r, 'level', ''))}]: {_e(changes)}{_e(_bench(r))}"))
