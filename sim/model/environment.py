@@ -131,14 +131,21 @@ class Environment:
         self._shifts = None
 
     def cost(self, exposure: dict, x) -> float:
-        """The actor's daily crisis cost c_i."""
-        c = sum(exposure.get(n, 0.0) * st.level for n, st in self.stocks.items())
+        """The actor's daily crisis cost c_i: sum_s e_is S_s (stocks in order, from 0)
+        plus e_ij x_j for each cost issue."""
+        c = 0
+        for n, st in self.stocks.items():
+            c = c + exposure.get(n, 0.0) * st.level
         for j, name in zip(self.cost_issues, self.cost_issue_names):
             c += exposure.get(name, 0.0) * float(x[j])
         return c
 
     def relief(self, exposure: dict, x) -> np.ndarray:
         """r_i: per issue, the daily cost a unit rise of the issue is expected to save."""
+        return np.array(self.relief_values(exposure, x))
+
+    def relief_values(self, exposure: dict, x) -> tuple[float, ...]:
+        """:meth:`relief` as a tuple of Python floats."""
         r = [0.0] * self.n_issues
         for name, shifts in self._stock_shifts(x):
             e = exposure.get(name, 0.0)
@@ -148,7 +155,7 @@ class Environment:
                 r[j] += e * shift
         for j, name in zip(self.cost_issues, self.cost_issue_names):
             r[j] -= exposure.get(name, 0.0)
-        return np.array(r)
+        return tuple(r)
 
     def responsible(self, name: str, x) -> list[tuple[int, float]]:
         """Issues that keep stock ``name`` filling, each with its share of today's

@@ -129,14 +129,14 @@ class NegotiationModel(mesa.Model):
         actor (docs/ODD.md 7.9), cached until the state or the day changes."""
         r = self._relief.get(actor.key)
         if r is None:
-            r = self._relief[actor.key] = self.env.relief(actor.exposure, self.x)
+            r = self._relief[actor.key] = np.array(self.relief_tuple(actor))
         return r
 
     def relief_tuple(self, actor) -> tuple[float, ...]:
         """:meth:`relief` as a tuple of floats (the protocols' pure-Python arithmetic)."""
         r = self._relief_t.get(actor.key)
         if r is None:
-            r = self._relief_t[actor.key] = tuple(self.relief(actor).tolist())
+            r = self._relief_t[actor.key] = self.env.relief_values(actor.exposure, self.x)
         return r
 
     def _clear_relief(self) -> None:

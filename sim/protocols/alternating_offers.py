@@ -114,11 +114,12 @@ class AlternatingOffers(Protocol):
         got = self._cache.get(key)
         if got is None:
             fixed = ("zw", actor.key, channel.issues)
-            if fixed not in self._fixed:
-                self._fixed[fixed] = (tuple(float(actor.ideal[j]) for j in channel.issues),
-                                      tuple(float(actor.w[j]) for j in channel.issues))
+            zw = self._fixed.get(fixed)
+            if zw is None:
+                zw = self._fixed[fixed] = (tuple(float(actor.ideal[j]) for j in channel.issues),
+                                           tuple(float(actor.w[j]) for j in channel.issues))
             c = self.model.relief_tuple(actor)
-            got = self._cache[key] = (*self._fixed[fixed], tuple(c[j] for j in channel.issues))
+            got = self._cache[key] = (zw[0], zw[1], tuple([c[j] for j in channel.issues]))
         return got
 
     def _opp_prefs(self, actor, other, channel):
@@ -183,14 +184,18 @@ class AlternatingOffers(Protocol):
                                         opp_best=self._opp_best(actor, other, channel)))
 
     def _moves(self, channel, p) -> bool:
-        return max(abs(a - b) for a, b in zip(p, self._xs(channel))) >= self.min_change
+        return _far(p, self._xs(channel), self.min_change)
 
     def _accepts(self, actor, other, channel, p) -> bool:
         """AC_next: the offer's value to ``actor`` is at least that of the counter-offer
         it would make now (its target today), at least its reservation value, inside its
         stances' bounds, and it moves some issue by min_change."""
         own_lo, own_hi = self._own_bounds(actor, channel)
-        within = all(lo - 1e-9 <= v <= hi + 1e-9 for v, lo, hi in zip(p, own_lo, own_hi))
+        within = True
+        for v, lo, hi in zip(p, own_lo, own_hi):
+            if not lo - 1e-9 <= v <= hi + 1e-9:
+                within = False
+                break
         gmax = self._best(actor, channel)[1]
         z, w, c = self._prefs(actor, channel)
         g = gain(w, z, self._xs(channel), p, c)
@@ -203,9 +208,9 @@ class AlternatingOffers(Protocol):
     def _is_compromise(self, channel, p) -> bool:
         """A package that gives both parties their best values needs no negotiation
         (they already agree): an agreement needs some party to concede."""
+        actors = self.model.actors
         for key in channel.key:
-            best = self._best(self.model.actors[key], channel)[0]
-            if max(abs(a - b) for a, b in zip(p, best)) >= self.min_change:
+            if _far(p, self._best(actors[key], channel)[0], self.min_change):
                 return True
         return False
 
@@ -289,3 +294,10 @@ class AlternatingOffers(Protocol):
         self.cooldown_until[channel.key] = m.day + self.cooldown_days
         return True
 
+
+def _far(p, q, min_change: float) -> bool:
+    """max_j |p_j - q_j| >= min_change (a loop: cheaper than max over a generator)."""
+    for a, b in zip(p, q):
+        if abs(a - b) >= min_change:
+            return True
+    return False
