@@ -42,6 +42,38 @@ PARTS = [
 ]
 
 
+def _without_parts(sc, runs: int) -> list[tuple[str, float]]:
+    """CPU time of run_outcomes (median over ``runs`` seeds) for the whole day, without the
+    negotiation turns, and without them and the unilateral moves (monkeypatched off: a
+    diagnostic of what the rest of the day costs, not a model anyone should run)."""
+    import statistics
+    import time
+
+    from sim.model import agents
+    from sim.protocols.alternating_offers import AlternatingOffers
+
+    def median_ms():
+        for s in range(3):
+            run_outcomes(sc, s)
+        times = []
+        for s in range(runs):
+            t = time.process_time()
+            run_outcomes(sc, s)
+            times.append(time.process_time() - t)
+        return 1000 * statistics.median(times)
+
+    act, alone = AlternatingOffers.act, agents.act_alone
+    out = [("the whole day", median_ms())]
+    try:
+        AlternatingOffers.act = lambda self, actor: None
+        out.append(("without the negotiation turns", median_ms()))
+        agents.act_alone = lambda model, actor: None
+        out.append(("without negotiation turns and unilateral moves", median_ms()))
+    finally:
+        AlternatingOffers.act, agents.act_alone = act, alone
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=60)
@@ -63,12 +95,20 @@ def main() -> None:
     print(f"cProfile over {a.runs} baseline runs (run_outcomes); share of the profiled time:")
     for label, share in rows:
         print(f"  {label:<58} {share:6.1%}")
+    floors = _without_parts(sc, a.runs)
+    print("CPU time per run (ms, median of the runs) with parts of the day switched off (the runs then differ:")
+    print("the figures bound what the rest of the day costs, they are not the parts' shares):")
+    for label, ms in floors:
+        print(f"  {label:<58} {ms:6.2f}")
     if a.markdown:
         a.markdown.parent.mkdir(parents=True, exist_ok=True)
         lines = [f"`benchmarks/profile_run.py --runs {a.runs}` (cProfile, share of the profiled time of "
                  "`run_outcomes` on the baseline; cProfile inflates call-heavy parts):", "",
                  "| part of the run | share |", "|---|---|"]
         lines += [f"| {label.strip()} | {share:.0%} |" for label, share in rows]
+        lines += ["", "CPU time per run with parts of the day switched off (median over the runs; the runs then "
+                  "differ, so these bound what the rest of the day costs):", "", "| run | ms |", "|---|---|"]
+        lines += [f"| {label} | {ms:.2f} |" for label, ms in floors]
         a.markdown.write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"wrote {a.markdown}")
 
