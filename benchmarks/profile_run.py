@@ -30,7 +30,7 @@ PARTS = [
     ("    making offers (_make_offer, logrolling bidder)", "protocols/alternating_offers.py", "_make_offer"),
     ("    acceptance (_accepts)", "protocols/alternating_offers.py", "_accepts"),
     ("  unilateral moves (act_alone)", "model/unilateral.py", "act_alone"),
-    ("anticipated relief (Environment.relief)", "model/environment.py", "relief"),
+    ("anticipated relief (Environment.relief_values)", "model/environment.py", "relief_values"),
     ("stocks' daily update (Environment.update)", "model/environment.py", "update"),
     ("blame: harm of stock rises (charge_stock_rise)", "model/blame.py", "charge_stock_rise"),
     ("blame: daily update (Blame.update)", "model/blame.py", "update"),

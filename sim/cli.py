@@ -90,11 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("scenarios", help="list the scenarios with the question each asks",
                        description="List the scenario files in scenarios/ with their descriptions.")
     s.add_argument("--short", action="store_true", help="one line per scenario")
+    s.add_argument("--protocol", default=None, metavar="NAME",
+                   help="only the scenarios that can run under this protocol (mediation needs a mediator), "
+                        "each with the protocol it is written for")
 
     v = sub.add_parser("validate", help="check scenario files; report every fault",
                        description="Validate scenario files (schema, references, extends). "
                                    "Exit code 2 if any file is invalid.")
     v.add_argument("files", nargs="+", help="scenario names or YAML paths")
+    v.add_argument("--protocol", default=None, metavar="NAME",
+                   help="also check that each file can run under this protocol (e.g. mediation needs "
+                        "protocol.mediator)")
 
     def experiment_options(x, what, reps=100, out_default=None, protocol=True):
         x.add_argument("--reps", type=_pos_int, default=reps, help=f"replications of each {what} (default: {reps})")
@@ -195,10 +201,16 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Write a self-contained HTML report (figures embedded, no network "
                                     "access needed) of a results folder: a run, a batch, a sweep, an "
                                     "ablation or a sensitivity analysis.")
-    rp.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate or sensitivity")
+    rp.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate, sensitivity or "
+                                               "compare-protocols")
     pl = sub.add_parser("plot", help="redraw the figures of a results folder as PNG, without re-running",
                         description="Redraw every figure of a results folder from its saved files.")
-    pl.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate or sensitivity")
+    pl.add_argument("folder", type=Path, help="a folder written by run, batch, sweep, ablate, sensitivity or "
+                                               "compare-protocols")
+    for x in (rp, pl):
+        x.add_argument("--protocol", default=None, metavar="NAME",
+                       help="a comparison: keep only this protocol (and the compromise yardstick); any other "
+                            "folder: check that it holds runs of this protocol (exit 2 if not)")
 
     sc_ = sub.add_parser("score", help="score the scenario's forecast against an observed record",
                          description="Run the scenario --reps times (parameters drawn from the priors unless "
@@ -461,15 +473,33 @@ def format_forecasts(res, sc) -> list[str]:
 
 
 def cmd_scenarios(args) -> int:
-    from sim.scenario import list_scenarios
+    from sim.protocols import PROTOCOLS
+    from sim.scenario import ScenarioError, list_scenarios, load_scenario
 
-    for name, desc in list_scenarios():
+    listed = list_scenarios()
+    if args.protocol is not None:
+        from sim.runner import with_protocol
+
+        if args.protocol not in PROTOCOLS:
+            raise UsageError(f"--protocol {args.protocol}: unknown protocol (protocols: {', '.join(PROTOCOLS)})")
+        keep = []
+        for name, desc in listed:
+            try:
+                own = load_scenario(name).protocol.name
+                with_protocol(load_scenario(name), args.protocol)
+            except ScenarioError:
+                continue
+            keep.append((name, desc, f" [written for {own}]"))
+        listed = keep
+    for name, desc, *tag in listed:
+        tag = tag[0] if tag else ""
         if args.short:
-            print(textwrap.fill(_question(desc), 100, initial_indent=f"{name:<24} ", subsequent_indent=" " * 25))
-        else:
-            print(name)
-            print(textwrap.indent(textwrap.fill(desc, 88), "    "))
-            print()
+            print(textwrap.fill(_question(desc) + tag, 100, initial_indent=f"{name:<24} ",
+                                subsequent_indent=" " * 25))
+            continue
+        print(name)
+        print(textwrap.indent(textwrap.fill((tag.strip() + " " + desc).strip(), 88), "    "))
+        print()
     return EXIT_OK
 
 
@@ -494,9 +524,14 @@ def cmd_validate(args) -> int:
     from sim.scenario import ScenarioError, load_scenario
 
     bad = 0
+    from sim.protocols import PROTOCOLS
+    from sim.runner import with_protocol
+
+    if args.protocol is not None and args.protocol not in PROTOCOLS:
+        raise UsageError(f"--protocol {args.protocol}: unknown protocol (protocols: {', '.join(PROTOCOLS)})")
     for f in args.files:
         try:
-            sc = load_scenario(f)
+            sc = with_protocol(load_scenario(f), args.protocol)
             print(f"ok    {f} ({sc.name}: {_plural(len(sc.actors), 'actor')}, {_plural(len(sc.issues), 'issue')}, "
                   f"{_plural(len(sc.stances), 'stance')}, {_plural(len(sc.events), 'event')})")
         except ScenarioError as exc:
@@ -739,14 +774,14 @@ def _report(args) -> list[Path]:
 def cmd_report(args) -> int:
     from sim.viz.report import write_report
 
-    print(f"Wrote {write_report(args.folder)}")
+    print(f"Wrote {write_report(args.folder, args.protocol)}")
     return EXIT_OK
 
 
 def cmd_plot(args) -> int:
     from sim.viz.report import save_figures
 
-    written = save_figures(args.folder)
+    written = save_figures(args.folder, args.protocol)
     print("Wrote: " + ", ".join(str(p) for p in written) if written else f"{args.folder} has no figures to draw")
     return EXIT_OK
 

@@ -114,3 +114,30 @@ def test_help_everywhere(sub):
     r = cli(*sub, "--help")
     assert r.returncode == 0 and "usage:" in r.stdout
 
+
+
+def test_every_command_that_reads_or_runs_a_scenario_takes_protocol(tmp_path):
+    """--protocol on the commands beyond the running ones: validate checks a file under
+    it (mediation needs a mediator), scenarios lists those that can run under it, and
+    report/plot check a folder holds runs of it (a comparison keeps that protocol and the
+    yardstick); a wrong one is bad input (exit 2)."""
+    r = cli("validate", "ec_emissions", "baseline", "--protocol", "mediation")
+    assert r.returncode == 2 and "ok    baseline" in r.stdout and "protocol.mediator" in r.stderr
+    r = cli("scenarios", "--short", "--protocol", "mediation")
+    assert r.returncode == 0 and "black_sea_grain" in r.stdout and "ec_emissions" not in r.stdout
+    assert "[written for alternating_offers]" in r.stdout
+    run = tmp_path / "run"
+    assert cli("run", "baseline", "--protocol", "mediation", "--no-plots", "--out", run).returncode == 0
+    assert cli("plot", run, "--protocol", "mediation").returncode == 0
+    r = cli("report", run, "--protocol", "expected_utility")
+    assert r.returncode == 2 and "holds runs of mediation, not of expected_utility" in r.stderr
+    cmp_ = tmp_path / "cmp"
+    assert cli("compare-protocols", "ec_emissions", "--reps", "2", "--workers", "1", "--quiet", "--no-report",
+               "--out", cmp_).returncode == 0
+    r = cli("report", cmp_, "--protocol", "expected_utility")
+    assert r.returncode == 0, r.stderr
+    text = (cmp_ / "report.html").read_text()
+    assert "expected utility" in text and "alternating offers" not in text
+    for bad in (("scenarios", "--protocol", "nope"), ("validate", "baseline", "--protocol", "nope")):
+        r = cli(*bad)
+        assert r.returncode == 2 and "unknown protocol" in r.stderr and "Traceback" not in r.stderr

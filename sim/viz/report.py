@@ -70,6 +70,29 @@ def kind_of(folder: Path) -> str:
     raise ReportError(f"{folder} holds no results (no summary.json, manifest.json or comparison.csv)")
 
 
+def folder_protocols(folder: Path) -> list[str]:
+    """The protocols whose runs a results folder holds (in the order they appear)."""
+    folder = Path(folder)
+    kind = kind_of(folder)
+    if kind == "run":
+        s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        return [s.get("protocol") or (s.get("scenario_spec", {}).get("protocol") or {}).get("name",
+                                                                                         "alternating_offers")]
+    if kind == "compare":
+        return list(dict.fromkeys(pd.read_csv(folder / "comparison.csv")["protocol"]))
+    specs = _manifest(folder)["job"]["scenarios"]
+    return list(dict.fromkeys((d.get("protocol") or {}).get("name", "alternating_offers") for d in specs.values()))
+
+
+def check_protocol(folder: Path, protocol: str | None) -> None:
+    """``--protocol`` of ``report``/``plot``: the folder must hold runs of that protocol."""
+    if protocol is None:
+        return
+    have = folder_protocols(folder)
+    if protocol not in have:
+        raise ReportError(f"{folder} holds runs of {', '.join(have)}, not of {protocol}")
+
+
 def _manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
 
@@ -84,8 +107,9 @@ def _reference(names: list[str]) -> str:
 
 
 # ============================================================================ figures
-def draw_figures(folder) -> dict:
-    """name -> (Figure, caption), from the saved files of ``folder``."""
+def draw_figures(folder, protocol: str | None = None) -> dict:
+    """name -> (Figure, caption), from the saved files of ``folder``; ``protocol`` keeps
+    a comparison to that protocol and the compromise yardstick."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -106,8 +130,8 @@ def draw_figures(folder) -> dict:
                                     f"{res.protocol.replace('_', ' ').capitalize()}: each actor's position per "
                                     "round (one a day), the weighted median (the forecast) and mean.")
     elif kind == "compare":
-        table = pd.read_csv(folder / "comparison.csv")
-        figs["comparison"] = (plots.plot_protocol_comparison(table, pd.read_csv(folder / "forecasts.csv")).figure,
+        table, forecasts = _compared(folder, protocol)
+        figs["comparison"] = (plots.plot_protocol_comparison(table, forecasts).figure,
                               "Each protocol's forecast of each issue, one dot per replication (the same parameter "
                               "draws and random streams for every protocol), a bar at the median; grey: the status "
                               "quo.")
@@ -174,12 +198,22 @@ def _sweep_panels(runs: pd.DataFrame, spec: dict):
     return fig
 
 
-def save_figures(folder) -> list[Path]:
+def _compared(folder: Path, protocol: str | None):
+    """A comparison's tables, kept to ``protocol`` and the compromise yardstick if given."""
+    table, forecasts = pd.read_csv(folder / "comparison.csv"), pd.read_csv(folder / "forecasts.csv")
+    if protocol:
+        keep = {protocol, "compromise"}
+        table, forecasts = table[table["protocol"].isin(keep)], forecasts[forecasts["protocol"].isin(keep)]
+    return table, forecasts
+
+
+def save_figures(folder, protocol: str | None = None) -> list[Path]:
     import matplotlib.pyplot as plt
 
     folder = Path(folder)
+    check_protocol(folder, protocol)
     out = []
-    for name, (fig, _) in draw_figures(folder).items():
+    for name, (fig, _) in draw_figures(folder, protocol).items():
         path = folder / f"{name}.png"
         tmp = folder / f".{name}.tmp.png"
         fig.savefig(tmp, dpi=110)
@@ -669,14 +703,17 @@ def run_parameters(s: dict) -> str:
 
 
 # ============================================================================ the page
-def write_report(folder) -> Path:
-    """Write ``folder/report.html`` (a temporary name, then a rename) and return its path."""
+def write_report(folder, protocol: str | None = None) -> Path:
+    """Write ``folder/report.html`` (a temporary name, then a rename) and return its path;
+    ``protocol`` keeps a comparison to that protocol and the compromise yardstick (and
+    checks that any other folder holds runs of it)."""
     mode_label = ""
     from sim.results import atomic_write
 
     folder = Path(folder)
     kind = kind_of(folder)
-    figs = draw_figures(folder)
+    check_protocol(folder, protocol)
+    figs = draw_figures(folder, protocol)
     head, after, specs, ref_name = "", [], {}, None
     if kind == "run":
         s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
@@ -698,7 +735,7 @@ def write_report(folder) -> Path:
         from sim.experiments.jobs import parameters_label
 
         mode_label = parameters_label(m["job"].get("parameters", "fixed"))
-        t = pd.read_csv(folder / "comparison.csv")
+        t = _compared(folder, protocol)[0]
         protocols = list(dict.fromkeys(t["protocol"]))
         title = (f"{len(protocols)} protocols on {name}: {plural(m['job']['reps'], 'replication')} each, "
                  "against the compromise model")
