@@ -379,8 +379,9 @@ def format_comparison(table, sc, reps: int, summary=None) -> str:
         cells = "".join(_interval(g.loc[p]).rjust(width) for p in protocols)
         lines.append(f"  {issue:<22}{g['status_quo'].iloc[0]:>10.2f}{cells}")
     d = table.groupby("protocol", sort=False)["vs_compromise"].mean()
-    lines.append("  distance from the compromise model (median |forecast - compromise| per issue, mean over issues): "
-                 + "; ".join(f"{p} {d[p]:.3f}" for p in protocols if p != "compromise"))
+    if len(protocols) > 1:
+        lines.append("  distance from the compromise model (median |forecast - compromise| per issue, mean over "
+                     "issues): " + "; ".join(f"{p} {d[p]:.3f}" for p in protocols if p != "compromise"))
     return "\n".join(lines)
 
 
@@ -751,16 +752,6 @@ def _figures(out: Path) -> list[Path]:
     from sim.viz.report import save_figures
 
     return save_figures(out)
-
-
-def _write_meta(out: Path, sc, **more) -> Path:
-    """meta.json beside expected-utility and comparison results: what `report` needs."""
-    import json
-
-    from sim.results import atomic_write
-
-    return atomic_write(out / "meta.json", json.dumps(
-        {"scenario": sc.name, "title": sc.title, "command": ["run_sim.py", *sys.argv[1:]], **more}, indent=1))
 
 
 def _report(args) -> list[Path]:

@@ -250,3 +250,18 @@ def test_mediation_is_deterministic_and_reproducible():
         (a.outcomes[k] == b.outcomes[k]) or (isinstance(a.outcomes[k], float) and math.isnan(a.outcomes[k]))
         for k in a.outcomes)
     assert np.array_equal(a.agreements[["i", "j"]].to_numpy(), b.agreements[["i", "j"]].to_numpy())
+
+
+def test_mediation_stops_halving_its_step_when_min_change_is_zero():
+    """min_change may be 0 (the schema allows it): the mediator's steps still end (at
+    0.001), and a run finishes."""
+    sc = build(three(protocol={"min_change": 0.0}))
+    m = NegotiationModel(sc, rng=0)
+    assert 1 <= len(m.protocol.steps) <= 10 and min(m.protocol.steps) >= 1e-3
+    res = sim.run(sc, seed=0, days=15, series=False)
+    assert res.outcomes["n_agreements"] >= 0
+
+
+def test_a_controller_named_twice_is_an_error():
+    with pytest.raises(ScenarioError, match="issues.i.control.1: 'a' is named twice"):
+        build(three(issues={"i": {"control": ["a", "a"]}}))

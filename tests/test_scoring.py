@@ -143,3 +143,27 @@ def test_cli_score_unknown_outcome_is_exit_2(tmp_path, capsys):
     f.write_text("- {outcome: no_such_column, observed: 1, source: s}\n")
     assert main(["score", "baseline", "--record", str(f), "--reps", "2", "--workers", "1", "--quiet"]) == 2
     assert "no outcome 'no_such_column'" in capsys.readouterr().err
+
+
+def test_an_outcome_a_protocol_does_not_define_is_a_clear_error(tmp_path):
+    """stalemate is not defined under a protocol that makes no agreements: scoring it is
+    bad input with a message, not a traceback; a forecast: observation gets the status
+    quo as its naive reference."""
+    import subprocess
+    import sys
+
+    rec = tmp_path / "rec.yaml"
+    rec.write_text("- {outcome: stalemate, observed: 1, source: test}\n")
+    r = subprocess.run([sys.executable, str(ROOT / "run_sim.py"), "score", "black_sea_grain", "--record", str(rec),
+                        "--reps", "3", "--workers", "1", "--quiet", "--protocol", "expected_utility"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "has no value in any run" in r.stderr and "Traceback" not in r.stderr
+    rec.write_text("- {outcome: 'forecast:corridor', observed: 1, source: test}\n")
+    r = subprocess.run([sys.executable, str(ROOT / "run_sim.py"), "score", "black_sea_grain", "--record", str(rec),
+                        "--reps", "3", "--workers", "1", "--quiet", "--protocol", "expected_utility", "--json"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    import json
+
+    obs = json.loads(r.stdout)["observations"][0]
+    assert obs["reference"] == 0.0 and "status quo" in obs["reference_note"]

@@ -192,6 +192,11 @@ def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series
                                       f"(series variables: {known})")
             binary = False
         values = values[~np.isnan(values)]
+        if not len(values):
+            raise ExperimentError(f"observation {o.name}: '{o.outcome or o.series}' has no value in any run "
+                                  f"(under the {runs['protocol'].iloc[0] if 'protocol' in runs else 'scenario'}'s "
+                                  "protocol it is not defined: e.g. stalemate under a protocol that makes no "
+                                  "agreements)")
         row = {"observation": o.name, "kind": "binary" if binary else "continuous", "observed": o.observed,
                "n": len(values), "source": o.source}
         reference, ref_note = o.reference, "given in the record" if o.reference is not None else ""
@@ -210,8 +215,9 @@ def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series
                 day0 = Observation(**{**o.model_dump(), "day": 0})
                 reference = float(np.nanmedian(_series_values(series, day0, runs["run_id"])))
                 ref_note = "the series stays at its day-0 value"
-            elif reference is None and o.outcome.startswith("final:") and o.outcome[6:] in data["issues"]:
-                reference = float(data["issues"][o.outcome[6:]]["status_quo"])
+            elif (reference is None and o.outcome.startswith(("final:", "forecast:"))
+                  and o.outcome.split(":", 1)[1] in data["issues"]):
+                reference = float(data["issues"][o.outcome.split(":", 1)[1]]["status_quo"])
                 ref_note = "the issue stays at its status quo"
             s = crps_ensemble(values, o.observed)
             s_ref = abs(reference - o.observed) if reference is not None else math.nan

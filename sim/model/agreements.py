@@ -8,7 +8,8 @@
   test can check every agreement of every run.
 * **Binding.** An agreement holds its terms for ``agreements.duration_days``. While it
   holds, a party never signs a new deal that undoes its terms without the other party
-  (the other party's consent joins the rule, :func:`sim.model.control.interval`), and a
+  (the other parties' consent joins the rule, :func:`sim.model.control.interval`; a
+  mediated text binds every signatory to every other), and a
   unilateral move that moves a term away from the agreed value against a party's
   interest is a **breach**: it costs the breaker ``breach_cost`` (anticipated in its
   decision), adds ``breach_blame`` to the wronged party's blame of it (which licenses

@@ -131,11 +131,9 @@ class Environment:
         self._shifts = None
 
     def cost(self, exposure: dict, x) -> float:
-        """The actor's daily crisis cost c_i: sum_s e_is S_s (stocks in order, from 0)
-        plus e_ij x_j for each cost issue."""
-        c = 0
-        for n, st in self.stocks.items():
-            c = c + exposure.get(n, 0.0) * st.level
+        """The actor's daily crisis cost c_i: sum_s e_is S_s (Python's ``sum``, which adds
+        floats with compensation from 3.12 on) plus e_ij x_j for each cost issue."""
+        c = sum([exposure.get(n, 0.0) * st.level for n, st in self.stocks.items()])
         for j, name in zip(self.cost_issues, self.cost_issue_names):
             c += exposure.get(name, 0.0) * float(x[j])
         return c

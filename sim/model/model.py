@@ -307,6 +307,12 @@ class NegotiationModel(mesa.Model):
                 lv = st.open_level(u, v)
                 if lv is not None and RANK[lv] > RANK[level]:
                     level = lv
+        return self.capped_level(a, b, level)
+
+    def capped_level(self, a: str, b: str, level: str) -> str:
+        """``level`` for the pair a-b capped by either side's capping stances toward the
+        other, and dropped from political to technical while the pair is hostile (a
+        channel's level after its openings; a party's level at a mediator's table)."""
         for u, v in ((a, b), (b, a)):
             for st in self.stances_of(u):
                 lv = st.cap_level(u, v)

@@ -101,7 +101,6 @@ class ExpectedUtility(Protocol):
         self.d = np.maximum(X0.max(axis=0) - X0.min(axis=0), 1e-12)
         self.round = 0
         self.history: list[np.ndarray] = [X0.copy()]
-        self.risk_history: list[np.ndarray] = []    # r per round (rows: rounds 1..), actors x issues
         self.status = {j: "running" for j in self.issue_ids}
         self.ended: dict[str, int | None] = {j: None for j in self.issue_ids}
         self._moves: list[dict] = []
@@ -305,7 +304,6 @@ class ExpectedUtility(Protocol):
             if self.status[issue] != "running":
                 self.ended[issue] = self.round
         self.history.append(newX.copy())
-        self.risk_history.append(self._r)
         self._new = None
 
     # ------------------------------------------------------------ the answer
@@ -338,7 +336,7 @@ def to_scale(sc: Scenario, issue: str, v):
     return lo + (hi - lo) * np.asarray(v, dtype=float) if (lo, hi) != (0.0, 1.0) else np.asarray(v, dtype=float)
 
 
-def rounds_table(result, scenario: Scenario | None = None) -> "pd.DataFrame":
+def rounds_table(result, scenario: Scenario | None = None):
     """Round by round (one round a day), per issue, on the issue's own scale: the
     protocol's forecast (``median``: the weighted median of the positions for expected
     utility) and the capability x salience weighted mean of the positions (``mean``),

@@ -31,7 +31,7 @@ signature). With g_i the signatory's value of a text T over today's implemented 
 (:func:`sim.protocols.boa.gain`: utility gain plus anticipated crisis relief):
 
 1. *marks and revision*: for the step d = ``mediation_step``, then d/2, d/4, ... (not
-   below ``min_change``/2), the candidate revisions are every issue moved by +-d, and
+   below ``min_change``/2, nor below 0.001), the candidate revisions are every issue moved by +-d, and
    every pair of issues moved by +-d and +-d, +-d/2 or +-d/2 and +-d (a trade at 1:1, 1:2
    or 2:1), clipped to the box. A candidate T' passes
    the vote if no signatory loses by it (g_i(T') >= g_i(T)) and some signatory gains.
@@ -78,6 +78,9 @@ class Table:
         return tuple((p, self.mediator) for p in self.parties)
 
 
+MIN_STEP = 1e-3      # the smallest revision step, whatever min_change (which may be 0)
+
+
 class Mediation(Protocol):
     """Single-text mediation (Raiffa 1982) with a veto vote on each revision."""
 
@@ -96,7 +99,8 @@ class Mediation(Protocol):
         self.text: tuple | None = None          # values over table.issues
         self._stale = True
         steps, d = [], spec.mediation_step
-        while d >= spec.min_change / 2 - 1e-12:
+        floor = max(spec.min_change / 2, MIN_STEP)     # min_change may be 0: the halving stops anyway
+        while d >= floor - 1e-12:
             steps.append(d)
             d /= 2
         self.steps = tuple(steps) or (spec.mediation_step,)
@@ -105,23 +109,11 @@ class Mediation(Protocol):
     def state_changed(self) -> None:
         self._stale = True
 
-    def _level(self, party: str) -> str:
-        m, med = self.model, self.mediator
-        level = self.spec.table_level
-        for u, v in ((party, med), (med, party)):
-            for st in m.stances_of(u):
-                lv = st.cap_level(u, v)
-                if lv is not None and RANK[lv] < RANK[level]:
-                    level = lv
-        if level == "political" and frozenset((party, med)) in m._hostile:
-            level = "technical"
-        return level
-
     def _build(self) -> Table | None:
         m, med = self.model, self.mediator
         invited = list(self.spec.table) or [a for a in m.actor_ids
                                               if a != med and m.channel_level(a, med) != "closed"]
-        levels = {a: self._level(a) for a in invited}
+        levels = {a: m.capped_level(a, med, self.spec.table_level) for a in invited}
         parties = tuple(a for a in m.actor_ids if a in levels and levels[a] != "closed")
         if not parties:
             return None
@@ -211,7 +203,6 @@ class Mediation(Protocol):
         """The day's revision of the text, or None if no candidate passes the vote."""
         n = len(text)
         keys = list(prefs)
-        lo, hi = self.lo, self.hi
         for d in self.steps:
             moves = [self._options(prefs, keys, text, j, d) for j in range(n)]
             best, best_key = None, None
@@ -290,6 +281,6 @@ class Mediation(Protocol):
             m.offers.append(row)
 
     def value(self, key: str, text: tuple) -> float:
-        """g_i of a text for signatory ``key`` at today's state (for tests and reports)."""
+        """g_i of a text for signatory ``key`` at today's state (what the vote compares)."""
         z, w, c = self._prefs(key)
         return gain(w, z, tuple(float(self.model.x[j]) for j in self.table.issues), text, c)

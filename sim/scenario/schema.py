@@ -397,6 +397,8 @@ def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
     for iname, issue in sc.issues.items():
         for n, who in enumerate(issue.control):
             actor_ref(f"issues.{iname}.control.{n}", who)
+            if who in issue.control[:n]:
+                out.append((f"issues.{iname}.control.{n}", f"'{who}' is named twice"))
     for aname, actor in sc.actors.items():
         for field in ("position", "salience"):
             given = getattr(actor, field)

@@ -737,8 +737,8 @@ def write_report(folder, protocol: str | None = None) -> Path:
         mode_label = parameters_label(m["job"].get("parameters", "fixed"))
         t = _compared(folder, protocol)[0]
         protocols = list(dict.fromkeys(t["protocol"]))
-        title = (f"{len(protocols)} protocols on {name}: {plural(m['job']['reps'], 'replication')} each, "
-                 "against the compromise model")
+        title = (f"{plural(len(protocols), 'protocol')} on {name}: {plural(m['job']['reps'], 'replication')} "
+                 "each, against the compromise model")
         rows = []
         for issue, g in t.groupby("issue", sort=False):
             g = g.set_index("protocol")
