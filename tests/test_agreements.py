@@ -60,3 +60,35 @@ def test_a_bound_party_cannot_undo_its_terms_in_a_new_deal_without_its_partner()
     assert holders == ["b"]
     assert interval(m, m.idx["i1"], ("a", "c"), holders) == pytest.approx((1.0, 1.0))
     assert interval(m, m.idx["i1"], ("a", "c")) == pytest.approx((0.0, 1.0))
+
+
+def test_an_expired_agreement_stops_vetoing_new_deals_the_day_it_ends():
+    """While a-b's agreement on i1 is in force, a deal of a with a third actor c on i1
+    needs b's consent (b is a holder: the box of channel a-c is narrowed by b's consent
+    interval). The day the agreement expires (no renewal) the veto lapses at once: the
+    box the protocol uses that day equals one computed from scratch, without b."""
+    d = _trade(agreements={"duration_days": 5, "renew": False})
+    d["actors"]["c"] = {"name": "C", "capability": 0.3, "position": {"i1": 0.0, "i2": 0.5},
+                        "salience": {"i1": 1.0, "i2": 0.1}}
+    d["channels"]["a-c"] = "technical"
+    d["unilateral"] = {"enabled": False}
+    m = NegotiationModel(build(d), rng=0, collect=False)
+    ab = next(ch for ch in m.channels if ch.key == ("a", "b"))
+    ac = next(ch for ch in m.channels if ch.key == ("a", "c"))
+    m.implement(ab, "a", (1.0, 0.0))                     # a concedes i1 fully to b
+    ag = m.agreements[0]
+    assert m.registry.holders("i1", ac.key) == ["b"]
+    narrowed = m.protocol._box(ac)                       # cached with b's veto on i1
+    assert narrowed[0][0] == 1.0                         # b consents to nothing below 1.0
+    seen = {}
+    opening = m.protocol.begin_day
+
+    def begin_day():                                     # the box the day's turns will use
+        opening()
+        seen["box"] = m.protocol._box(ac)
+        seen["fresh"] = type(m.protocol)(m, m.spec.protocol)._box(ac)
+    m.protocol.begin_day = begin_day
+    m.day = ag.expires - 1
+    m.step()                                             # the agreement ends today
+    assert ag.status == "expired" and m.registry.holders("i1", ac.key) == []
+    assert seen["box"] == seen["fresh"] and seen["box"][0][0] < 1.0

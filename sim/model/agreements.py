@@ -144,9 +144,11 @@ class Registry:
         ag.status = "breached"
         self.record.append(Act(day, "breach", (mover, wronged), label=f"{issue} (agreement of day {ag.day})"))
 
-    def expire(self, day: int) -> None:
-        """End or renew the agreements whose term ends today."""
+    def expire(self, day: int) -> bool:
+        """End or renew the agreements whose term ends today; True if one ended (its
+        parties' vetoes lapse, so what depended on them must be recomputed)."""
         m = self.model
+        ended = False
         for ag in self.in_force():
             if ag.expires != day:
                 continue
@@ -164,4 +166,6 @@ class Registry:
                 self.record.append(Act(day, "renewal", ag.parties, label=f"agreement of day {ag.day}"))
             else:
                 ag.status = "expired"
+                ended = True
                 self.record.append(Act(day, "expiry", ag.parties, label=f"agreement of day {ag.day}"))
+        return ended

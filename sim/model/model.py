@@ -355,7 +355,8 @@ class NegotiationModel(mesa.Model):
     def step(self) -> None:
         self.day += 1
         self._apply_events(self.day)
-        self.registry.expire(self.day)
+        if self.registry.expire(self.day):
+            self._changed()         # the ended agreement's vetoes no longer narrow any box
         rises = self.env.update(self.x)
         for stock, rise in rises.items():
             self.blames.charge_stock_rise(stock, rise)
