@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Run the scenario under each protocol of --protocols, --reps replications "
                                     "each on the same random streams and parameter draws (common random "
                                     "numbers), and print, issue by issue, each protocol's forecast (median and "
-                                    "5-95%% range over the replications, on the issue's own scale) and its "
+                                    "5-95% range over the replications, on the issue's own scale) and its "
                                     "distance from the compromise model's (capability x salience weighted "
                                     "mean; Thomson et al. 2006), which always runs as the yardstick. Writes "
                                     "comparison.csv, forecasts.csv, comparison.png, report.html and the "
@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "--fixed) and score its forecast of each observation of the record (a YAML "
                                      "list of {outcome: COLUMN, observed: ..., source: ...} or {series: VARIABLE, "
                                      "day: N, observed: ..., source: ...}): the forecast probability and Brier "
-                                     "score (yes/no), or the median, 90%% interval and CRPS (numbers); whether "
+                                     "score (yes/no), or the median, 90% interval and CRPS (numbers); whether "
                                      "the observation is inside the interval; and the skill against the naive "
                                      "forecast that the status quo persists. Exit code 0 whatever the score.")
     sc_.add_argument("scenario", help="a scenario name or YAML path")
@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     tb = sub.add_parser("table", help="the headline table of scenarios (Markdown), from one batch",
                         description="Run a batch of the scenarios (under their priors unless --fixed) and print "
                                     "the headline table as Markdown: yes/no outcomes as the share of runs with "
-                                    "a 95%% Wilson interval, numbers as the median with the 5-95%% range of runs. "
+                                    "a 95% Wilson interval, numbers as the median with the 5-95% range of runs. "
                                     "The caption names the parameter mode. Writes table.md and the batch's "
                                     "files to --out.")
     tb.add_argument("scenarios", nargs="+", help="scenario names or YAML paths")
@@ -338,7 +338,8 @@ def cmd_compare(args) -> int:
     args.out = _out_folder(args.out, f"compare-{sc.name}")
     table, forecasts, res = _on_executor(args, lambda ex, progress: compare_protocols(
         sc, protocols, args.reps, args.seed, ex, fixed=args.fixed, days=args.days, out=args.out,
-        resume=args.resume, progress=progress, command=["run_sim.py", *sys.argv[1:]], yes=args.yes))
+        resume=args.resume, progress=progress, command=["run_sim.py", *sys.argv[1:]], yes=args.yes,
+        series=args.series))
     _say_redone(res)
     from sim.experiments.compare import markdown
 

@@ -174,3 +174,15 @@ def test_compare_protocols_end_to_end(tmp_path):
     assert (tmp_path / "c" / "comparison.png").stat().st_size > 10_000
     assert (tmp_path / "c" / "report.html").exists()
     assert "expected_utility" in r.stdout and "distance from the compromise model" in r.stdout
+
+
+def test_compare_protocols_keeps_the_daily_series_when_asked(tmp_path):
+    """--series is an experiment option of compare-protocols too: the runs' daily series
+    of every protocol are written (series.parquet), one block per run."""
+    r = subprocess.run([sys.executable, str(ROOT / "run_sim.py"), "compare-protocols", "ec_emissions", "--reps", "2",
+                        "--days", "5", "--series", "--workers", "1", "--quiet", "--no-report",
+                        "--out", str(tmp_path / "c")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    s = pd.read_parquet(tmp_path / "c" / "series.parquet")
+    runs = pd.read_parquet(tmp_path / "c" / "runs.parquet")
+    assert set(s["run_id"]) == set(runs["run_id"]) and (s["variable"] == "forecast").any()

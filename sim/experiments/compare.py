@@ -45,7 +45,8 @@ def variants(sc: Scenario, protocols: list[str]) -> list[Scenario]:
 
 def compare_protocols(sc: Scenario, protocols: list[str] | None = None, reps: int = 100, seed: int = 0,
                       executor=None, fixed: bool = False, days: int | None = None, out=None,
-                      resume: bool = False, progress=None, command=None, yes: bool = False):
+                      resume: bool = False, progress=None, command=None, yes: bool = False,
+                      series: bool = False):
     """Run ``sc`` under each protocol and return ``(table, forecasts, experiment result)``.
 
     ``forecasts``: one row per (protocol, replicate, issue): the protocol's forecast of
@@ -57,7 +58,7 @@ def compare_protocols(sc: Scenario, protocols: list[str] | None = None, reps: in
     protocols = protocols or parse_protocols(None, sc)
     if YARDSTICK not in protocols:
         protocols = [*protocols, YARDSTICK]
-    job = make_job(variants(sc, protocols), reps, seed, days=days, fixed=fixed, yes=yes)
+    job = make_job(variants(sc, protocols), reps, seed, series=series, days=days, fixed=fixed, yes=yes)
     res = execute(job, executor, out, resume=resume, command=command, progress=progress)
     runs = res.runs
     failed = runs[runs["status"] != "ok"]

@@ -36,7 +36,6 @@ def _colors(model) -> dict[str, str]:
 def Status(model):
     """Day, date, what is being run, input problems; a button to run to the end."""
     st = live.status(model)
-    c = live.controls(st["scenario"])
 
     def run_to_end():
         while model.running:
@@ -51,8 +50,6 @@ def Status(model):
         _p(("em", st["title"]), f" \u00b7 seed {st['seed']} \u00b7 {st['protocol']} \u00b7 "
            f"stances off: {off} \u00b7 parameters moved: {moved}")
         _p("Change the controls on the left, then ", ("strong", "Reset"), " to apply them.")
-        if c.notice:
-            solara.Info(c.notice)
         for p in st["problems"]:
             solara.Error(p)
         solara.Button("Run to the end", on_click=run_to_end, disabled=not st["running"],

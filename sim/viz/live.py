@@ -85,7 +85,6 @@ class Controls:
     stances: tuple[StanceControl, ...]
     protocols: tuple[str, ...]
     protocol: str
-    notice: str = ""      # e.g. the scenario's own protocol cannot be stepped
 
 
 @functools.lru_cache(maxsize=64)
@@ -103,14 +102,7 @@ def controls(name: str) -> Controls:
                    for p, prior in priors_of(data).items())
     stances = tuple(StanceControl(sid, st.actor, st.describe(), " ".join(st.quote.split()))
                     for sid, st in sc.stances.items())
-    protos = tuple(steppable_protocols())
-    notice = ""
-    protocol = sc.protocol.name
-    if protocol not in protos:
-        notice = (f"'{name}' is written for the {protocol} protocol, which has no days to step; "
-                  f"the app steps it under {protos[0]}.")
-        protocol = protos[0]
-    return Controls(name, sc.title or name, params, stances, protos, protocol, notice)
+    return Controls(name, sc.title or name, params, stances, tuple(steppable_protocols()), sc.protocol.name)
 
 
 def model_params(name: str) -> dict:
