@@ -699,7 +699,15 @@ def format_ablation(eff) -> str:
     for variant, g in eff.groupby("rank", sort=True):
         r0 = g.iloc[0]
         lines.append(f"{int(variant):>3}. {r0['operation']} {r0['actor']}: {r0['stance_rule']}")
-        lines.append(f"      \u201c{r0['quote'][:110]}\u201d")
+        quote = r0["quote"] if isinstance(r0["quote"], str) and r0["quote"] else "(the record or an assumption)"
+        lines.append(f"      \u201c{quote[:110]}\u201d")
+        if "price" in r0 and r0["price"] == r0["price"]:       # a commitment: its price and how often it broke
+            when = (f", median day {r0['broken_day_median']:.0f}" if r0["broken_day_median"] == r0["broken_day_median"]
+                    else "")
+            lines.append(f"      price of backing down {r0['price']:.3f} on day 0; broken in "
+                         f"{r0['broken_share']:.0%} of runs{when}")
+        else:
+            lines.append("      not a commitment (or hard): no price, never broken")
         parts = []
         for k, (label, scale, unit) in keys.items():
             r = g[g["outcome"] == k].iloc[0]

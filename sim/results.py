@@ -202,10 +202,10 @@ def record_table(model) -> pd.DataFrame:
              "actors": ";".join(r.actors), "level": r.level, "kind": r.kind,
              "issues": ";".join(r.changes),
              "changes": "; ".join(f"{j} {a:.2f}->{b:.2f}" for j, (a, b) in r.changes.items()),
-             "label": r.label}
+             "label": r.label, "cost": r.cost, "reason": r.reason}
             for r in model.registry.record]
     return pd.DataFrame(rows, columns=["day", "date", "type", "actors", "level", "kind", "issues",
-                                       "changes", "label"])
+                                       "changes", "label", "cost", "reason"])
 
 
 def channel_list(model) -> list[dict]:
@@ -319,6 +319,11 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     o["n_unilateral"] = sum(r.type == "unilateral" for r in record)
     o["n_breaches"] = sum(r.type == "breach" for r in record)
     o["n_renewals"] = sum(r.type == "renewal" for r in record)
+    o["n_commitments_broken"] = sum(r.type == "commitment_broken" for r in record)
+    broken = {r.label: r.day for r in record if r.type == "commitment_broken"}
+    for sid, st in sc.stances.items():
+        if st.breakable and not st.hard:
+            o[f"broken_day:{sid}"] = float(broken[sid]) if sid in broken else np.nan
     for r in issue_rows:
         o[f"agreed:{r['issue']}"] = r["agreed"]
         o[f"agreed_day:{r['issue']}"] = float(r["first_agreed_day"])
@@ -339,7 +344,9 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     for n, a in enumerate(actors):
         o[f"blame_received:{a}"] = float(received[n])
     for a, actor in model.actors.items():
-        o[f"utility:{a}"] = actor.utility(model.x)
+        # u_i at the end, less the audience costs the actor paid for broken commitments
+        o[f"utility:{a}"] = actor.utility(model.x) - actor.commitments_paid
+        o[f"commitments_paid:{a}"] = actor.commitments_paid
     # Stalemate: talks deadlocked while the crisis goes on - a run at least
     # `stalemate_window` days long with no agreement in its last window days, whose
     # first stock (if any) is above `resolved_below` and has not eased (fallen by more

@@ -20,15 +20,18 @@ def _outcome(scenario, key, seeds=SEEDS, days=None):
     return out
 
 
-def test_an_eu_channel_to_minsk_brings_a_deal_sooner_and_less_pressure():
-    """Opening the EU-Belarus channel (eu_direct_channel): the first agreement comes
-    sooner and the cumulative pressure is lower, each paired mean difference's 95%
-    interval on the right side of 0 (30 seeds, common random numbers)."""
+def test_an_eu_political_channel_to_minsk_changes_the_answer():
+    """eu_direct_channel (the EU backs down from technical-only contact on day 1): the
+    EU, able to ask for more on a political channel, holds out longer - the first
+    agreement comes later - while the cumulative pressure is lower; each paired mean
+    difference's 95% interval excludes 0 (30 seeds, common random numbers). Political
+    deals still need the EU to break its call for sanctions too, which at the default
+    price does not pay (docs/ODD.md 7.13)."""
     seeds = range(30)
     t_base = _outcome("baseline", "time_to_first_agreement", seeds)
     t_eu = _outcome("eu_direct_channel", "time_to_first_agreement", seeds)
-    _, _, hi = mean_interval(t_eu - t_base)
-    assert hi < 0, hi
+    _, lo, _ = mean_interval(t_eu - t_base)
+    assert lo > 0, lo
     p_base = _outcome("baseline", "stock_cumulative:pressure", seeds)
     p_eu = _outcome("eu_direct_channel", "stock_cumulative:pressure", seeds)
     _, _, hi = mean_interval(p_eu - p_base)
@@ -98,11 +101,14 @@ def test_a_harder_line_delays_the_first_agreement():
 
 def test_blame_raises_the_price_of_conceding():
     """With Belarus's public blame of Poland removed, the first Poland-Belarus deal
-    comes earlier on average (mean difference's 95% interval below 0)."""
+    comes earlier on average (mean difference's 95% interval below 0). The EU-Belarus
+    channel is closed in both, so the first deal is Poland-Belarus's."""
     d = sim.load_scenario("baseline").model_dump(by_alias=True)
+    d["channels"]["eu-belarus"] = "closed"
+    base = sim.Scenario.model_validate(d)
     d["stances"].pop("belarus_blames_poland")
     no_blame = sim.Scenario.model_validate(d)
-    t_base = _outcome("baseline", "time_to_first_agreement", range(30))
+    t_base = _outcome(base, "time_to_first_agreement", range(30))
     t_free = _outcome(no_blame, "time_to_first_agreement", range(30))
     _, _, hi = mean_interval(t_free - t_base)
     assert hi < 0, hi

@@ -34,7 +34,7 @@ def test_extends_overrides_and_deletes():
     pol = load_scenario("poland_political_talks")
     assert "poland_technical_only_belarus" in base.stances
     assert "poland_technical_only_belarus" not in pol.stances          # null deleted it
-    assert set(pol.stances) == set(base.stances) - {"poland_technical_only_belarus"}
+    assert set(pol.stances) == set(base.stances) - {"poland_technical_only_belarus", "poland_opposition_counterpart"}
     assert pol.actors == base.actors                                    # the rest is inherited
     opp = load_scenario("opposition_at_table")
     assert opp.issues["regime_legitimacy"].control == ["poland", "eu", "belarus"]   # list replaced

@@ -76,7 +76,7 @@ def test_political_counterpart_dedicates_a_channel_and_excludes_the_issue_elsewh
 
 
 def test_denies_responsibility_bounds_the_issue_at_its_status_quo():
-    d = _with_stance({"actor": "b", "type": "denies_responsibility", "issue": "i2"})
+    d = _with_stance({"actor": "b", "type": "denies_responsibility", "issue": "i2", "hard": True})
     m = _model(d)
     assert m.bounds("b", m.idx["i2"]) == (0.0, 0.0)
     res = sim.run(build(d), seed=0, series=False)
@@ -86,7 +86,7 @@ def test_denies_responsibility_bounds_the_issue_at_its_status_quo():
 
 
 def test_calls_for_forbids_moving_away_from_the_demand():
-    d = _with_stance({"actor": "a", "type": "calls_for", "issue": "i1", "value": 0.0},
+    d = _with_stance({"actor": "a", "type": "calls_for", "issue": "i1", "value": 0.0, "hard": True},
                      issues={"i1": {"status_quo": 0.3}})
     m = _model(d)
     assert m.bounds("a", m.idx["i1"]) == (0.0, 0.3)

@@ -68,10 +68,17 @@ def effects(runs: pd.DataFrame, sc: Scenario, vs: list[Variant], days: int | Non
     base = h[h["scenario"] == sc.name].set_index("replicate")
     labels = {**headline_labels(runs.columns), **{p: f"P({p[5:]} agreement)" for p in pairs}}
     rows = []
+    prices = day0_prices(sc)
+    base_runs = runs[(runs["status"] == "ok") & (runs["scenario"] == sc.name)]
     for v in vs:
         var = h[h["scenario"] == v.name].set_index("replicate")
         common = base.index.intersection(var.index)
         st = sc.stances[v.stance]
+        col = f"broken_day:{v.stance}"
+        days = base_runs[col] if col in base_runs else pd.Series(dtype=float)
+        commitment = {"price": prices.get(v.stance, math.nan),
+                      "broken_share": float(days.notna().mean()) if len(days) else math.nan,
+                      "broken_day_median": float(days.median()) if days.notna().any() else math.nan}
         for outcome, label in labels.items():
             diff = (var.loc[common, outcome] - base.loc[common, outcome]).to_numpy(dtype=float)
             m, lo, hi = mean_interval(diff)
@@ -80,8 +87,18 @@ def effects(runs: pd.DataFrame, sc: Scenario, vs: list[Variant], days: int | Non
                          "outcome_label": label, "n": len(common),
                          "base": float(base.loc[common, outcome].mean()) if len(common) else math.nan,
                          "variant_mean": float(var.loc[common, outcome].mean()) if len(common) else math.nan,
-                         "effect": m, "ci_low": lo, "ci_high": hi})
+                         "effect": m, "ci_low": lo, "ci_high": hi, **commitment})
     return pd.DataFrame(rows)
+
+
+def day0_prices(sc: Scenario) -> dict[str, float]:
+    """Each breakable stance's price on day 0 (docs/ODD.md 7.13), at the scenario's own
+    parameter values; hard stances and stances that are not commitments are absent."""
+    from sim.model import NegotiationModel
+    from sim.model.commitments import price
+
+    m = NegotiationModel(sc, rng=0, collect=False, log_offers=False)
+    return {sid: price(m, st) for sid, st in sc.stances.items() if st.breakable and not st.hard}
 
 
 def rank(eff: pd.DataFrame) -> pd.DataFrame:

@@ -33,6 +33,7 @@ class Actor(mesa.Agent):
         self.w = sal / sal.sum()
         self.position = self.ideal.copy()
         self.cumulative_cost = 0.0
+        self.commitments_paid = 0.0      # audience costs paid for broken commitments
         self.reservation = spec.reservation
         self.exposure = dict(spec.exposure)      # stock or cost issue -> daily cost per unit
         self.tactic = TimeDependentTactic(e=spec.tactic.e, k=spec.tactic.k)

@@ -49,15 +49,17 @@ class Agreement:
 @dataclass
 class Act:
     """One entry of the run's record: an agreement, a unilateral move, a breach, an
-    expiry, a renewal or a scheduled event."""
+    expiry, a renewal, a broken commitment or a scheduled event, with its reason."""
 
     day: int
-    type: str                       # agreement | unilateral | breach | expiry | renewal | event
+    type: str                       # agreement | unilateral | breach | expiry | renewal | event | commitment_broken
     actors: tuple[str, ...]
     changes: dict[str, tuple[float, float]] = field(default_factory=dict)   # issue -> (from, to)
     level: str = ""
     kind: str = ""
     label: str = ""
+    reason: str = ""                # why, in the actor's own terms (values, prices, costs)
+    cost: float = 0.0               # what the act cost its actor (a broken commitment's price)
 
 
 def voluntary(model, parties, issues, p) -> tuple[dict, dict] | None:
@@ -65,12 +67,14 @@ def voluntary(model, parties, issues, p) -> tuple[dict, dict] | None:
     today's state, less any guarantor cost it bears, and its floor max(reservation_i,
     0); or None if some party would be worse off than its floor. The rule every
     agreement of every protocol is signed under."""
-    from sim.model.control import guarantor_cost
+    from sim.model.control import guarantor_cost, package_vetoes
 
     before = model.x
     after = before.copy()
     for j, v in zip(issues, p):
         after[j] = v
+    if package_vetoes(model, parties, issues, p, before, after):
+        return None
     value_to, floor = {}, {}
     for key in parties:
         actor = model.actors[key]

@@ -97,9 +97,14 @@ def guarantor_cost(rule: IssueRule, parties) -> dict[str, float]:
     return {g: c for g, _lev, c in rule.guarantors if g in parties}
 
 
-def interval(model, j: int, parties, extra_vetoes=()) -> tuple[float, float] | None:
+def interval(model, j: int, parties, extra_vetoes=(), package: bool = False) -> tuple[float, float] | None:
     """The values of issue j that ``parties`` can implement under its rule, or None if
-    they cannot deliver it. Always contains the current value x_j."""
+    they cannot deliver it. Always contains the current value x_j.
+
+    ``package``: the move is part of a package (a deal): under unanimity the other
+    deciders' consent is then asked of the whole package (:func:`package_vetoes`), not
+    issue by issue, so it does not narrow the interval here; explicit vetoes (a
+    ``political_counterpart``'s, an agreement's counterparts) still do."""
     rule = model.rules[j]
     if not can_deliver(rule, parties):
         return None
@@ -118,7 +123,7 @@ def interval(model, j: int, parties, extra_vetoes=()) -> tuple[float, float] | N
     def consent(k):
         return consent_interval(model.actors[k], j, x, model.bounds(k, j))
 
-    if rule.rule == "unanimity":
+    if rule.rule == "unanimity" and not package:
         for k, _w in rule.deciders:
             if k not in parties:
                 a, b = consent(k)
@@ -159,3 +164,47 @@ def movable_alone(model, actor: str) -> list[int]:
     """Issues the actor controls and can move without a counterpart (it may still need
     the consent of other deciders)."""
     return [j for j, r in enumerate(model.rules) if actor in r.controllers]
+
+
+def package_vetoes(model, parties, issues, p, before=None, after=None) -> list[tuple[str, float]]:
+    """Deciders who veto a package (issue linkage, docs/ODD.md 7.4): under unanimity a
+    non-party decider k of a moved issue consents if every moved issue it decides
+    stays inside its consent interval C_k (it loses on none of them), or else if the
+    package as a whole is worth at least nothing to it, V_k >= 0 (utility and
+    anticipated relief over all the package's issues; a veto player accepts a package
+    that improves on the status quo, Tsebelis 2002). Returns (decider, V_k) of each
+    who refuses."""
+    from sim.model.agreements import value_of
+
+    out = []
+    asked = []
+    for j, v in zip(issues, p):
+        rule = model.rules[j]
+        if rule.rule != "unanimity":
+            continue
+        x = float(model.x[j])
+        if abs(v - x) <= 1e-12:
+            continue
+        for k, _w in rule.deciders:
+            if k in parties or k in asked:
+                continue
+            a, b = consent_interval(model.actors[k], j, x, model.bounds(k, j))
+            if not a - 1e-12 <= v <= b + 1e-12:
+                asked.append(k)
+    if not asked:
+        return out
+    if before is None:
+        before = model.x
+        after = before.copy()
+        for j, v in zip(issues, p):
+            after[j] = v
+    for k in asked:
+        lo_ok = True
+        for j, v in zip(issues, p):
+            lo, hi = model.bounds(k, j)
+            if not lo - 1e-12 <= v <= hi + 1e-12 and abs(v - float(model.x[j])) > 1e-12:
+                lo_ok = False
+        value = value_of(model, model.actors[k], before, after)
+        if not lo_ok or value < -1e-12:
+            out.append((k, float(value)))
+    return out

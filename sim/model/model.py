@@ -1,7 +1,7 @@
 """The negotiation model: one Mesa step is one day (docs/ODD.md 3).
 
     step():  today's events -> agreements expire or renew -> the environment's stocks
-             move -> the protocol opens the day -> actors act in random order (each:
+             move -> commitments reviewed (a stance broken if it pays) -> the protocol opens the day -> actors act in random order (each:
              unilateral moves, then a negotiation turn) -> the protocol closes the day
              -> blame update (channels re-levelled if hostility crossed the threshold)
              -> collect data
@@ -16,6 +16,7 @@ and the environment come from the scenario.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import mesa
@@ -24,6 +25,7 @@ import numpy as np
 from sim.model.agents import Actor
 from sim.model.agreements import Act, Agreement, Registry
 from sim.model.blame import Blame
+from sim.model.commitments import review as review_commitments
 from sim.model.control import build_rules, can_deliver, movable_alone
 from sim.model.environment import Environment
 from sim.model.series import DailySeries
@@ -92,6 +94,8 @@ class NegotiationModel(mesa.Model):
         self._relief_t: dict[str, tuple] = {}       # the same as tuples of floats
         self._bounds: dict[tuple[str, int], tuple[float, float]] = {}
 
+        self.ideals_by_actor = {a: dict(zip(self.issue_ids, map(float, self.actors[a].ideal)))
+                                for a in self.actor_ids}
         self.stances = dict(scenario.stances)
         self.base_levels = {frozenset(p): lvl for p, lvl in scenario.channel_pairs().items() if p[0] != "*"}
         self.default_level = scenario.channels.get("*", "closed")   # "*": every pair not listed
@@ -281,21 +285,53 @@ class NegotiationModel(mesa.Model):
         channels = []
         for i, a in enumerate(self.actor_ids):
             for b in self.actor_ids[i + 1:]:
-                level = self.channel_level(a, b)
-                if level == "closed":
-                    continue
-                carried = tuple(
-                    j for j, issue in enumerate(self.issue_ids)
-                    if (level == "political" or not self.political[j])
-                    and can_deliver(self.rules[j], (a, b))
-                    and not any(st.excludes(u, v, issue)
-                                for u, v in ((a, b), (b, a)) for st in self.stances_of(u))
-                )
-                channels.append(Channel(a, b, level, carried))
+                ch = self._channel(a, b)
+                if ch is not None:
+                    channels.append(ch)
         self.channels = channels
         self._channels_of = {a: [c for c in channels if a in (c.a, c.b) and c.issues]
                              for a in self.actor_ids}
         self._changed()
+
+    def _channel(self, a: str, b: str) -> Channel | None:
+        """The channel a-b under the stances and rules in force, or None if closed."""
+        level = self.channel_level(a, b)
+        if level == "closed":
+            return None
+        carried = tuple(
+            j for j, issue in enumerate(self.issue_ids)
+            if (level == "political" or not self.political[j])
+            and can_deliver(self.rules[j], (a, b))
+            and not any(st.excludes(u, v, issue)
+                        for u, v in ((a, b), (b, a)) for st in self.stances_of(u))
+        )
+        return Channel(a, b, level, carried)
+
+    @contextmanager
+    def without(self, ids):
+        """The model as it would be without the stances ``ids`` (a counterfactual for
+        :mod:`sim.model.commitments`): stances, rules, bounds and channels are swapped
+        for the duration and restored after; nothing else is touched (no protocol cache,
+        no state version, no random draw)."""
+        saved = (self.stances, self._stances_by_actor, self.rules, self._bounds, self.channels,
+                 self._channels_of)
+        try:
+            self.stances = {k: v for k, v in self.stances.items() if k not in ids}
+            by_actor: dict[str, list] = {}
+            for st in self.stances.values():
+                by_actor.setdefault(st.actor, []).append(st)
+            self._stances_by_actor = {a: tuple(v) for a, v in by_actor.items()}
+            self.rules = build_rules(self)
+            self._bounds = {}
+            actors = {saved[0][k].actor for k in ids}
+            chans = [c for c in (self._channel(a, b) for a in actors for b in self.actor_ids if b != a)
+                     if c is not None]
+            self.channels = chans
+            self._channels_of = {a: [c for c in chans if a in (c.a, c.b) and c.issues] for a in actors}
+            yield self
+        finally:
+            (self.stances, self._stances_by_actor, self.rules, self._bounds, self.channels,
+             self._channels_of) = saved
 
     def channel_level(self, a: str, b: str) -> str:
         """Scenario level, raised by opening stances, capped by capping stances, and
@@ -363,6 +399,7 @@ class NegotiationModel(mesa.Model):
         self._clear_relief()
         for actor in self.actors.values():
             actor.cumulative_cost += actor.crisis_cost()
+        review_commitments(self)
         self.protocol.begin_day()
         self.agents.shuffle_do("act")
         self.protocol.end_day()

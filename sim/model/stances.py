@@ -20,6 +20,16 @@ Hooks (all default to "no effect"):
 * ``commitment_for(issue)`` - (target value, credit per unit moved toward it) the
   actor's public call adds to its own unilateral moves, or its bloc's.
 
+A stance that is something the actor *said* (``breakable = True``: talk only
+technically, refuse talks, negotiate an issue only with one counterpart, deny a role,
+call for a value) is a public commitment with a **price** for backing down (audience
+costs, Fearon 1994; Tomz 2007): ``price`` (default: the scenario's
+``commitments.price``), raised by the actor's blame of the stance's audience
+(:mod:`sim.model.commitments`). The actor keeps it while what breaking it opens is
+worth less than the price. ``hard: true`` marks a stance that stands for law or
+physics, never broken. Opening talks, blame and a guarantor's leverage are not
+commitments (nothing is given up by keeping or breaking them).
+
 Blame acts outside these hooks too, through the blame matrix it seeds (docs/ODD.md 7.10):
 the audience cost of conceding, the licence to harm a blamed actor unilaterally, and
 the downgrade of a political channel when blame passes ``blame.channel_threshold``.
@@ -45,12 +55,17 @@ class Stance(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
     # What the stance does, one line, for tables and reports.
     summary: ClassVar[str] = ""
+    # A public statement the actor can back down from, at a price (module docstring).
+    breakable: ClassVar[bool] = False
 
     actor: _Id
     quote: str = ""
     start: int | None = Field(None, ge=0)
     end: int | None = Field(None, ge=0)
     note: str = ""
+    price: float | None = Field(None, ge=0.0, le=10.0,
+                                description="audience cost of backing down (default: commitments.price)")
+    hard: bool = Field(False, description="law or physics: never broken, whatever it costs")
 
     # ---- hooks
     def open_level(self, actor: str, other: str) -> str | None:
@@ -80,6 +95,13 @@ class Stance(BaseModel):
     def commitment_for(self, issue: str) -> tuple[float, float] | None:
         return None
 
+    def audience(self, ideals: dict[str, dict[str, float]], x: dict[str, float]) -> tuple[str, ...]:
+        """The actors the commitment is made against: the actor's blame of them raises
+        the price of backing down (conceding to an actor one blames costs more at home).
+        ``ideals``: actor -> issue -> ideal point; ``x``: issue -> current value."""
+        with_ = getattr(self, "with_", None)
+        return (with_,) if with_ else ()
+
     # ---- validation and display
     def references(self) -> dict[str, tuple[str, str]]:
         """Field name -> (kind, value) for cross-checks; kind is 'actor' or 'issue'."""
@@ -97,7 +119,8 @@ class Stance(BaseModel):
         return out
 
     def describe(self) -> str:
-        params = self.model_dump(by_alias=True, exclude={"actor", "type", "quote", "start", "end", "note"})
+        params = self.model_dump(by_alias=True, exclude={"actor", "type", "quote", "start", "end", "note",
+                                                         "price", "hard"})
         args = ", ".join(f"{k}={v}" for k, v in params.items() if v is not None)
         return f"{self.type}({args})"
 
@@ -131,6 +154,7 @@ class TechnicalOnly(Stance):
     """
 
     summary: ClassVar[str] = "caps the channel to the counterpart at the technical level"
+    breakable: ClassVar[bool] = True
     type: Literal["technical_only"]
     with_: _Id = Field(alias="with")
 
@@ -149,6 +173,7 @@ class RefusesTalks(Stance):
     """
 
     summary: ClassVar[str] = "closes the channel to the counterpart"
+    breakable: ClassVar[bool] = True
     type: Literal["refuses_talks"]
     with_: _Id = Field(alias="with")
 
@@ -174,6 +199,7 @@ class PoliticalCounterpart(Stance):
     """
 
     summary: ClassVar[str] = "negotiates the issue only with the counterpart (political channel)"
+    breakable: ClassVar[bool] = True
     type: Literal["political_counterpart"]
     issue: _Id
     with_: _Id = Field(alias="with")
@@ -207,6 +233,7 @@ class DeniesResponsibility(Stance):
     """
 
     summary: ClassVar[str] = "never accepts a value of the issue above the ceiling"
+    breakable: ClassVar[bool] = True
     type: Literal["denies_responsibility"]
     issue: _Id
     ceiling: float | None = Field(None, ge=0.0, le=1.0)
@@ -226,6 +253,11 @@ class DeniesResponsibility(Stance):
     def references(self):
         return {**super().references(), "issue": ("issue", self.issue)}
 
+    def audience(self, ideals, x):
+        """Those who demand the acknowledgement: their ideal is above the ceiling."""
+        ceiling = self.ceiling if self.ceiling is not None else 0.0
+        return tuple(k for k, z in ideals.items() if k != self.actor and z[self.issue] > ceiling + 1e-9)
+
 
 class CallsFor(Stance):
     """The actor publicly calls for ``issue`` to reach ``value``: it never offers or
@@ -239,6 +271,7 @@ class CallsFor(Stance):
     """
 
     summary: ClassVar[str] = "never accepts moving the issue away from the demanded value"
+    breakable: ClassVar[bool] = True
     type: Literal["calls_for"]
     issue: _Id
     value: float = Field(ge=0.0, le=1.0)
@@ -252,6 +285,14 @@ class CallsFor(Stance):
 
     def commitment_for(self, issue):
         return (self.value, self.commitment) if issue == self.issue else None
+
+    def audience(self, ideals, x):
+        """Those the call is made against: they want the issue on the other side of
+        its current value from the demanded one."""
+        cur = x[self.issue]
+        side = self.value - cur
+        return tuple(k for k, z in ideals.items()
+                     if k != self.actor and (z[self.issue] - cur) * side < 0)
 
     def references(self):
         return {**super().references(), "issue": ("issue", self.issue)}

@@ -99,7 +99,7 @@ class AlternatingOffers(Protocol):
         lo, hi = [], []
         for n, (j, x) in enumerate(zip(channel.issues, self._xs(channel))):
             holders = m.registry.holders(m.issue_ids[j], channel.key)
-            ra, rb = interval(m, j, channel.key, holders) or (x, x)
+            ra, rb = interval(m, j, channel.key, holders, package=True) or (x, x)
             a, b = max(la[n], lb[n], ra), min(ha[n], hb[n], rb)
             if a > b:
                 a = b = x

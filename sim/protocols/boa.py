@@ -57,6 +57,68 @@ def best_values(ideal, w, relief, lo, hi) -> list[float]:
     return out
 
 
+def concession_segments(own, opp, p, q) -> list[tuple]:
+    """The log-rolling path from the actor's package ``p`` to the counterpart's ``q``
+    (Raiffa 1982): each issue's path splits into segments at the two ideal points;
+    on a segment a unit of movement costs the actor ``loss`` and gives the counterpart
+    ``gets``. Returns (gets/loss, issue, length, loss, direction, gets) tuples,
+    best ratio first; segments that give the counterpart nothing end an issue's path.
+    ``own`` / ``opp`` are (ideal, w, relief) over the carried issues."""
+    z, w, c = own
+    zk, wk, ck = opp
+    segments = []
+    for j, (pj, qj, zj, zkj) in enumerate(zip(p, q, z, zk)):
+        if qj == pj:
+            continue
+        s = 1.0 if qj > pj else -1.0
+        low, high = (pj, qj) if pj < qj else (qj, pj)
+        pts = {pj, qj}
+        if low < zj < high:
+            pts.add(zj)
+        if low < zkj < high:
+            pts.add(zkj)
+        points = sorted(pts, reverse=s < 0)
+        wj, cj, wkj, ckj = w[j], c[j], wk[j], ck[j]
+        for a, b in zip(points, points[1:]):
+            mid = 0.5 * (a + b)
+            d = mid - zj
+            loss = s * (wj * (1.0 if d > 0 else (-1.0 if d < 0 else 0.0)) - cj)
+            d = mid - zkj
+            gets = s * (-wkj * (1.0 if d > 0 else (-1.0 if d < 0 else 0.0)) + ckj)
+            if gets <= 0:
+                break
+            ratio = float("inf") if loss <= 0 else gets / loss
+            segments.append((ratio, j, abs(b - a), loss, s, gets))
+    segments.sort(key=lambda t: -t[0])
+    return segments
+
+
+def concede_until(own, opp, x, p, q, floor_opp: float) -> tuple[list[float], float] | None:
+    """Walk the log-rolling path from ``p`` toward ``q`` until the counterpart's gain
+    over the current values ``x`` reaches ``floor_opp``: the package the actor can get
+    that the counterpart still accepts, and what the actor gives up on the way from
+    ``p``; None if even ``q``'s end of the path leaves the counterpart below its floor."""
+    zk, wk, ck = opp
+    need = floor_opp - gain(wk, zk, x, p, ck)
+    out = list(p)
+    given = 0.0
+    done = set()
+    for _ratio, j, length, loss, s, gets in concession_segments(own, opp, p, q):
+        if need <= 1e-12:
+            break
+        if j in done:
+            continue
+        d = min(length, need / gets)
+        out[j] += s * d
+        need -= gets * d
+        given += loss * d
+        if d < length:
+            done.add(j)
+    if need > 1e-9:
+        return None
+    return out, given
+
+
 # ---------------------------------------------------------------------- tactic
 @dataclass(frozen=True)
 class TimeDependentTactic:
@@ -118,35 +180,11 @@ class LogRollingBidder:
         """``own`` / ``opp`` are (ideal, w, relief) over the carried issues; their best
         packages on the box may be passed in when the caller already has them."""
         z, w, c = own
-        zk, wk, ck = opp
         p = list(own_best) if own_best is not None else best_values(z, w, c, lo, hi)
-        q = opp_best if opp_best is not None else best_values(zk, wk, ck, lo, hi)
-        segments = []  # (ratio, issue, length, own loss rate, direction)
-        for j, (pj, qj, zj, zkj) in enumerate(zip(p, q, z, zk)):
-            if qj == pj:
-                continue
-            s = 1.0 if qj > pj else -1.0
-            low, high = (pj, qj) if pj < qj else (qj, pj)
-            pts = {pj, qj}
-            if low < zj < high:
-                pts.add(zj)
-            if low < zkj < high:
-                pts.add(zkj)
-            points = sorted(pts, reverse=s < 0)
-            wj, cj, wkj, ckj = w[j], c[j], wk[j], ck[j]
-            for a, b in zip(points, points[1:]):
-                mid = 0.5 * (a + b)
-                d = mid - zj
-                loss = s * (wj * (1.0 if d > 0 else (-1.0 if d < 0 else 0.0)) - cj)
-                d = mid - zkj
-                gets = s * (-wkj * (1.0 if d > 0 else (-1.0 if d < 0 else 0.0)) + ckj)
-                if gets <= 0:
-                    break
-                ratio = float("inf") if loss <= 0 else gets / loss
-                segments.append((ratio, j, abs(b - a), loss, s))
-        segments.sort(key=lambda t: -t[0])
+        q = opp_best if opp_best is not None else best_values(*opp, lo, hi)
+        segments = concession_segments(own, opp, p, q)
         done = set()
-        for _ratio, j, length, loss, s in segments:
+        for _ratio, j, length, loss, s, _gets in segments:
             if j in done:
                 continue
             if loss <= 0:

@@ -165,6 +165,19 @@ class AgreementsSpec(_Strict):
     breach_blame: Unit = Field(0.3, description="blame the wronged party adds toward the breaker")
 
 
+class CommitmentsSpec(_Strict):
+    """Stances as costly commitments (docs/ODD.md 7.15): what an actor said it would
+    (not) do, kept while breaking it opens less than its price."""
+
+    enabled: bool = Field(True, description="false: every stance is a hard bound (the second round's model)")
+    price: float = Field(0.1, ge=0.0, le=10.0,
+                         description="default audience cost of backing down from a stated stance")
+    blame_gain: float = Field(1.0, ge=0.0, le=100.0,
+                              description="kappa: the price rises by this share per unit of the actor's "
+                                          "blame of the stance's audience")
+    review_days: Int = Field(7, ge=1, le=3650, description="days between two reviews of an actor's commitments")
+
+
 ProtocolName = Literal["alternating_offers", "expected_utility", "compromise", "mediation"]
 PROTOCOL_NAMES: tuple[str, ...] = ProtocolName.__args__
 
@@ -314,6 +327,7 @@ class Scenario(_Strict):
     blame: BlameSpec = BlameSpec()
     unilateral: UnilateralSpec = UnilateralSpec()
     agreements: AgreementsSpec = AgreementsSpec()
+    commitments: CommitmentsSpec = CommitmentsSpec()
     events: list[EventSpec] = []
     source: str = ""
     uncertain: dict[str, PriorSpec] = Field(

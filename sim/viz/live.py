@@ -70,10 +70,19 @@ class StanceControl:
     actor: str
     rule: str
     quote: str
+    note: str = ""
 
     @property
     def label(self) -> str:
-        said = f" \u201c{self.quote}\u201d" if self.quote else " (no quote: a scenario assumption)"
+        """The rule and what grounds it: the article's quote, else the scenario's note
+        (a fact of the record or an assumption), shortened."""
+        if self.quote:
+            said = f" \u201c{self.quote}\u201d"
+        elif self.note:
+            note = self.note if len(self.note) <= 90 else self.note[:89].rstrip() + "\u2026"
+            said = f" ({note})"
+        else:
+            said = " (no quote: a scenario assumption)"
         return f"{self.actor}: {self.rule}{said}"
 
 
@@ -100,7 +109,7 @@ def controls(name: str) -> Controls:
     params = tuple(ParamControl(p, *prior.bounds(), float(_get(data, p)),
                                 isinstance(_get(data, p), int) and not isinstance(_get(data, p), bool))
                    for p, prior in priors_of(data).items())
-    stances = tuple(StanceControl(sid, st.actor, st.describe(), " ".join(st.quote.split()))
+    stances = tuple(StanceControl(sid, st.actor, st.describe(), " ".join(st.quote.split()), " ".join(st.note.split()))
                     for sid, st in sc.stances.items())
     return Controls(name, sc.title or name, params, stances, tuple(steppable_protocols()), sc.protocol.name)
 

@@ -191,7 +191,8 @@ def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None
         row = e[e["variant"] == v].iloc[0]
         who = names.get(row["actor"], row["actor"])
         labels.append(f"{_wrap(row['operation'] + ' ' + who + ': ' + row['stance_rule'], 52, 2)}\n"
-                      f"\u201c{_wrap(row['quote'] or '(no quote)', 52, 2)}\u201d")
+                      + (f"\u201c{_wrap(row['quote'], 52, 2)}\u201d" if isinstance(row['quote'], str) and row['quote']
+                       else '(no quote: the record or an assumption)'))
     axes[0].set_yticks(ypos)
     axes[0].set_yticklabels(labels, fontsize=7.5)
     from matplotlib.patches import Patch

@@ -280,7 +280,13 @@ def _stance_rows(spec: dict, only: set | None = None, tag: dict | None = None) -
         params = ", ".join(f"{k}={v}" for k, v in st.items()
                            if k not in ("actor", "type", "quote", "start", "end", "note"))
         quote = st.get("quote") or ""
-        words = f"\u201c{_e(quote)}\u201d" if quote else '<span class="muted">(no quote: a scenario assumption)</span>'
+        note = st.get("note") or ""
+        if quote:
+            words = f"\u201c{_e(quote)}\u201d"
+        elif note:
+            words = f'<span class="muted">{_e(note)}</span>'
+        else:
+            words = '<span class="muted">(no quote: a scenario assumption)</span>'
         rows.append([(tag or {}).get(sid, "") + _e(names.get(st["actor"], st["actor"])),
                      f"<code>{_e(st['type'])}({_e(params)})</code><br><small>{_e(sid)}</small>", words])
     return rows
@@ -517,7 +523,7 @@ def ablation_headline(eff: pd.DataFrame, spec: dict, top: int = 10) -> tuple[str
         for v in variants:
             g = eff[eff["variant"] == v].set_index("outcome")
             r0 = g.iloc[0]
-            quote = r0["quote"] or ""
+            quote = r0["quote"] if isinstance(r0["quote"], str) else ""
             row = [str(int(r0["rank"])),
                    f"{_e(r0['operation'])} <b>{_e(names.get(r0['actor'], r0['actor']))}</b>: "
                    f"<code>{_e(r0['stance_rule'])}</code>",
