@@ -236,8 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Run a batch of the scenarios (under their priors unless --fixed) and print "
                                     "the headline table as Markdown: yes/no outcomes as the share of runs with "
                                     "a 95% Wilson interval, numbers as the median with the 5-95% range of runs. "
-                                    "The caption names the parameter mode. Writes table.md and the batch's "
-                                    "files to --out.")
+                                    "The caption names the parameter mode. With two scenarios or more, a "
+                                    "second table gives each scenario minus the first, replicate by "
+                                    "replicate (common random numbers), with 95%% intervals. Writes table.md "
+                                    "(and paired.csv) and the batch's files to --out.")
     tb.add_argument("scenarios", nargs="+", help="scenario names or YAML paths")
     tb.add_argument("--outcome", action="append", default=None, metavar="COLUMN",
                     help="a column of runs.parquet to show (repeatable; default: the headline outcomes). "
@@ -404,13 +406,15 @@ def format_summary(res, sc) -> str:
              f"Seed {res.seed}; {res.horizon} days, {sc.start_date} to {end}",
              f"Protocol {res.protocol} ({cls.classifier['source']}): forecast = {cls.classifier['forecast']}", ""]
     rec = res.record
-    lines.append(f"Record ({len(rec)} acts: agreements, unilateral moves, breaches, expiries, events):"
-                 if len(rec) else "Record: no agreement and no unilateral move")
+    lines.append(f"Record ({len(rec)} acts: agreements, unilateral moves, broken commitments, breaches, "
+                 "expiries, events):" if len(rec) else "Record: no agreement and no unilateral move")
     for r in rec.itertuples():
         who = " - ".join(labels.get(a, a) for a in str(r.actors).split(";") if a)
         what = r.changes if isinstance(r.changes, str) and r.changes else r.label
         lines.append(f"  day {r.day:>3}  {r.date}  {r.type:<10} {who}"
                      f"{f'  [{r.level}]' if isinstance(r.level, str) and r.level else ''}  {what}")
+        if r.type == "commitment_broken" and isinstance(r.reason, str) and r.reason:
+            lines.append(f"      why: {r.reason}")
     ag = res.agreements
     if len(ag) and "pareto_gap" in ag:
         lines.append("")
@@ -811,7 +815,7 @@ def cmd_sweep(args) -> int:
 
 def cmd_table(args) -> int:
     from sim.experiments.jobs import ExperimentError, execute, make_job
-    from sim.experiments.table import caption, headline_table, markdown
+    from sim.experiments.table import caption, headline_table, markdown, paired_markdown, paired_table
     from sim.results import atomic_write
 
     if args.posterior is not None and args.fixed:
@@ -825,6 +829,11 @@ def cmd_table(args) -> int:
     except KeyError as exc:
         raise ExperimentError(f"--outcome {exc.args[0]}: not a column of runs.parquet") from None
     text = markdown(table, caption(job, args.reps))
+    horizons = {name: args.days or d["horizon_days"] for name, d in job.scenarios.items()}
+    paired = paired_table(res.runs, horizons, args.outcome)
+    if not paired.empty:
+        text += "\n\n" + paired_markdown(paired)
+        atomic_write(args.out / "paired.csv", paired.to_csv(index=False))
     atomic_write(args.out / "table.md", text + "\n")
     atomic_write(args.out / "table.csv", table.to_csv(index=False))
     if not args.no_report:

@@ -55,7 +55,7 @@ def test_the_stance_binds_while_its_price_exceeds_what_breaking_it_opens():
     b = _breaks(broken)
     assert list(b["day"]) == [7] and list(b["label"]) == ["deny"]
     assert b["cost"].iloc[0] == pytest.approx(delta * 0.9)
-    assert "backs down" in b["reason"].iloc[0] and f"{delta * 0.9:.3f}" in b["reason"].iloc[0]
+    assert "backs down" in b["reason"].iloc[0] and f"({delta * 0.9:.3f})" in b["reason"].iloc[0]
     assert broken.outcomes["final:i2"] > 0.5             # the deal it blocked follows
 
 

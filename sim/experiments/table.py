@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiments.stats import wilson_interval
+from sim.experiments.stats import mean_interval, wilson_interval
 
 DEFAULT_OUTCOMES = ["any_political", "any_agreement", "time_to_first_agreement", "n_unilateral"]
 """Plus, by default, each stock's cumulative level (``stock_cumulative:STOCK``)."""
@@ -69,3 +69,67 @@ def markdown(table: pd.DataFrame, caption: str) -> str:
 def caption(job, n_runs_per_scenario: int) -> str:
     return (f"{n_runs_per_scenario} replications per scenario, {job.parameters_label}, root seed {job.seed}. "
             "Yes/no outcomes: share of runs [95% Wilson interval]; numbers: median [5-95% of runs].")
+
+
+def paired_table(runs: pd.DataFrame, horizons: dict[str, int], outcomes: list[str] | None = None) -> pd.DataFrame:
+    """Each scenario after the first against the first, replicate by replicate: the
+    scenarios of one job share their random streams and, under priors, their parameter
+    draws (common random numbers), so the difference of replicate r is paired. One row
+    per scenario and outcome: the mean paired difference with its Student-t 95%
+    interval, and whether the interval excludes 0. A first agreement that never came
+    counts as day H + 1 (H the scenario's horizon), so "no deal" is not dropped."""
+    outcomes = outcomes or [*DEFAULT_OUTCOMES, *(c for c in runs.columns if c.startswith("stock_cumulative:"))]
+    ok = runs[runs["status"] == "ok"]
+    names = list(dict.fromkeys(runs["scenario"]))
+    if len(names) < 2:
+        return pd.DataFrame(columns=["scenario", "against", "outcome", "effect", "low", "high", "n", "differs"])
+
+    def values(name):
+        g = ok[ok["scenario"] == name].set_index("replicate")
+        out = {}
+        for col in outcomes:
+            v = g[col]
+            if col == "time_to_first_agreement":
+                v = v.astype(float).fillna(horizons.get(name, np.nan) + 1.0)
+            elif str(v.dtype) == "boolean" or v.dtype == bool:
+                v = v.astype(float)
+            out[col] = v.astype(float)
+        return out
+
+    base = values(names[0])
+    rows = []
+    for name in names[1:]:
+        var = values(name)
+        for col in outcomes:
+            common = base[col].index.intersection(var[col].index)
+            d = (var[col].loc[common] - base[col].loc[common]).to_numpy(dtype=float)
+            d = d[~np.isnan(d)]
+            m, lo, hi = mean_interval(d) if len(d) > 1 else (np.nan, np.nan, np.nan)
+            rows.append({"scenario": name, "against": names[0], "outcome": col, "effect": m, "low": lo,
+                         "high": hi, "n": len(d), "differs": bool(lo > 0 or hi < 0)})
+    return pd.DataFrame(rows)
+
+
+def paired_markdown(table: pd.DataFrame) -> str:
+    """The paired differences as Markdown; an interval that excludes 0 is in bold."""
+    if table.empty:
+        return ""
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    labels = {**LABELS, "time_to_first_agreement": "day of first agreement (no deal = H + 1)"}
+    base = table["against"].iloc[0]
+    lines = [f"Each scenario minus `{base}`, replicate by replicate (common random numbers): mean paired "
+             "difference [95% interval]; **bold** where the interval excludes 0.", "",
+             "| scenario | " + " | ".join(labels.get(o, o) for o in outcomes) + " |",
+             "|---" * (len(outcomes) + 1) + "|"]
+    for scen, g in table.groupby("scenario", sort=False):
+        g = g.set_index("outcome")
+        cells = []
+        for o in outcomes:
+            r = g.loc[o]
+            if not r["n"] > 1:
+                cells.append("-")
+                continue
+            cell = f"{r['effect']:+.3g} [{r['low']:+.3g}, {r['high']:+.3g}]"
+            cells.append(f"**{cell}**" if r["differs"] else cell)
+        lines.append(f"| `{scen}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -135,8 +135,8 @@ def _break(model, actor: str, subset, now: float, after: float, prices: dict) ->
         st = model.stances.pop(sid)
         a.commitments_paid += prices[sid]
         reason = (f"{a.label} backs down from {st.describe()}: the best deal it opens is worth "
-                  f"{after:.3f} against {now:.3f} with it, a gain of {after - now:.3f} above the "
-                  f"price {cost:.3f} of breaking {names}")
+                  f"{after:.3f} against {now:.3f} while it holds; the gain, {after - now:.3f}, is more than "
+                  f"the price of breaking {names} ({cost:.3f})")
         model.registry.record.append(Act(model.day, "commitment_broken", (actor,), label=sid,
                                          reason=reason, cost=prices[sid]))
     model._rebuild()
