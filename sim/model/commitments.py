@@ -97,9 +97,19 @@ def channel_value(model, actor: str, channel) -> float:
     return value if value >= floor_a else 0.0
 
 
-def reachable(model, actor: str) -> float:
-    """R_i: the best value the actor can reach in a deal on any of its channels."""
-    return max((channel_value(model, actor, ch) for ch in model.channels_of(actor)), default=0.0)
+def reachable(model, actor: str, known: dict | None = None, touched: frozenset = frozenset()) -> float:
+    """R_i: the best value the actor can reach in a deal on any of its channels.
+    ``known``: channel -> value already computed at the same state; reused for a channel
+    that is unchanged and carries none of the ``touched`` issues (a counterfactual that
+    removed stances on those issues leaves the others' boxes as they were)."""
+    best = 0.0
+    for ch in model.channels_of(actor):
+        v = known.get(ch) if known is not None and touched.isdisjoint(ch.issues) else None
+        if v is None:
+            v = channel_value(model, actor, ch)
+        if v > best:
+            best = v
+    return best
 
 
 def review(model) -> None:
@@ -112,14 +122,17 @@ def review(model) -> None:
         ids = breakable(model, actor)
         if not ids:
             continue
-        now = reachable(model, actor)
+        known = {ch: channel_value(model, actor, ch) for ch in model.channels_of(actor)}
+        now = max(known.values(), default=0.0)
         prices = {sid: price(model, model.stances[sid]) for sid in ids}
         best = None
         for size in range(1, min(MAX_AT_ONCE, len(ids)) + 1):
             for subset in combinations(ids, size):
                 cost = sum(prices[s] for s in subset)
+                touched = frozenset(model.idx[st.issue] for st in (model.stances[s] for s in subset)
+                                    if getattr(st, "issue", None) in model.idx)
                 with model.without(subset):
-                    after = reachable(model, actor)
+                    after = reachable(model, actor, known, touched)
                 net = after - now - cost
                 if net > 1e-9 and (best is None or net > best[0]):
                     best = (net, subset, after, cost)

@@ -316,18 +316,24 @@ class NegotiationModel(mesa.Model):
         saved = (self.stances, self._stances_by_actor, self.rules, self._bounds, self.channels,
                  self._channels_of)
         try:
+            removed = [self.stances[k] for k in ids]
             self.stances = {k: v for k, v in self.stances.items() if k not in ids}
             by_actor: dict[str, list] = {}
             for st in self.stances.values():
                 by_actor.setdefault(st.actor, []).append(st)
             self._stances_by_actor = {a: tuple(v) for a, v in by_actor.items()}
-            self.rules = build_rules(self)
+            if any(st.veto() or st.extra_control() for st in removed):
+                self.rules = build_rules(self)
             self._bounds = {}
-            actors = {saved[0][k].actor for k in ids}
-            chans = [c for c in (self._channel(a, b) for a in actors for b in self.actor_ids if b != a)
-                     if c is not None]
-            self.channels = chans
-            self._channels_of = {a: [c for c in chans if a in (c.a, c.b) and c.issues] for a in actors}
+            # only stances that open, cap or exclude change channels (the others: bounds)
+            if any(type(st).open_level is not Stance.open_level or type(st).cap_level is not Stance.cap_level
+                   or type(st).excludes is not Stance.excludes or st.veto() for st in removed):
+                actors = {st.actor for st in removed}
+                chans = [c for c in (self._channel(a, b) for a in actors for b in self.actor_ids if b != a)
+                         if c is not None]
+                self.channels = chans
+                self._channels_of = {**self._channels_of,
+                                     **{a: [c for c in chans if a in (c.a, c.b) and c.issues] for a in actors}}
             yield self
         finally:
             (self.stances, self._stances_by_actor, self.rules, self._bounds, self.channels,
