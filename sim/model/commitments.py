@@ -44,17 +44,21 @@ from __future__ import annotations
 from itertools import combinations
 
 from sim.model.agreements import Act
-from sim.model.control import interval
+from sim.model.control import can_deliver
+from sim.model.stances import Stance
 from sim.protocols.boa import best_values, concede_until, gain
 
 MAX_AT_ONCE = 3     # stances weighed together (subsets of up to this size)
 
 
-def price(model, st) -> float:
-    """pi_s(d): the stance's price today, raised by the actor's blame of its audience."""
+def price(model, st, x: dict | None = None) -> float:
+    """pi_s(d): the stance's price today, raised by the actor's blame of its audience
+    (``x``: issue -> current value, if the caller has it)."""
     spec = model.spec.commitments
     base = spec.price if st.price is None else st.price
-    aud = st.audience(model.ideals_by_actor, {j: float(model.x[n]) for n, j in enumerate(model.issue_ids)})
+    if x is None:
+        x = {j: float(model.x[n]) for n, j in enumerate(model.issue_ids)}
+    aud = st.audience(model.ideals_by_actor, x)
     i = model.aidx[st.actor]
     b = max((float(model.blame[i, model.aidx[k]]) for k in aud if k in model.aidx), default=0.0)
     return base * (1.0 + spec.blame_gain * b)
@@ -73,17 +77,7 @@ def channel_value(model, actor: str, channel) -> float:
     a, k = model.actors[actor], model.actors[other]
     C = channel.issues
     x = [float(model.x[j]) for j in C]
-    lo, hi = [], []
-    for n, j in enumerate(C):
-        la, ha = model.bounds(actor, j)
-        lk, hk = model.bounds(other, j)
-        holders = model.registry.holders(model.issue_ids[j], channel.key)
-        ra, rb = interval(model, j, channel.key, holders, package=True) or (x[n], x[n])
-        L, U = max(la, lk, ra), min(ha, hk, rb)
-        if L > U:
-            L = U = x[n]
-        lo.append(L)
-        hi.append(U)
+    lo, hi = model.box(channel)
     ra_, rk_ = model.relief_tuple(a), model.relief_tuple(k)
     own = ([float(a.ideal[j]) for j in C], [float(a.w[j]) for j in C], [ra_[j] for j in C])
     opp = ([float(k.ideal[j]) for j in C], [float(k.w[j]) for j in C], [rk_[j] for j in C])
@@ -118,26 +112,151 @@ def review(model) -> None:
     spec = model.spec.commitments
     if not spec.enabled or model.day % spec.review_days:
         return
+    xd = None
     for actor in model.actor_ids:
         ids = breakable(model, actor)
         if not ids:
             continue
-        known = {ch: channel_value(model, actor, ch) for ch in model.channels_of(actor)}
+        if xd is None:
+            xd = {j: float(model.x[n]) for n, j in enumerate(model.issue_ids)}
+        prices = {sid: price(model, model.stances[sid], xd) for sid in ids}
+        cap = _issue_caps(model, actor)
+        capbox = {ch: _box_caps(model, actor, ch) for ch in model.channels_of(actor)}
+        sets = [(subset, sum(prices[s] for s in subset), touched, relevel)
+                for subset, touched, relevel in _sets(model, ids)]
+        # Upper bounds before any value (exact pruning): with each channel's value
+        # bounded by its box (upper) and R_i(now) >= 0, a set that cannot pay even so is
+        # dropped; an actor with no set left is done without computing a deal.
+        upper = {ch: sum(c) for ch, c in capbox.items()}
+        sets = [t for t in sets if _bound(model, actor, t[3], t[2], upper, capbox, cap) - t[1] > 1e-9]
+        if not sets:
+            continue
+        known = {ch: channel_value(model, actor, ch) for ch in capbox}
         now = max(known.values(), default=0.0)
-        prices = {sid: price(model, model.stances[sid]) for sid in ids}
         best = None
-        for size in range(1, min(MAX_AT_ONCE, len(ids)) + 1):
-            for subset in combinations(ids, size):
-                cost = sum(prices[s] for s in subset)
-                touched = frozenset(model.idx[st.issue] for st in (model.stances[s] for s in subset)
-                                    if getattr(st, "issue", None) in model.idx)
-                with model.without(subset):
-                    after = reachable(model, actor, known, touched)
-                net = after - now - cost
-                if net > 1e-9 and (best is None or net > best[0]):
-                    best = (net, subset, after, cost)
+        for subset, cost, touched, relevel in sets:
+            if _bound(model, actor, relevel, touched, known, capbox, cap) - now - cost <= 1e-9:
+                continue
+            with model.without(subset):
+                after = reachable(model, actor, known, touched)
+            net = after - now - cost
+            if net > 1e-9 and (best is None or net > best[0]):
+                best = (net, subset, after, cost)
         if best is not None:
             _break(model, actor, best[1], now, best[2], prices)
+
+
+def _sets(model, ids: list[str]) -> list[tuple[tuple[str, ...], frozenset, frozenset]]:
+    """The sets of up to MAX_AT_ONCE of the stances ``ids``, each with the issues its
+    stances name and the pairs whose level they set (cached per set of ids: stances do
+    not change between reviews unless one breaks, and then the ids differ)."""
+    key = tuple(ids)
+    got = model._commitment_sets.get(key)
+    if got is None:
+        got = []
+        for size in range(1, min(MAX_AT_ONCE, len(ids)) + 1):
+            for subset in combinations(ids, size):
+                removed = [model.stances[s] for s in subset]
+                touched = frozenset(model.idx[st.issue] for st in removed
+                                    if getattr(st, "issue", None) in model.idx)
+                relevel = frozenset(frozenset((st.actor, st.with_)) for st in removed
+                                    if type(st).open_level is not Stance.open_level
+                                    or type(st).cap_level is not Stance.cap_level)
+                got.append((subset, touched, relevel))
+        model._commitment_sets[key] = got
+    return got
+
+
+def _issue_caps(model, actor: str) -> list[float]:
+    """Per issue, the most a deal could give the actor on it: the largest of
+    w_j (|x_j - z_j| - |v - z_j|) + r_j (v - x_j) over v in [0, 1] (at 0, 1 or z_j: the
+    function is concave and piecewise linear; never below 0, its value at x_j). Their
+    sum over a channel's issues bounds the channel's value from above, whatever the box."""
+    a = model.actors[actor]
+    r = model.relief_tuple(a)
+    out = []
+    for x, z, w, c in zip(model.x.tolist(), a.ideal.tolist(), a.w.tolist(), r):
+        d = abs(x - z)
+        # at v = x the gain is 0; at z it is w d + c (z - x); at 0 and 1 likewise
+        best = 0.0
+        for v in (0.0, 1.0, z):
+            g = w * (d - abs(v - z)) + c * (v - x)
+            if g > best:
+                best = g
+        out.append(best)
+    return out
+
+
+def _bound(model, actor, relevel, touched, known, capbox, cap) -> float:
+    """An upper bound of R_i without a set of stances, without building that
+    counterfactual. A pair whose level the set may change (``relevel``: a stance that
+    opens or caps it) is bounded by the actor's most (:func:`_issue_caps`) on every
+    issue the pair could deliver at any level. Any other channel keeps its level; its
+    box changes on the ``touched`` issues only (the issues of the set's stances), which
+    it may also gain (an exclusion lifted): bounded by its box on the untouched issues
+    (:func:`_box_caps`) and the most on the touched ones; with no touched issue its
+    value is the known one."""
+    bound = 0.0
+    for ch in model.channels_of(actor):
+        if frozenset(ch.key) in relevel:
+            continue
+        extra = ()
+        if touched:
+            extra = [j for j in touched if j not in ch.issues and j in _deliverable(model, ch.key)
+                     and (ch.level == "political" or not model.political[j])]
+        if not extra and touched.isdisjoint(ch.issues):
+            v = known[ch]
+        else:
+            v = (sum(cap[j] if j in touched else c for j, c in zip(ch.issues, capbox[ch]))
+                 + sum(cap[j] for j in extra))
+        if v > bound:
+            bound = v
+    if touched:     # an open channel that carries nothing now may gain a touched issue
+        for ch in model.channels:
+            if not ch.issues and actor in ch.key and frozenset(ch.key) not in relevel:
+                v = sum(cap[j] for j in touched if j in _deliverable(model, ch.key)
+                        and (ch.level == "political" or not model.political[j]))
+                if v > bound:
+                    bound = v
+    for k in relevel:
+        if actor not in k:
+            continue
+        v = sum(cap[j] for j in _deliverable(model, k))
+        if v > bound:
+            bound = v
+    return bound
+
+
+def _deliverable(model, pair) -> tuple[int, ...]:
+    """Issues the pair can deliver in a deal at any level (cached with the rules:
+    removing a breakable stance never changes who controls or guarantees an issue)."""
+    cache = model._deliverable
+    got = cache.get(pair)
+    if got is None:
+        got = cache[pair] = tuple(j for j, rule in enumerate(model.rules) if can_deliver(rule, tuple(pair)))
+    return got
+
+
+def _box_caps(model, actor: str, channel) -> list[float]:
+    """Per carried issue, the most the actor can gain on it inside the channel's box
+    (the box of an issue depends on the stances and rules of that issue only, so it
+    bounds the channel's value in a counterfactual that touches other issues)."""
+    a = model.actors[actor]
+    r = model.relief_tuple(a)
+    lo, hi = model.box(channel)
+    x_, z_, w_ = model.x, a.ideal, a.w
+    out = []
+    for j, L, U in zip(channel.issues, lo, hi):
+        x, z, w, c = float(x_[j]), float(z_[j]), float(w_[j]), r[j]
+        d = abs(x - z)
+        zc = L if z < L else (U if z > U else z)
+        best = w * (d - abs(L - z)) + c * (L - x)
+        for v in (U, zc):
+            g = w * (d - abs(v - z)) + c * (v - x)
+            if g > best:
+                best = g
+        out.append(best)
+    return out
 
 
 def _break(model, actor: str, subset, now: float, after: float, prices: dict) -> None:

@@ -48,9 +48,10 @@ class IssueRule:
     guarantors: tuple[tuple[str, float, float], ...]  # (actor, leverage, cost)
 
 
-def build_rules(model) -> list[IssueRule]:
+def build_rules(model, base: list[IssueRule] | None = None, only=None) -> list[IssueRule]:
     """One :class:`IssueRule` per issue, from the scenario's issues, the actors'
-    members and capabilities, and the stances in force."""
+    members and capabilities, and the stances in force. With ``base`` and ``only`` (issue
+    ids), only those issues' rules are rebuilt and the others taken from ``base``."""
     spec, actors = model.spec, model.spec.actors
     guar: dict[str, list] = {}
     vetoes: dict[str, list] = {}
@@ -60,7 +61,10 @@ def build_rules(model) -> list[IssueRule]:
             guar.setdefault(g[0], []).append((g[1], g[2], g[3]))
     order = {a: n for n, a in enumerate(model.actor_ids)}
     rules = []
-    for j, issue in spec.issues.items():
+    for n, (j, issue) in enumerate(spec.issues.items()):
+        if only is not None and j not in only:
+            rules.append(base[n])
+            continue
         ctrl = tuple(sorted(issue.control, key=order.get))
         deciders = [(a, actors[a].capability) for a in ctrl]
         for a in ctrl:

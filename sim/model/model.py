@@ -26,7 +26,7 @@ from sim.model.agents import Actor
 from sim.model.agreements import Act, Agreement, Registry
 from sim.model.blame import Blame
 from sim.model.commitments import review as review_commitments
-from sim.model.control import build_rules, can_deliver, movable_alone
+from sim.model.control import build_rules, can_deliver, interval, movable_alone
 from sim.model.environment import Environment
 from sim.model.series import DailySeries
 from sim.model.stances import RANK, Stance
@@ -93,6 +93,7 @@ class NegotiationModel(mesa.Model):
         self._relief: dict[str, np.ndarray] = {}
         self._relief_t: dict[str, tuple] = {}       # the same as tuples of floats
         self._bounds: dict[tuple[str, int], tuple[float, float]] = {}
+        self._boxes: dict[tuple, tuple[tuple, tuple]] = {}
 
         self.ideals_by_actor = {a: dict(zip(self.issue_ids, map(float, self.actors[a].ideal)))
                                 for a in self.actor_ids}
@@ -165,6 +166,33 @@ class NegotiationModel(mesa.Model):
         self._bounds[(actor, j)] = (lo, hi)
         return lo, hi
 
+    def box(self, channel) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """[L, U] over the channel's carried issues (docs/ODD.md 7.4): the values both
+        parties' stances allow, narrowed to what the two can deliver in a package under
+        each issue's decision rule (:func:`sim.model.control.interval`, with the
+        counterparts of agreements in force that bind either party as extra veto
+        holders). An issue on which nothing is allowed in common is frozen at its
+        current value. Cached until the state changes."""
+        key = channel.key           # one channel per pair in a state (a counterfactual has its own cache)
+        got = self._boxes.get(key)
+        if got is not None:
+            return got
+        a, b = channel.key
+        lo, hi = [], []
+        for j in channel.issues:
+            x = float(self.x[j])
+            la, ha = self.bounds(a, j)
+            lb, hb = self.bounds(b, j)
+            holders = self.registry.holders(self.issue_ids[j], channel.key)
+            ra, rb = interval(self, j, channel.key, holders, package=True) or (x, x)
+            L, U = max(la, lb, ra), min(ha, hb, rb)
+            if L > U:
+                L = U = x
+            lo.append(L)
+            hi.append(U)
+        got = self._boxes[key] = (tuple(lo), tuple(hi))
+        return got
+
     def commitments(self, actor: str, j: int) -> list[tuple[float, float]]:
         """(goal, credit) of the public calls that reward the actor for moving issue j:
         its own ``calls_for`` stances and those of its members (a bloc acts on its
@@ -220,6 +248,7 @@ class NegotiationModel(mesa.Model):
         self.state_version += 1
         self._clear_relief()
         self._bounds.clear()
+        self._boxes.clear()
         self.protocol.state_changed()
 
     def move_issue(self, j: int, v: float, movers) -> None:
@@ -265,6 +294,8 @@ class NegotiationModel(mesa.Model):
         self._stances_by_actor = {a: tuple(v) for a, v in by_actor.items()}
         self.blames.reset_public(self.stances.values())
         self.rules = build_rules(self)
+        self._deliverable = {}      # pair -> issues it can deliver (sim.model.commitments)
+        self._commitment_sets = {}  # stance ids -> the sets a review weighs (sim.model.commitments)
         self._movable = {a: movable_alone(self, a) for a in self.actor_ids}
         self._deniers = [a for a in self.actor_ids
                          if any(type(st).pressed is not Stance.pressed for st in self.stances_of(a))]
@@ -307,13 +338,29 @@ class NegotiationModel(mesa.Model):
         )
         return Channel(a, b, level, carried)
 
+    def pairs_changed_by(self, removed) -> set[tuple[str, str]]:
+        """(holder, other) pairs whose channel may change if the stances ``removed`` go:
+        a stance that opens or caps changes the pair (holder, with); one that excludes
+        an issue or gives a veto, every open channel of the holder (a closed pair stays
+        closed) and the pair it opens. Stances that only bound values change none."""
+        pairs = set()
+        for st in removed:
+            cls = type(st)
+            if cls.excludes is not Stance.excludes or st.veto():
+                pairs.update((st.actor, c.other(st.actor)) for c in self.channels if st.actor in c.key)
+                if getattr(st, "with_", None):
+                    pairs.add((st.actor, st.with_))
+            elif cls.open_level is not Stance.open_level or cls.cap_level is not Stance.cap_level:
+                pairs.add((st.actor, st.with_))
+        return pairs
+
     @contextmanager
     def without(self, ids):
         """The model as it would be without the stances ``ids`` (a counterfactual for
         :mod:`sim.model.commitments`): stances, rules, bounds and channels are swapped
         for the duration and restored after; nothing else is touched (no protocol cache,
         no state version, no random draw)."""
-        saved = (self.stances, self._stances_by_actor, self.rules, self._bounds, self.channels,
+        saved = (self.stances, self._stances_by_actor, self.rules, self._bounds, self._boxes,
                  self._channels_of)
         try:
             removed = [self.stances[k] for k in ids]
@@ -323,20 +370,26 @@ class NegotiationModel(mesa.Model):
                 by_actor.setdefault(st.actor, []).append(st)
             self._stances_by_actor = {a: tuple(v) for a, v in by_actor.items()}
             if any(st.veto() or st.extra_control() for st in removed):
-                self.rules = build_rules(self)
+                only = {v[0] for v in (st.veto() or st.extra_control() for st in removed) if v}
+                self.rules = build_rules(self, self.rules, only)
             self._bounds = {}
-            # only stances that open, cap or exclude change channels (the others: bounds)
-            if any(type(st).open_level is not Stance.open_level or type(st).cap_level is not Stance.cap_level
-                   or type(st).excludes is not Stance.excludes or st.veto() for st in removed):
-                actors = {st.actor for st in removed}
-                chans = [c for c in (self._channel(a, b) for a in actors for b in self.actor_ids if b != a)
-                         if c is not None]
-                self.channels = chans
-                self._channels_of = {**self._channels_of,
-                                     **{a: [c for c in chans if a in (c.a, c.b) and c.issues] for a in actors}}
+            self._boxes = {}
+            # only stances that open, cap or exclude change channels (the others: bounds);
+            # one that opens or caps changes the pair (actor, with) alone
+            pairs = self.pairs_changed_by(removed)
+            if pairs:
+                changed = {}
+                for a, b in pairs:
+                    changed[frozenset((a, b))] = self._channel(a, b)
+                actors = {a for a, _ in pairs}
+                self._channels_of = dict(self._channels_of)
+                for a in actors:
+                    keep = [c for c in self._channels_of.get(a, []) if frozenset(c.key) not in changed]
+                    new = [c for k, c in changed.items() if a in k and c is not None and c.issues]
+                    self._channels_of[a] = keep + new
             yield self
         finally:
-            (self.stances, self._stances_by_actor, self.rules, self._bounds, self.channels,
+            (self.stances, self._stances_by_actor, self.rules, self._bounds, self._boxes,
              self._channels_of) = saved
 
     def channel_level(self, a: str, b: str) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from sim.model.agreements import voluntary
 from sim.model.bargaining import Space
-from sim.model.control import interval
 from sim.protocols.base import Protocol
 from sim.protocols.boa import PublicPositions, best_values, gain
 
@@ -46,6 +45,9 @@ class AlternatingOffers(Protocol):
         self._fixed: dict = {}      # never changes in a run (ideal points, saliences)
         self._cache: dict = {}
         self._clock: dict = {}      # each actor's negotiation clock today
+        # [L, U] over a channel's carried issues: the model's (decision rules and stance
+        # bounds, :meth:`sim.model.NegotiationModel.box`), cached there with the state
+        self._box = model.box
 
     def begin_day(self) -> None:
         self.used_today.clear()
@@ -82,31 +84,6 @@ class AlternatingOffers(Protocol):
             b = [self.model.bounds(actor.key, j) for j in channel.issues]
             got = self._state[key] = (tuple(v[0] for v in b), tuple(v[1] for v in b))
         return got
-
-    def _box(self, channel):
-        """[L, U] over the carried issues: the values both parties' stances allow,
-        narrowed to what the two can deliver under each issue's decision rule
-        (:func:`sim.model.control.interval`, with the counterparts of agreements in
-        force that bind either party as extra veto holders). An issue on which nothing
-        is allowed in common is frozen at its current value."""
-        key = ("box", channel.key)
-        got = self._state.get(key)
-        if got is not None:
-            return got
-        m = self.model
-        la, ha = self._own_bounds(m.actors[channel.a], channel)
-        lb, hb = self._own_bounds(m.actors[channel.b], channel)
-        lo, hi = [], []
-        for n, (j, x) in enumerate(zip(channel.issues, self._xs(channel))):
-            holders = m.registry.holders(m.issue_ids[j], channel.key)
-            ra, rb = interval(m, j, channel.key, holders, package=True) or (x, x)
-            a, b = max(la[n], lb[n], ra), min(ha[n], hb[n], rb)
-            if a > b:
-                a = b = x
-            lo.append(a)
-            hi.append(b)
-        self._state[key] = (tuple(lo), tuple(hi))
-        return self._state[key]
 
     def _prefs(self, actor, channel):
         """(ideal, saliences, relief) of the actor over the channel's issues."""
