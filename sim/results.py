@@ -320,6 +320,8 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     o["n_breaches"] = sum(r.type == "breach" for r in record)
     o["n_renewals"] = sum(r.type == "renewal" for r in record)
     o["n_commitments_broken"] = sum(r.type == "commitment_broken" for r in record)
+    for t in ("threat_carried_out", "threat_abandoned", "promise_kept", "promise_broken"):
+        o[f"n_{t}"] = sum(r.type == t for r in record)
     broken = {r.label: r.day for r in record if r.type == "commitment_broken"}
     for sid, st in sc.stances.items():
         if st.breakable and not st.hard:
@@ -344,9 +346,11 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     for n, a in enumerate(actors):
         o[f"blame_received:{a}"] = float(received[n])
     for a, actor in model.actors.items():
-        # u_i at the end, less the audience costs the actor paid for broken commitments
-        o[f"utility:{a}"] = actor.utility(model.x) - actor.commitments_paid
+        # u_i at the end, less the audience costs the actor paid for broken commitments and
+        # abandoned threats or promises, and what carrying out threats and promises cost it
+        o[f"utility:{a}"] = actor.utility(model.x) - actor.commitments_paid - actor.coercion_paid
         o[f"commitments_paid:{a}"] = actor.commitments_paid
+        o[f"coercion_paid:{a}"] = actor.coercion_paid
     # Stalemate: talks deadlocked while the crisis goes on - a run at least
     # `stalemate_window` days long with no agreement in its last window days, whose
     # first stock (if any) is above `resolved_below` and has not eased (fallen by more

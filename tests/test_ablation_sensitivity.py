@@ -83,6 +83,10 @@ def test_removal_is_defined_for_every_stance_type():
         "t6": {"actor": "a", "type": "calls_for", "issue": "i1", "value": 0.0},
         "t7": {"actor": "a", "type": "blames", "target": "b"},
         "t8": {"actor": "b", "type": "guarantor", "issue": "i1"},
+        "t9": {"actor": "a", "type": "threatens", "target": "b", "issue": "i2", "at_least": 0.5,
+               "then_issue": "i1", "then_by": -0.2, "first_day": 2},
+        "t10": {"actor": "a", "type": "promises", "target": "b", "issue": "i2", "at_least": 0.5,
+                "then_issue": "i1", "then_to": 1.0, "first_day": 2},
     }
     d["events"] = [{"day": 3, "type": "remove_stance", "id": "t7"}]
     sc = build(d)

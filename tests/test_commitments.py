@@ -84,11 +84,13 @@ def _check_paid(res, model=None):
     negative), the actor's paid total is the sum, and the utility outcome nets it out."""
     b = _breaks(res)
     assert (b["cost"] >= 0).all()
+    backed = res.record[res.record["type"].isin(["commitment_broken", "threat_abandoned", "promise_broken"])]
     for a in res.outcomes:
         if not a.startswith("commitments_paid:"):
             continue
         actor = a.split(":", 1)[1]
-        paid = b.loc[b["actors"] == actor, "cost"].sum()
+        # the maker is the first actor of an abandoned threat's act, the only one of a break's
+        paid = backed.loc[backed["actors"].str.split(";").str[0] == actor, "cost"].sum()
         assert res.outcomes[a] == pytest.approx(paid, abs=1e-12)
     return b
 
@@ -157,3 +159,102 @@ def test_a_member_consents_to_a_package_worth_something_to_it():
     assert [k for k, _ in package_vetoes(m, ("eu", "o"), (s,), (0.45,))] == ["m1"]
     v = package_vetoes(m, ("eu", "o"), (s,), (1.0,))[0][1]
     assert v < 0 and math.isfinite(v)
+
+
+# ------------------------------------------------------------------ threats and promises
+def _coercion(kind="threatens", cost=None, price=None, **over):
+    """Mirror trade with no channel: b controls i2 (ideal 0; it can move it 0.5 at once),
+    a controls i1 (status quo and a's ideal 0.5, b's ideal 1). a demands i2 >= 0.5; its
+    threat moves i1 to 0, its promise to 1: either costs a 0.125 of utility, so only the
+    price of backing down makes it credible."""
+    st = {"actor": "a", "type": kind, "target": "b", "issue": "i2", "at_least": 0.5,
+          "then_issue": "i1", "then_to": 0.0 if kind == "threatens" else 1.0, "first_day": 7, "every_days": 7}
+    if cost is not None:
+        st["cost"] = cost
+    if price is not None:
+        st["price"] = price
+    base = {"issues": {"i1": {"status_quo": 0.5}, "i2": {"unilateral_step": 0.5}},
+            "actors": {"a": {"position": {"i1": 0.5}}},
+            "channels": {"a-b": "closed"}, "stances": {"c": st},
+            "unilateral": {"cost": 0.0}, "blame": {"harm_aversion": 0.0}}
+    return mirror_trade(**{**base, **over})
+
+
+def _acts(res, *types):
+    return res.record[res.record["type"].isin(types)]
+
+
+def test_a_credible_threat_is_weighed_by_its_target_and_it_complies():
+    with_threat = sim.run(build(_coercion(price=0.2)), seed=0, series=False)
+    d = _coercion(price=0.2)
+    d.pop("stances")
+    without = sim.run(build(d), seed=0, series=False)
+    assert without.outcomes["final:i2"] == 0.0                    # b has no reason to move
+    assert with_threat.outcomes["final:i2"] >= 0.5                # b meets the demand to avert the threat
+    assert _acts(with_threat, "threat_carried_out", "threat_abandoned").empty   # never due
+    # the same threat without the price behind it is not credible: b ignores it
+    cheap = sim.run(build(_coercion(price=0.05)), seed=0, series=False)
+    assert cheap.outcomes["final:i2"] == 0.0
+    assert list(_acts(cheap, "threat_abandoned")["day"]) == [7]
+
+
+def test_a_threat_that_costs_more_than_backing_down_is_abandoned_and_its_price_paid():
+    d = _coercion(cost=5.0, price=0.05)          # moving i1 by 0.5 costs a 2.5 > its gain + price
+    m = NegotiationModel(build(d), rng=0)
+    from sim.model import threats
+
+    ok, mv, net, pr = threats.assess(m, m.stances["c"])
+    assert not ok and net + pr < 0 and pr == pytest.approx(0.05)
+    res = sim.run(build(d), seed=0, series=False)
+    ab = _acts(res, "threat_abandoned")
+    assert list(ab["day"]) == [7] and ab["cost"].iloc[0] == pytest.approx(0.05)
+    assert res.outcomes["commitments_paid:a"] == pytest.approx(0.05)
+    assert res.outcomes["final:i1"] == 0.5                        # not carried out
+    assert "backs down" in ab["reason"].iloc[0]
+
+
+def test_a_promise_is_kept_only_when_keeping_it_costs_less_than_its_price():
+    kept = sim.run(build(_coercion("promises", price=5.0, unilateral={"enabled": False})), seed=0, series=False)
+    assert kept.outcomes["final:i2"] == 0.0                       # demand not met (no move by b): not due
+    assert _acts(kept, "promise_kept", "promise_broken").empty
+    d = _coercion("promises", price=5.0, issues={"i1": {"status_quo": 0.5}, "i2": {"status_quo": 0.6}})
+    res = sim.run(build(d), seed=0, series=False)
+    k = _acts(res, "promise_kept")
+    assert list(k["day"]) == [7] and res.outcomes["final:i1"] == 1.0
+    assert k["cost"].iloc[0] == pytest.approx(0.0)                # unilateral cost 0 here
+    d = _coercion("promises", price=0.05, issues={"i1": {"status_quo": 0.5}, "i2": {"status_quo": 0.6}})
+    res = sim.run(build(d), seed=0, series=False)
+    assert list(_acts(res, "promise_broken")["day"]) == [7] and res.outcomes["final:i1"] == 0.5
+
+
+def test_a_conditional_move_needs_one_demand_and_one_move():
+    d = _coercion()
+    d["stances"]["c"]["at_most"] = 0.2
+    with pytest.raises(Exception, match="exactly one of at_least and at_most"):
+        build(d)
+    d = _coercion()
+    d["stances"]["c"].pop("then_to")
+    with pytest.raises(Exception, match="exactly one of then_to and then_by"):
+        build(d)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_threat_carried_out_costs_what_the_scenario_says(name):
+    """In every shipped scenario (and the baseline with cheap commitments): each threat
+    or promise carried out costs its maker its unit cost times the distance moved; each
+    one abandoned costs its price; the paid totals add up."""
+    for over in ({}, {"commitments": {"price": 0.0}}):
+        sc = sim.load_scenario(name, overrides=over or None)
+        for seed in (1, 2):
+            m = NegotiationModel(sc, rng=seed, collect=False)
+            m.run()
+            paid = {a: 0.0 for a in m.actor_ids}
+            for act in m.registry.record:
+                if act.type in ("threat_carried_out", "promise_kept"):
+                    st = sc.stances[act.label]
+                    (issue, (x, v)), = act.changes.items()
+                    unit = st.cost if st.cost is not None else m.unilateral_cost(st.actor, m.idx[issue])
+                    assert act.cost == pytest.approx(unit * abs(v - x), abs=1e-12)
+                    paid[st.actor] += act.cost
+            for a, actor in m.actors.items():
+                assert actor.coercion_paid == pytest.approx(paid[a], abs=1e-12)

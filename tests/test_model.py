@@ -72,6 +72,9 @@ def _tempted_denier():
     d = sc.model_dump(by_alias=True)
     d["stances"]["russia_denies_role"] = load_scenario("baseline").stances["russia_denies_role"].model_dump(by_alias=True)
     d["stances"]["russia_denies_role"]["hard"] = True     # a wall, not a commitment with a price
+    # without the EU's threat and promise, which settle the flow on their own
+    d["stances"].pop("eu_threatens_listings")
+    d["stances"].pop("eu_promises_returns")
     # with the EU-Belarus channel closed, Russia's channels are where the flow is bought
     d["channels"]["eu-belarus"] = "closed"
     d["actors"]["russia"]["salience"]["russia_role"] = 0.05
@@ -139,7 +142,7 @@ def _rename(d: dict, names: dict) -> dict:
                    for a, v in d["actors"].items()}
     d["channels"] = {"-".join(r(x) for x in k.split("-")): v for k, v in d["channels"].items()}
     for st in d["stances"].values():
-        for f in ("actor", "with", "target", "issue"):
+        for f in ("actor", "with", "target", "issue", "then_issue"):
             if f in st:
                 st[f] = r(st[f])
     for a in d["actors"].values():

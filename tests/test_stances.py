@@ -27,7 +27,8 @@ def _channel(m, a, b):
 def test_every_stance_type_is_exercised_here():
     tested = {"open_to_talks", "technical_only", "refuses_talks", "political_counterpart",
               "denies_responsibility", "calls_for", "blames", "guarantor"}
-    assert set(STANCE_TYPES) == tested
+    # threatens and promises: tests/test_commitments.py (credibility, checks, costs)
+    assert set(STANCE_TYPES) == tested | {"threatens", "promises"}
 
 
 def test_open_to_talks_opens_a_channel_that_the_scenario_lacks():

@@ -33,7 +33,8 @@ class Actor(mesa.Agent):
         self.w = sal / sal.sum()
         self.position = self.ideal.copy()
         self.cumulative_cost = 0.0
-        self.commitments_paid = 0.0      # audience costs paid for broken commitments
+        self.commitments_paid = 0.0      # audience costs paid for broken commitments (and abandoned threats)
+        self.coercion_paid = 0.0         # costs of carrying out threats and promises
         self.reservation = spec.reservation
         self.exposure = dict(spec.exposure)      # stock or cost issue -> daily cost per unit
         self.tactic = TimeDependentTactic(e=spec.tactic.e, k=spec.tactic.k)

@@ -1,7 +1,8 @@
 """The negotiation model: one Mesa step is one day (docs/ODD.md 3).
 
     step():  today's events -> agreements expire or renew -> the environment's stocks
-             move -> commitments reviewed (a stance broken if it pays) -> the protocol opens the day -> actors act in random order (each:
+             move -> commitments reviewed (a stance broken if it pays) -> threats and promises
+             that are due carried out or abandoned -> the protocol opens the day -> actors act in random order (each:
              unilateral moves, then a negotiation turn) -> the protocol closes the day
              -> blame update (channels re-levelled if hostility crossed the threshold)
              -> collect data
@@ -26,6 +27,8 @@ from sim.model.agents import Actor
 from sim.model.agreements import Act, Agreement, Registry
 from sim.model.blame import Blame
 from sim.model.commitments import review as review_commitments
+from sim.model.stances import ConditionalMove
+from sim.model.threats import check as check_conditionals, relief_terms
 from sim.model.control import build_rules, can_deliver, interval, movable_alone
 from sim.model.environment import Environment
 from sim.model.series import DailySeries
@@ -98,6 +101,8 @@ class NegotiationModel(mesa.Model):
         self.ideals_by_actor = {a: dict(zip(self.issue_ids, map(float, self.actors[a].ideal)))
                                 for a in self.actor_ids}
         self.stances = dict(scenario.stances)
+        self.executed: dict[str, tuple] = {}   # threat/promise id -> (maker, issue, from, to) carried out
+        self.executed_stances: set = set()
         self.base_levels = {frozenset(p): lvl for p, lvl in scenario.channel_pairs().items() if p[0] != "*"}
         self.default_level = scenario.channels.get("*", "closed")   # "*": every pair not listed
         self.params = scenario.blame
@@ -141,7 +146,12 @@ class NegotiationModel(mesa.Model):
         """:meth:`relief` as a tuple of floats (the protocols' pure-Python arithmetic)."""
         r = self._relief_t.get(actor.key)
         if r is None:
-            r = self._relief_t[actor.key] = self.env.relief_values(actor.exposure, self.x)
+            r = self.env.relief_values(actor.exposure, self.x)
+            if actor.key in self._cond_targets:      # threats and promises aimed at it (7.16)
+                r = list(r)
+                relief_terms(self, actor.key, r)
+                r = tuple(r)
+            self._relief_t[actor.key] = r
         return r
 
     def _clear_relief(self) -> None:
@@ -163,6 +173,12 @@ class NegotiationModel(mesa.Model):
         for st in self.stances_of(actor):
             a, b = st.bounds(actor, issue, float(self.x[j]), float(self.status_quo[j]))
             lo, hi = max(lo, a), min(hi, b)
+        for who, jj, before, v in self.executed.values():     # a threat or promise carried out stands
+            if jj == j and who == actor:
+                if v < before:
+                    hi = min(hi, max(v, float(self.x[j])))
+                else:
+                    lo = max(lo, min(v, float(self.x[j])))
         self._bounds[(actor, j)] = (lo, hi)
         return lo, hi
 
@@ -198,6 +214,13 @@ class NegotiationModel(mesa.Model):
         its own ``calls_for`` stances and those of its members (a bloc acts on its
         members' calls)."""
         return self._commit.get((actor, j), [])
+
+    def conditionals(self) -> list[tuple[str, ConditionalMove]]:
+        """The threats and promises in force, (id, stance), in file order."""
+        return self._conditionals
+
+    def conditionals_on(self, actor: str) -> list[ConditionalMove]:
+        return [st for _, st in self._conditionals if st.target == actor]
 
     def unilateral_cost(self, actor: str, j: int) -> float:
         return self.spec.actors[actor].unilateral_cost.get(self.issue_ids[j], self.spec.unilateral.cost)
@@ -295,6 +318,8 @@ class NegotiationModel(mesa.Model):
         self.blames.reset_public(self.stances.values())
         self.rules = build_rules(self)
         self._deliverable = {}      # pair -> issues it can deliver (sim.model.commitments)
+        self._conditionals = [(sid, st) for sid, st in self.stances.items() if isinstance(st, ConditionalMove)]
+        self._cond_targets = {st.target for _, st in self._conditionals}
         self._commitment_sets = {}  # stance ids -> the sets a review weighs (sim.model.commitments)
         self._movable = {a: movable_alone(self, a) for a in self.actor_ids}
         self._deniers = [a for a in self.actor_ids
@@ -459,6 +484,7 @@ class NegotiationModel(mesa.Model):
         for actor in self.actors.values():
             actor.cumulative_cost += actor.crisis_cost()
         review_commitments(self)
+        check_conditionals(self)
         self.protocol.begin_day()
         self.agents.shuffle_do("act")
         self.protocol.end_day()

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 LEVELS = ("closed", "technical", "political")
 RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
@@ -345,12 +345,79 @@ class Guarantor(Stance):
         return {**super().references(), "issue": ("issue", self.issue)}
 
 
+class ConditionalMove(Stance):
+    """Base of ``threatens`` and ``promises``: a public, conditional commitment about a
+    move the actor can make alone, tied to what ``target`` does on ``issue`` (Schelling
+    1966; coercive engineered migration, Greenhill 2010; sanctions as threats, Lacy &
+    Niou 2004). The demand is met while the issue is at least ``at_least`` (or at most
+    ``at_most``). On day ``first_day`` and every ``every_days`` after, the actor checks
+    it: a threat is carried out if the demand is not met, a promise if it is; carrying
+    out moves ``then_issue`` to ``then_to`` (or by ``then_by``) as far as the actor can
+    alone, at ``cost`` per unit moved (default: its unilateral cost on that issue); the
+    actor carries out iff that is worth no less to it than backing down, which costs its
+    ``price`` (docs/ODD.md 7.16). The target weighs the move it would avert or earn,
+    times its credibility, in every choice (:mod:`sim.model.threats`).
+    Removal: no conditional move; the actor may still move the issue alone."""
+
+    target: _Id
+    issue: _Id
+    at_least: float | None = Field(None, ge=0.0, le=1.0)
+    at_most: float | None = Field(None, ge=0.0, le=1.0)
+    then_issue: _Id
+    then_to: float | None = Field(None, ge=0.0, le=1.0)
+    then_by: float | None = Field(None, ge=-1.0, le=1.0)
+    first_day: int = Field(14, ge=0, le=3650)
+    every_days: int = Field(14, ge=1, le=3650)
+    cost: float | None = Field(None, ge=0.0, le=10.0, description="cost per unit moved when carried out")
+
+    @model_validator(mode="after")
+    def _one_each(self):
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("give exactly one of at_least and at_most (the demand on the issue)")
+        if (self.then_to is None) == (self.then_by is None):
+            raise ValueError("give exactly one of then_to and then_by (the move)")
+        return self
+
+    def audience(self, ideals, x):
+        """Backing down in front of the target: the maker's blame of it raises the price."""
+        return (self.target,)
+
+    def demand_met(self, x: float) -> bool:
+        return x >= self.at_least - 1e-9 if self.at_least is not None else x <= self.at_most + 1e-9
+
+    def references(self):
+        return {**super().references(), "target": ("actor", self.target), "issue": ("issue", self.issue),
+                "then_issue": ("issue", self.then_issue)}
+
+
+class Threatens(ConditionalMove):
+    """If ``target`` does not meet the demand on ``issue`` by each check, the actor
+    carries out the move (e.g. the EU lists more of those who organise the crossings
+    while the flow goes on). Grounding (baseline): record 15 Nov 2021, the Council
+    widens the legal basis of sanctions to those who organise or facilitate crossings."""
+
+    summary: ClassVar[str] = "carries out a move if the target does not meet the demand"
+    kind: ClassVar[str] = "threat"
+    type: Literal["threatens"]
+
+
+class Promises(ConditionalMove):
+    """If ``target`` meets the demand on ``issue`` at a check, the actor carries out the
+    move (e.g. the EU funds returns if Minsk curbs the flow). Grounding (baseline):
+    record 15 and 17 Nov 2021, the Merkel-Lukashenko calls on humanitarian aid and the
+    return of migrants."""
+
+    summary: ClassVar[str] = "carries out a move if the target meets the demand"
+    kind: ClassVar[str] = "promise"
+    type: Literal["promises"]
+
+
 STANCE_CLASSES = (OpenToTalks, TechnicalOnly, RefusesTalks, PoliticalCounterpart,
-                  DeniesResponsibility, CallsFor, Blames, Guarantor)
+                  DeniesResponsibility, CallsFor, Blames, Guarantor, Threatens, Promises)
 STANCE_TYPES = {cls.model_fields["type"].annotation.__args__[0]: cls for cls in STANCE_CLASSES}
 
 StanceSpec = Annotated[
     OpenToTalks | TechnicalOnly | RefusesTalks | PoliticalCounterpart
-    | DeniesResponsibility | CallsFor | Blames | Guarantor,
+    | DeniesResponsibility | CallsFor | Blames | Guarantor | Threatens | Promises,
     Field(discriminator="type"),
 ]

@@ -14,6 +14,8 @@ one step up or one step down if its net value is positive:
            - c_ij |v - x|                                own cost of acting
            - beta * sum_k (1 - b_ik) h_k(v)              harm to others, licensed by blame
            - breach_cost * #breaches                    agreements it would break
+           - L_i(v)                                     threats it would trigger, promises
+                                                        it would forgo (docs/ODD.md 7.16)
 
 with h_k(v) = max(0, w_kj (|v - z_kj| - |x - z_kj|)) the harm to actor k, b_ik the
 actor's blame of k and beta = ``blame.harm_aversion`` (the actor is blamed for harm
@@ -51,6 +53,10 @@ def net_value(model, actor, j: int, v: float, relief) -> tuple[float, list]:
             n -= beta * (1.0 - float(model.blame[ia, model.aidx[k]])) * h
     breaches = model.registry.breached_by(actor.key, model.issue_ids[j], x, v)
     n -= model.spec.agreements.breach_cost * len(breaches)
+    if actor.key in model._cond_targets:            # a demand it meets, left unmet (7.16)
+        from sim.model.threats import crossing_loss
+
+        n -= crossing_loss(model, actor.key, j, x, v)
     return n, breaches
 
 
