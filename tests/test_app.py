@@ -199,7 +199,9 @@ def test_log_lines_say_it_in_words():
     while m.running:
         m.step()
     lines = live.log_lines(m)
-    others = [r for r in m.registry.record if r.type in ("unilateral", "renewal", "expiry", "breach")]
+    others = [r for r in m.registry.record if r.type in ("unilateral", "renewal", "expiry", "breach",
+                                                           "commitment_broken", "threat_carried_out",
+                                                           "threat_abandoned", "promise_kept", "promise_broken")]
     n_moves = sum(len(r.changes) for r in others if r.type == "unilateral")
     assert len(lines) == (len(m.event_log) + len(m.agreements) + len(m.channel_log) + n_moves
                           + sum(r.type != "unilateral" for r in others))
@@ -208,6 +210,11 @@ def test_log_lines_say_it_in_words():
     for ag in m.agreements:
         a, b = (m.spec.actors[p].name for p in ag.parties)
         assert any(line.startswith(f"day {ag.day} (") and f"{a} and {b} agree" in line for line in lines)
+    # a threat carried out, a promise kept, a commitment broken: the log says why
+    for r in m.registry.record:
+        if r.type in ("threat_carried_out", "promise_kept", "commitment_broken"):
+            assert any(line.startswith(f"day {r.day} (") and r.reason in line for line in lines)
+    assert any(r.type == "threat_carried_out" for r in m.registry.record)
 
 
 def test_svg_charts_are_well_formed():

@@ -137,12 +137,12 @@ class Registry:
                     out.append((a, k))
         return out
 
-    def add(self, ag: Agreement) -> None:
+    def add(self, ag: Agreement, reason: str = "") -> None:
         ag.expires = ag.day + self.spec.duration_days
         self.all.append(ag)
         self.record.append(Act(ag.day, "agreement", ag.parties,
                                {j: (ag.previous[j], v) for j, v in ag.values.items()},
-                               ag.level, ag.kind))
+                               ag.level, ag.kind, reason=reason))
 
     def breach(self, day: int, mover: str, ag: Agreement, wronged: str, issue: str) -> None:
         ag.status = "breached"

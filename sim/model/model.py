@@ -299,7 +299,10 @@ class NegotiationModel(mesa.Model):
         ag = Agreement(self.day, channel.key, proposer, channel.level, kind,
                        {self.issue_ids[j]: v for j, v in new.items()}, prev,
                        value_to=dict(value_to or {}), reservation=dict(reservation or {}), mediator=mediator)
-        self.registry.add(ag)
+        worth = "; ".join(f"{self.actors[k].label} {ag.value_to[k]:+.3f} (its floor {ag.reservation.get(k, 0.0):.3f})"
+                          for k in ag.parties if k in ag.value_to)
+        self.registry.add(ag, reason=f"proposed by {self.actors[proposer].label}; worth to each: {worth}"
+                          if worth else "")
         relief = self.params.agreement_relief
         for a, b in channel.signed_pairs():
             self.blames.add(a, b, -relief)

@@ -60,6 +60,24 @@ def net_value(model, actor, j: int, v: float, relief) -> tuple[float, list]:
     return n, breaches
 
 
+def _reason(model, actor, j, x, v, n, relief, calls, cost, breaches) -> str:
+    """N_i(v) of a move the actor makes, term by term, in its own words."""
+    z, w = float(actor.ideal[j]), float(actor.w[j])
+    parts = [f"its position {w * (abs(x - z) - abs(v - z)):+.3f}",
+             f"the crisis and the threats or promises aimed at it {relief * (v - x):+.3f}"]
+    if calls:
+        parts.append(f"its public call {sum(c * (abs(x - g) - abs(v - g)) for g, c in calls):+.3f}")
+    parts.append(f"cost {-cost * abs(v - x):+.3f}")
+    rest = n - (w * (abs(x - z) - abs(v - z)) + relief * (v - x)
+                + sum(c * (abs(x - g) - abs(v - g)) for g, c in calls) - cost * abs(v - x))
+    if abs(rest) > 5e-4:
+        parts.append(f"harm to others, breaches and threats {rest:+.3f}")
+    if breaches:
+        parts.append(f"breaking {len(breaches)} agreement(s)")
+    return (f"{actor.label} moves {model.issue_ids[j]} {x:.2f}->{v:.2f} alone: worth {n:+.3f} to it "
+            f"({', '.join(parts)})")
+
+
 def plan(model, actor) -> list[tuple]:
     """The actor's movable issues with what its decision needs that does not change
     within a day: (j, step, interval days, own cost, z_ij, w_ij, public calls).
@@ -103,12 +121,14 @@ def act_alone(model, actor) -> None:
                 best = (n, v, breaches)
         if best is None:
             continue
-        _, v, breaches = best
+        n, v, breaches = best
         issue = model.issue_ids[j]
+        reason = _reason(model, actor, j, x, v, n, relief[j], calls, cost, breaches)
         model.move_issue(j, v, movers=(actor.key,))
         model.next_move[key] = model.day + interval_days
         model.registry.record.append(Act(model.day, "unilateral", (actor.key,), {issue: (x, v)},
-                                         kind=model.spec.issues[issue].kind))
+                                         kind=model.spec.issues[issue].kind, reason=reason,
+                                         cost=cost * abs(v - x)))
         for ag, wronged in breaches:
             model.registry.breach(model.day, actor.key, ag, wronged, issue)
             model.add_blame(wronged, actor.key, model.spec.agreements.breach_blame)

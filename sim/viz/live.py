@@ -365,6 +365,9 @@ def log_lines(model) -> list[str]:
         elif r.type == "breach":
             mover, wronged = (label(model, x) for x in r.actors)
             entries.append((r.day, 4, f"{mover} breaks its word to {wronged}: {r.label}"))
+        elif r.type in ("commitment_broken", "threat_carried_out", "threat_abandoned", "promise_kept",
+                        "promise_broken"):
+            entries.append((r.day, 1, r.reason))       # the reason names the actor and the stance
     entries.sort(key=lambda t: (t[0], t[1]))
     return [f"day {d} ({_fmt_date(date_of(model, d))}): {text}" for d, _, text in entries]
 
