@@ -406,15 +406,15 @@ def format_summary(res, sc) -> str:
              f"Seed {res.seed}; {res.horizon} days, {sc.start_date} to {end}",
              f"Protocol {res.protocol} ({cls.classifier['source']}): forecast = {cls.classifier['forecast']}", ""]
     rec = res.record
-    lines.append(f"Record ({len(rec)} acts: agreements, unilateral moves, broken commitments, breaches, "
-                 "expiries, events):" if len(rec) else "Record: no agreement and no unilateral move")
+    lines.append(f"Record ({len(rec)} acts: agreements, unilateral moves, threats and promises, broken "
+                 "commitments, breaches, expiries, events):" if len(rec) else "Record: no agreement and no unilateral move")
     for r in rec.itertuples():
         who = " - ".join(labels.get(a, a) for a in str(r.actors).split(";") if a)
         what = r.changes if isinstance(r.changes, str) and r.changes else r.label
         lines.append(f"  day {r.day:>3}  {r.date}  {r.type:<10} {who}"
                      f"{f'  [{r.level}]' if isinstance(r.level, str) and r.level else ''}  {what}")
-        if r.type == "commitment_broken" and isinstance(r.reason, str) and r.reason:
-            lines.append(f"      why: {r.reason}")
+        if r.type not in ("unilateral", "agreement") and isinstance(r.reason, str) and r.reason:
+            lines.append(f"      why: {r.reason}")       # the rest: record.csv's reason column
     ag = res.agreements
     if len(ag) and "pareto_gap" in ag:
         lines.append("")
@@ -705,7 +705,10 @@ def format_ablation(eff) -> str:
         lines.append(f"{int(variant):>3}. {r0['operation']} {r0['actor']}: {r0['stance_rule']}")
         quote = r0["quote"] if isinstance(r0["quote"], str) and r0["quote"] else "(the record or an assumption)"
         lines.append(f"      \u201c{quote[:110]}\u201d")
-        if "price" in r0 and r0["price"] == r0["price"]:       # a commitment: its price and how often it broke
+        if r0.get("carried_share", float("nan")) == r0.get("carried_share"):   # a threat or promise
+            lines.append(f"      price of backing down {r0['price']:.3f} on day 0; carried out in "
+                         f"{r0['carried_share']:.0%} of runs, abandoned in {r0['abandoned_share']:.0%}")
+        elif "price" in r0 and r0["price"] == r0["price"]:       # a commitment: its price and how often it broke
             when = (f", median day {r0['broken_day_median']:.0f}" if r0["broken_day_median"] == r0["broken_day_median"]
                     else "")
             lines.append(f"      price of backing down {r0['price']:.3f} on day 0; broken in "

@@ -323,9 +323,14 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     for t in ("threat_carried_out", "threat_abandoned", "promise_kept", "promise_broken"):
         o[f"n_{t}"] = sum(r.type == t for r in record)
     broken = {r.label: r.day for r in record if r.type == "commitment_broken"}
+    carried = {r.label: r.day for r in record if r.type in ("threat_carried_out", "promise_kept")}
+    abandoned = {r.label: r.day for r in record if r.type in ("threat_abandoned", "promise_broken")}
     for sid, st in sc.stances.items():
         if st.breakable and not st.hard:
             o[f"broken_day:{sid}"] = float(broken[sid]) if sid in broken else np.nan
+        elif hasattr(st, "then_issue"):         # a threat or promise (docs/ODD.md 7.16)
+            o[f"carried_day:{sid}"] = float(carried[sid]) if sid in carried else np.nan
+            o[f"abandoned_day:{sid}"] = float(abandoned[sid]) if sid in abandoned else np.nan
     for r in issue_rows:
         o[f"agreed:{r['issue']}"] = r["agreed"]
         o[f"agreed_day:{r['issue']}"] = float(r["first_agreed_day"])

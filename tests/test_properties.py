@@ -31,6 +31,10 @@ def _outcome(scenario, key, seeds=SEEDS, days=None):
 
 WHAT_IFS = ["russia_engages", "eu_direct_channel", "poland_political_talks", "sanctions_escalation",
             "opposition_at_table"]
+# What-ifs the README says change no headline, and why (a declaration that goes stale fails)
+WHY_NOT = {"opposition_at_table": "what the opposition can offer Minsk (easing EU sanctions a little) needs the "
+                                  "EU's consent, which its public call for sanctions withholds while it stands; and "
+                                  "recognition is what Minsk values most"}
 
 
 @pytest.mark.slow
@@ -38,8 +42,9 @@ def test_every_shipped_what_if_changes_some_headline_of_the_baseline():
     """The README's claim, over 200 paired replications under the priors (the scenario
     table's job: `make scenario-table`): each what-if differs from the baseline in at
     least one headline outcome, its paired mean difference's 95% interval excluding 0
-    (sim.experiments.table.paired_table). And the two that open political talks with
-    Minsk make political agreements more likely."""
+    (sim.experiments.table.paired_table) - except those in WHY_NOT, which the README
+    explains and which must indeed change none. And the two that open political talks
+    with Minsk make political agreements more likely."""
     from sim.experiments.jobs import batch
     from sim.experiments.table import paired_table
 
@@ -47,7 +52,7 @@ def test_every_shipped_what_if_changes_some_headline_of_the_baseline():
     paired = paired_table(runs, {n: 90 for n in ["baseline", *WHAT_IFS]})
     differs = paired.groupby("scenario")["differs"].any()
     assert set(differs.index) == set(WHAT_IFS)
-    assert differs.all(), differs[~differs].index.tolist()
+    assert sorted(differs[~differs].index) == sorted(WHY_NOT), differs.to_dict()
     pol = paired[paired["outcome"] == "any_political"].set_index("scenario")
     for name in ("eu_direct_channel", "poland_political_talks"):
         assert pol.loc[name, "low"] > 0, (name, pol.loc[name].to_dict())

@@ -76,9 +76,13 @@ def effects(runs: pd.DataFrame, sc: Scenario, vs: list[Variant], days: int | Non
         st = sc.stances[v.stance]
         col = f"broken_day:{v.stance}"
         days = base_runs[col] if col in base_runs else pd.Series(dtype=float)
+        carried = base_runs.get(f"carried_day:{v.stance}", pd.Series(dtype=float))
+        abandoned = base_runs.get(f"abandoned_day:{v.stance}", pd.Series(dtype=float))
         commitment = {"price": prices.get(v.stance, math.nan),
                       "broken_share": float(days.notna().mean()) if len(days) else math.nan,
-                      "broken_day_median": float(days.median()) if days.notna().any() else math.nan}
+                      "broken_day_median": float(days.median()) if days.notna().any() else math.nan,
+                      "carried_share": float(carried.notna().mean()) if len(carried) else math.nan,
+                      "abandoned_share": float(abandoned.notna().mean()) if len(abandoned) else math.nan}
         for outcome, label in labels.items():
             diff = (var.loc[common, outcome] - base.loc[common, outcome]).to_numpy(dtype=float)
             m, lo, hi = mean_interval(diff)
@@ -98,7 +102,8 @@ def day0_prices(sc: Scenario) -> dict[str, float]:
     from sim.model.commitments import price
 
     m = NegotiationModel(sc, rng=0, collect=False, log_offers=False)
-    return {sid: price(m, st) for sid, st in sc.stances.items() if st.breakable and not st.hard}
+    return {sid: price(m, st) for sid, st in sc.stances.items()
+            if (st.breakable and not st.hard) or hasattr(st, "then_issue")}
 
 
 def rank(eff: pd.DataFrame) -> pd.DataFrame:

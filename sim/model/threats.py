@@ -37,7 +37,9 @@ exact at the threshold, over-counted beyond it.
 not met, or a promise whose demand is met, is due; the maker carries out (the record gets
 ``threat_carried_out`` / ``promise_kept`` with the cost c |v - x| and the reason; the cost
 goes to ``Actor.coercion_paid``) or backs down (``threat_abandoned`` / ``promise_broken``,
-the price to ``Actor.commitments_paid``, and the stance is gone). A move carried out
+the price to ``Actor.commitments_paid``, and the stance is gone). A due move that would
+not hurt the target (a threat) or help it (a promise) — the issue already moved past the
+value by other means — is not made, and the stance stands. A move carried out
 stands: the maker never moves ``then_issue`` back past v while the run lasts (its bounds,
 :meth:`sim.model.NegotiationModel.bounds`), and the stance checks no more. A due move
 that is no move (the issue is already there) leaves the stance standing.
@@ -162,6 +164,9 @@ def check(model) -> None:
         ok, mv, net, pr = assess(model, st)
         if mv is None:
             continue                                 # nothing left to move: it stands
+        stake = target_stake(model, st, *mv)
+        if (stake <= 0.0) if st.kind == "promise" else (stake >= 0.0):
+            continue                                 # the move would not be what was promised or threatened
         maker = model.actors[st.actor]
         j, x, v = mv
         demand = (f"{st.issue} >= {st.at_least:.2f}" if st.at_least is not None

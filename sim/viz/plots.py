@@ -108,21 +108,33 @@ def plot_crisis(result, ax=None):
         ax.axvline(date, color="gold", lw=1.5, alpha=0.8)
         ax.annotate(f"{result.actor_labels[ag.party_a]}–{result.actor_labels[ag.party_b]} "
                     f"({ag.level})", (date, 0.03), rotation=90, fontsize=7, va="bottom",
-                    xytext=(2, 0), textcoords="offset points")
+                    xytext=(-9, 0), textcoords="offset points")
     rec = getattr(result, "record", None)
     if rec is not None and len(rec) and "type" in rec:
-        for mv in rec[rec["type"] == "unilateral"].itertuples():
+        # unilateral moves (green), threats and promises carried out (red), commitments
+        # broken or threats abandoned (purple); labels of one day side by side
+        marks = {"unilateral": ("#009E73", "#006B4F", ""), "threat_carried_out": ("#D55E00", "#A04000", "threat: "),
+                 "promise_kept": ("#D55E00", "#A04000", "promise: "),
+                 "commitment_broken": ("#CC79A7", "#8E3F72", "breaks "),
+                 "threat_abandoned": ("#CC79A7", "#8E3F72", "backs down: "),
+                 "promise_broken": ("#CC79A7", "#8E3F72", "reneges: ")}
+        per_day: dict = {}
+        for mv in rec[rec["type"].isin(list(marks))].itertuples():
+            color, text_color, prefix = marks[mv.type]
             date = pd.Timestamp(mv.date)
-            ax.plot([date], [1.02], marker="v", color="#009E73", ms=6, clip_on=False)
-            ax.annotate(f"{result.actor_labels.get(mv.actors, mv.actors)}: {mv.changes}", (date, 1.0),
-                        rotation=90, fontsize=6, va="top", xytext=(2, -8), textcoords="offset points",
-                        color="#006B4F")
+            k = per_day[mv.day] = per_day.get(mv.day, -1) + 1
+            who = result.actor_labels.get(str(mv.actors).split(";")[0], mv.actors)
+            what = mv.changes if isinstance(mv.changes, str) and mv.changes else mv.label
+            ax.plot([date], [1.02], marker="v", color=color, ms=6, clip_on=False)
+            ax.annotate(f"{prefix}{who}: {what}", (date, 1.0), rotation=90, fontsize=6, va="top",
+                        xytext=(2 + 7 * k, -8), textcoords="offset points", color=text_color)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     if h1 + h2:
         ax.legend(h1 + h2, l1 + l2, loc="lower left", fontsize=8, framealpha=0.9)
     ax.set_title(f"{result.scenario}: the crisis environment "
-                 f"(dashed: events; gold: agreements; green ▼: unilateral moves)", fontsize=10)
+                 f"(dashed: events; gold: agreements; ▼ green: unilateral moves,\nred: threats and promises "
+                 f"carried out, purple: commitments broken or abandoned)", fontsize=9)
     ax.grid(alpha=0.3)
     _date_axis(ax)
     ax.figure.tight_layout()
