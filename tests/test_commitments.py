@@ -258,3 +258,31 @@ def test_every_threat_carried_out_costs_what_the_scenario_says(name):
                     paid[st.actor] += act.cost
             for a, actor in m.actors.items():
                 assert actor.coercion_paid == pytest.approx(paid[a], abs=1e-12)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(price=st.floats(0.0, 0.4), cost=st.floats(0.0, 0.6), seed=st.integers(0, 10_000))
+def test_threats_and_promises_cost_what_they_say_for_any_price_and_cost(price, cost, seed):
+    """Hypothesis over the baseline's threat and promise: whatever their price and cost
+    per unit, a move carried out costs cost x distance (to coercion_paid), one abandoned
+    costs its price raised by blame (base <= paid <= base x (1 + blame_gain)), and a
+    maker never carries out a move worth less to it than minus its price."""
+    over = {"stances": {sid: {"price": price, "cost": cost} for sid in ("eu_threatens_listings",
+                                                                       "eu_promises_returns")}}
+    sc = sim.load_scenario("baseline", overrides=over)
+    m = NegotiationModel(sc, rng=seed, collect=False)
+    m.run()
+    gain = sc.commitments.blame_gain
+    coerced = paid = 0.0
+    for act in m.registry.record:
+        if act.type in ("threat_carried_out", "promise_kept"):
+            (_, (x, v)), = act.changes.items()
+            assert act.cost == pytest.approx(cost * abs(v - x), abs=1e-12)
+            coerced += act.cost
+            net = float(act.reason.split("worth ")[1].split(" to it")[0])
+            assert net >= -price * (1 + gain) - 1e-3          # credible: N_m + price >= 0 (3 decimals)
+        elif act.type in ("threat_abandoned", "promise_broken"):
+            assert price - 1e-12 <= act.cost <= price * (1 + gain) + 1e-12
+            paid += act.cost
+    assert m.actors["eu"].coercion_paid == pytest.approx(coerced, abs=1e-12)
+    assert m.actors["eu"].commitments_paid >= paid - 1e-12       # plus any commitment it broke
