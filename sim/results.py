@@ -293,7 +293,7 @@ def _issue_rows(model, yardstick: bool = False) -> list[dict]:
     for n, j in enumerate(model.issue_ids):
         days = [a.day for a in ags if j in a.values]
         status, rounds = model.protocol.issue_status(n)
-        row = {"issue": j, "kind": sc.issues[j].kind, "status_quo": sc.issues[j].status_quo,
+        row = {"issue": j, "kind": sc.issues[j].kind, "status_quo": float(model.status_quo[n]),   # day 0
                "agreed": bool(days), "first_agreed_day": days[0] if days else np.nan,
                "n_agreements": len(days), "n_unilateral": sum(j in r.changes for r in moves),
                "final_value": float(model.x[n]), "forecast": float(forecast[n]),

@@ -128,7 +128,7 @@ def test_run_honours_days():
 
 def test_mesa_idiom():
     m = NegotiationModel(load_scenario("baseline"), rng=np.random.default_rng(0))
-    assert len(m.agents) == len(m.spec.actors) == 6 and m.series is not None
+    assert len(m.agents) == len(m.spec.actors) == 9 and m.series is not None
     m.run_for(3)
     assert m.day == 3 and m.steps == 3
 
@@ -157,6 +157,8 @@ def _rename(d: dict, names: dict) -> dict:
     for ev in d["events"]:
         if "issue" in ev:
             ev["issue"] = r(ev["issue"])
+    for h in d.get("history", []):
+        h["actor"], h["issue"] = r(h["actor"]), r(h["issue"])
     def rename_path(path):       # actors.<actor>.<field>.<issue>: actor and issue are names
         parts = path.split(".")
         if parts[0] == "actors":

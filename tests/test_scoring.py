@@ -75,16 +75,29 @@ def _record_from(runs, series, k, shift):
 
 
 def test_a_record_drawn_from_the_model_scores_better_than_a_perturbed_one(short_baseline):
-    """Over 10 truth runs, mean score per observation: the model's own record beats the
-    same record shifted by 0.3 (pressure is on [0, 1]) or with the yes/no flipped."""
+    """Over 40 truth runs drawn from the model, mean score per observation: the model's
+    own forecast beats the same forecast shifted by 0.3 (pressure is on [0, 1]) or with
+    the yes/no flipped (a proper score rewards the true distribution). Shifting the truth
+    instead, as this test once did, is no test of propriety: the day-20 pressure is
+    two-peaked since the EU's threat and promise, and a shifted low truth lands in the
+    high peak."""
     sc = short_baseline
     runs, series, job = forecast(sc, QUANTITIES, reps=40, seed=1)
-    truth_runs, truth_series = _truths(sc, 10)
+    truth_runs, truth_series = _truths(sc, 40)
     p = float(runs["any_technical"].astype(float).mean())
+    # the wrong forecast: the same ensemble with its numbers shifted by 0.3 and its yes/no
+    # flipped, scored against the same truths (a proper score prefers the right one)
+    wrong_runs = runs.copy()
+    wrong_runs["stock_final:pressure"] = wrong_runs["stock_final:pressure"].astype(float) + 0.3
+    wrong_runs["any_technical"] = ~wrong_runs["any_technical"].astype(bool)
+    wrong_series = series.copy()
+    on = wrong_series["variable"] == "stock:pressure"
+    wrong_series.loc[on, "value"] = wrong_series.loc[on, "value"] + 0.3
     own, perturbed = [], []
-    for k in range(10):
-        for shift, acc in ((0.0, own), (0.3, perturbed)):
-            table, _ = evaluate(sc, _record_from(truth_runs, truth_series, k, shift), runs, series)
+    for k in range(40):
+        record = _record_from(truth_runs, truth_series, k, 0.0)
+        for (r, s_), acc in (((runs, series), own), ((wrong_runs, wrong_series), perturbed)):
+            table, _ = evaluate(sc, record, r, s_)
             acc.append(table["score"].to_numpy())
     own, perturbed = np.mean(own, axis=0), np.mean(perturbed, axis=0)
     assert own[0] < perturbed[0] and own[1] < perturbed[1]           # CRPS of the two numbers
@@ -166,4 +179,4 @@ def test_an_outcome_a_protocol_does_not_define_is_a_clear_error(tmp_path):
     import json
 
     obs = json.loads(r.stdout)["observations"][0]
-    assert obs["reference"] == 0.0 and "status quo" in obs["reference_note"]
+    assert obs["reference"] == 0.0 and "day-0 value" in obs["reference_note"]

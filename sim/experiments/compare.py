@@ -90,7 +90,7 @@ def forecast_table(forecasts: pd.DataFrame, sc: Scenario) -> pd.DataFrame:
         p05, p50, p95 = np.percentile(v, [5, 50, 95])
         lo, hi = sc.issues[j].scale or (0.0, 1.0)
         rows.append({"issue": j, "kind": sc.issues[j].kind, "scale_low": lo, "scale_high": hi,
-                     "status_quo": float(to_scale(sc, j, sc.issues[j].status_quo)), "protocol": p,
+                     "status_quo": float(to_scale(sc, j, sc.day0(j))), "protocol": p,
                      "n": len(v), "median": p50, "mean": float(v.mean()), "p05": p05, "p95": p95,
                      "vs_compromise": float(np.median(np.abs(v - g["compromise"].to_numpy(dtype=float))))})
     return pd.DataFrame(rows)

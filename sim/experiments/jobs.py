@@ -704,7 +704,9 @@ class MemorySink:
             self.series.append(series)
 
     def runs(self) -> pd.DataFrame:
-        return _order(_tidy_types(pd.DataFrame(self.rows)))
+        # rows in run order, so the columns (the union of the scenarios' outcomes) come in
+        # the same order whatever order the chunks finished in
+        return _order(_tidy_types(pd.DataFrame(sorted(self.rows, key=lambda r: r["run_id"]))))
 
 
 def _order(df: pd.DataFrame) -> pd.DataFrame:

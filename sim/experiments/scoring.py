@@ -217,8 +217,10 @@ def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series
                 ref_note = "the series stays at its day-0 value"
             elif (reference is None and o.outcome.startswith(("final:", "forecast:"))
                   and o.outcome.split(":", 1)[1] in data["issues"]):
-                reference = float(data["issues"][o.outcome.split(":", 1)[1]]["status_quo"])
-                ref_note = "the issue stays at its status quo"
+                from sim.scenario import Scenario
+
+                reference = float(Scenario.model_validate(data).day0(o.outcome.split(":", 1)[1]))
+                ref_note = "the issue stays at its day-0 value"
             s = crps_ensemble(values, o.observed)
             s_ref = abs(reference - o.observed) if reference is not None else math.nan
             row.update(forecast=float(med), median=float(med), q05=float(q05), q95=float(q95), score_name="CRPS",

@@ -51,8 +51,12 @@ class Blame:
         if not resp:
             return
         harm = self.harm
+        rule = m.rules[j]
+        # under a weighted rule each controller moves its own share: co-controllers are not
+        # harmed by one another's moves (their stake is in their own share)
+        shared = rule.controllers if rule.rule == "weighted" else ()
         for a, actor in m.actors.items():
-            if a in exclude or a in responsible:
+            if a in exclude or a in responsible or a in shared:
                 continue
             loss = actor.w[j] * (abs(new - actor.ideal[j]) - abs(old - actor.ideal[j]))
             if loss > 0:

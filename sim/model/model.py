@@ -92,6 +92,7 @@ class NegotiationModel(mesa.Model):
         self.env = Environment(scenario.environment, self.issue_ids, env_rng)
         self.blames = Blame(self)
         self.registry = Registry(self)
+        self._apply_history()
         self.next_move: dict[tuple[str, int], int] = {}     # (actor, issue) -> first day it may move again
         self._relief: dict[str, np.ndarray] = {}
         self._relief_t: dict[str, tuple] = {}       # the same as tuples of floats
@@ -445,7 +446,24 @@ class NegotiationModel(mesa.Model):
             level = "technical"
         return level
 
-    # ------------------------------------------------------------------ events
+    # ------------------------------------------------------------------ history and events
+    def _apply_history(self) -> None:
+        """The record's moves before day 0 (``history:``), in date order: each sets the
+        issue where its actor left it and is an act of the record (a negative day), and
+        the day-0 values become the status quo the run starts from (docs/ODD.md 5)."""
+        if not self.spec.history:
+            return
+        for h in sorted(self.spec.history, key=lambda h: h.date):
+            j = self.idx[h.issue]
+            old = float(self.x[j])
+            new = min(1.0, max(0.0, h.value if h.value is not None else old + h.delta))
+            self.x[j] = new
+            day = (h.date - self.spec.start_date).days
+            self.registry.record.append(Act(day, "history", (h.actor,), {h.issue: (old, new)},
+                                            kind=self.spec.issues[h.issue].kind, label=h.label,
+                                            reason=f"record {h.date}: {h.label}"))
+        self.status_quo = self.x.copy()
+
     def _apply_events(self, day: int) -> None:
         changed = False
         while self._events and self._events[0].day == day:

@@ -44,8 +44,10 @@ def net_value(model, actor, j: int, v: float, relief) -> tuple[float, list]:
                   model.commitments(actor.key, j), model.unilateral_cost(actor.key, j))
     beta = model.spec.blame.harm_aversion
     ia = model.aidx[actor.key]
+    rule = model.rules[j]
+    shared = rule.controllers if rule.rule == "weighted" else ()   # each moves its own share
     for k, other in model.actors.items():
-        if k == actor.key:
+        if k == actor.key or k in shared:
             continue
         zk = float(other.ideal[j])
         h = float(other.w[j]) * (abs(v - zk) - abs(x - zk))

@@ -295,6 +295,27 @@ EventSpec = Annotated[
 ]
 
 
+class HistoryEntry(_Strict):
+    """A move of the record before the scenario's start (docs/ODD.md 5): on ``date`` the
+    ``actor`` (a controller of the issue) set ``issue`` to ``value`` (or moved it by
+    ``delta``). Applied in date order before day 0, so the day-0 state is what the
+    record's actors left; each is an act of the run's record (a negative day)."""
+
+    date: _dt.date
+    actor: Id
+    issue: Id
+    value: Unit | None = None
+    delta: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
+    label: str = Field(min_length=1, description="what happened, as the record says it")
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.value is None) == (self.delta is None):
+            raise ValueError("give exactly one of value and delta")
+        return self
+
+
 class ObservableSpec(_Strict):
     """How a variable of observed data is read off a run (calibration, ``observables:``):
     the run's daily ``series`` variable (rows filtered by ``actor``/``target``/``issue``
@@ -328,6 +349,8 @@ class Scenario(_Strict):
     unilateral: UnilateralSpec = UnilateralSpec()
     agreements: AgreementsSpec = AgreementsSpec()
     commitments: CommitmentsSpec = CommitmentsSpec()
+    history: list[HistoryEntry] = Field(
+        default=[], description="the record's moves before start_date, by named actors (docs/ODD.md 5)")
     events: list[EventSpec] = []
     source: str = ""
     uncertain: dict[str, PriorSpec] = Field(
@@ -350,6 +373,14 @@ class Scenario(_Strict):
 
     def date_of(self, day: int) -> _dt.date:
         return self.start_date + _dt.timedelta(days=int(day))
+
+    def day0(self, issue: str) -> float:
+        """The issue's value on day 0: its status quo moved by the record's ``history:``."""
+        v = self.issues[issue].status_quo
+        for h in sorted(self.history, key=lambda h: h.date):
+            if h.issue == issue:
+                v = min(1.0, max(0.0, h.value if h.value is not None else v + h.delta))
+        return v
 
 
 def split_pair(key: str) -> tuple[str, str]:
@@ -473,6 +504,19 @@ def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
             data = sc.model_dump(mode="json", by_alias=True, exclude={"uncertain"})
             out.extend((f"observables.{name}.scale", m.replace("field", f"field '{obs.scale}'"))
                        for m in _number_problems(data, obs.scale))
+    for n, h in enumerate(sc.history):
+        path = f"history.{n}"
+        if h.date >= sc.start_date:
+            out.append((f"{path}.date", f"{h.date} is not before the start date {sc.start_date}: "
+                                        "a move on or after it is an event (events:), or what the model predicts"))
+        actor_ref(f"{path}.actor", h.actor)
+        issue_ref(f"{path}.issue", h.issue)
+        if h.issue in sc.issues and h.actor in actors:
+            ctrl = sc.issues[h.issue].control
+            members = {m for c in ctrl if c in sc.actors for m in sc.actors[c].members}
+            if h.actor not in ctrl and h.actor not in members:
+                out.append((f"{path}.actor", f"'{h.actor}' does not control '{h.issue}' "
+                                             f"(controllers: {', '.join(ctrl)})"))
     for n, ev in enumerate(sc.events):
         path = f"events.{n}"
         if ev.day > sc.horizon_days:

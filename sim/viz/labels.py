@@ -37,6 +37,9 @@ FIELD_LABELS = {
     "unilateral.cost": "cost of acting alone",
     "unilateral_cost": "cost of acting alone",
     "protocol.min_change": "smallest change counted as a deal",
+    "commitments.price": "price of backing down from a stated stance",
+    "commitments.blame_gain": "rise of that price with blame",
+    "commitments.review_days": "days between reviews of commitments",
 }
 
 # outcome column -> (label, kind): kind "p" = a share of runs, "days", "x" = a number
