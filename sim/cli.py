@@ -406,7 +406,7 @@ def format_summary(res, sc) -> str:
              f"Seed {res.seed}; {res.horizon} days, {sc.start_date} to {end}",
              f"Protocol {res.protocol} ({cls.classifier['source']}): forecast = {cls.classifier['forecast']}", ""]
     rec = res.record
-    lines.append(f"Record ({len(rec)} acts: agreements, unilateral moves, threats and promises, broken "
+    lines.append(f"Record ({len(rec)} acts: the record before day 0, agreements, unilateral moves, threats and promises, broken "
                  "commitments, breaches, expiries, events):" if len(rec) else "Record: no agreement and no unilateral move")
     for r in rec.itertuples():
         who = " - ".join(labels.get(a, a) for a in str(r.actors).split(";") if a)
