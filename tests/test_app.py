@@ -201,7 +201,8 @@ def test_log_lines_say_it_in_words():
     lines = live.log_lines(m)
     others = [r for r in m.registry.record if r.type in ("unilateral", "renewal", "expiry", "breach",
                                                            "commitment_broken", "threat_carried_out",
-                                                           "threat_abandoned", "promise_kept", "promise_broken")]
+                                                           "threat_abandoned", "promise_kept", "promise_broken",
+                                                           "history")]
     n_moves = sum(len(r.changes) for r in others if r.type == "unilateral")
     assert len(lines) == (len(m.event_log) + len(m.agreements) + len(m.channel_log) + n_moves
                           + sum(r.type != "unilateral" for r in others))
@@ -215,6 +216,9 @@ def test_log_lines_say_it_in_words():
         if r.type in ("threat_carried_out", "promise_kept", "commitment_broken"):
             assert any(line.startswith(f"day {r.day} (") and r.reason in line for line in lines)
     assert any(r.type == "threat_carried_out" for r in m.registry.record)
+    # a move made alone says why in the actor's terms; the record's moves before day 0 appear
+    assert any("acts alone" in line and "worth" in line for line in lines)
+    assert any("(the record)" in line and "Turkey" in line for line in lines)
 
 
 def test_svg_charts_are_well_formed():

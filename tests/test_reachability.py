@@ -30,14 +30,15 @@ REGIONS = {
     **{(name, "russia_role"): RUSSIA_TRADES
        for name in ("baseline", "eu_direct_channel", "opposition_at_table", "poland_political_talks",
                     "russia_engages", "sanctions_escalation")},
-    ("sanctions_escalation", "regime_legitimacy"): POLAND_TALKS,
+    **{(name, "regime_legitimacy"): POLAND_TALKS
+       for name in ("baseline", "opposition_at_table", "sanctions_escalation")},
 }
 # Issues a rule of the scenario keeps where they are, and the rule.
 LAW = {
     ("history_2021", j): "history_2021 replays the record: every channel closed and unilateral moves disabled "
                          "(unilateral.enabled: false), so an issue moves only by a dated event, and the record has "
                          "none on it before 23 Nov 2021"
-    for j in ("return_assistance", "regime_legitimacy", "russia_role")
+    for j in ("return_assistance", "repatriation", "regime_legitimacy", "russia_role")
 }
 
 

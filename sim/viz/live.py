@@ -318,8 +318,8 @@ def _record(model) -> list:
 
 
 def unilateral_moves(model) -> list[dict]:
-    """Moves made alone so far: day, actor, issue, old, new."""
-    return [{"day": r.day, "actor": r.actors[0], "issue": j, "old": float(o), "new": float(n)}
+    """Moves made alone so far: day, actor, issue, old, new, and why (the actor's terms)."""
+    return [{"day": r.day, "actor": r.actors[0], "issue": j, "old": float(o), "new": float(n), "reason": r.reason}
             for r in _record(model) if r.type == "unilateral" for j, (o, n) in r.changes.items()]
 
 
@@ -340,8 +340,9 @@ def _change(model, issue: str, old: float, new: float) -> str:
 
 
 def log_lines(model) -> list[str]:
-    """The run so far in plain words, one line per scheduled event, channel change,
-    unilateral move, agreement, renewal, expiry or breach, in order of day."""
+    """The run so far in plain words, one line per move of the record before day 0,
+    scheduled event, channel change, unilateral move (with why), agreement, renewal,
+    expiry, breach, broken commitment, threat or promise (with why), in order of day."""
     entries: list[tuple[int, int, str]] = []
     for e in model.event_log:
         entries.append((e["day"], 0, e["label"]))
@@ -350,8 +351,9 @@ def log_lines(model) -> list[str]:
         what = "closes" if c["new"] == "closed" else f"is now {c['new']}"
         entries.append((c["day"], 1, f"the {a}\u2013{b} channel {what} (was {c['old']})"))
     for mv in unilateral_moves(model):
+        why = mv["reason"].split(": ", 1)[1] if ": " in mv["reason"] else ""
         entries.append((mv["day"], 2, f"{label(model, mv['actor'])} acts alone: "
-                        + _change(model, mv["issue"], mv["old"], mv["new"])))
+                        + _change(model, mv["issue"], mv["old"], mv["new"]) + (f" \u2014 {why}" if why else "")))
     for ag in model.agreements:
         a, b = (label(model, x) for x in ag.parties)
         terms = "; ".join(_change(model, j, ag.previous[j], v) for j, v in ag.values.items())
@@ -368,6 +370,10 @@ def log_lines(model) -> list[str]:
         elif r.type in ("commitment_broken", "threat_carried_out", "threat_abandoned", "promise_kept",
                         "promise_broken"):
             entries.append((r.day, 1, r.reason))       # the reason names the actor and the stance
+        elif r.type == "history":                      # the record's moves before day 0
+            (j, (o, n)), = r.changes.items()
+            entries.append((r.day, 0, f"{label(model, r.actors[0])} (the record): {_change(model, j, o, n)} "
+                                      f"\u2014 {r.label}"))
     entries.sort(key=lambda t: (t[0], t[1]))
     return [f"day {d} ({_fmt_date(date_of(model, d))}): {text}" for d, _, text in entries]
 
