@@ -98,6 +98,8 @@ class NegotiationModel(mesa.Model):
         self._relief_t: dict[str, tuple] = {}       # the same as tuples of floats
         self._bounds: dict[tuple[str, int], tuple[float, float]] = {}
         self._boxes: dict[tuple, tuple[tuple, tuple]] = {}
+        self._stakes: dict[int, tuple] = {}
+        self._assessed: dict[int, tuple] = {}
 
         self.ideals_by_actor = {a: dict(zip(self.issue_ids, map(float, self.actors[a].ideal)))
                                 for a in self.actor_ids}
@@ -158,6 +160,7 @@ class NegotiationModel(mesa.Model):
     def _clear_relief(self) -> None:
         self._relief.clear()
         self._relief_t.clear()
+        self._assessed.clear()          # threats' and promises' credibility (sim.model.threats)
         self.env.invalidate()
 
     def stances_of(self, actor: str):
@@ -215,6 +218,15 @@ class NegotiationModel(mesa.Model):
         its own ``calls_for`` stances and those of its members (a bloc acts on its
         members' calls)."""
         return self._commit.get((actor, j), [])
+
+    def stakes(self, j: int) -> tuple[tuple[str, int, float, float], ...]:
+        """(actor, index, ideal, salience weight) of every actor on issue j: fixed for the
+        run (the harm a move does to others, :func:`sim.model.unilateral.net_value`)."""
+        got = self._stakes.get(j)
+        if got is None:
+            got = self._stakes[j] = tuple((k, self.aidx[k], float(a.ideal[j]), float(a.w[j]))
+                                          for k, a in self.actors.items())
+        return got
 
     def conditionals(self) -> list[tuple[str, ConditionalMove]]:
         """The threats and promises in force, (id, stance), in file order."""

@@ -88,7 +88,15 @@ def maker_net(model, st, j: int, x: float, v: float) -> float:
 
 
 def assess(model, st):
-    """(credible, move or None, N_m, price) of the conditional move now."""
+    """(credible, move or None, N_m, price) of the conditional move now (cached with the
+    actors' relief: until the state or the day changes)."""
+    got = model._assessed.get(id(st))
+    if got is None:
+        got = model._assessed[id(st)] = _assess(model, st)
+    return got
+
+
+def _assess(model, st):
     from sim.model.commitments import price
 
     mv = planned_move(model, st)

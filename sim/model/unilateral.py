@@ -43,16 +43,17 @@ def net_value(model, actor, j: int, v: float, relief) -> tuple[float, list]:
     n = own_value(x, v, float(actor.ideal[j]), float(actor.w[j]), float(relief[j]),
                   model.commitments(actor.key, j), model.unilateral_cost(actor.key, j))
     beta = model.spec.blame.harm_aversion
-    ia = model.aidx[actor.key]
+    brow = None
     rule = model.rules[j]
     shared = rule.controllers if rule.rule == "weighted" else ()   # each moves its own share
-    for k, other in model.actors.items():
+    for k, ik, zk, wk in model.stakes(j):
         if k == actor.key or k in shared:
             continue
-        zk = float(other.ideal[j])
-        h = float(other.w[j]) * (abs(v - zk) - abs(x - zk))
+        h = wk * (abs(v - zk) - abs(x - zk))
         if h > 0:
-            n -= beta * (1.0 - float(model.blame[ia, model.aidx[k]])) * h
+            if brow is None:
+                brow = model.blame[model.aidx[actor.key]].tolist()
+            n -= beta * (1.0 - brow[ik]) * h
     breaches = model.registry.breached_by(actor.key, model.issue_ids[j], x, v)
     n -= model.spec.agreements.breach_cost * len(breaches)
     if actor.key in model._cond_targets:            # a demand it meets, left unmet (7.16)
