@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("sweep", help="vary scenario parameters over a grid or a Latin hypercube",
                        description="Run --reps replications at every design point. FIELD is a dotted "
                                    "path into the scenario, e.g. actors.poland.tactic.e or "
-                                   "crisis.inflow_rate; it is checked against the schema before "
+                                   "commitments.price; it is checked against the schema before "
                                    "anything runs. Exit code 3 if some runs failed.")
     w.add_argument("scenario", help="a scenario name or YAML path")
     w.add_argument("--vary", action="append", required=True, metavar="FIELD=LO:HI[:STEPS]",
