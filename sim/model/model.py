@@ -105,7 +105,6 @@ class NegotiationModel(mesa.Model):
                                 for a in self.actor_ids}
         self.stances = dict(scenario.stances)
         self.executed: dict[str, tuple] = {}   # threat/promise id -> (maker, issue, from, to) carried out
-        self.executed_stances: set = set()
         self.base_levels = {frozenset(p): lvl for p, lvl in scenario.channel_pairs().items() if p[0] != "*"}
         self.default_level = scenario.channels.get("*", "closed")   # "*": every pair not listed
         self.params = scenario.blame
@@ -232,8 +231,9 @@ class NegotiationModel(mesa.Model):
         """The threats and promises in force, (id, stance), in file order."""
         return self._conditionals
 
-    def conditionals_on(self, actor: str) -> list[ConditionalMove]:
-        return [st for _, st in self._conditionals if st.target == actor]
+    def conditionals_on(self, actor: str) -> list[tuple[str, ConditionalMove]]:
+        """The threats and promises aimed at ``actor`` and not yet carried out, (id, stance)."""
+        return [(sid, st) for sid, st in self._conditionals if st.target == actor and sid not in self.executed]
 
     def unilateral_cost(self, actor: str, j: int) -> float:
         return self.spec.actors[actor].unilateral_cost.get(self.issue_ids[j], self.spec.unilateral.cost)

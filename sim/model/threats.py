@@ -117,9 +117,7 @@ def target_stake(model, st, j: int, x: float, v: float) -> float:
 
 def at_stake(model, st) -> float:
     """What meeting the demand is worth to the target now: a credible threat's harm
-    averted or a credible promise's gain earned (0 if neither, or already carried out)."""
-    if st in model.executed_stances:
-        return 0.0
+    averted or a credible promise's gain earned (0 if neither)."""
     ok, mv, _net, _pr = assess(model, st)
     if not ok:
         return 0.0
@@ -131,7 +129,7 @@ def relief_terms(model, actor: str, relief: list[float]) -> None:
     """Add, in place, what the credible conditional moves aimed at ``actor`` make meeting
     their demands worth to it per unit (module docstring)."""
     min_step = max(model.spec.protocol.min_change, 1e-6)
-    for st in model.conditionals_on(actor):
+    for _sid, st in model.conditionals_on(actor):
         c = model.idx[st.issue]
         xc = float(model.x[c])
         if st.demand_met(xc):
@@ -150,7 +148,7 @@ def crossing_loss(model, actor: str, j: int, x: float, v: float) -> float:
     earn): a lump its own unilateral decision counts (no linear term stands for it while
     the demand is met)."""
     loss = 0.0
-    for st in model.conditionals_on(actor):
+    for _sid, st in model.conditionals_on(actor):
         if model.idx[st.issue] != j or not st.demand_met(x) or st.demand_met(v):
             continue
         loss += at_stake(model, st)
@@ -185,7 +183,6 @@ def check(model) -> None:
             cost = unit_cost(model, st, j) * abs(v - x)
             breaches = model.registry.breached_by(st.actor, st.then_issue, x, v)
             model.executed[sid] = (st.actor, j, x, v)     # before the move: it bounds the maker from now on
-            model.executed_stances.add(st)
             model.move_issue(j, v, movers=(st.actor,))
             maker.coercion_paid += cost
             reason = (f"{maker.label} carries out its {st.kind} ({sid}): the demand {demand} is {state}; "
