@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 import sim
 from sim.experiments.stats import mean_interval
@@ -113,6 +113,7 @@ def test_every_broken_commitment_in_every_shipped_scenario_is_paid(name):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(price=st.floats(0.0, 0.3), gain=st.floats(0.0, 3.0), seed=st.integers(0, 10_000))
+@example(price=0.03125, gain=1.0, seed=3517)     # a run where an agreement lapses after a break
 def test_paid_for_any_price_and_blame_gain(price, gain, seed):
     sc = sim.load_scenario("baseline", overrides={"commitments": {"price": price, "blame_gain": gain}})
     res = sim.run(sc, seed=seed, series=False)
@@ -124,8 +125,7 @@ def test_paid_for_any_price_and_blame_gain(price, gain, seed):
     # the utility outcome is u_i(x) at the end less what i paid (prices and coercion)
     from sim.runner import _model
 
-    m = _model(sc, seed, None, False, False)
-    m.run()
+    m = _model(sc, seed, None, False, False)       # built and run for the horizon
     for a, actor in m.actors.items():
         want = actor.utility(m.x) - res.outcomes[f"commitments_paid:{a}"] - res.outcomes[f"coercion_paid:{a}"]
         assert res.outcomes[f"utility:{a}"] == pytest.approx(want, abs=1e-12)
