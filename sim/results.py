@@ -41,7 +41,8 @@ class RunResult:
     * ``offers`` - one row per offer made (day, from, to, outcome, values);
     * ``series`` - tidy daily series: day, date, variable, actor, target, issue, value
       (variables: ``stock:S``, ``inflow:S``, ``outflow:S`` for each stock S, value,
-      forecast, position, utility, blame);
+      forecast, position, utility, blame, belief: the mean of an actor's belief about a
+      target's floor, for the pairs whose belief moved);
     * ``events`` - the scheduled events that fired (day, type, label).
     """
 
@@ -155,7 +156,8 @@ def build_result(model, seed) -> RunResult:
                "floor_a": a.reservation.get(a.parties[0], np.nan), "floor_b": a.reservation.get(a.parties[1], np.nan),
                "values_to": ";".join(f"{k}={a.value_to[k]!r}" for k in a.parties if k in a.value_to),
                "floors": ";".join(f"{k}={a.reservation[k]!r}" for k in a.parties if k in a.reservation),
-               "status": a.status, "expires": a.expires}
+               "status": a.status, "expires": a.expires, "term": a.term, "n_renewals": a.n_renewals,
+               "ended": a.ended if a.ended >= 0 else np.nan, "link": a.link if a.link >= 0 else np.nan}
         row.update(_benchmark(a))
         for j in ids:
             row[j] = a.values.get(j, np.nan)
@@ -163,7 +165,7 @@ def build_result(model, seed) -> RunResult:
     agreements = pd.DataFrame(ag_rows, columns=["day", "date", "party_a", "party_b", "parties", "mediator", "proposer",
                                                 "level", "kind", "issues", "changes", "value_a", "value_b", "floor_a",
                                                 "floor_b", "values_to", "floors", "status", "expires",
-                                                *BENCHMARK_COLUMNS, *ids])
+                                                "term", "n_renewals", "ended", "link", *BENCHMARK_COLUMNS, *ids])
     record = record_table(model)
 
     issue_rows = _issue_rows(model, yardstick=True)
@@ -263,6 +265,11 @@ def _series(model) -> pd.DataFrame:
         for k, b in enumerate(actors):
             if i != k:
                 block("blame", blame[:, i, k], actor=a, target=b)
+    belief = rec["belief"]
+    for i, a in enumerate(actors):
+        for k, b in enumerate(actors):
+            if i != k and model.beliefs.n_seen[i, k]:       # only beliefs that something moved
+                block("belief", belief[:, i, k], actor=a, target=b)
     # actor rows: day by day, the actors in order within each day
     aday = days.repeat(n_actors)
     aactor = np.array(actors * n_days, dtype=object)
@@ -319,6 +326,19 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     o["n_unilateral"] = sum(r.type == "unilateral" for r in record)
     o["n_breaches"] = sum(r.type == "breach" for r in record)
     o["n_renewals"] = sum(r.type == "renewal" for r in record)
+    o["n_exits"] = sum(r.type == "exit" for r in record)
+    o["n_lapsed"] = sum(r.type == "expiry" for r in record)
+    o["n_shortened"] = sum(r.type == "renewal" and "term shortened" in r.reason for r in record)
+    o["first_renewal_day"] = next((float(r.day) for r in record if r.type == "renewal"), np.nan)
+    o["first_shortened_day"] = next((float(r.day) for r in record
+                                     if r.type == "renewal" and "term shortened" in r.reason), np.nan)
+    o["n_no_offer"] = sum(r.type == "no_offer" for r in record)
+    o["n_missed_by_belief"] = sum(r.type == "no_offer" and r.label.startswith("a deal missed") for r in record)
+    o["n_mirror_texts"] = len({a.link for a in ags if a.link >= 0})
+    o["any_renewal"] = o["n_renewals"] > 0
+    o["any_shortened"] = o["n_shortened"] > 0
+    o["any_exit"] = o["n_exits"] > 0
+    o["any_mirror"] = o["n_mirror_texts"] > 0
     o["n_commitments_broken"] = sum(r.type == "commitment_broken" for r in record)
     for t in ("threat_carried_out", "threat_abandoned", "promise_kept", "promise_broken"):
         o[f"n_{t}"] = sum(r.type == t for r in record)
@@ -347,15 +367,24 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
         o[f"stock_peak:{name}"] = float(st.peak)
         o[f"stock_final:{name}"] = float(st.level)
         o[f"stock_cumulative:{name}"] = float(st.cumulative)
+    exited = {}
+    for r in record:
+        if r.type == "exit":
+            exited.setdefault(r.actors[0], float(r.day))
+    for a in actors:
+        o[f"exited:{a}"] = a in exited
+        o[f"exit_day:{a}"] = exited.get(a, np.nan)
     received = model.blame.sum(axis=0)
     for n, a in enumerate(actors):
         o[f"blame_received:{a}"] = float(received[n])
     for a, actor in model.actors.items():
         # u_i at the end, less the audience costs the actor paid for broken commitments and
-        # abandoned threats or promises, and what carrying out threats and promises cost it
-        o[f"utility:{a}"] = actor.utility(model.x) - actor.commitments_paid - actor.coercion_paid
+        # abandoned threats or promises, what carrying out threats and promises cost it, and
+        # what leaving agreements before term cost it
+        o[f"utility:{a}"] = actor.utility(model.x) - actor.commitments_paid - actor.coercion_paid - actor.exits_paid
         o[f"commitments_paid:{a}"] = actor.commitments_paid
         o[f"coercion_paid:{a}"] = actor.coercion_paid
+        o[f"exits_paid:{a}"] = actor.exits_paid
     # Stalemate: talks deadlocked while the crisis goes on - a run at least
     # `stalemate_window` days long with no agreement in its last window days, whose
     # first stock (if any) is above `resolved_below` and has not eased (fallen by more

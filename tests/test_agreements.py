@@ -18,7 +18,7 @@ def _trade(**over):
 
 
 def test_agreements_renew_while_both_still_gain_and_expire_otherwise():
-    d = _trade(agreements={"duration_days": 15, "renew": True, "breach_cost": 1.0})
+    d = _trade(agreements={"duration_days": 15, "renew": True, "breach_cost": 1.0}, horizon_days=120)
     res = sim.run(build(d), seed=0)
     ag = res.agreements.iloc[0]
     assert res.outcomes["n_renewals"] >= 1 and ag["status"] == "renewed"

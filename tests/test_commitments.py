@@ -122,12 +122,13 @@ def test_paid_for_any_price_and_blame_gain(price, gain, seed):
         st_ = sc.stances[row.label]
         base = price if st_.price is None else st_.price
         assert base - 1e-12 <= row.cost <= base * (1 + gain) + 1e-12   # blame in [0, 1]
-    # the utility outcome is u_i(x) at the end less what i paid (prices and coercion)
+    # the utility outcome is u_i(x) at the end less what i paid (prices, coercion, exits)
     from sim.runner import _model
 
     m = _model(sc, seed, None, False, False)       # built and run for the horizon
     for a, actor in m.actors.items():
-        want = actor.utility(m.x) - res.outcomes[f"commitments_paid:{a}"] - res.outcomes[f"coercion_paid:{a}"]
+        want = (actor.utility(m.x) - res.outcomes[f"commitments_paid:{a}"] - res.outcomes[f"coercion_paid:{a}"]
+                - res.outcomes[f"exits_paid:{a}"])
         assert res.outcomes[f"utility:{a}"] == pytest.approx(want, abs=1e-12)
 
 

@@ -171,7 +171,7 @@ def run_dir(tmp_path_factory):
 def test_run_report_is_self_contained_with_figures_and_quotes(run_dir):
     out = run_dir
     c = _check(out / "report.html")
-    assert len(c.imgs) == 4                       # positions, crisis, blame, channels
+    assert len(c.imgs) == 5                       # positions, crisis, blame, beliefs, channels
     text = (out / "report.html").read_text(encoding="utf-8")
     for st in sim.load_scenario("baseline").stances.values():
         assert html.escape(st.quote) in text

@@ -53,17 +53,19 @@ def run(data, seed=0, **kw):
 
 def test_a_mediated_text_is_signed_by_parties_who_will_not_talk():
     """No channel joins a and b (a refuses talks), yet the mediator's text trades i for j
-    and all three sign it: one agreement, every party and the mediator its signatories."""
+    and both sign it with the mediator: two mirror documents (a-m, b-m) of one text,
+    linked, with the same terms; a and b sign nothing with each other."""
     m = NegotiationModel(build(three()), rng=0)
     assert not any({c.a, c.b} == {"a", "b"} for c in m.channels)
     res = run(three())
     ag = res.agreements
-    assert len(ag) == 1
-    r = ag.iloc[0]
-    assert r["parties"] == "a;b;m" and r["mediator"] == "m" and r["proposer"] == "m"
-    assert r["i"] > 0.5 and r["j"] > 0.5          # each side conceded what the other wanted
-    assert r["pareto_gap"] <= 1e-6                # the final text cannot be improved for all
-    assert res.outcomes["pair:a-b"] == 1          # both signed the one text
+    assert list(ag["parties"]) == ["a;m", "b;m"] and ag["link"].nunique() == 1
+    for _, r in ag.iterrows():
+        assert r["mediator"] == "m" and r["proposer"] == "m"
+        assert r["i"] > 0.5 and r["j"] > 0.5      # each side conceded what the other wanted
+        assert r["pareto_gap"] <= 1e-6            # the final text cannot be improved for all
+    assert (ag[["i", "j", "k"]].nunique() == 1).all()     # one text
+    assert res.outcomes.get("pair:a-b", 0) == 0 and res.outcomes["n_mirror_texts"] == 1
     o = res.offers
     assert (o["from"] == "m").all() and set(o["outcome"]) == {"revised", "signed"}
 
@@ -198,9 +200,10 @@ def test_decision_rules_hold_at_the_table():
 
 def test_a_signed_text_is_voluntary_for_every_signatory():
     res = run(three())
-    r = res.agreements.iloc[0]
-    values = dict(kv.split("=") for kv in r["values_to"].split(";"))
-    floors = dict(kv.split("=") for kv in r["floors"].split(";"))
+    values, floors = {}, {}
+    for _, r in res.agreements.iterrows():       # the mirror documents of the one text
+        values.update(kv.split("=") for kv in r["values_to"].split(";"))
+        floors.update(kv.split("=") for kv in r["floors"].split(";"))
     assert set(values) == {"a", "b", "m"}
     assert all(float(values[k]) >= float(floors[k]) - 1e-12 for k in values)
 
@@ -208,12 +211,14 @@ def test_a_signed_text_is_voluntary_for_every_signatory():
 def test_the_grain_deal_under_mediation():
     """black_sea_grain under mediation: the UN's text opens the corridor for Ukraine and
     Russia, who refuse to talk to each other, with Turkey's inspections and the UN's
-    help for Russian exports; one agreement of all four, on the Pareto frontier."""
+    help for Russian exports; one text of all four, signed as two mirror documents
+    (Russia-Turkey-UN, Ukraine-Turkey-UN), on the Pareto frontier."""
     res = sim.run("black_sea_grain", seed=0, protocol="mediation")
     ag = res.agreements
-    assert len(ag) >= 1
+    assert len(ag) >= 2
+    assert list(ag["parties"][:2]) == ["russia;turkey;un", "ukraine;turkey;un"]
     first = ag.iloc[0]
-    assert first["parties"] == "russia;ukraine;turkey;un" and first["mediator"] == "un"
+    assert first["mediator"] == "un"
     assert first["corridor"] >= 0.8 and first["russian_exports"] > 0.3
     assert abs(first["pareto_gap"]) <= 1e-6 and math.isnan(first["nash_share"])    # 4 signatories: no Nash point
 

@@ -31,7 +31,7 @@ def test_result_tables(res):
     assert o["stock_peak:pressure"] >= o["stock_final:pressure"] and o["stock_peak:pressure"] >= 0.5
     assert list(res.record["type"].unique()) != [] and set(res.record["type"]) <= {
         "agreement", "unilateral", "breach", "expiry", "renewal", "event", "commitment_broken",
-        "threat_carried_out", "threat_abandoned", "promise_kept", "promise_broken", "history"}
+        "threat_carried_out", "threat_abandoned", "promise_kept", "promise_broken", "history", "exit", "no_offer"}
 
 
 def test_series_is_tidy(res):

@@ -35,7 +35,7 @@ class Checked(NegotiationModel):
 
     checked = 0
 
-    def implement(self, channel, proposer, values, value_to=None, reservation=None, mediator=""):
+    def implement(self, channel, proposer, values, value_to=None, reservation=None, mediator="", space=None):
         before = self.x.copy()
         after = before.copy()
         for j, v in zip(channel.issues, values):
@@ -49,7 +49,7 @@ class Checked(NegotiationModel):
             assert v >= floor - 1e-9, (self.spec.name, self.day, key, v, floor, dict(zip(channel.issues, values)))
             assert v >= -1e-9                     # never below the status quo it gives up
         type(self).checked += 1
-        return super().implement(channel, proposer, values, value_to, reservation, mediator)
+        return super().implement(channel, proposer, values, value_to, reservation, mediator, space)
 
 
 @pytest.mark.slow

@@ -35,6 +35,7 @@ class Actor(mesa.Agent):
         self.cumulative_cost = 0.0
         self.commitments_paid = 0.0      # audience costs paid for broken commitments (and abandoned threats)
         self.coercion_paid = 0.0         # costs of carrying out threats and promises
+        self.exits_paid = 0.0            # costs of leaving agreements before term (docs/ODD.md 7.17)
         self.reservation = spec.reservation
         self.exposure = dict(spec.exposure)      # stock or cost issue -> daily cost per unit
         self.tactic = TimeDependentTactic(e=spec.tactic.e, k=spec.tactic.k)

@@ -14,14 +14,27 @@
   interest is a **breach**: it costs the breaker ``breach_cost`` (anticipated in its
   decision), adds ``breach_blame`` to the wronged party's blame of it (which licenses
   retaliation, 7.10), and is logged.
-* **Expiry and renewal.** At the end of its term an agreement is renewed for another
-  term (``renew: true``) if both parties still prefer its terms to the values before
-  it (V_i >= 0 at today's state); otherwise it expires. Both are logged.
+* **Renewal as a negotiation** (docs/ODD.md 7.17). At the end of its term each party
+  weighs keeping the terms against the values before them, S_i = V_i(before -> today's
+  values) at today's state. If some S_i < 0 the agreement lapses (``expired``); else it
+  is renewed (``renew: true``) for the longest term T of ``agreements.terms`` that every
+  party accepts: party i accepts T iff its gain, projected along its trend since the
+  last signature or renewal, stays non-negative through the term,
+  S_i + T (S_i - S_i^0) / (t - t^0) >= 0 (Koremenos 2005: parties unsure of their
+  future gains write shorter terms); if no term passes, the shortest. Linked mirror
+  documents (one mediator's text) renew or lapse together.
+* **Exit** (7.17). Each day a party of an agreement in force leaves it iff leaving is
+  worth more than its exit cost: -S_i > ``exit_cost`` (its withdrawal ends the deal for
+  all: the terms still standing return to their values before it, and the other
+  parties add ``exit_blame`` to their blame of it). Linked mirror documents end with it.
+  Lapses, exits and renewals are logged with each party's S_i as their reason.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from sim.model.numeric import seq_sum
 
@@ -40,10 +53,15 @@ class Agreement:
     expires: int = 0
     value_to: dict[str, float] = field(default_factory=dict)      # V_i at signing
     reservation: dict[str, float] = field(default_factory=dict)   # max(r_i, 0) at signing
-    status: str = "in force"        # in force | renewed | expired | breached
+    status: str = "in force"        # in force | renewed | expired | breached | exited | ended
     n_renewals: int = 0
     space: object = None            # sim.model.bargaining.Space at signing (the benchmark's input)
     mediator: str = ""              # the mediator whose text it is (mediation), else ""
+    link: int = -1                  # mirror documents of one text share it (the first document's index)
+    term: int = 0                   # the current term's length, days
+    ended: int = -1                 # the day it stopped binding (expired, exited, breached), else -1
+    since: int = 0                  # the day of the last signature or renewal (the trend's origin)
+    gain_then: dict[str, float] = field(default_factory=dict)   # S_i on that day
 
 
 @dataclass
@@ -138,7 +156,10 @@ class Registry:
         return out
 
     def add(self, ag: Agreement, reason: str = "") -> None:
-        ag.expires = ag.day + self.spec.duration_days
+        ag.term = self.spec.duration_days
+        ag.expires = ag.day + ag.term
+        ag.since = ag.day
+        ag.gain_then = dict(ag.value_to)
         self.all.append(ag)
         self.record.append(Act(ag.day, "agreement", ag.parties,
                                {j: (ag.previous[j], v) for j, v in ag.values.items()},
@@ -146,30 +167,138 @@ class Registry:
 
     def breach(self, day: int, mover: str, ag: Agreement, wronged: str, issue: str) -> None:
         ag.status = "breached"
+        ag.ended = day
         self.record.append(Act(day, "breach", (mover, wronged), label=f"{issue} (agreement of day {ag.day})"))
 
+    # ------------------------------------------------------------ renewal and exit (7.17)
+    def _groups(self, day: int | None = None) -> list[list[Agreement]]:
+        """The agreements in force, linked mirror documents together (file order);
+        with ``day``, only those whose term ends that day."""
+        groups: dict[int, list[Agreement]] = {}
+        for n, a in enumerate(self.all):
+            if a.status in ("in force", "renewed") and (day is None or a.expires == day):
+                groups.setdefault(a.link if a.link >= 0 else n, []).append(a)
+        return list(groups.values())
+
+    def standing(self, ag: Agreement) -> list[str]:
+        """The agreement's terms that still stand at their agreed values."""
+        m = self.model
+        return [j for j, v in ag.values.items() if abs(float(m.x[m.idx[j]]) - v) <= 1e-9]
+
+    def gains(self, group: list[Agreement]) -> dict[str, float]:
+        """S_i of each party of the (linked) agreement: the value of keeping the terms that
+        still stand against returning them to their values before it, at today's state."""
+        from sim.model.threats import crossing_loss
+
+        m, ag = self.model, group[0]
+        after = m.x.copy()
+        before = after.copy()
+        terms = self.standing(ag)
+        for j in terms:
+            before[m.idx[j]] = ag.previous[j]
+        out = {}
+        for p in dict.fromkeys(q for a in group for q in a.parties):
+            actor = m.actors[p]
+            # valued as at signing: the crisis relief anticipated from where leaving would return
+            relief = np.array(m.env.relief_values(actor.exposure, before, cached=False))
+            s = float(value_of(m, actor, before, after, relief=relief))
+            if p in m._cond_targets:        # leaving would leave a demand aimed at it unmet (7.16)
+                s += sum(crossing_loss(m, p, m.idx[j], float(after[m.idx[j]]), ag.previous[j]) for j in terms)
+            out[p] = s
+        return out
+
+    def _term(self, group: list[Agreement], gains: dict[str, float], day: int) -> tuple[int, str]:
+        """The renewal term: the longest of ``agreements.terms`` through which every
+        party's gain, projected along its trend since the last signature, stays >= 0;
+        if none, the shortest. Returns (term, the parties that held it shorter)."""
+        terms = sorted(self.spec.terms or [self.spec.duration_days], reverse=True)
+        then = {p: g for a in group for p, g in a.gain_then.items()}
+        elapsed = max(day - group[0].since, 1)
+        slope = {p: (g - then.get(p, g)) / elapsed for p, g in gains.items()}
+        held = [p for p, g in gains.items() if g + slope[p] * terms[0] < -1e-12]
+        names = ", ".join(self.model.actors[p].label for p in held)
+        for t in terms:
+            if all(g + slope[p] * t >= -1e-12 for p, g in gains.items()):
+                return t, names
+        return terms[-1], names
+
     def expire(self, day: int) -> bool:
-        """End or renew the agreements whose term ends today; True if one ended (its
+        """Renew or end the agreements whose term ends today; True if one ended (its
         parties' vetoes lapse, so what depended on them must be recomputed)."""
         m = self.model
         ended = False
-        for ag in self.in_force():
-            if ag.expires != day:
-                continue
-            renew = self.spec.renew
-            if renew:
-                after = m.x.copy()
-                before = after.copy()
-                for j, v in ag.previous.items():
-                    before[m.idx[j]] = v
-                renew = all(value_of(m, m.actors[p], before, after) >= 0.0 for p in ag.parties)
-            if renew:
-                ag.status = "renewed"
-                ag.n_renewals += 1
-                ag.expires = day + self.spec.duration_days
-                self.record.append(Act(day, "renewal", ag.parties, label=f"agreement of day {ag.day}"))
+        for group in self._groups(day):
+            gains = self.gains(group)
+            worth = "; ".join(f"{m.actors[p].label} {g:+.3f}" for p, g in gains.items())
+            short = [p for p, g in gains.items() if g < 0.0]
+            ag = group[0]
+            label = f"agreement of day {ag.day}" + (f" ({len(group)} mirror documents)" if len(group) > 1 else "")
+            if self.spec.renew and not short:
+                term, held = self._term(group, gains, day)
+                reason = f"each still gains from keeping the terms: {worth}"
+                if term < ag.term:
+                    reason += f"; the term shortened from {ag.term} to {term} days: at its trend since day " \
+                              f"{ag.since}, {held} would lose from the terms within {max(self.spec.terms or [term])} days"
+                for a in group:
+                    a.status = "renewed"
+                    a.n_renewals += 1
+                    a.term, a.expires, a.since = term, day + term, day
+                    a.gain_then = {p: gains[p] for p in a.parties}
+                self.record.append(Act(day, "renewal", tuple(dict.fromkeys(p for a in group for p in a.parties)),
+                                       label=f"{label} for {term} days", reason=reason))
             else:
-                ag.status = "expired"
+                for a in group:
+                    a.status, a.ended = "expired", day
                 ended = True
-                self.record.append(Act(day, "expiry", ag.parties, label=f"agreement of day {ag.day}"))
+                why = ("terms are not renewed (agreements.renew: false)" if not self.spec.renew else
+                       f"{', '.join(m.actors[p].label for p in short)} would lose from keeping the terms: {worth}")
+                self.record.append(Act(day, "expiry", tuple(dict.fromkeys(p for a in group for p in a.parties)),
+                                       label=label, reason=why))
         return ended
+
+    def exits(self, day: int) -> bool:
+        """Each party of an agreement in force (not signed or renewed today) leaves it iff
+        leaving is worth more than its exit cost, -S_i > exit_cost; the one that gains most
+        leaves first and the deal ends for all. True if an agreement ended today."""
+        m, cost = self.model, self.spec.exit_cost
+        ended = False
+        if not self.spec.exit:
+            return False
+        for group in self._groups():
+            ag = group[0]
+            if ag.since >= day or any(a.status not in ("in force", "renewed") for a in group):
+                continue
+            gains = self.gains(group)
+            best = max(gains, key=lambda p: (-gains[p], -m.aidx[p]))
+            if -gains[best] <= cost + 1e-12:
+                continue
+            self._exit(day, group, best, gains)
+            m._changed()            # values moved back and vetoes lapsed
+            ended = True
+        return ended
+
+    def _exit(self, day: int, group: list[Agreement], who: str, gains: dict[str, float]) -> None:
+        m, spec = self.model, self.spec
+        ag = group[0]
+        changes = {}
+        for j in self.standing(ag):
+            k = m.idx[j]
+            old, new = float(m.x[k]), ag.previous[j]
+            m.x[k] = new
+            m.blames.register_change(k, old, new, responsible=(who,))
+            changes[j] = (old, new)
+        for a in group:
+            a.status = "exited" if who in a.parties else "ended"
+            a.ended = day
+        others = [p for p in gains if p != who]
+        for k in others:
+            m.blames.add(k, who, spec.exit_blame)
+        actor = m.actors[who]
+        actor.exits_paid += spec.exit_cost
+        worth = "; ".join(f"{m.actors[p].label} {g:+.3f}" for p, g in gains.items())
+        label = f"agreement of day {ag.day}" + (f" ({len(group)} mirror documents)" if len(group) > 1 else "")
+        self.record.append(Act(day, "exit", (who, *others), changes, ag.level, ag.kind, label=label,
+                               reason=f"{actor.label} leaves: keeping the terms is worth {gains[who]:+.3f} to it, "
+                                      f"leaving gains {-gains[who]:.3f}, more than the exit cost "
+                                      f"({spec.exit_cost:.3f}); each party's value of keeping them: {worth}",
+                               cost=spec.exit_cost))

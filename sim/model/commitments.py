@@ -29,7 +29,8 @@ if the issue it would carry is also unlocked):
 R_i is the value to i of the best package it can reach on any of its channels: on a
 channel with counterpart k, i's best package p in the box [L, U] (both parties' stance
 bounds and the decision rules) conceded along the log-rolling path toward k's best q
-until k gains at least max(r_k, 0) (:func:`sim.protocols.boa.concede_until`); R_i is
+until k gains at least the floor i believes k holds (its belief's quantile, docs/ODD.md
+7.18; max(r_k, 0) when beliefs are off) (:func:`sim.protocols.boa.concede_until`); R_i is
 g_i of that package (0 if no package gives both their floors). It is what the
 commitment costs the actor in deals; unilateral moves are not counted.
 
@@ -84,7 +85,7 @@ def channel_value(model, actor: str, channel) -> float:
     p = best_values(*own, lo, hi)
     q = best_values(*opp, lo, hi)
     floor_a = max(a.reservation_value(), 0.0)
-    got = concede_until(own, opp, x, p, q, max(k.reservation_value(), 0.0))
+    got = concede_until(own, opp, x, p, q, model.beliefs.floor(actor, other))    # what it believes k needs (7.18)
     if got is None:
         return 0.0
     value = gain(own[1], own[0], x, got[0], own[2])

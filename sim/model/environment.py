@@ -142,10 +142,17 @@ class Environment:
         """r_i: per issue, the daily cost a unit rise of the issue is expected to save."""
         return np.array(self.relief_values(exposure, x))
 
-    def relief_values(self, exposure: dict, x) -> tuple[float, ...]:
-        """:meth:`relief` as a tuple of Python floats."""
+    def relief_values(self, exposure: dict, x, cached: bool = True) -> tuple[float, ...]:
+        """:meth:`relief` as a tuple of Python floats; ``cached=False``: at values ``x``
+        other than today's (the shifts are computed afresh and not kept)."""
         r = [0.0] * self.n_issues
-        for name, shifts in self._stock_shifts(x):
+        if cached:
+            shifts_by_stock = self._stock_shifts(x)
+        else:
+            tau = self.tau
+            shifts_by_stock = [(name, [(j, min(st.level, max(-(1.0 - st.level), -tau * st.slope(x, j))))
+                                       for j in self.drivers[name]]) for name, st in self.stocks.items()]
+        for name, shifts in shifts_by_stock:
             e = exposure.get(name, 0.0)
             if e == 0.0:
                 continue

@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.model.agents import Actor
 from sim.model.agreements import Act, Agreement, Registry
+from sim.model.beliefs import Beliefs
 from sim.model.blame import Blame
 from sim.model.commitments import review as review_commitments
 from sim.model.stances import ConditionalMove
@@ -92,6 +93,7 @@ class NegotiationModel(mesa.Model):
         self.env = Environment(scenario.environment, self.issue_ids, env_rng)
         self.blames = Blame(self)
         self.registry = Registry(self)
+        self.beliefs = Beliefs(self)
         self._apply_history()
         self.next_move: dict[tuple[str, int], int] = {}     # (actor, issue) -> first day it may move again
         self._relief: dict[str, np.ndarray] = {}
@@ -296,7 +298,7 @@ class NegotiationModel(mesa.Model):
         self._changed()
 
     def implement(self, channel, proposer: str, values, value_to=None, reservation=None,
-                  mediator: str = "") -> Agreement:
+                  mediator: str = "", space=None) -> Agreement:
         """The controlling parties implement an accepted package: ``values`` over the
         channel's issues, in ``channel.issues`` order. ``channel`` is a :class:`Channel`
         (two parties) or a mediator's table (:class:`sim.protocols.mediation.Table`: its
@@ -309,19 +311,38 @@ class NegotiationModel(mesa.Model):
             self.x[j] = v
             self.blames.register_change(j, old, v, responsible=channel.key, exclude=channel.key)
         kind = "political" if any(self.political[j] for j in new) else "technical"
-        ag = Agreement(self.day, channel.key, proposer, channel.level, kind,
-                       {self.issue_ids[j]: v for j, v in new.items()}, prev,
-                       value_to=dict(value_to or {}), reservation=dict(reservation or {}), mediator=mediator)
-        worth = "; ".join(f"{self.actors[k].label} {ag.value_to[k]:+.3f} (its floor {ag.reservation.get(k, 0.0):.3f})"
-                          for k in ag.parties if k in ag.value_to)
-        self.registry.add(ag, reason=f"proposed by {self.actors[proposer].label}; worth to each: {worth}"
-                          if worth else "")
+        values = {self.issue_ids[j]: v for j, v in new.items()}
+        value_to, reservation = dict(value_to or {}), dict(reservation or {})
+        docs = channel.documents() if hasattr(channel, "documents") else (channel.key,)
+        link = len(self.registry.all) if len(docs) > 1 else -1
+        for parties in docs:
+            ag = Agreement(self.day, parties, proposer, channel.level, kind, dict(values), dict(prev),
+                           value_to={k: value_to[k] for k in parties if k in value_to},
+                           reservation={k: reservation[k] for k in parties if k in reservation},
+                           mediator=mediator, link=link, space=space)
+            worth = "; ".join(f"{self.actors[k].label} {ag.value_to[k]:+.3f} (its floor {ag.reservation.get(k, 0.0):.3f})"
+                              for k in ag.parties if k in ag.value_to)
+            reason = f"proposed by {self.actors[proposer].label}; worth to each: {worth}" if worth else ""
+            if link >= 0:
+                reason = f"mirror document {len(self.registry.all) - link + 1} of {len(docs)} of " \
+                         f"{self.actors[mediator].label}'s text; " + reason
+            self.registry.add(ag, reason=reason)
         relief = self.params.agreement_relief
         for a, b in channel.signed_pairs():
             self.blames.add(a, b, -relief)
             self.blames.add(b, a, -relief)
         self._changed()
         return ag
+
+    def no_offer(self, actor: str, other: str, floor: float, true_floor: float, missed: bool) -> None:
+        """Record that ``actor`` stops offering to ``other``: it believes no deal would
+        be signed (docs/ODD.md 7.18); ``missed``: ``other``'s true floor allowed one."""
+        a, k = self.actors[actor], self.actors[other]
+        reason = (f"{a.label} believes {k.label} needs a deal worth at least {floor:.3f} to it, more than "
+                  f"{a.label} can give and still gain its own floor")
+        label = ("a deal missed by a wrong belief: " if missed else "") + \
+            f"{k.label}'s true floor {true_floor:.3f}"
+        self.registry.record.append(Act(self.day, "no_offer", (actor, other), label=label, reason=reason))
 
     # ------------------------------------------------------------------ channels
     def _rebuild(self) -> None:
@@ -510,6 +531,7 @@ class NegotiationModel(mesa.Model):
         self._apply_events(self.day)
         if self.registry.expire(self.day):
             self._changed()         # the ended agreement's vetoes no longer narrow any box
+        self.registry.exits(self.day)
         rises = self.env.update(self.x)
         for stock, rise in rises.items():
             self.blames.charge_stock_rise(stock, rise)

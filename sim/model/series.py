@@ -8,7 +8,8 @@ the horizon (doubling if a model is stepped beyond it, as the app does) and
 
 Recorded per day: the day; each stock's level, inflow and outflow; the implemented
 issue values x; the protocol's forecast of each issue (:meth:`sim.protocols.base.Protocol.forecast`);
-the blame matrix; each actor's stated position and its utility u_i(x).
+the blame matrix; each actor's stated position and its utility u_i(x); each actor's
+mean belief about each other's reservation (docs/ODD.md 7.18).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class DailySeries:
             "blame": np.zeros((cap, n_actors, n_actors)),
             "position": np.zeros((cap, n_actors, n_issues)),
             "utility": np.zeros((cap, n_actors)),
+            "belief": np.zeros((cap, n_actors, n_actors)),
         }
 
     def collect(self, model) -> None:
@@ -48,6 +50,7 @@ class DailySeries:
         fc = model.protocol.forecast()
         a["forecast"][t] = [fc[k] for k in range(len(model.issue_ids))]
         a["blame"][t] = model.blame
+        a["belief"][t] = model.beliefs.means()
         pos, util = a["position"][t], a["utility"][t]
         for i, actor in enumerate(model.actors.values()):
             pos[i] = actor.position

@@ -15,7 +15,7 @@ from __future__ import annotations
 from sim.model.agreements import voluntary
 from sim.model.bargaining import Space
 from sim.protocols.base import Protocol
-from sim.protocols.boa import PublicPositions, best_values, gain
+from sim.protocols.boa import PublicPositions, best_values, concede_until, gain
 
 
 class AlternatingOffers(Protocol):
@@ -45,6 +45,7 @@ class AlternatingOffers(Protocol):
         self._fixed: dict = {}      # never changes in a run (ideal points, saliences)
         self._cache: dict = {}
         self._clock: dict = {}      # each actor's negotiation clock today
+        self._gated: set = set()    # (actor, channel) where it believes no deal is possible (7.18)
         # [L, U] over a channel's carried issues: the model's (decision rules and stance
         # bounds, :meth:`sim.model.NegotiationModel.box`), cached there with the state
         self._box = model.box
@@ -149,16 +150,51 @@ class AlternatingOffers(Protocol):
         return (tau + ab * gmax) / (1.0 + ab), rv
 
     def _make_offer(self, actor, other, channel):
-        """The actor's package offer to ``other`` on the channel, or None."""
+        """The actor's package offer to ``other`` on the channel, or None (nothing to
+        gain, or no deal it believes ``other`` would sign: :meth:`_believes_possible`)."""
         gmax = self._best(actor, channel)[1]
         required, rv = self._target(actor, other, gmax)
-        if gmax < rv:
+        if gmax < rv or not self._believes_possible(actor, other, channel, gmax, rv):
             return None
         lo, hi = self._box(channel)
+        budget = max(0.0, gmax - required)
         return tuple(actor.bidder.offer(self._prefs(actor, channel), self._opp_prefs(actor, other, channel),
-                                        lo, hi, budget=max(0.0, gmax - required),
+                                        lo, hi, budget=budget,
                                         own_best=self._best(actor, channel)[0],
                                         opp_best=self._opp_best(actor, other, channel)))
+
+    def _believes_possible(self, actor, other, channel, gmax, rv) -> bool:
+        """Whether the actor believes a zone of agreement exists on the channel: the
+        package on its log-rolling path that gives ``other`` its believed floor
+        (:meth:`sim.model.beliefs.Beliefs.floor`) leaves the actor at least its own
+        reservation (docs/ODD.md 7.18). A ``no_offer`` act records the day this turns
+        false, and whether ``other``'s true floor would have allowed a deal."""
+        m = self.model
+        if not m.beliefs.enabled:
+            return True
+        floor = m.beliefs.floor(actor.key, other.key)
+        key = ("zone", actor.key, channel.key, floor)
+        ok = self._cache.get(key)
+        if ok is None:
+            ok = self._cache[key] = self._reaches(actor, other, channel, gmax, rv, floor)
+        gate = (actor.key, channel.key)
+        if ok:
+            self._gated.discard(gate)
+        elif gate not in self._gated:
+            self._gated.add(gate)
+            true_floor = max(other.reservation_value(), 0.0)
+            missed = self._reaches(actor, other, channel, gmax, rv, true_floor)
+            m.no_offer(actor.key, other.key, floor, true_floor, missed)
+        return ok
+
+    def _reaches(self, actor, other, channel, gmax, rv, floor) -> bool:
+        got = concede_until(self._prefs(actor, channel), self._opp_prefs(actor, other, channel), self._xs(channel),
+                            self._best(actor, channel)[0], self._opp_best(actor, other, channel), floor)
+        return got is not None and gmax - got[1] >= rv - 1e-12
+
+    def _value_to(self, actor, channel, p) -> float:
+        z, w, c = self._prefs(actor, channel)
+        return gain(w, z, self._xs(channel), p, c)
 
     def _moves(self, channel, p) -> bool:
         return _far(p, self._xs(channel), self.min_change)
@@ -236,7 +272,9 @@ class AlternatingOffers(Protocol):
             # the proposer's own acceptance is re-checked in _agree, at today's valuation
             p = standing[1]
             if self._accepts(actor, other, ch, p) and self._is_compromise(ch, p):
+                v_actor = self._value_to(actor, ch, p)
                 if self._agree(ch, other.key, p):
+                    m.beliefs.accepted(other.key, actor.key, v_actor)
                     self._record(ch, other.key, actor.key, p, "accepted")
                     return
 
@@ -244,12 +282,18 @@ class AlternatingOffers(Protocol):
         if p is None or not self._moves(ch, p) or not self._is_compromise(ch, p):
             return
         m.pressed(actor.key, other.key, ch)
+        beliefs = m.beliefs
+        v_other = self._value_to(other, ch, p)          # before the state moves
+        beliefs.offered(other.key, actor.key, self._value_to(actor, ch, p))
         if self._accepts(other, actor, ch, p) and self._agree(ch, actor.key, p):
+            beliefs.accepted(actor.key, other.key, v_other)
             self._record(ch, actor.key, other.key, p, "accepted")
             return
+        beliefs.rejected(actor.key, other.key, v_other)
         self._record(ch, actor.key, other.key, p, "rejected")
         counter = self._make_offer(other, actor, ch)
         if counter is not None and self._moves(ch, counter):
+            beliefs.offered(actor.key, other.key, self._value_to(other, ch, counter))
             self._record(ch, other.key, actor.key, counter, "standing")
             self.standing[ch.key] = (other.key, counter, m.state_version)
 
@@ -267,7 +311,7 @@ class AlternatingOffers(Protocol):
             return False
         space = Space(self._prefs(m.actors[channel.a], channel), self._prefs(m.actors[channel.b], channel),
                       self._xs(channel), *self._box(channel), tuple(p))
-        m.implement(channel, proposer, p, *check).space = space
+        m.implement(channel, proposer, p, *check, space=space)
         self.cooldown_until[channel.key] = m.day + self.cooldown_days
         return True
 

@@ -73,9 +73,23 @@ class Table:
     issues: tuple[int, ...]
     key: tuple[str, ...]
 
+    co_mediators: tuple[str, ...] = ()
+
     def signed_pairs(self) -> tuple[tuple[str, str], ...]:
         """Each party signed with the mediator (mirror agreements), not with the others."""
-        return tuple((p, self.mediator) for p in self.parties)
+        return tuple((p, m) for p in self.parties if p not in self.co_mediators
+                     for m in (*self.co_mediators, self.mediator)) + \
+            tuple((c, self.mediator) for c in self.co_mediators)
+
+    def documents(self) -> tuple[tuple[str, ...], ...]:
+        """The mirror documents of a signed text (docs/ODD.md 8.3): each party that is not a
+        co-mediator signs its own with the co-mediators and the mediator, in actor order
+        (the 2022 grain initiative: Russia-Turkey-UN and Ukraine-Turkey-UN)."""
+        own = [p for p in self.parties if p not in self.co_mediators]
+        if not own:
+            return (self.key,)
+        return tuple(tuple(k for k in self.key if k == p or k in self.co_mediators or k == self.mediator)
+                     for p in own)
 
 
 MIN_STEP = 1e-3      # the smallest revision step, whatever min_change (which may be 0)
@@ -135,7 +149,8 @@ class Mediation(Protocol):
             and not any(st.excludes(med, p, issue) for p in parties for st in m.stances_of(med))
         )
         key = tuple(a for a in m.actor_ids if a in parties or a == med)
-        return Table(parties, med, level, issues, key) if issues else None
+        co = tuple(a for a in parties if a in self.spec.co_mediators)
+        return Table(parties, med, level, issues, key, co) if issues else None
 
     def _refresh(self) -> None:
         """Rebuild the table and its box when the state moved; the text is kept where
@@ -264,7 +279,7 @@ class Mediation(Protocol):
         if check is None:
             return False
         space = MultiSpace(tuple(prefs[k] for k in table.key), xs, self.lo, self.hi, tuple(text))
-        m.implement(table, self.mediator, text, *check, mediator=self.mediator).space = space
+        m.implement(table, self.mediator, text, *check, mediator=self.mediator, space=space)
         self.cooldown_until = m.day + self.cooldown_days
         self.text = None
         return True

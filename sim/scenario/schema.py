@@ -163,6 +163,11 @@ class AgreementsSpec(_Strict):
     renew: bool = True
     breach_cost: float = Field(0.05, ge=0.0, le=10.0, description="cost to the breaker per breach")
     breach_blame: Unit = Field(0.3, description="blame the wronged party adds toward the breaker")
+    terms: list[Annotated[Int, Field(ge=1, le=3650)]] | None = Field(None, min_length=1, max_length=10,
+                                    description="term lengths a renewal may take (days); default: duration_days only")
+    exit: bool = Field(True, description="a party may leave an agreement before its term ends (docs/ODD.md 7.17)")
+    exit_cost: float = Field(0.05, ge=0.0, le=10.0, description="cost to a party of leaving an agreement before term")
+    exit_blame: Unit = Field(0.1, description="blame each other party adds toward one that leaves")
 
 
 class CommitmentsSpec(_Strict):
@@ -176,6 +181,22 @@ class CommitmentsSpec(_Strict):
                               description="kappa: the price rises by this share per unit of the actor's "
                                           "blame of the stance's audience")
     review_days: Int = Field(7, ge=1, le=3650, description="days between two reviews of an actor's commitments")
+
+
+class BeliefsSpec(_Strict):
+    """Beliefs about the counterparts' reservation values (docs/ODD.md 7.18)."""
+
+    enabled: bool = Field(True, description="false: every actor knows every other's reservation (complete information)")
+    grid: Int = Field(41, ge=2, le=1001, description="points of the grid each belief is held on")
+    prior_high: float = Field(0.2, gt=0.0, le=10.0,
+                              description="the prior is uniform on [0, prior_high] unless uncertain: gives "
+                                          "actors.K.reservation a range")
+    tactical: float = Field(0.5, gt=0.0, le=1.0,
+                            description="rho: the chance that a party rejects an offer it would have signed")
+    noise: float = Field(0.05, gt=0.0, le=1.0,
+                         description="eps: the likelihood of what an observation rules out (nothing is ever certain)")
+    quantile: float = Field(0.5, gt=0.0, lt=1.0,
+                            description="the quantile of a belief taken as the counterpart's floor")
 
 
 ProtocolName = Literal["alternating_offers", "expected_utility", "compromise", "mediation"]
@@ -223,6 +244,9 @@ class ProtocolSpec(_Strict):
     # largest change the mediator makes to the text in one revision
     mediator: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
     table: list[Annotated[str, Field(pattern=ID_PATTERN)]] = []
+    # parties at the table that sign every party's mirror document beside the mediator
+    # (Turkey in the 2022 grain initiative: Russia-Turkey-UN and Ukraine-Turkey-UN)
+    co_mediators: list[Annotated[str, Field(pattern=ID_PATTERN)]] = []
     table_level: Literal["technical", "political"] = "political"
     mediation_step: float = Field(0.2, gt=0.0, le=1.0)
 
@@ -349,6 +373,7 @@ class Scenario(_Strict):
     unilateral: UnilateralSpec = UnilateralSpec()
     agreements: AgreementsSpec = AgreementsSpec()
     commitments: CommitmentsSpec = CommitmentsSpec()
+    beliefs: BeliefsSpec = BeliefsSpec()
     history: list[HistoryEntry] = Field(
         default=[], description="the record's moves before start_date, by named actors (docs/ODD.md 5)")
     events: list[EventSpec] = []
@@ -423,6 +448,13 @@ def protocol_problems(sc: Scenario) -> list[tuple[str, str]]:
             out.append((f"protocol.table.{n}", "the mediator is not one of the parties at its own table"))
         elif a in p.table[:n]:
             out.append((f"protocol.table.{n}", f"'{a}' is at the table twice"))
+    for n, a in enumerate(p.co_mediators):
+        if a not in sc.actors:
+            out.append((f"protocol.co_mediators.{n}", f"unknown actor '{a}' (actors: {', '.join(sorted(sc.actors))})"))
+        elif a == p.mediator:
+            out.append((f"protocol.co_mediators.{n}", "the mediator is not its own co-mediator"))
+        elif p.table and a not in p.table:
+            out.append((f"protocol.co_mediators.{n}", f"'{a}' is not at the table (protocol.table)"))
     return out
 
 

@@ -449,6 +449,40 @@ def plot_blame(result, axes=None):
     return fig
 
 
+def plot_beliefs(result, ax=None, top: int = 6):
+    """What actors believed about each other's floor (reservation value) day by day, the
+    mean of each belief (docs/ODD.md 7.18), for the ``top`` pairs whose belief moved most,
+    each against the counterpart's true floor (dashed)."""
+    s = _need_series(result)
+    b = s[s["variable"] == "belief"]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.6))
+    if b.empty:
+        ax.text(0.5, 0.5, "no belief moved in this run", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    moved = (b.groupby(["actor", "target"])["value"].agg(lambda v: abs(v.iloc[-1] - v.iloc[0]))
+             .sort_values(ascending=False, kind="stable"))
+    pairs = list(moved.index[:top])
+    actors = (result.spec or {}).get("actors", {})
+    names = result.actor_labels
+    for n, (a, k) in enumerate(pairs):
+        color = PALETTE[n % len(PALETTE)]
+        d = b[(b["actor"] == a) & (b["target"] == k)]
+        ax.plot(d["date"], d["value"], color=color, lw=1.8,
+                label=f"{names.get(a, a)} about {names.get(k, k)}")
+        true = actors.get(k, {}).get("reservation")
+        if true is not None:
+            ax.axhline(max(float(true), 0.0), color=color, lw=1, ls="--")
+    ax.set_ylabel("believed floor (mean of the belief)")
+    ax.set_title(f"{result.scenario}: what each actor believed the other needed from a deal "
+                 "(dashed: the true floor)", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.figure.autofmt_xdate()
+    ax.figure.tight_layout()
+    return ax
+
+
 # ====================================================================== batches and sweeps
 def _scenario_colors(names):
     return {n: SCENARIO_PALETTE[i % len(SCENARIO_PALETTE)] for i, n in enumerate(names)}

@@ -124,6 +124,10 @@ def draw_figures(folder, protocol: str | None = None) -> dict:
             figs["positions"] = (plots.plot_positions(res), "Stated positions and implemented values per issue; stars mark agreements.")
             figs["crisis"] = (plots.plot_crisis(res).figure, "Pressure at the border and the sanctions level, with scheduled events and agreements.")
             figs["blame"] = (plots.plot_blame(res), "Who blames whom, at the start and at the end.")
+            if (res.series["variable"] == "belief").any():
+                figs["beliefs"] = (plots.plot_beliefs(res).figure,
+                                   "What each actor believed the other needed from a deal (its floor), day by day, "
+                                   "against the true floor (dashed).")
         figs["channels"] = (plots.plot_channels(res).figure, "The channel network at the end of the run.")
         if res.series is not None and len(res.moves):
             figs["trajectories"] = (plots.plot_eu_trajectories(res),

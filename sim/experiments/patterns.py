@@ -1,0 +1,102 @@
+"""A scenario judged on several facts at once (pattern-oriented modelling: Grimm et al.
+2005): for each fact of a record and each protocol, the share of runs that match it.
+
+A yes/no fact matches in a run where the outcome equals the observation; a number
+matches where the run's value equals it (a count, e.g. renewals) or, for a day, lies
+within ``tolerance_days`` of it. A day that a run does not have (no shortened renewal,
+no exit) does not match. The table also gives each number's median and 5-95% spread
+over the runs that have it: the spread of runs, not an interval of a mean.
+
+    python -m sim.experiments.patterns black_sea_grain data/black_sea_grain_record.yaml \\
+        --protocols alternating_offers,mediation --reps 200
+
+prints the Markdown table of the README's grain paragraph (``make grain-table``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import sys
+
+import numpy as np
+import pandas as pd
+
+TOLERANCE_DAYS = 15
+
+
+def _is_day(outcome: str) -> bool:
+    return "day" in outcome.split(":", 1)[0]
+
+
+def match_table(scenario, record, protocols, reps: int = 200, seed: int = 0, executor=None,
+                tolerance_days: int = TOLERANCE_DAYS) -> pd.DataFrame:
+    """One row per fact: its label, what was observed, and for each protocol the share of
+    runs matching it (and, for numbers, the median and 5-95% spread of the runs)."""
+    from sim.experiments.scoring import forecast
+    from sim.runner import with_protocol
+
+    rows = {o.name: {"fact": o.name, "observed": o.observed} for o in record}
+    for protocol in protocols:
+        sc = with_protocol(scenario, protocol)
+        runs, _, _ = forecast(sc, record, reps=reps, seed=seed, executor=executor)
+        n = len(runs)
+        for o in record:
+            col = runs[o.outcome].astype(float).to_numpy()
+            have = col[~np.isnan(col)]
+            if _is_day(o.outcome):
+                hit = np.abs(have - o.observed) <= tolerance_days
+            else:
+                hit = have == o.observed
+            row = rows[o.name]
+            row[f"{protocol}: match"] = float(hit.sum()) / n
+            boolean = runs[o.outcome].dtype == bool or str(runs[o.outcome].dtype) == "boolean"
+            if not boolean and len(have):
+                q05, med, q95 = np.percentile(have, [5, 50, 95])
+                row[f"{protocol}: runs"] = f"{med:g} [{q05:g}, {q95:g}]" + ("" if len(have) == n else
+                                                                          f" in {len(have)} of {n}")
+            else:
+                row[f"{protocol}: runs"] = ""
+    return pd.DataFrame(list(rows.values()))
+
+
+def markdown(table: pd.DataFrame, protocols, reps: int, tolerance_days: int = TOLERANCE_DAYS) -> str:
+    head = "| fact of the record | observed | " + " | ".join(
+        f"{p}: share of runs matching | {p}: median [5%, 95%] of runs" for p in protocols) + " |"
+    sep = "|" + "---|" * (2 + 2 * len(protocols))
+    lines = [head, sep]
+    for r in table.itertuples(index=False):
+        d = r._asdict() if hasattr(r, "_asdict") else dict(zip(table.columns, r))
+        d = dict(zip(table.columns, r))
+        cells = [d["fact"], f"{d['observed']:g}"]
+        for p in protocols:
+            cells += [f"{d[f'{p}: match']:.2f}", d[f"{p}: runs"] or "—"]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append(f"{reps} runs per protocol under the priors; a day matches within ±{tolerance_days} days, "
+                 "a count or a yes/no exactly; a run without the event does not match.")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    from sim.experiments.scoring import load_record
+    from sim.scenario import load_scenario
+
+    ap = argparse.ArgumentParser(prog="python -m sim.experiments.patterns", description=__doc__.split("\n\n")[0])
+    ap.add_argument("scenario")
+    ap.add_argument("record")
+    ap.add_argument("--protocols", default="alternating_offers,mediation")
+    ap.add_argument("--reps", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=2)
+    a = ap.parse_args(argv)
+    protocols = a.protocols.split(",")
+    sc, rec = load_scenario(a.scenario), load_record(a.record)
+    with cf.ProcessPoolExecutor(a.workers) as ex:
+        table = match_table(sc, rec, protocols, a.reps, a.seed, ex)
+    print(markdown(table, protocols, a.reps))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
