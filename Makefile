@@ -12,7 +12,7 @@ FIND_PYTHON := for c in python3.13 python3.12 python3 \
 	  if "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done
 
-.PHONY: run test test-all test-slow bench bench-app app scenario-table protocol-table clean help
+.PHONY: run test test-all test-slow bench bench-app app scenario-table protocol-table grain-table clean help
 
 help:
 	@echo "make run    - set up .venv, run the baseline scenario, write out/"
@@ -21,6 +21,7 @@ help:
 	@echo "make app    - set up .venv, open the interactive app (http://localhost:8765)"
 	@echo "make scenario-table - the README's scenario table (a 200-replication batch, then its Markdown table)"
 	@echo "make protocol-table - the README's protocol comparison (compare-protocols baseline, 100 replications)"
+	@echo "make grain-table - the README's Black Sea grain table (the record's facts, 200 runs per protocol)"
 	@echo "make bench  - run the benchmarks (prints timings); make bench-app: the app's redraw"
 	@echo "make clean  - remove .venv and out/"
 	@echo "then: .venv/bin/python run_sim.py --help   (or: source .venv/bin/activate; diplosim --help)"
@@ -66,6 +67,11 @@ app: $(STAMP)
 scenario-table: $(STAMP)
 	$(PY) run_sim.py table baseline russia_engages eu_direct_channel poland_political_talks \
 	  sanctions_escalation opposition_at_table --reps 200 --out out/scenarios --quiet $(TABLE_ARGS)
+
+# The README's Black Sea grain table: the share of runs matching each fact of the record
+grain-table: $(STAMP)
+	$(PY) -m sim.experiments.patterns black_sea_grain data/black_sea_grain_record.yaml \
+	  --protocols alternating_offers,mediation --reps 200
 
 # The README's protocol comparison: the baseline under every protocol, 100 replications
 # each on common random numbers (out/compare-baseline/comparison.md and comparison.png).

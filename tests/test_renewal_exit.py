@@ -197,3 +197,25 @@ def test_grain_record_scores_under_both_protocols():
             rows.append({**o, "run_id": s, "protocol": protocol})
         table, totals = evaluate(sc, rec, pd.DataFrame(rows), None)
         assert len(table) == len(rec) and np.isfinite(table["score"]).all()
+
+
+def test_the_pattern_table_counts_matching_runs():
+    """make grain-table's table at a small size: one row per fact, each share of runs
+    matching recomputed here from the same runs."""
+    from sim.experiments.patterns import markdown, match_table
+    from sim.experiments.scoring import forecast, load_record
+
+    rec = load_record(Path(__file__).parents[1] / "data" / "black_sea_grain_record.yaml")
+    sc = sim.load_scenario("black_sea_grain")
+    table = match_table(sc, rec, ["alternating_offers"], reps=6)
+    assert list(table["fact"]) == [o.name for o in rec]
+    runs, _, _ = forecast(sc, rec, reps=6)
+    for o, row in zip(rec, table.itertuples(index=False)):
+        col = runs[o.outcome].astype(float)
+        if "day" in o.outcome:
+            want = float((abs(col - o.observed) <= 15).sum()) / len(runs)
+        else:
+            want = float((col == o.observed).sum()) / len(runs)
+        assert getattr(row, "_2") == pytest.approx(want)
+    text = markdown(table, ["alternating_offers"], 6)
+    assert text.count("\n|") == len(rec) + 1 and "share of runs matching" in text

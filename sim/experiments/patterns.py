@@ -3,7 +3,8 @@
 
 A yes/no fact matches in a run where the outcome equals the observation; a number
 matches where the run's value equals it (a count, e.g. renewals) or, for a day, lies
-within ``tolerance_days`` of it. A day that a run does not have (no shortened renewal,
+within ``tolerance_days`` of it (the record's facts are days and counts: the spread is
+printed in whole numbers). A day that a run does not have (no shortened renewal,
 no exit) does not match. The table also gives each number's median and 5-95% spread
 over the runs that have it: the spread of runs, not an interval of a mean.
 
@@ -53,8 +54,8 @@ def match_table(scenario, record, protocols, reps: int = 200, seed: int = 0, exe
             boolean = runs[o.outcome].dtype == bool or str(runs[o.outcome].dtype) == "boolean"
             if not boolean and len(have):
                 q05, med, q95 = np.percentile(have, [5, 50, 95])
-                row[f"{protocol}: runs"] = f"{med:g} [{q05:g}, {q95:g}]" + ("" if len(have) == n else
-                                                                          f" in {len(have)} of {n}")
+                row[f"{protocol}: runs"] = f"{med:.0f} [{q05:.0f}, {q95:.0f}]" + ("" if len(have) == n else
+                                                                                f" in {len(have)} of {n}")
             else:
                 row[f"{protocol}: runs"] = ""
     return pd.DataFrame(list(rows.values()))
@@ -66,7 +67,6 @@ def markdown(table: pd.DataFrame, protocols, reps: int, tolerance_days: int = TO
     sep = "|" + "---|" * (2 + 2 * len(protocols))
     lines = [head, sep]
     for r in table.itertuples(index=False):
-        d = r._asdict() if hasattr(r, "_asdict") else dict(zip(table.columns, r))
         d = dict(zip(table.columns, r))
         cells = [d["fact"], f"{d['observed']:g}"]
         for p in protocols:
