@@ -740,19 +740,28 @@ def cmd_sensitivity(args) -> int:
         command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes, fixed=args.fixed))
     _say_redone(res)
     written = [atomic_write(args.out / "sensitivity.csv", table.to_csv(index=False)), *_figures(args.out)]
+    from sim.experiments.sensitivity import plot_convergence, warnings_of
+
+    if (args.out / "convergence.csv").exists():
+        written.append(plot_convergence(args.out / "convergence.csv", args.out / "convergence.png"))
     written += _report(args)
+    for w in warnings_of(table):
+        print(f"warning: {w}", file=sys.stderr)
     if not args.quiet:
         main_index = "ST" if args.method == "sobol" else "mu_star"
         print(f"{_plural(len(X), 'sample point')} x {_plural(args.reps, 'replication')}; "
-              f"{main_index} by outcome, largest first:")
+              f"{main_index} [95% interval] by outcome, largest first; a shared rank (=) means the "
+              "intervals overlap: the sample cannot order those parameters:")
         for outcome, g in table.groupby("outcome", sort=False):
             g = g[g["index"] == main_index]
             if g["value"].isna().all():
                 print(f"  {outcome}: {g['note'].iloc[0]}")
                 continue
             top = g.sort_values("value", ascending=False).head(3)
-            print(f"  {outcome}: " + "; ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
-                                               for r in top.itertuples()))
+            tied = g["rank"].value_counts()
+            print(f"  {outcome}: " + "; ".join(
+                f"{int(r.rank)}{'=' if tied[r.rank] > 1 else ''} {r.parameter} {r.value:.2f} "
+                f"[{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in top.itertuples()))
         print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, [*res.written, *written])))
     return 3 if res.n_failed else EXIT_OK
 
