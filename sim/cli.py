@@ -265,7 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--alpha", type=float, default=0.5, help="share of particles kept per generation (default: 0.5)")
     ca.add_argument("--min-acceptance", type=float, default=0.05,
                     help="stop when fewer new simulations than this share beat the tolerance (default: 0.05)")
-    ca.add_argument("--max-generations", type=_pos_int, default=8, help="at most this many generations (default: 8)")
+    ca.add_argument("--max-generations", type=_pos_int, default=50,
+                    help="a safety valve: at most this many generations, with a warning if it, not the stopping "
+                         "rule, ends the run (default: 50)")
+    ca.add_argument("--target-ess", type=_pos_int, default=None, metavar="N",
+                    help="size the population for this effective sample size (population = N / alpha; "
+                         "overrides --population); a warning if the final ESS falls short")
     ca.add_argument("--predictive", type=_pos_int, default=200,
                     help="posterior-predictive simulations for the figure (default: 200)")
     ca.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default: 0)")
@@ -862,24 +867,30 @@ def cmd_calibrate(args) -> int:
     from sim.experiments.calibration import Settings, calibrate
 
     sc = _scenario(args)
+    from sim.experiments.calibration import misfit_sentence, stop_sentence
+
     settings = Settings(args.population, args.alpha, args.min_acceptance, args.max_generations, args.seed,
-                        args.predictive)
+                        args.predictive, args.target_ess)
     res = _on_executor(args, lambda ex, progress: calibrate(
         sc, args.data, args.out, settings, ex, resume=args.resume, progress=progress,
         command=["run_sim.py", *sys.argv[1:]]))
+    for w in res.warnings or []:
+        print(f"warning: {w}", file=sys.stderr)
     if not args.quiet:
         g = res.generations
         print(f"{sc.name}: {len(g)} generations ({res.resumed_from} found on disk), "
-              f"{int(g['simulations'].sum())} simulations; final tolerance {g['epsilon'].iloc[-1]:.3g}, "
-              f"acceptance {g['acceptance'].iloc[-1]:.2f}")
+              f"{int(g['simulations'].sum())} simulations, population {settings.population}; "
+              f"final tolerance {g['epsilon'].iloc[-1]:.3g}")
+        print("  " + stop_sentence(res.check))
+        print("  generation  " + " ".join(f"{int(x):>5}" for x in g["generation"]))
+        print("  acceptance  " + " ".join(f"{x:>5.2f}" for x in g["acceptance"]))
+        print("  ESS         " + " ".join(f"{x:>5.0f}" for x in g["ess"]))
         print(f"  {'parameter':<36}{'prior 90%':>22}{'posterior median [90%]':>32}{'width':>7}")
         for r in res.intervals.itertuples():
             print(f"  {r.parameter:<36}{f'[{r.prior_q05:.3g}, {r.prior_q95:.3g}]':>22}"
                   f"{f'{r.posterior_median:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]':>32}"
                   f"{r.width_ratio:>7.2f}")
-        p = res.predictive
-        print(f"  {int(p['inside_posterior_90'].sum())} of {len(p)} observed values inside the "
-              "posterior-predictive 90% band")
+        print("  " + misfit_sentence(res.check))
         print("Wrote: " + ", ".join(str(w) for w in res.written))
     return EXIT_OK
 
