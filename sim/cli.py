@@ -929,9 +929,13 @@ def cmd_score(args) -> int:
         parts.append(f"mean Brier {totals['mean_brier']:.3f}")
     if totals["coverage_90"] is not None:
         parts.append(f"90% interval coverage {totals['coverage_90']:.2f}")
-    if totals["mean_skill"] is not None:
-        parts.append(f"mean skill vs status quo {totals['mean_skill']:+.2f}")
+    if totals["brier_skill"] is not None:
+        parts.append(f"Brier skill {totals['brier_skill']:+.2f}")
+    if totals["crps_skill"] is not None:
+        parts.append(f"CRPS skill {totals['crps_skill']:+.2f}")
     print("  " + "; ".join(parts))
+    print(f"  reference: {totals['reference']}; skill = 1 - (summed score) / (summed reference score), "
+          "Brier and CRPS apart")
     return EXIT_OK
 
 
