@@ -348,20 +348,24 @@ def cmd_compare(args) -> int:
         resume=args.resume, progress=progress, command=["run_sim.py", *sys.argv[1:]], yes=args.yes,
         series=args.series))
     _say_redone(res)
-    from sim.experiments.compare import markdown
+    from sim.experiments.compare import differences_markdown, distances, markdown
 
+    dist = distances(forecasts, sc, args.seed)
     mode = res.summary["parameters"].iloc[0] if len(res.summary) and "parameters" in res.summary else ""
     caption = (f"`{sc.name}`: {_plural(args.reps, 'replication')} per protocol, {mode}, root seed {args.seed}, "
                "every protocol on the same parameter draws and random streams. Cells: the protocol's forecast of "
-               "the issue, median [5-95% of runs]; Δ: its median distance from the compromise model's forecast "
-               "of the same run.")
+               "the issue, median [5-95% of runs: the spread of the runs, not an interval of a mean]; Δ: its "
+               "median distance from the compromise model's forecast of the same run.")
     written = [atomic_write(args.out / "comparison.csv", table.to_csv(index=False)),
                atomic_write(args.out / "forecasts.csv", forecasts.to_csv(index=False)),
-               atomic_write(args.out / "comparison.md", markdown(table, caption) + "\n")]
+               atomic_write(args.out / "differences.csv", dist.to_csv(index=False)),
+               atomic_write(args.out / "comparison.md", markdown(table, caption) + "\n\n"
+                            + differences_markdown(dist) + "\n")]
     written += _figures(args.out)
     written += _report(args)
     if not args.quiet:
         print(format_comparison(table, sc, args.reps, res.summary))
+        print(differences_markdown(dist).replace("**", ""))
         print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, [*res.written, *written])))
     return EXIT_OK
 
@@ -386,10 +390,6 @@ def format_comparison(table, sc, reps: int, summary=None) -> str:
         g = g.set_index("protocol")
         cells = "".join(_interval(g.loc[p]).rjust(width) for p in protocols)
         lines.append(f"  {issue:<22}{g['status_quo'].iloc[0]:>10.2f}{cells}")
-    d = table.groupby("protocol", sort=False)["vs_compromise"].mean()
-    if len(protocols) > 1:
-        lines.append("  distance from the compromise model (median |forecast - compromise| per issue, mean over "
-                     "issues): " + "; ".join(f"{p} {d[p]:.3f}" for p in protocols if p != "compromise"))
     return "\n".join(lines)
 
 

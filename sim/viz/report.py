@@ -753,15 +753,28 @@ def write_report(folder, protocol: str | None = None) -> Path:
                         f"<span class='d'>|Δ compromise| {g.loc[p, 'vs_compromise']:.2f}</span>")
                      for p in protocols]
             rows.append([_e(issue_label(issue, base)), fmt(g["status_quo"].iloc[0]), *cells])
-        dist = t.groupby("protocol", sort=False)["vs_compromise"].mean()
+        diff_file = folder / "differences.csv"
+        if diff_file.exists():
+            import re
+
+            from sim.experiments.compare import differences_markdown
+
+            md = differences_markdown(pd.read_csv(diff_file))
+            md = re.sub(r"\*\*(.*?)\*\*", r"<b>\1</b>", _e(md))
+            overall = "".join(f"<p>{ln[2:] if ln.startswith('- ') else ln}</p>" for ln in md.split("\n") if ln)
+        else:
+            dist = t.groupby("protocol", sort=False)["vs_compromise"].mean()
+            overall = ("<p>Mean over issues of the median distance: "
+                       + "; ".join(f"{_e(p)} {dist[p]:.3f}" for p in protocols if p != "compromise") + ".</p>")
         head = ("<h2>Issue by issue</h2><p>Each protocol's forecast of each issue: the median and 5–95% range "
                 "over the replications (every protocol on the same parameter draws and random streams), on the "
                 "issue's own scale; under it, the median distance from the compromise model's forecast of the "
                 "same replication (the capability × salience weighted mean: the yardstick a heavier model "
-                "has to beat). Mean distance over issues: "
-                + "; ".join(f"{_e(p)} {dist[p]:.3f}" for p in protocols if p != "compromise") + ".</p>"
-                + _table(["issue", "status quo", *[_e(p.replace("_", " ")) for p in protocols]], rows, 1))
-        after.append(_links(folder, ["comparison.csv", "forecasts.csv", "runs.parquet", "manifest.json"]))
+                "has to beat). The ranges are the spread of the runs; the intervals below are of means.</p>"
+                + _table(["issue", "status quo", *[_e(p.replace("_", " ")) for p in protocols]], rows, 1)
+                + overall)
+        after.append(_links(folder, ["comparison.csv", "forecasts.csv", "differences.csv", "runs.parquet",
+                                     "manifest.json"]))
         specs = {name: {**base, "name": name}}
     else:
         m = _manifest(folder)
