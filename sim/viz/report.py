@@ -425,7 +425,9 @@ def _headline_values(runs: pd.DataFrame, specs: dict, days) -> pd.DataFrame:
 
 def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str]:
     """(HTML table, reference scenario): scenarios as columns; per headline outcome the
-    estimate with its 95% interval and the paired difference from the reference."""
+    share of runs with its Wilson 95% interval (of the share), or the median with the
+    5-95% range *of the runs* (their spread, which does not shrink with more runs), and
+    the mean paired difference from the reference with its 95% interval (of a mean)."""
     from sim.experiments.stats import mean_interval, wilson_interval
 
     h = _headline_values(runs, specs, days)
@@ -453,8 +455,8 @@ def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str
                 lo, hi = wilson_interval(k, len(v))
                 cell = _cell(k / len(v) if len(v) else math.nan, lo, hi, True)
             else:
-                m, lo, hi = mean_interval(v)
-                cell = _cell(m, lo, hi, False)
+                m, lo, hi = np.percentile(v, [50, 5, 95]) if len(v) else (math.nan,) * 3
+                cell = _cell(float(m), float(lo), float(hi), False)
             if n != ref:
                 common = base.index.intersection(g.index)
                 d = (g.loc[common, o] - base.loc[common, o]).dropna().to_numpy(dtype=float)
@@ -791,10 +793,12 @@ def write_report(folder, protocol: str | None = None) -> Path:
             title = (f"Batch: {len(specs)} scenario{'s' if len(specs) != 1 else ''}, "
                      f"{plural(reps, 'replication')} each")
             table, ref_name = batch_headline(_ok_runs(folder), specs, m["job"].get("days"))
-            head = ("<h2>Headline</h2><p>Each scenario's estimate with its 95% interval (Wilson for shares, "
-                    f"Student t for means) over {plural(reps, 'run')}; \u0394: the difference from "
-                    f"<code>{_e(ref_name)}</code> on the same random streams (paired, 95% interval; blue "
-                    f"better, red worse for the crisis){_e(fail)}.</p>" + table)
+            head = (f"<h2>Headline</h2><p>Over {plural(reps, 'run')} per scenario: shares of runs with the 95% "
+                    "Wilson interval of the share (it shrinks with more runs); numbers as the median with the "
+                    "5–95% range of the runs (the spread a reader should expect; it does not shrink). "
+                    f"\u0394: the mean difference from <code>{_e(ref_name)}</code> on the same random streams "
+                    "(paired; 95% interval of the mean, which shrinks with more runs; blue better, red worse for "
+                    f"the crisis){_e(fail)}.</p>" + table)
             after.append(_links(folder, [*raw, "series.parquet"]))
         elif kind == "sweep":
             spec = _base_spec(m)
