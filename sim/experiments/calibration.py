@@ -532,12 +532,12 @@ def _finish(scenario, sc_data, data, out, fields, priors, u, w, dist, gen_info, 
     written.append(out / "predictive.csv")
     atomic_write(out / "check.json", json.dumps(check, indent=1))
     written.append(out / "check.json")
-    written.append(_figure(pred, out / "posterior_predictive.png", scenario.name))
+    written.append(_figure(pred, out / "posterior_predictive.png", scenario.name, check))
     written.append(_report(out, scenario, fields, priors, gens, intervals, pred, settings, check))
     return CalibrationResult(post, gens, intervals, pred, written, resumed_from, stop, check, warns)
 
 
-def _figure(pred: pd.DataFrame, path: Path, name: str) -> Path:
+def _figure(pred: pd.DataFrame, path: Path, name: str, check: dict | None = None) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -553,10 +553,17 @@ def _figure(pred: pd.DataFrame, path: Path, name: str) -> Path:
                         label="posterior predictive 5-95%")
         ax.plot(x, g["posterior_q50"], color="tab:blue", lw=1, label="posterior predictive median")
         ax.plot(x, g["value"], "o", color="black", ms=5, label="observed")
-        ax.set_title(v, fontsize=10)
-        ax.grid(alpha=0.3)
+        lows = g[["prior_q05", "posterior_q05", "value"]].to_numpy(float)
+        if (lows > 0).all() and g["prior_q95"].max() > 20 * lows.min():
+            ax.set_yscale("log")          # a wide prior band would hide the posterior's misfit
+        ax.set_title(v + (" (log scale)" if ax.get_yscale() == "log" else ""), fontsize=10)
+        ax.grid(alpha=0.3, which="both")
     axes[0, 0].legend(fontsize=7, loc="best")
-    fig.suptitle(f"{name}: observed data over the simulated bands", fontsize=11)
+    title = f"{name}: observed data over the simulated bands"
+    if check is not None:
+        title += (f"\n{check['inside_90']} of {check['n']} inside the posterior-predictive 90% band, "
+                  f"p-value {check['p_value']:.3f}" + (": MISSPECIFIED" if check["misspecified"] else ""))
+    fig.suptitle(title, fontsize=10, color="#a00" if check and check["misspecified"] else "black")
     fig.autofmt_xdate()
     fig.tight_layout()
     tmp = path.with_name(f".{path.name}.tmp.png")
