@@ -275,7 +275,7 @@ def plot_convergence(csv, path):
             h = g[g["parameter"] == p].sort_values("n")
             x = h["n"] * (1 + 0.04 * (k - 2))          # a small offset: intervals do not hide each other
             ax.errorbar(x, h["value"], yerr=[h["value"] - h["ci_low"], h["ci_high"] - h["value"]],
-                        marker="o", ms=3, capsize=2, lw=1, label=p.split(".", 1)[-1][-38:])
+                        marker="o", ms=3, capsize=2, lw=1, label=p if len(p) <= 40 else "…" + p[-39:])
         ax.axhline(0, color="0.6", lw=0.6)
         ax.set_xscale("log", base=2)
         ax.set_title(str(g["outcome_label"].iloc[0])[:60], fontsize=9)

@@ -834,7 +834,18 @@ def write_report(folder, protocol: str | None = None) -> Path:
             title = (f"Sensitivity of {base}: {method}, {table['parameter'].nunique()} parameters, "
                      f"{n_points} sample points")
             head = "<h2>Headline</h2>" + sensitivity_headline(table, spec)
-            after.append(_links(folder, ["sensitivity.csv", *raw]))
+            from sim.experiments.sensitivity import warnings_of
+
+            warn = warnings_of(table)
+            if warn:
+                head += ("<p style='color:#a00'><b>How sure:</b> " + "<br>".join(_e(w) for w in warn)
+                         + ". Parameters whose intervals overlap are not ordered by this sample "
+                           "(sensitivity.csv: rank).</p>")
+            if (folder / "convergence.png").exists():
+                head += (f'<figure><img alt="convergence" src="data:image/png;base64,{base64.b64encode((folder / "convergence.png").read_bytes()).decode()}">'
+                         "<figcaption>The total indices against the base sample size N (prefixes of the "
+                         "same sample).</figcaption></figure>")
+            after.append(_links(folder, ["sensitivity.csv", "convergence.csv", *raw]))
             specs = {base: spec}
         del n_runs
     if mode_label:
