@@ -277,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
     ca.add_argument("--dask", metavar="ADDRESS", default=None, help="a Dask scheduler, or 'local'")
     ca.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
+    ca.add_argument("--fit-until", metavar="DATE", default=None,
+                    help="an out-of-sample check: fit only the data rows dated before DATE, then forecast the "
+                         "later rows and score them (CRPS; skill against the prior predictive and against "
+                         "persistence): holdout.csv")
     ca.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     protocol_option(ca)
 
@@ -871,9 +875,23 @@ def cmd_calibrate(args) -> int:
 
     settings = Settings(args.population, args.alpha, args.min_acceptance, args.max_generations, args.seed,
                         args.predictive, args.target_ess)
-    res = _on_executor(args, lambda ex, progress: calibrate(
-        sc, args.data, args.out, settings, ex, resume=args.resume, progress=progress,
-        command=["run_sim.py", *sys.argv[1:]]))
+    held = None
+    if args.fit_until:
+        import datetime
+
+        from sim.experiments.calibration import holdout
+
+        try:
+            datetime.date.fromisoformat(args.fit_until)
+        except ValueError:
+            raise UsageError(f"--fit-until {args.fit_until}: not a date (YYYY-MM-DD)") from None
+        res, held = _on_executor(args, lambda ex, progress: holdout(
+            sc, args.data, args.fit_until, args.out, settings, ex, resume=args.resume, progress=progress,
+            command=["run_sim.py", *sys.argv[1:]]))
+    else:
+        res = _on_executor(args, lambda ex, progress: calibrate(
+            sc, args.data, args.out, settings, ex, resume=args.resume, progress=progress,
+            command=["run_sim.py", *sys.argv[1:]]))
     for w in res.warnings or []:
         print(f"warning: {w}", file=sys.stderr)
     if not args.quiet:
@@ -891,6 +909,15 @@ def cmd_calibrate(args) -> int:
                   f"{f'{r.posterior_median:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]':>32}"
                   f"{r.width_ratio:>7.2f}")
         print("  " + misfit_sentence(res.check))
+        if held is not None:
+            print(f"  out of sample (fitted before {args.fit_until}): CRPS of the posterior forecast; skill = "
+                  "1 - CRPS / CRPS of the reference")
+            for r in held.itertuples():
+                print(f"    {r.variable} {r.date}: observed {r.observed:.4g}, forecast {r.median:.4g} "
+                      f"[{r.q05:.4g}, {r.q95:.4g}] ({'inside' if r.inside_90 else 'outside'} the 90% band); "
+                      f"CRPS {r.crps:.4g}; skill {r.skill_vs_prior_predictive:+.2f} vs the prior predictive "
+                      f"(CRPS {r.crps_prior_predictive:.4g}), {r.skill_vs_persistence:+.2f} vs persistence "
+                      f"({r.persistence:.4g})")
         print("Wrote: " + ", ".join(str(w) for w in res.written))
     return EXIT_OK
 

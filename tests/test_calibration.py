@@ -265,3 +265,29 @@ def test_simulation_based_calibration_ranks_are_uniform(toy, toy_sim, tmp_path):
     assert stats.kstest(ranks, "uniform").pvalue > 0.01, np.sort(ranks)
     counts = np.histogram(ranks, bins=4, range=(0, 1))[0]
     assert counts.min() >= 4 and counts.max() <= 16, counts
+
+
+def test_an_out_of_sample_check_scores_the_months_it_did_not_fit(toy, toy_sim, tmp_path, capsys):
+    """Item 2: fit January only, forecast February. When February continues January the
+    posterior forecast beats both the prior predictive and persistence; when it does
+    not, it loses to persistence: the references can be lost to."""
+    from sim.experiments.calibration import holdout
+
+    s = Settings(population=40, seed=4, predictive=100)
+    _, good = holdout(toy, _toy_data([0.02, 0.04]), "2021-02-01", tmp_path / "g", s)
+    g = good.iloc[0]
+    assert len(good) == 1 and str(g["date"]) == "2021-02-01" and g["inside_90"]
+    assert g["skill_vs_prior_predictive"] > 0.5 and g["skill_vs_persistence"] > 0.5
+    assert (tmp_path / "g" / "holdout.csv").exists()
+    _, bad = holdout(toy, _toy_data([0.02, 0.015]), "2021-02-01", tmp_path / "b", s)
+    assert bad.iloc[0]["skill_vs_persistence"] < 0 and not bad.iloc[0]["inside_90"]
+    with pytest.raises(ExperimentError, match="needs rows before it"):
+        holdout(toy, _toy_data([0.02, 0.04]), "2020-12-01", tmp_path / "e", s)
+    f = tmp_path / "d.csv"
+    _toy_data([0.02, 0.04]).to_csv(f, index=False)
+    rc = main(["calibrate", str(TOY), "--data", str(f), "--out", str(tmp_path / "c"), "--workers", "1",
+               "--population", "40", "--predictive", "50", "--fit-until", "2021-02-01"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "out of sample (fitted before 2021-02-01)" in out and "vs persistence" in out
+    rc = main(["calibrate", str(TOY), "--data", str(f), "--out", str(tmp_path / "x"), "--fit-until", "Feb"])
+    assert rc == 2 and "--fit-until Feb: not a date" in capsys.readouterr().err
