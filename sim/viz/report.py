@@ -761,7 +761,9 @@ def write_report(folder, protocol: str | None = None) -> Path:
 
             from sim.experiments.compare import differences_markdown
 
-            md = differences_markdown(pd.read_csv(diff_file))
+            diffs = pd.read_csv(diff_file)           # only the protocols shown (report --protocol)
+            diffs = diffs[diffs["a"].isin(protocols) & (diffs["b"].isin(protocols) | (diffs["kind"] == "distance"))]
+            md = differences_markdown(diffs)
             md = re.sub(r"\*\*(.*?)\*\*", r"<b>\1</b>", _e(md))
             overall = "".join(f"<p>{ln[2:] if ln.startswith('- ') else ln}</p>" for ln in md.split("\n") if ln)
         else:
