@@ -265,13 +265,22 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--alpha", type=float, default=0.5, help="share of particles kept per generation (default: 0.5)")
     ca.add_argument("--min-acceptance", type=float, default=0.05,
                     help="stop when fewer new simulations than this share beat the tolerance (default: 0.05)")
-    ca.add_argument("--max-generations", type=_pos_int, default=8, help="at most this many generations (default: 8)")
+    ca.add_argument("--max-generations", type=_pos_int, default=50,
+                    help="a safety valve: at most this many generations, with a warning if it, not the stopping "
+                         "rule, ends the run (default: 50)")
+    ca.add_argument("--target-ess", type=_pos_int, default=None, metavar="N",
+                    help="size the population for this effective sample size (population = N / alpha; "
+                         "overrides --population); a warning if the final ESS falls short")
     ca.add_argument("--predictive", type=_pos_int, default=200,
                     help="posterior-predictive simulations for the figure (default: 200)")
     ca.add_argument("--seed", type=_nonneg_int, default=0, help="root seed (default: 0)")
     ca.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
     ca.add_argument("--dask", metavar="ADDRESS", default=None, help="a Dask scheduler, or 'local'")
     ca.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
+    ca.add_argument("--fit-until", metavar="DATE", default=None,
+                    help="an out-of-sample check: fit only the data rows dated before DATE, then forecast the "
+                         "later rows and score them (CRPS; skill against the prior predictive and against "
+                         "persistence): holdout.csv")
     ca.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     protocol_option(ca)
 
@@ -343,20 +352,24 @@ def cmd_compare(args) -> int:
         resume=args.resume, progress=progress, command=["run_sim.py", *sys.argv[1:]], yes=args.yes,
         series=args.series))
     _say_redone(res)
-    from sim.experiments.compare import markdown
+    from sim.experiments.compare import differences_markdown, distances, markdown
 
+    dist = distances(forecasts, sc, args.seed)
     mode = res.summary["parameters"].iloc[0] if len(res.summary) and "parameters" in res.summary else ""
     caption = (f"`{sc.name}`: {_plural(args.reps, 'replication')} per protocol, {mode}, root seed {args.seed}, "
                "every protocol on the same parameter draws and random streams. Cells: the protocol's forecast of "
-               "the issue, median [5-95% of runs]; Δ: its median distance from the compromise model's forecast "
-               "of the same run.")
+               "the issue, median [5-95% of runs: the spread of the runs, not an interval of a mean]; Δ: its "
+               "median distance from the compromise model's forecast of the same run.")
     written = [atomic_write(args.out / "comparison.csv", table.to_csv(index=False)),
                atomic_write(args.out / "forecasts.csv", forecasts.to_csv(index=False)),
-               atomic_write(args.out / "comparison.md", markdown(table, caption) + "\n")]
+               atomic_write(args.out / "differences.csv", dist.to_csv(index=False)),
+               atomic_write(args.out / "comparison.md", markdown(table, caption) + "\n\n"
+                            + differences_markdown(dist) + "\n")]
     written += _figures(args.out)
     written += _report(args)
     if not args.quiet:
         print(format_comparison(table, sc, args.reps, res.summary))
+        print(differences_markdown(dist).replace("**", ""))
         print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, [*res.written, *written])))
     return EXIT_OK
 
@@ -381,10 +394,6 @@ def format_comparison(table, sc, reps: int, summary=None) -> str:
         g = g.set_index("protocol")
         cells = "".join(_interval(g.loc[p]).rjust(width) for p in protocols)
         lines.append(f"  {issue:<22}{g['status_quo'].iloc[0]:>10.2f}{cells}")
-    d = table.groupby("protocol", sort=False)["vs_compromise"].mean()
-    if len(protocols) > 1:
-        lines.append("  distance from the compromise model (median |forecast - compromise| per issue, mean over "
-                     "issues): " + "; ".join(f"{p} {d[p]:.3f}" for p in protocols if p != "compromise"))
     return "\n".join(lines)
 
 
@@ -740,19 +749,28 @@ def cmd_sensitivity(args) -> int:
         command=["run_sim.py", *sys.argv[1:]], progress=progress, yes=args.yes, fixed=args.fixed))
     _say_redone(res)
     written = [atomic_write(args.out / "sensitivity.csv", table.to_csv(index=False)), *_figures(args.out)]
+    from sim.experiments.sensitivity import plot_convergence, warnings_of
+
+    if (args.out / "convergence.csv").exists():
+        written.append(plot_convergence(args.out / "convergence.csv", args.out / "convergence.png"))
     written += _report(args)
+    for w in warnings_of(table):
+        print(f"warning: {w}", file=sys.stderr)
     if not args.quiet:
         main_index = "ST" if args.method == "sobol" else "mu_star"
         print(f"{_plural(len(X), 'sample point')} x {_plural(args.reps, 'replication')}; "
-              f"{main_index} by outcome, largest first:")
+              f"{main_index} [95% interval] by outcome, largest first; a shared rank (=) means the "
+              "intervals overlap: the sample cannot order those parameters:")
         for outcome, g in table.groupby("outcome", sort=False):
             g = g[g["index"] == main_index]
             if g["value"].isna().all():
                 print(f"  {outcome}: {g['note'].iloc[0]}")
                 continue
             top = g.sort_values("value", ascending=False).head(3)
-            print(f"  {outcome}: " + "; ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
-                                               for r in top.itertuples()))
+            tied = g["rank"].value_counts()
+            print(f"  {outcome}: " + "; ".join(
+                f"{int(r.rank)}{'=' if tied[r.rank] > 1 else ''} {r.parameter} {r.value:.2f} "
+                f"[{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in top.itertuples()))
         print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, [*res.written, *written])))
     return 3 if res.n_failed else EXIT_OK
 
@@ -853,24 +871,53 @@ def cmd_calibrate(args) -> int:
     from sim.experiments.calibration import Settings, calibrate
 
     sc = _scenario(args)
+    from sim.experiments.calibration import misfit_sentence, stop_sentence
+
     settings = Settings(args.population, args.alpha, args.min_acceptance, args.max_generations, args.seed,
-                        args.predictive)
-    res = _on_executor(args, lambda ex, progress: calibrate(
-        sc, args.data, args.out, settings, ex, resume=args.resume, progress=progress,
-        command=["run_sim.py", *sys.argv[1:]]))
+                        args.predictive, args.target_ess)
+    held = None
+    if args.fit_until:
+        import datetime
+
+        from sim.experiments.calibration import holdout
+
+        try:
+            datetime.date.fromisoformat(args.fit_until)
+        except ValueError:
+            raise UsageError(f"--fit-until {args.fit_until}: not a date (YYYY-MM-DD)") from None
+        res, held = _on_executor(args, lambda ex, progress: holdout(
+            sc, args.data, args.fit_until, args.out, settings, ex, resume=args.resume, progress=progress,
+            command=["run_sim.py", *sys.argv[1:]]))
+    else:
+        res = _on_executor(args, lambda ex, progress: calibrate(
+            sc, args.data, args.out, settings, ex, resume=args.resume, progress=progress,
+            command=["run_sim.py", *sys.argv[1:]]))
+    for w in res.warnings or []:
+        print(f"warning: {w}", file=sys.stderr)
     if not args.quiet:
         g = res.generations
         print(f"{sc.name}: {len(g)} generations ({res.resumed_from} found on disk), "
-              f"{int(g['simulations'].sum())} simulations; final tolerance {g['epsilon'].iloc[-1]:.3g}, "
-              f"acceptance {g['acceptance'].iloc[-1]:.2f}")
+              f"{int(g['simulations'].sum())} simulations, population {settings.population}; "
+              f"final tolerance {g['epsilon'].iloc[-1]:.3g}")
+        print("  " + stop_sentence(res.check))
+        print("  generation  " + " ".join(f"{int(x):>5}" for x in g["generation"]))
+        print("  acceptance  " + " ".join(f"{x:>5.2f}" for x in g["acceptance"]))
+        print("  ESS         " + " ".join(f"{x:>5.0f}" for x in g["ess"]))
         print(f"  {'parameter':<36}{'prior 90%':>22}{'posterior median [90%]':>32}{'width':>7}")
         for r in res.intervals.itertuples():
             print(f"  {r.parameter:<36}{f'[{r.prior_q05:.3g}, {r.prior_q95:.3g}]':>22}"
                   f"{f'{r.posterior_median:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]':>32}"
                   f"{r.width_ratio:>7.2f}")
-        p = res.predictive
-        print(f"  {int(p['inside_posterior_90'].sum())} of {len(p)} observed values inside the "
-              "posterior-predictive 90% band")
+        print("  " + misfit_sentence(res.check))
+        if held is not None:
+            print(f"  out of sample (fitted before {args.fit_until}): CRPS of the posterior forecast; skill = "
+                  "1 - CRPS / CRPS of the reference")
+            for r in held.itertuples():
+                print(f"    {r.variable} {r.date}: observed {r.observed:.4g}, forecast {r.median:.4g} "
+                      f"[{r.q05:.4g}, {r.q95:.4g}] ({'inside' if r.inside_90 else 'outside'} the 90% band); "
+                      f"CRPS {r.crps:.4g}; skill {r.skill_vs_prior_predictive:+.2f} vs the prior predictive "
+                      f"(CRPS {r.crps_prior_predictive:.4g}), {r.skill_vs_persistence:+.2f} vs persistence "
+                      f"({r.persistence:.4g})")
         print("Wrote: " + ", ".join(str(w) for w in res.written))
     return EXIT_OK
 
@@ -909,9 +956,13 @@ def cmd_score(args) -> int:
         parts.append(f"mean Brier {totals['mean_brier']:.3f}")
     if totals["coverage_90"] is not None:
         parts.append(f"90% interval coverage {totals['coverage_90']:.2f}")
-    if totals["mean_skill"] is not None:
-        parts.append(f"mean skill vs status quo {totals['mean_skill']:+.2f}")
+    if totals["brier_skill"] is not None:
+        parts.append(f"Brier skill {totals['brier_skill']:+.2f}")
+    if totals["crps_skill"] is not None:
+        parts.append(f"CRPS skill {totals['crps_skill']:+.2f}")
     print("  " + "; ".join(parts))
+    print(f"  reference: {totals['reference']}; skill = 1 - (summed score) / (summed reference score), "
+          "Brier and CRPS apart")
     return EXIT_OK
 
 

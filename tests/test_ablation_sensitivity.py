@@ -187,3 +187,88 @@ def test_uncertain_paths_are_validated_with_the_scenario(tmp_path):
     f.write_text("extends: baseline\nname: u\nuncertain:\n  environment.inflow: [0, 1]\n", encoding="utf-8")
     r = cli("validate", f)
     assert r.returncode == 2 and "uncertain.environment.inflow" in r.stderr
+
+
+# ------------------------------------------------------------------ how sure the indices are (issue 22)
+def _noisy_sobol_outcome(n, d, seed=1):
+    """An outcome with one strong factor and noise, on a Saltelli sample of n base points."""
+    import numpy as np
+
+    problem = sensitivity.problem_of([Vary(f"p{k}", 0.0, 1.0) for k in range(d)])
+    U = sensitivity.sample(problem, "sobol", n, 0)
+    y = 3 * U[:, 0] + U[:, 1] + np.random.default_rng(seed).normal(0, 1.0, len(U))
+    return problem, U, y
+
+
+def test_sobol_intervals_are_the_same_in_identical_runs_at_seed_0():
+    """D3: SALib treats seed 0 as "no seed" and bootstraps from numpy's global state."""
+    import numpy as np
+
+    problem, U, y = _noisy_sobol_outcome(64, 3)
+    a = sensitivity.indices_table(problem, U, {"y": y}, "sobol", seed=0)
+    np.random.seed(12345)                       # whatever else drew from the global state
+    b = sensitivity.indices_table(problem, U, {"y": y}, "sobol", seed=0)
+    assert a["ci_low"].tolist() == b["ci_low"].tolist() and a["ci_high"].tolist() == b["ci_high"].tolist()
+    c = sensitivity.indices_table(problem, U, {"y": y}, "sobol", seed=1)
+    assert c["ci_low"].tolist() != a["ci_low"].tolist()        # the seed does reach the bootstrap
+
+
+def test_sensitivity_samples_each_factor_through_its_prior(monkeypatch, tmp_path):
+    """D4: a log-uniform prior is sampled log-uniformly (median sqrt(lo hi)), not uniformly
+    over its range (median (lo + hi) / 2); a triangular one by its own quantiles."""
+    import numpy as np
+    import sim.runner
+    from scipy import stats
+
+    monkeypatch.setattr(sim.runner, "run_outcomes", _fake_model(lambda x1, x2, x3: x1 + x2))
+    f = tmp_path / "lu.yaml"
+    f.write_text("extends: baseline\nname: lu\nuncertain: null\n", encoding="utf-8")
+    sc = sim.load_scenario(f).model_copy()
+    data = sc.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["uncertain"] = {"blame.audience_cost": {"dist": "loguniform", "lo": 0.01, "hi": 2.0},
+                         "blame.escalation_gain": {"dist": "triangular", "lo": 0.0, "mode": 0.0, "hi": 1.0}}
+    sc = sim.scenario.validate_mapping(data, "lu")
+    table, X, res = sensitivity.run_sensitivity(sc, None, "sobol", n=128, fixed=True)
+    lu, tri = X[:, 0], X[:, 1]
+    assert np.median(lu) == pytest.approx(math.sqrt(0.01 * 2.0), rel=0.15)        # uniform: 1.005
+    assert stats.kstest(lu, stats.loguniform(0.01, 2.0).cdf).pvalue > 1e-3
+    assert stats.kstest(tri, stats.triang(0.0, loc=0.0, scale=1.0).cdf).pvalue > 1e-3
+    assert np.median(tri) == pytest.approx(1 - math.sqrt(0.5), abs=0.05)           # uniform: 0.5
+
+
+def test_wide_or_negative_indices_are_flagged_and_overlapping_ones_not_ranked():
+    """D5: a small sample gives wide intervals and negative S1; the table says so, a
+    warning says what to do, and factors whose intervals overlap share a rank."""
+    problem, U, y = _noisy_sobol_outcome(16, 6)
+    t = sensitivity.indices_table(problem, U, {"y": y}, "sobol", seed=0)
+    half = (t["ci_high"] - t["ci_low"]) / 2
+    assert (half > sensitivity.WIDE).any() and (t["value"] < 0).any()
+    assert t.loc[half > sensitivity.WIDE, "note"].str.contains("wide interval").all()
+    assert t.loc[t["value"] < 0, "note"].str.contains("negative").all()
+    w = sensitivity.warnings_of(t)
+    assert len(w) == 1 and "increase --n" in w[0] and "negative" in w[0]
+    for _, g in t.groupby("index"):
+        for a in g.itertuples():
+            for b in g.itertuples():
+                if a.ci_low > b.ci_high:                 # told apart: a is ranked ahead of b
+                    assert a.rank < b.rank
+                if b.ci_low <= a.ci_high and a.ci_low <= b.ci_high and not (g["ci_low"] > a.ci_high).any() \
+                        and not (g["ci_low"] > b.ci_high).any():
+                    assert a.rank == b.rank == 1         # overlapping at the top: no order among them
+    st = t[t["index"] == "ST"].set_index("parameter")["rank"]
+    assert st["p0"] == 1 and st.nunique() < len(st)         # the strong factor leads; the rest tie
+    # a large sample of the same function: narrow intervals, no warning about width
+    problem, U, y = _noisy_sobol_outcome(2048, 2)
+    t = sensitivity.indices_table(problem, U, {"y": 3 * U[:, 0] + U[:, 1]}, "sobol", seed=0)
+    assert not t["note"].str.contains("wide").any() and t.set_index(["index", "parameter"])["rank"].loc["ST", "p1"] == 2
+
+
+def test_convergence_recomputes_the_indices_on_prefixes_of_the_sample():
+    problem, U, y = _noisy_sobol_outcome(128, 3)
+    conv = sensitivity.convergence(problem, {"y": y}, 128, seed=0)
+    assert sorted(conv["n"].unique()) == [16, 32, 64, 128]
+    full = sensitivity.indices_table(problem, U, {"y": y}, "sobol", seed=0)
+    last = conv[conv["n"] == 128].reset_index(drop=True)
+    assert last["value"].tolist() == full["value"].tolist()
+    width = conv[conv["index"] == "ST"].assign(w=lambda d: d["ci_high"] - d["ci_low"]).groupby("n")["w"].median()
+    assert width[128] < width[16]

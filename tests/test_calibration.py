@@ -160,3 +160,134 @@ def test_an_observable_naming_a_series_the_model_lacks_is_a_clear_error(tmp_path
                "--population", "4", "--quiet"])
     err = capsys.readouterr().err
     assert rc == 2 and "every simulation of generation 0 failed" in err and "no_such_series" in err
+
+
+# ------------------------------------------------------------------ why it stopped, how well it fits (issue 22)
+SD = 0.02           # the toy simulator's noise, in units of its [0, 1] parameter
+
+
+def _toy_simulate(task):
+    """A stand-in for the model (the calibration machinery is real): each data row k is
+    (k + 1) x theta + noise, theta the calibrated inflow rate on the toy's prior, on the
+    task's own seeds."""
+    out = []
+    for params, key in zip(task["params"], task["keys"]):
+        rng = np.random.default_rng(np.random.SeedSequence(task["entropy"], spawn_key=tuple(key)))
+        theta = params[FIELD]
+        out.append([(k + 1) * theta + rng.normal(0, SD * theta) for k in range(len(task["rows"]))])
+    return task["task_id"], np.array(out, dtype=float), ""
+
+
+def _toy_data(values):
+    return pd.DataFrame({"date": ["2021-01-01", "2021-02-01"], "variable": "arrivals", "value": values,
+                         "source": "synthetic"})
+
+
+@pytest.fixture
+def toy_sim(monkeypatch):
+    import sim.experiments.calibration as cal
+
+    monkeypatch.setattr(cal, "_simulate", _toy_simulate)
+
+
+def test_the_stopping_rule_decides_and_the_cap_warns(toy, toy_sim, tmp_path, capsys):
+    """D1: with the old cap of 8 generations the calibration stopped before its rule, and
+    said nothing. Now it runs until the acceptance rate falls below the threshold, and a
+    cap that fires first is named in the result, the report and a warning."""
+    data = _toy_data([0.02, 0.04])
+    res = calibrate(toy, data, tmp_path / "a", Settings(population=40, seed=1, predictive=20))
+    g = res.generations
+    assert res.stop_reason == "rule" and len(g) > 8
+    assert g["acceptance"].iloc[-1] < 0.05 and (g["acceptance"].iloc[:-1] >= 0.05).all()
+    assert not res.warnings
+    html = (tmp_path / "a" / "report.html").read_text()
+    assert "Stopped by its stopping rule" in html and "ess" in html
+    capped = calibrate(toy, data, tmp_path / "b", Settings(population=40, seed=1, predictive=20, max_generations=4))
+    assert capped.stop_reason == "cap" and len(capped.generations) == 4
+    assert any("generation cap" in w for w in capped.warnings)
+    assert "Stopped by the generation cap" in (tmp_path / "b" / "report.html").read_text()
+    # the CLI says so on stderr, and resuming with a higher cap continues the same calibration
+    import sim.experiments.calibration as cal
+
+    f = tmp_path / "d.csv"
+    data.to_csv(f, index=False)
+    args = ["calibrate", str(TOY), "--data", str(f), "--out", str(tmp_path / "b"), "--workers", "1",
+            "--population", "40", "--seed", "1", "--predictive", "20"]
+    assert cal._simulate is _toy_simulate
+    rc = main([*args, "--max-generations", "60", "--resume"])
+    out = capsys.readouterr()
+    assert rc == 0 and "Stopped by its stopping rule" in out.out and "ESS" in out.out
+    resumed = pd.read_csv(tmp_path / "b" / "generations.csv")
+    pd.testing.assert_frame_equal(resumed, res.generations.reset_index(drop=True), check_exact=True)
+
+
+def test_the_target_ess_sizes_the_population():
+    assert Settings(target_ess=100, alpha=0.5).population == 200
+    assert Settings(target_ess=30, alpha=0.25).population == 120
+
+
+def test_a_misfit_is_measured_and_called_misspecified(toy, toy_sim, tmp_path, capsys):
+    """D2: data the model cannot make (the second month below the first, the toy only
+    grows) is called misspecified, with the share inside the band and a p-value; data it
+    made itself is not."""
+    bad = calibrate(toy, _toy_data([0.03, 0.02]), tmp_path / "bad", Settings(population=40, seed=2, predictive=100))
+    c = bad.check
+    assert c["misspecified"] and c["inside_90"] < 2 and c["p_value"] < 0.05
+    assert any("misspecified" in w for w in bad.warnings)
+    assert "misspecified" in (tmp_path / "bad" / "report.html").read_text()
+    assert "predictive_p" in pd.read_csv(tmp_path / "bad" / "predictive.csv").columns
+    good = calibrate(toy, _toy_data([0.02, 0.04]), tmp_path / "good", Settings(population=40, seed=2,
+                                                                                 predictive=100))
+    assert not good.check["misspecified"] and good.check["p_value"] > 0.05
+    assert "No evidence of misfit" in (tmp_path / "good" / "report.html").read_text()
+
+
+@pytest.mark.slow
+def test_simulation_based_calibration_ranks_are_uniform(toy, toy_sim, tmp_path):
+    """Simulation-based calibration (Talts et al. 2018) over 40 synthetic cases: the true
+    parameter drawn from the prior, data made by the (toy) simulator, a calibration, and
+    the posterior rank of the truth, sum of the weights of particles below it. If the
+    sampler is calibrated the ranks are uniform on [0, 1]: Kolmogorov-Smirnov p > 0.01,
+    and each quarter holds 4 to 16 of the 40 ranks (an ABC posterior wider than the true
+    one would pile ranks in the middle; a too narrow one at the ends)."""
+    from scipy import stats
+
+    prior = priors_of(toy)[FIELD]
+    ranks = []
+    for case in range(40):
+        rng = np.random.default_rng([22, case])
+        theta = float(prior.ppf(rng.random()))
+        y = [(k + 1) * theta + rng.normal(0, SD * theta) for k in range(2)]
+        res = calibrate(toy, _toy_data(y), tmp_path / f"c{case}", Settings(population=60, seed=case, predictive=4))
+        post = res.posterior
+        ranks.append(float(post.loc[post[f"param:{FIELD}"] < theta, "weight"].sum()))
+    ranks = np.array(ranks)
+    assert stats.kstest(ranks, "uniform").pvalue > 0.01, np.sort(ranks)
+    counts = np.histogram(ranks, bins=4, range=(0, 1))[0]
+    assert counts.min() >= 4 and counts.max() <= 16, counts
+
+
+def test_an_out_of_sample_check_scores_the_months_it_did_not_fit(toy, toy_sim, tmp_path, capsys):
+    """Item 2: fit January only, forecast February. When February continues January the
+    posterior forecast beats both the prior predictive and persistence; when it does
+    not, it loses to persistence: the references can be lost to."""
+    from sim.experiments.calibration import holdout
+
+    s = Settings(population=40, seed=4, predictive=100)
+    _, good = holdout(toy, _toy_data([0.02, 0.04]), "2021-02-01", tmp_path / "g", s)
+    g = good.iloc[0]
+    assert len(good) == 1 and str(g["date"]) == "2021-02-01" and g["inside_90"]
+    assert g["skill_vs_prior_predictive"] > 0.5 and g["skill_vs_persistence"] > 0.5
+    assert (tmp_path / "g" / "holdout.csv").exists()
+    _, bad = holdout(toy, _toy_data([0.02, 0.015]), "2021-02-01", tmp_path / "b", s)
+    assert bad.iloc[0]["skill_vs_persistence"] < 0 and not bad.iloc[0]["inside_90"]
+    with pytest.raises(ExperimentError, match="needs rows before it"):
+        holdout(toy, _toy_data([0.02, 0.04]), "2020-12-01", tmp_path / "e", s)
+    f = tmp_path / "d.csv"
+    _toy_data([0.02, 0.04]).to_csv(f, index=False)
+    rc = main(["calibrate", str(TOY), "--data", str(f), "--out", str(tmp_path / "c"), "--workers", "1",
+               "--population", "40", "--predictive", "50", "--fit-until", "2021-02-01"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "out of sample (fitted before 2021-02-01)" in out and "vs persistence" in out
+    rc = main(["calibrate", str(TOY), "--data", str(f), "--out", str(tmp_path / "x"), "--fit-until", "Feb"])
+    assert rc == 2 and "--fit-until Feb: not a date" in capsys.readouterr().err

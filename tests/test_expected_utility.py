@@ -173,7 +173,10 @@ def test_compare_protocols_end_to_end(tmp_path):
     assert (t[t["protocol"] == "compromise"]["vs_compromise"] == 0).all()
     assert (tmp_path / "c" / "comparison.png").stat().st_size > 10_000
     assert (tmp_path / "c" / "report.html").exists()
-    assert "expected_utility" in r.stdout and "distance from the compromise model" in r.stdout
+    assert "expected_utility" in r.stdout and "Distance from the compromise model" in r.stdout
+    d = pd.read_csv(tmp_path / "c" / "differences.csv")
+    assert set(d["kind"]) == {"distance", "difference"} and (d["low"] <= d["mean"]).all()
+    assert "told apart" in (tmp_path / "c" / "comparison.md").read_text()
 
 
 def test_compare_protocols_keeps_the_daily_series_when_asked(tmp_path):

@@ -10,8 +10,8 @@ import pytest
 
 from sim.cli import main
 from sim.experiments.jobs import ExperimentError, execute, make_job
-from sim.experiments.scoring import (Observation, brier, crps_ensemble, evaluate, forecast, load_record,
-                                     skill)
+from sim.experiments.scoring import (Observation, brier, crps_ensemble, crps_fair, evaluate, forecast,
+                                     load_record, skill)
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,7 +119,7 @@ def test_scores_table_has_the_forecast_interval_and_reference(short_baseline):
     # the series' naive reference is its day-0 value: the baseline stock's initial level
     assert r.loc["stock:pressure@day10", "reference"] == pytest.approx(0.5)
     assert r.loc["any_technical", "forecast"] == pytest.approx(runs["any_technical"].astype(float).mean())
-    assert r.loc["any_technical", "reference"] == 0.0
+    assert r.loc["any_technical", "reference"] == 0.5           # even odds: no base rate in the record
     assert totals["parameters"] == "under parameter uncertainty (priors)"
 
 
@@ -180,3 +180,58 @@ def test_an_outcome_a_protocol_does_not_define_is_a_clear_error(tmp_path):
 
     obs = json.loads(r.stdout)["observations"][0]
     assert obs["reference"] == 0.0 and "day-0 value" in obs["reference_note"]
+
+
+# ------------------------------------------------------------------ a reference that can be lost to (issue 22)
+def _runs(p_yes: float, numbers, n=20):
+    import pandas as pd
+
+    k = int(round(p_yes * n))
+    return pd.DataFrame({"run_id": range(n), "any_technical": pd.array([True] * k + [False] * (n - k),
+                                                                       dtype="boolean"),
+                         "stock_peak:pressure": np.resize(np.asarray(numbers, float), n)})
+
+
+def test_skill_can_be_negative_for_a_yes_no_outcome_and_brier_and_crps_stay_apart():
+    """D6: against p = 0 the skill of a forecast of an event that happened was never
+    negative (1 - (1 - p)^2 >= 0) and undefined when it did not happen; and the "mean
+    skill" averaged Brier and CRPS skills. A forecast of 10% for what happened now loses
+    to the reference, a forecast of 90% beats it, and the totals give a Brier skill and a
+    CRPS skill from the summed scores."""
+    sc = load_scenario("baseline")
+    rec = [Observation(outcome="any_technical", observed=1, source="s"),
+           Observation(outcome="stock_peak:pressure", observed=0.6, reference=0.5, source="s")]
+    bad, bt = evaluate(sc, rec, _runs(0.1, [0.1, 0.2, 0.3]), None)
+    good, gt = evaluate(sc, rec, _runs(0.9, [0.55, 0.6, 0.65]), None)
+    assert bad.loc[0, "skill"] < 0 < good.loc[0, "skill"]
+    assert bad.loc[0, "skill"] == pytest.approx(1 - 0.81 / 0.25)
+    none_happened = evaluate(sc, [Observation(outcome="any_technical", observed=0, source="s")],
+                             _runs(0.1, [0.0]), None)[0]
+    assert none_happened.loc[0, "skill"] == pytest.approx(1 - 0.01 / 0.25)      # defined, not NaN
+    assert "mean_skill" not in gt
+    assert gt["brier_skill"] == pytest.approx(good.loc[0, "skill"])
+    assert gt["crps_skill"] == pytest.approx(1 - good.loc[1, "score"] / 0.1)
+    assert bt["crps_skill"] < 0 < gt["crps_skill"]
+
+
+def test_with_a_posterior_the_reference_is_the_prior_predictive():
+    sc = load_scenario("baseline")
+    rec = [Observation(outcome="any_technical", observed=1, source="s"),
+           Observation(outcome="stock_peak:pressure", observed=0.6, source="s")]
+    prior = _runs(0.5, [0.2, 0.9])
+    post = _runs(0.8, [0.5, 0.6, 0.7])
+    t, totals = evaluate(sc, rec, post, None, reference_runs=prior)
+    assert t.loc[0, "reference"] == 0.5 and t.loc[0, "reference_score"] == pytest.approx(0.25)
+    assert t.loc[1, "reference_score"] == pytest.approx(crps_ensemble(prior["stock_peak:pressure"], 0.6))
+    assert "prior predictive" in t.loc[1, "reference_note"] and totals["reference"] == "the prior predictive"
+    assert totals["brier_skill"] > 0 and totals["crps_skill"] > 0
+
+
+def test_fair_crps_by_hand():
+    x = np.array([0.0, 1.0])
+    # mean|X - 0.5| = 0.5; the one distinct pair differs by 1: fair = 0.5 - 2 / (2 * 2 * 1) = 0
+    assert crps_fair(x, 0.5) == pytest.approx(0.0)
+    assert crps_ensemble(x, 0.5) == pytest.approx(0.25)
+    rng = np.random.default_rng(0)
+    big = rng.normal(size=4000)
+    assert crps_fair(big, 0.3) == pytest.approx(crps_ensemble(big, 0.3), abs=1e-3)

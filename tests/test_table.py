@@ -33,3 +33,39 @@ def test_cli_table_names_the_mode(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "2 replications per scenario, under parameter uncertainty (priors)" in out
     assert (tmp_path / "t" / "table.md").read_text().startswith("2 replications")
+
+
+def test_every_table_says_whether_an_interval_is_of_a_mean_or_the_spread_of_runs():
+    """D7: an interval of a mean shrinks with more replications; the spread of runs does
+    not. summary.csv names which its interval is and gives the runs' 5-95% beside it; the
+    batch report's headline shows the spread of runs for numbers, and says so; the
+    captions of the scenario table and the paired table say which is which."""
+    from sim.experiments import jobs as ex
+    from sim.experiments.table import caption, paired_markdown, paired_table
+    from sim.viz.report import batch_headline
+
+    rng = np.random.default_rng(0)
+    days = rng.normal(30, 10, 400)
+    runs = pd.DataFrame({"run_id": range(400), "scenario": "s", "point": 0, "replicate": range(400),
+                         "seed_entropy": "0", "seed_spawn_key": "[0]", "status": "ok", "error": "",
+                         "deal": pd.array(rng.random(400) < 0.3, dtype="boolean"), "days": days})
+    s = ex.summarise(runs).set_index("outcome")
+    assert "interval of the mean" in s.loc["days", "interval"] and "shrinks" in s.loc["days", "interval"]
+    assert "of the proportion" in s.loc["deal", "interval"]
+    # the mean's interval is narrow (sd / sqrt(400) ~ 0.5); the runs spread over ~33 days
+    assert s.loc["days", "ci_high"] - s.loc["days", "ci_low"] < 3
+    assert s.loc["days", "runs_p95"] - s.loc["days", "runs_p05"] == pytest.approx(
+        np.percentile(days, 95) - np.percentile(days, 5))
+    job = type("J", (), {"parameters_label": "under parameter uncertainty (priors)", "seed": 0})()
+    assert "5-95% of runs: their spread" in caption(job, 100) and "shrinks" in caption(job, 100)
+    two = pd.concat([runs, runs.assign(scenario="t", days=days + 1)], ignore_index=True)
+    md = paired_markdown(paired_table(two, {"s": 90, "t": 90}, ["days"]))
+    assert "interval of the mean" in md and "not the spread" in md
+    # the batch report's headline: numbers as median [5-95% of runs], not mean [t interval]
+    hl = pd.DataFrame({"scenario": "s", "point": 0, "replicate": range(400), "status": "ok",
+                       "any_political": pd.array(rng.random(400) < 0.1, dtype="boolean"),
+                       "any_agreement": pd.array(rng.random(400) < 0.8, dtype="boolean"),
+                       "time_to_first_agreement": days, "n_unilateral": np.round(days / 3)})
+    html, _ = batch_headline(hl, {"s": {"name": "s", "horizon_days": 90}})
+    lo, med, hi = np.percentile(np.round(days / 3), [5, 50, 95])
+    assert f"{med:.1f} <small>[{lo:.1f}, {hi:.1f}]</small>" in html

@@ -24,8 +24,14 @@ an ABC-SMC whose tolerance sequence and stopping rule come from the data:
    Beaumont et al. 2009; redraw if it leaves the prior's support), weight each new set by
    prior / (kernel mixture density), simulate; p_acc = the share of new sets closer than
    the current tolerance; keep the ``kept`` closest of old + new;
-3. stop when p_acc < ``min_acceptance`` (the posterior no longer changes much) or after
-   ``max_generations``.
+3. stop when p_acc < ``min_acceptance`` (the posterior no longer changes much): this
+   stopping rule decides. ``max_generations`` (default 50) is a safety valve: if it ends
+   the run first, the result, the report and a warning say so (the posterior may then
+   still be too wide: a width ratio near 1 can be an artefact of stopping early).
+
+The population may be sized from a target effective sample size (``target_ess``:
+population = target / alpha, so the kept particles could reach it with equal
+weights); the report warns when the final ESS falls short of it.
 
 Particles live in the priors' quantile space (u = F(theta) in [0, 1]^d), where every
 prior is uniform: one kernel serves uniform, log-uniform, normal, beta and triangular
@@ -42,10 +48,15 @@ any ``concurrent.futures`` executor (our worker pool or Dask), so the same seed 
 the same posterior whatever the number of workers, and it writes a checkpoint after
 every generation: an interrupted calibration resumes from its last finished generation.
 
-Diagnostics (``generations.csv`` and the report): per generation the tolerance, the
-acceptance rate, the effective sample size of the weights, the number of simulations;
-per parameter the prior and posterior 90% intervals and their width ratio; the
-posterior-predictive 5-95% band against the observed points.
+Diagnostics (``generations.csv``, ``check.json`` and the report): which rule stopped
+the run; per generation the tolerance, the acceptance rate, the effective sample size of
+the weights, the number of simulations; per parameter the prior and posterior 90%
+intervals and their width ratio; the posterior-predictive 5-95% band against the
+observed points, with a misfit statistic (:func:`misfit`): the share of observations
+inside the 90% band (with the binomial probability of so few inside if the band were
+right) and a posterior-predictive p-value (Gelman, Meng & Stern 1996) of the
+discrepancy, the distance of a data set from the predictive median in the calibration's
+own scale; the data is called *misspecified* when either is below 0.05.
 """
 
 from __future__ import annotations
@@ -194,9 +205,16 @@ class Settings:
     population: int = 200
     alpha: float = 0.5
     min_acceptance: float = 0.05
-    max_generations: int = 8
+    max_generations: int = 50
     seed: int = 0
     predictive: int = 200
+    target_ess: int | None = None
+
+    def __post_init__(self):
+        if self.target_ess is not None:
+            if self.target_ess < 2:
+                raise ExperimentError(f"--target-ess must be at least 2 (got {self.target_ess})")
+            self.population = max(4, math.ceil(self.target_ess / self.alpha))
 
     def check(self) -> None:
         if self.population < 4:
@@ -217,6 +235,9 @@ class CalibrationResult:
     predictive: pd.DataFrame         # per data row: observed, prior and posterior 5/50/95%
     written: list[Path]
     resumed_from: int                # generations found on disk
+    stop_reason: str = ""            # "rule" (acceptance below the threshold) or "cap" (max_generations)
+    check: dict | None = None        # the posterior-predictive misfit (see :func:`misfit`)
+    warnings: list[str] | None = None
 
 
 def weighted_quantile(x, w, q):
@@ -311,7 +332,8 @@ def _propose(rng, u_old, w_old, cov, n) -> tuple[np.ndarray, float]:
 
 def _fingerprint(sc_data, data: pd.DataFrame, settings: Settings) -> str:
     blob = json.dumps({"scenario": sc_data, "data": data[["date", "variable", "value"]].astype(str).values.tolist(),
-                       "settings": {k: v for k, v in settings.__dict__.items() if k != "predictive"}},
+                       "settings": {k: v for k, v in settings.__dict__.items()
+                                    if k not in ("predictive", "max_generations", "min_acceptance")}},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -421,14 +443,48 @@ def calibrate(scenario: Scenario, data: pd.DataFrame | str | Path, out: str | Pa
                 "simulations": n_new}
         save_gen(t, u, w, dist, S, info)
         gen_info.append(info)
+    stop = "rule" if info["acceptance"] < settings.min_acceptance else "cap"
     return _finish(scenario, sc_data, data, out, fields, priors, u, w, dist, gen_info, runner, settings,
-                   resumed_from, t)
+                   resumed_from, t, stop, scale)
+
+
+def misfit(obs: np.ndarray, S: np.ndarray, scale: np.ndarray, level: float = 0.05) -> dict:
+    """The posterior-predictive check of observed ``obs`` against predictive simulations
+    ``S`` (one row per simulation): how many observations lie inside the 5-95% band, the
+    binomial probability of that few if the band held 90% (``coverage_p``), and the
+    posterior-predictive p-value of the discrepancy T(y) = root mean square of
+    (y - predictive median) / scale: the share of simulations at least as far from the
+    median as the data (``p_value``). ``misspecified`` when either is below ``level``."""
+    from scipy import stats
+
+    S = S[~np.isnan(S).any(axis=1)]
+    q05, med, q95 = np.percentile(S, [5, 50, 95], axis=0)
+    inside = (obs >= q05) & (obs <= q95)
+    n, k = len(obs), int(inside.sum())
+    coverage_p = float(stats.binom.cdf(k, n, 0.9))
+    t_obs = float(np.sqrt(np.mean(((obs - med) / scale) ** 2)))
+    t_rep = np.sqrt(np.mean(((S - med) / scale) ** 2, axis=1))
+    p_value = float(np.mean(t_rep >= t_obs))
+    tail = np.minimum(1.0, 2 * np.minimum((S <= obs).mean(axis=0), (S >= obs).mean(axis=0)))
+    return {"n": n, "inside_90": k, "share_inside_90": k / n, "coverage_p": coverage_p,
+            "discrepancy": t_obs, "p_value": p_value, "simulations": len(S),
+            "misspecified": bool(coverage_p < level or p_value < level), "level": level,
+            "row_p": tail.tolist()}
 
 
 def _finish(scenario, sc_data, data, out, fields, priors, u, w, dist, gen_info, runner, settings,
-            resumed_from, t) -> CalibrationResult:
+            resumed_from, t, stop="rule", scale=None) -> CalibrationResult:
     from sim.results import atomic_write
 
+    warns = []
+    last = gen_info[-1]
+    if stop == "cap":
+        warns.append(f"stopped by the generation cap (--max-generations {settings.max_generations}), not by the "
+                     f"stopping rule: the last acceptance rate was {last['acceptance']:.3f}, not below "
+                     f"{settings.min_acceptance}; the posterior may still be too wide (raise --max-generations "
+                     "and --resume)")
+    if settings.target_ess is not None and last["ess"] < settings.target_ess:
+        warns.append(f"the final effective sample size, {last['ess']:.0f}, is below the target {settings.target_ess}")
     w = w / w.sum()
     post = pd.DataFrame({f"param:{f}": [priors[f].ppf(float(x)) for x in u[:, k]] for k, f in enumerate(fields)})
     post["weight"], post["distance"] = w, dist
@@ -462,14 +518,26 @@ def _finish(scenario, sc_data, data, out, fields, priors, u, w, dist, gen_info, 
     pred["posterior_q05"], pred["posterior_q50"], pred["posterior_q95"] = q
     pred["prior_q05"], pred["prior_q50"], pred["prior_q95"] = prior_pp
     pred["inside_posterior_90"] = (pred["value"] >= pred["posterior_q05"]) & (pred["value"] <= pred["posterior_q95"])
+    scale = np.asarray(scale if scale is not None else gen_info[0]["scale"], float)
+    check = misfit(data["value"].to_numpy(float), S, scale)
+    pred["predictive_p"] = check.pop("row_p")
+    check.update(stop_reason=stop, generations=len(gen_info), final_acceptance=last["acceptance"],
+                 final_ess=last["ess"], min_acceptance=settings.min_acceptance,
+                 max_generations=settings.max_generations, warnings=warns)
+    if check["misspecified"]:
+        warns.append(f"the model is misspecified for these data: {check['inside_90']} of {check['n']} observations "
+                     f"inside the posterior-predictive 90% band (binomial p = {check['coverage_p']:.3f}), "
+                     f"posterior-predictive p-value {check['p_value']:.3f}")
     atomic_write(out / "predictive.csv", pred.to_csv(index=False))
     written.append(out / "predictive.csv")
-    written.append(_figure(pred, out / "posterior_predictive.png", scenario.name))
-    written.append(_report(out, scenario, fields, priors, gens, intervals, pred, settings))
-    return CalibrationResult(post, gens, intervals, pred, written, resumed_from)
+    atomic_write(out / "check.json", json.dumps(check, indent=1))
+    written.append(out / "check.json")
+    written.append(_figure(pred, out / "posterior_predictive.png", scenario.name, check))
+    written.append(_report(out, scenario, fields, priors, gens, intervals, pred, settings, check))
+    return CalibrationResult(post, gens, intervals, pred, written, resumed_from, stop, check, warns)
 
 
-def _figure(pred: pd.DataFrame, path: Path, name: str) -> Path:
+def _figure(pred: pd.DataFrame, path: Path, name: str, check: dict | None = None) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -485,10 +553,17 @@ def _figure(pred: pd.DataFrame, path: Path, name: str) -> Path:
                         label="posterior predictive 5-95%")
         ax.plot(x, g["posterior_q50"], color="tab:blue", lw=1, label="posterior predictive median")
         ax.plot(x, g["value"], "o", color="black", ms=5, label="observed")
-        ax.set_title(v, fontsize=10)
-        ax.grid(alpha=0.3)
+        lows = g[["prior_q05", "posterior_q05", "value"]].to_numpy(float)
+        if (lows > 0).all() and g["prior_q95"].max() > 20 * lows.min():
+            ax.set_yscale("log")          # a wide prior band would hide the posterior's misfit
+        ax.set_title(v + (" (log scale)" if ax.get_yscale() == "log" else ""), fontsize=10)
+        ax.grid(alpha=0.3, which="both")
     axes[0, 0].legend(fontsize=7, loc="best")
-    fig.suptitle(f"{name}: observed data over the simulated bands", fontsize=11)
+    title = f"{name}: observed data over the simulated bands"
+    if check is not None:
+        title += (f"\n{check['inside_90']} of {check['n']} inside the posterior-predictive 90% band, "
+                  f"p-value {check['p_value']:.3f}" + (": MISSPECIFIED" if check["misspecified"] else ""))
+    fig.suptitle(title, fontsize=10, color="#a00" if check and check["misspecified"] else "black")
     fig.autofmt_xdate()
     fig.tight_layout()
     tmp = path.with_name(f".{path.name}.tmp.png")
@@ -498,7 +573,29 @@ def _figure(pred: pd.DataFrame, path: Path, name: str) -> Path:
     return path
 
 
-def _report(out, scenario, fields, priors, gens, intervals, pred, settings) -> Path:
+def stop_sentence(check: dict) -> str:
+    """Which rule ended the calibration, in words."""
+    if check["stop_reason"] == "rule":
+        return (f"Stopped by its stopping rule after {check['generations']} generations: the acceptance rate "
+                f"fell to {check['final_acceptance']:.3f}, below {check['min_acceptance']}.")
+    return (f"Stopped by the generation cap ({check['max_generations']} generations), not by the stopping rule: "
+            f"the acceptance rate was still {check['final_acceptance']:.3f} (the rule stops below "
+            f"{check['min_acceptance']}). The posterior may still be too wide.")
+
+
+def misfit_sentence(check: dict) -> str:
+    """The posterior-predictive check, in words; says *misspecified* when it is."""
+    s = (f"{check['inside_90']} of {check['n']} observed values lie inside the posterior-predictive 90% band "
+         f"(if the band were right, this few or fewer with probability {check['coverage_p']:.3f}); "
+         f"posterior-predictive p-value of the discrepancy {check['p_value']:.3f}. ")
+    if check["misspecified"]:
+        return s + ("The model is misspecified for these data: no parameter set in the priors reproduces them; "
+                    "read the posterior as the best compromise, not as the truth.")
+    return s + (f"No evidence of misfit at the {check['level']:g} level (with {check['n']} observations the check "
+                "is weak).")
+
+
+def _report(out, scenario, fields, priors, gens, intervals, pred, settings, check=None) -> Path:
     import base64
     import html
 
@@ -512,11 +609,16 @@ td,th{{border:1px solid #ccc;padding:2px 6px;font-size:90%}}</style></head><body
 <h1>Calibration of {html.escape(scenario.name)}</h1>
 <p>ABC-SMC (adaptive population Monte Carlo, Lenormand, Jabot &amp; Deffuant 2013) on the scenario's
 priors: population {settings.population}, keeping {int(settings.alpha * settings.population)} per generation,
-stopping when the acceptance rate falls below {settings.min_acceptance} or after {settings.max_generations}
-generations; root seed {settings.seed}. Everything below is in this file.</p>
+stopping when the acceptance rate falls below {settings.min_acceptance} (the stopping rule), with a cap of
+{settings.max_generations} generations as a safety valve; root seed {settings.seed}. Everything below is in this
+file.</p>
+<h2>Why it stopped</h2><p{' style="color:#a00"' if check and check['stop_reason'] == 'cap' else ''}>{html.escape(stop_sentence(check)) if check else ''}
+Final effective sample size {check['final_ess']:.1f} of {int(settings.alpha * settings.population)} kept particles
+(acceptance and ESS of every generation: the last table).</p>
 <h2>Posterior-predictive check</h2><img alt="posterior predictive" src="data:image/png;base64,{img}">
-<p>{int(pred['inside_posterior_90'].sum())} of {len(pred)} observed values lie inside the posterior-predictive
-90% band.</p>{pred.to_html(index=False, float_format=lambda v: f"{v:.4g}")}
+<p{' style="color:#a00"' if check and check['misspecified'] else ''}>{html.escape(misfit_sentence(check)) if check else ''}</p>
+<p>predictive_p: per observation, twice the smaller tail share of the predictive simulations beyond it.</p>
+{pred.to_html(index=False, float_format=lambda v: f"{v:.4g}")}
 <h2>Parameters: prior and posterior 90% intervals</h2>
 {intervals.to_html(index=False, float_format=lambda v: f"{v:.4g}")}
 <h2>Generations (diagnostics)</h2>
@@ -540,3 +642,61 @@ def load_posterior(folder: str | Path) -> Posterior:
     values = tuple(tuple(v.item() if hasattr(v, "item") else v for v in row)
                    for row in df[fields].itertuples(index=False, name=None))
     return Posterior(tuple(f[6:] for f in fields), values, tuple(df["weight"].astype(float)))
+
+
+# =============================================================== out-of-sample check
+def holdout(scenario: Scenario, data: pd.DataFrame | str | Path, fit_until, out: str | Path,
+            settings: Settings | None = None, executor=None, resume: bool = False, progress=None,
+            command: list[str] | None = None) -> tuple[CalibrationResult, pd.DataFrame]:
+    """An out-of-sample check inside the record: calibrate on the data rows dated before
+    ``fit_until`` (into ``out``, as :func:`calibrate`), then forecast the later rows
+    with ``settings.predictive`` runs drawn from the posterior and as many from the prior,
+    and score each held-out row: the CRPS of the posterior forecast, and its skill
+    against two references that can be beaten and lost to: the prior predictive (did
+    fitting the earlier months help?) and persistence (the variable's last fitted value
+    carried forward). Writes ``holdout.csv``; returns (the calibration, that table)."""
+    from sim.experiments.scoring import crps_ensemble, skill
+    from sim.results import atomic_write
+
+    settings = settings or Settings()
+    file = str(data) if isinstance(data, (str, Path)) else "data"
+    data = read_data(data) if isinstance(data, (str, Path)) else data
+    cut = pd.Timestamp(fit_until).date()
+    data = data.assign(date=pd.to_datetime(data["date"]).dt.date)
+    fit, held = data[data["date"] < cut], data[data["date"] >= cut]
+    if not len(fit) or not len(held):
+        raise ExperimentError(f"--fit-until {cut}: {file} needs rows before it (to fit) and from it on (to "
+                              f"forecast); it has {len(fit)} and {len(held)}")
+    res = calibrate(scenario, fit.reset_index(drop=True), out, settings, executor, resume, progress, command)
+    full = check_data(scenario, data.reset_index(drop=True), file)
+    sc_data = scenario_data(scenario)
+    priors = priors_of(sc_data)
+    fields = list(priors)
+    rows = list(zip(full["variable"], full["period_key"]))
+    runner = _Runner(sc_data, rows, fields, priors, settings, executor, progress)
+    post = res.posterior
+    u = post[[f"u:{f}" for f in fields]].to_numpy(float)
+    w = post["weight"].to_numpy(float)
+    rng = np.random.default_rng([settings.seed, CALIB_STREAM, 20_000])
+    S_post = runner.simulate(u[rng.choice(len(u), size=settings.predictive, p=w / w.sum())], 20_000)
+    S_prior = runner.simulate(rng.random((settings.predictive, len(fields))), 20_001)
+    out_rows = []
+    for k, r in full.iterrows():
+        if r["date"] < cut:
+            continue
+        y = float(r["value"])
+        x, xp = S_post[:, k][~np.isnan(S_post[:, k])], S_prior[:, k][~np.isnan(S_prior[:, k])]
+        last = fit[fit["variable"] == r["variable"]].sort_values("date")
+        persist = float(last["value"].iloc[-1]) if len(last) else math.nan
+        q05, med, q95 = np.percentile(x, [5, 50, 95])
+        crps, crps_prior = crps_ensemble(x, y), crps_ensemble(xp, y)
+        out_rows.append({"date": r["date"], "variable": r["variable"], "observed": y, "fitted_until": cut,
+                         "median": med, "q05": q05, "q95": q95, "inside_90": bool(q05 <= y <= q95),
+                         "crps": crps, "crps_prior_predictive": crps_prior,
+                         "skill_vs_prior_predictive": skill(crps, crps_prior),
+                         "persistence": persist, "crps_persistence": abs(persist - y),
+                         "skill_vs_persistence": skill(crps, abs(persist - y))})
+    table = pd.DataFrame(out_rows)
+    atomic_write(Path(out) / "holdout.csv", table.to_csv(index=False))
+    res.written.append(Path(out) / "holdout.csv")
+    return res, table

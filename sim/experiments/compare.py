@@ -6,6 +6,15 @@ the priors and the same crisis noise (common random numbers, as in any batch): t
 differences between protocols are differences of protocol, not of luck. The compromise
 model (Thomson et al. 2006) is always among them: it is the yardstick a heavier protocol
 has to beat, and each protocol's forecast is reported as its distance from it.
+
+How sure: a replicate's distance of a protocol from the yardstick is the mean over issues
+of |forecast - compromise forecast| / the issue's scale width (the same run's draw).
+:func:`distances` gives each protocol's mean distance and every pair's mean paired
+difference with 95% paired-bootstrap intervals (percentile; the replicates resampled
+together for every protocol, so the pairing is kept); a pair whose interval covers 0 is
+*not told apart*, and :func:`markdown` ranks no protocols that are not. These intervals
+are of a *mean* (they shrink with more replications); the table's cells are the spread
+of the runs (5-95%).
 """
 
 from __future__ import annotations
@@ -20,6 +29,8 @@ from sim.runner import with_protocol
 from sim.scenario import Scenario
 
 YARDSTICK = "compromise"
+BOOT_STREAM = 0x424F4F54       # "BOOT": the bootstrap's branch of the root seed
+N_BOOT = 2000
 
 
 def parse_protocols(text: str | None, sc: Scenario) -> list[str]:
@@ -98,8 +109,10 @@ def forecast_table(forecasts: pd.DataFrame, sc: Scenario) -> pd.DataFrame:
 
 def markdown(table: pd.DataFrame, caption: str = "") -> str:
     """The comparison as a Markdown table: issues as rows, protocols as columns (median
-    [5-95%] of the forecast; under each but the yardstick its median distance from the
-    compromise model), then a row of each protocol's mean distance over the issues."""
+    [5-95% of runs] of the forecast; beside each but the yardstick its median distance
+    from the compromise model). The protocols' overall distances, with intervals, are
+    :func:`differences_markdown`'s (a mean of per-issue medians would rank protocols
+    whose paired differences cannot be told from 0)."""
     protocols = list(dict.fromkeys(table["protocol"]))
     head = "| issue | status quo | " + " | ".join(p.replace("_", " ") for p in protocols) + " |"
     lines = ([caption, ""] if caption else []) + [head, "|" + "---|" * (len(protocols) + 2)]
@@ -113,7 +126,79 @@ def markdown(table: pd.DataFrame, caption: str = "") -> str:
                 cell += f" (Δ {r['vs_compromise']:.2f})"
             cells.append(cell)
         lines.append(f"| {issue} | {g['status_quo'].iloc[0]:.2f} | " + " | ".join(cells) + " |")
-    d = table.groupby("protocol", sort=False)["vs_compromise"].mean()
-    lines.append("| *mean Δ from the compromise model* | | "
-                 + " | ".join("—" if p == YARDSTICK else f"{d[p]:.3f}" for p in protocols) + " |")
+    return "\n".join(lines)
+
+
+def _per_replicate(forecasts: pd.DataFrame, sc: Scenario | None = None) -> pd.DataFrame:
+    """Replicates as rows, protocols (not the yardstick) as columns: the mean over issues
+    of the distance from the compromise model, in shares of each issue's scale."""
+    f = forecasts[forecasts["protocol"] != YARDSTICK].copy()
+    width = 1.0
+    if sc is not None:
+        width = f["issue"].map(lambda j: float(np.subtract(*(sc.issues[j].scale or (0.0, 1.0))[::-1])))
+    f["d"] = (f["forecast"] - f["compromise"]).abs() / width
+    return f.pivot_table(index="replicate", columns="protocol", values="d", aggfunc="mean", sort=False)
+
+
+def distances(forecasts: pd.DataFrame, sc: Scenario | None = None, seed: int = 0,
+              n_boot: int = N_BOOT) -> pd.DataFrame:
+    """Each protocol's mean distance from the compromise model (``kind`` = distance) and
+    each pair's mean paired difference (``kind`` = difference, ``a - b``), with 95%
+    paired-bootstrap intervals of the mean over replicates; ``differs`` when the interval
+    excludes 0 (for a difference) -- otherwise the pair is not told apart."""
+    d = _per_replicate(forecasts, sc)
+    protocols = list(d.columns)
+    x = d.to_numpy(dtype=float)
+    n = len(x)
+    rng = np.random.default_rng([seed, BOOT_STREAM])
+    idx = rng.integers(0, n, size=(n_boot, n))
+    boot = x[idx].mean(axis=1)                  # (n_boot, protocols): the same resample for every protocol
+    rows = []
+    for k, p in enumerate(protocols):
+        lo, hi = np.percentile(boot[:, k], [2.5, 97.5])
+        rows.append({"kind": "distance", "a": p, "b": YARDSTICK, "mean": float(x[:, k].mean()), "low": float(lo),
+                     "high": float(hi), "n": n, "differs": bool(lo > 0)})
+    for i, a in enumerate(protocols):
+        for j, b in enumerate(protocols[i + 1:], i + 1):
+            diff = boot[:, i] - boot[:, j]
+            lo, hi = np.percentile(diff, [2.5, 97.5])
+            rows.append({"kind": "difference", "a": a, "b": b, "mean": float((x[:, i] - x[:, j]).mean()),
+                         "low": float(lo), "high": float(hi), "n": n, "differs": bool(lo > 0 or hi < 0)})
+    return pd.DataFrame(rows)
+
+
+def nearest(dist: pd.DataFrame) -> list[str]:
+    """The protocols nearest the compromise model that the replicates can tell apart from
+    none nearer: those no other protocol is (credibly) nearer than. More than one name
+    means they are not told apart."""
+    diffs = dist[dist["kind"] == "difference"]
+    names = list(dist.loc[dist["kind"] == "distance", "a"])
+    beaten = set()
+    for r in diffs.itertuples():
+        if r.differs:
+            beaten.add(r.a if r.mean > 0 else r.b)        # the one farther from the yardstick
+    return [p for p in names if p not in beaten]
+
+
+def differences_markdown(dist: pd.DataFrame) -> str:
+    """The distances and paired differences as Markdown lines, with what they allow one to say."""
+    if dist.empty:
+        return ""
+    lines = ["Distance from the compromise model per replicate (mean over issues of |forecast - compromise| in "
+             "shares of the issue's scale), averaged over replicates [95% paired-bootstrap interval of the mean, "
+             "which shrinks with more replications]:", ""]
+    for r in dist[dist["kind"] == "distance"].itertuples():
+        lines.append(f"- {r.a.replace('_', ' ')}: {r.mean:.3f} [{r.low:.3f}, {r.high:.3f}]")
+    pairs = dist[dist["kind"] == "difference"]
+    if len(pairs):
+        lines += ["", "Paired differences (first minus second, replicate by replicate):", ""]
+        for r in pairs.itertuples():
+            verdict = "**told apart**" if r.differs else "not told apart (the interval covers 0)"
+            lines.append(f"- {r.a.replace('_', ' ')} − {r.b.replace('_', ' ')}: {r.mean:+.3f} "
+                         f"[{r.low:+.3f}, {r.high:+.3f}]: {verdict}")
+        near = nearest(dist)
+        lines += ["", ("Nearest the compromise model: " + near[0].replace("_", " ") if len(near) == 1 else
+                       "No single protocol is nearest the compromise model: "
+                       + ", ".join(p.replace("_", " ") for p in near) + " are not told apart")
+                  + "."]
     return "\n".join(lines)

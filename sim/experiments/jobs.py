@@ -779,7 +779,7 @@ def summarise(runs: pd.DataFrame, design: list[str] | None = None) -> pd.DataFra
     point); the others were drawn per replicate and are summarised like outcomes."""
     if not len(runs):
         return pd.DataFrame(columns=["scenario", "point", "outcome", "statistic", "n", "n_failed",
-                                     "estimate", "ci_low", "ci_high"])
+                                     "estimate", "ci_low", "ci_high", "interval", "runs_p05", "runs_p95"])
     skip = {"run_id", "scenario", "protocol", "point", "replicate", "seed_entropy", "seed_spawn_key", "status",
             "error", "traceback"}
     if design is None:
@@ -799,12 +799,23 @@ def summarise(runs: pd.DataFrame, design: list[str] | None = None) -> pd.DataFra
                 lo, hi = wilson_interval(k, n)
                 rows.append({**base, "outcome": col, "statistic": "proportion", "n": n,
                              "n_failed": n_failed, "estimate": k / n if n else math.nan,
-                             "ci_low": lo, "ci_high": hi})
+                             "ci_low": lo, "ci_high": hi, "interval": INTERVAL_OF["proportion"],
+                             "runs_p05": math.nan, "runs_p95": math.nan})
             elif pd.api.types.is_numeric_dtype(runs[col]):
-                m, lo, hi = mean_interval(vals.to_numpy(dtype=float))
+                x = vals.to_numpy(dtype=float)
+                m, lo, hi = mean_interval(x)
+                p05, p95 = np.percentile(x, [5, 95]) if len(x) else (math.nan, math.nan)
                 rows.append({**base, "outcome": col, "statistic": "mean", "n": len(vals),
-                             "n_failed": n_failed, "estimate": m, "ci_low": lo, "ci_high": hi})
+                             "n_failed": n_failed, "estimate": m, "ci_low": lo, "ci_high": hi,
+                             "interval": INTERVAL_OF["mean"], "runs_p05": float(p05), "runs_p95": float(p95)})
     return pd.DataFrame(rows)
+
+
+INTERVAL_OF = {"proportion": "95% Wilson interval of the proportion (shrinks with more replications)",
+               "mean": "95% Student-t interval of the mean (shrinks with more replications); "
+                       "runs_p05-runs_p95: the spread of the runs"}
+"""What ``summary.csv``'s ``ci_low``/``ci_high`` are, row by row (issue 22: an interval of a
+mean is not the spread of outcomes)."""
 
 
 def _summary(runs: pd.DataFrame, job: Job) -> pd.DataFrame:

@@ -20,12 +20,24 @@ observation gets the forecast distribution of its quantity over the runs:
   ensemble, ``mean|X - y| - 1/2 mean|X - X'|`` over all pairs of members (the empirical
   form, Gneiting & Raftery 2007, eq. 21), and whether ``y`` is inside the interval.
 
-Skill is ``1 - score / score_of_reference``, against a naive point forecast: the status
-quo persists. Unless the record gives ``reference:``, it is 0 for a yes/no outcome (the
-event does not happen), the issue's status quo for ``final:ISSUE``, and the series'
-value on day 0 for a series (the stock stays where it starts); for other outcomes the
-record must give one (else the skill is left empty). The CRPS of a point forecast ``r``
-is ``|r - y|``. A positive skill beats the naive forecast; 0 ties; negative is worse.
+The fair CRPS (Ferro 2014: the pair term over the N(N-1) distinct pairs) is given beside
+it: it does not reward a small ensemble for its size.
+
+Skill is ``1 - score / score_of_reference``, against a reference that can be beaten *and*
+lost to. With ``--posterior`` the reference is the prior predictive: the same scenario
+under its priors, on the same seeds (did calibrating help?). Otherwise, unless the
+record gives ``reference:`` (e.g. a base rate), it is even odds, p = 0.5, for a yes/no
+outcome (the base rate when none is known; the old reference, p = 0, made the skill of
+any forecast of an event that happened non-negative and was undefined when it did not),
+the issue's status quo for ``final:ISSUE``, and the series' value on day 0 for a series
+(the stock stays where it starts); for other outcomes the record must give one (else the
+skill is left empty). The CRPS of a point forecast ``r`` is ``|r - y|``. A positive skill
+beats the reference; 0 ties; negative is worse.
+
+The totals keep Brier and CRPS apart: the Brier skill is ``1 - sum(Brier) /
+sum(reference Brier)`` over the yes/no observations, the CRPS skill the same over the
+numbers (skill from the summed scores, not a mean of per-observation skills, which one
+near-zero reference score can dominate).
 """
 
 from __future__ import annotations
@@ -59,6 +71,20 @@ def crps_ensemble(members, y) -> float:
     i = np.arange(1, n + 1)
     pair_mean = 2.0 * np.sum((2 * i - n - 1) * x) / n ** 2        # mean |X - X'|
     return max(0.0, float(np.mean(np.abs(x - y)) - 0.5 * pair_mean))     # >= 0 (rounding)
+
+
+def crps_fair(members, y) -> float:
+    """The fair CRPS of an ensemble (Ferro 2014): ``mean|X - y| - sum_{i != j}|X_i - X_j|
+    / (2 N (N - 1))``, the CRPS the ensemble's distribution would get with infinitely many
+    members (unbiased); NaN with fewer than 2 members."""
+    x = np.sort(np.asarray(members, dtype=float))
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n < 2:
+        return math.nan
+    i = np.arange(1, n + 1)
+    pair_sum = 2.0 * np.sum((2 * i - n - 1) * x)                  # sum over i != j of |X_i - X_j|
+    return float(np.mean(np.abs(x - y)) - pair_sum / (2 * n * (n - 1)))
 
 
 def skill(score: float, reference: float) -> float:
@@ -166,31 +192,42 @@ def forecast(scenario: Scenario, record: list[Observation], reps: int = 200, see
 def score(scenario: Scenario, record: list[Observation], reps: int = 200, seed: int = 0, executor=None,
           fixed: bool = False, progress=None, posterior=None) -> tuple[pd.DataFrame, dict]:
     """(one row per observation, totals). See the module doc for the scores. ``posterior``
-    (a calibration folder) draws the calibrated parameters from its posterior."""
+    (a calibration folder) draws the calibrated parameters from its posterior; the
+    reference is then the prior predictive (the scenario under its priors, same seeds)."""
     runs, series, job = forecast(scenario, record, reps, seed, executor, fixed, progress, posterior)
-    return evaluate(scenario, record, runs, series, job.parameters_label, reps=reps, seed=seed)
+    ref_runs = ref_series = None
+    if job.parameters == "posterior":
+        ref_runs, ref_series, _ = forecast(scenario, record, reps, seed, executor, False, progress, None)
+    return evaluate(scenario, record, runs, series, job.parameters_label, reference_runs=ref_runs,
+                    reference_series=ref_series, reps=reps, seed=seed)
+
+
+def _values(o: Observation, runs: pd.DataFrame, series: pd.DataFrame | None) -> tuple[np.ndarray, bool]:
+    """The forecast sample of observation ``o`` over ``runs`` (NaNs kept) and whether it is yes/no."""
+    if o.outcome is not None:
+        if o.outcome not in runs.columns:
+            cols = ", ".join(c for c in runs.columns if not c.startswith(("param:", "seed_")))[:300]
+            raise ExperimentError(f"observation {o.name}: no outcome '{o.outcome}' (outcomes: {cols} ...)")
+        col = runs[o.outcome]
+        return col.astype(float).to_numpy(), str(col.dtype) == "boolean" or col.dtype == bool
+    values = _series_values(series, o, runs["run_id"])
+    if np.isnan(values).all():
+        known = ", ".join(sorted(series["variable"].unique()))
+        raise ExperimentError(f"observation {o.name}: no series '{o.series}' on day {o.day} "
+                              f"(series variables: {known})")
+    return values, False
 
 
 def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series: pd.DataFrame | None,
-             parameters: str = "", **meta) -> tuple[pd.DataFrame, dict]:
-    """Score the forecast distribution held by ``runs`` (and ``series``) against ``record``."""
+             parameters: str = "", reference_runs: pd.DataFrame | None = None,
+             reference_series: pd.DataFrame | None = None, **meta) -> tuple[pd.DataFrame, dict]:
+    """Score the forecast distribution held by ``runs`` (and ``series``) against ``record``;
+    ``reference_runs`` (and ``reference_series``), if given, hold the reference forecast
+    (the prior predictive) for every observation without a ``reference:`` of its own."""
     data = scenario_data(sc)
     rows = []
     for o in record:
-        if o.outcome is not None:
-            if o.outcome not in runs.columns:
-                cols = ", ".join(c for c in runs.columns if not c.startswith(("param:", "seed_")))[:300]
-                raise ExperimentError(f"observation {o.name}: no outcome '{o.outcome}' (outcomes: {cols} ...)")
-            col = runs[o.outcome]
-            binary = str(col.dtype) == "boolean" or col.dtype == bool
-            values = col.astype(float).to_numpy()
-        else:
-            values = _series_values(series, o, runs["run_id"])
-            if np.isnan(values).all():
-                known = ", ".join(sorted(series["variable"].unique()))
-                raise ExperimentError(f"observation {o.name}: no series '{o.series}' on day {o.day} "
-                                      f"(series variables: {known})")
-            binary = False
+        values, binary = _values(o, runs, series)
         values = values[~np.isnan(values)]
         if not len(values):
             raise ExperimentError(f"observation {o.name}: '{o.outcome or o.series}' has no value in any run "
@@ -200,18 +237,29 @@ def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series
         row = {"observation": o.name, "kind": "binary" if binary else "continuous", "observed": o.observed,
                "n": len(values), "source": o.source}
         reference, ref_note = o.reference, "given in the record" if o.reference is not None else ""
+        ref_values = None
+        if reference is None and reference_runs is not None:
+            ref_values = _values(o, reference_runs, reference_series)[0]
+            ref_values = ref_values[~np.isnan(ref_values)]
+            ref_note = "the prior predictive (the scenario under its priors, same seeds)"
+            if not len(ref_values):
+                ref_values, ref_note = None, ""
         if binary:
             if o.observed not in (0.0, 1.0):
                 raise ExperimentError(f"observation {o.name}: '{o.outcome}' is yes/no: observed must be 0 or 1")
             p = float(values.mean())
-            if reference is None:
-                reference, ref_note = 0.0, "the event does not happen (status quo persists)"
+            if ref_values is not None:
+                reference = float(ref_values.mean())
+            elif reference is None:
+                reference, ref_note = 0.5, "even odds (no base rate given: add 'reference:' to the record)"
             s, s_ref = brier(p, o.observed), brier(reference, o.observed)
             row.update(forecast=p, median=math.nan, q05=math.nan, q95=math.nan, score_name="Brier", score=s,
-                       inside_90=pd.NA)
+                       crps_fair=math.nan, inside_90=pd.NA)
         else:
             q05, med, q95 = np.percentile(values, [5, 50, 95])
-            if reference is None and o.series is not None:
+            if ref_values is not None:
+                reference = float(np.median(ref_values))
+            elif reference is None and o.series is not None:
                 day0 = Observation(**{**o.model_dump(), "day": 0})
                 reference = float(np.nanmedian(_series_values(series, day0, runs["run_id"])))
                 ref_note = "the series stays at its day-0 value"
@@ -222,9 +270,12 @@ def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series
                 reference = float(Scenario.model_validate(data).day0(o.outcome.split(":", 1)[1]))
                 ref_note = "the issue stays at its day-0 value"
             s = crps_ensemble(values, o.observed)
-            s_ref = abs(reference - o.observed) if reference is not None else math.nan
+            if ref_values is not None:
+                s_ref = crps_ensemble(ref_values, o.observed)
+            else:
+                s_ref = abs(reference - o.observed) if reference is not None else math.nan
             row.update(forecast=float(med), median=float(med), q05=float(q05), q95=float(q95), score_name="CRPS",
-                       score=s, inside_90=bool(q05 <= o.observed <= q95))
+                       score=s, crps_fair=crps_fair(values, o.observed), inside_90=bool(q05 <= o.observed <= q95))
         row.update(reference=reference if reference is not None else math.nan,
                    reference_note=ref_note or "none: give 'reference:' in the record",
                    reference_score=s_ref, skill=skill(row["score"], s_ref))
@@ -232,9 +283,20 @@ def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series
     table = pd.DataFrame(rows)
     cont = table[table["kind"] == "continuous"]
     binr = table[table["kind"] == "binary"]
+
+    def summed_skill(t):
+        t = t[t["reference_score"].notna()]
+        if not len(t) or t["reference_score"].sum() == 0:
+            return None
+        return float(1.0 - t["score"].sum() / t["reference_score"].sum())
+
+    notes = table["reference_note"].unique()
     totals = {"scenario": sc.name, **meta, "n_ok": int(len(runs)),
               "parameters": parameters, "n_observations": len(table),
               "mean_brier": float(binr["score"].mean()) if len(binr) else None,
+              "mean_crps": float(cont["score"].mean()) if len(cont) else None,
               "coverage_90": float(cont["inside_90"].astype(bool).mean()) if len(cont) else None,
-              "mean_skill": float(table["skill"].mean()) if table["skill"].notna().any() else None}
+              "brier_skill": summed_skill(binr), "crps_skill": summed_skill(cont),
+              "reference": ("the prior predictive" if reference_runs is not None
+                            else "; ".join(notes) if len(notes) else "")}
     return table, totals

@@ -68,7 +68,8 @@ def markdown(table: pd.DataFrame, caption: str) -> str:
 
 def caption(job, n_runs_per_scenario: int) -> str:
     return (f"{n_runs_per_scenario} replications per scenario, {job.parameters_label}, root seed {job.seed}. "
-            "Yes/no outcomes: share of runs [95% Wilson interval]; numbers: median [5-95% of runs].")
+            "Yes/no outcomes: share of runs [95% Wilson interval of the share, which shrinks with more "
+            "replications]; numbers: median [5-95% of runs: their spread, which does not].")
 
 
 def paired_table(runs: pd.DataFrame, horizons: dict[str, int], outcomes: list[str] | None = None) -> pd.DataFrame:
@@ -118,7 +119,8 @@ def paired_markdown(table: pd.DataFrame) -> str:
     labels = {**LABELS, "time_to_first_agreement": "day of first agreement (no deal = H + 1)"}
     base = table["against"].iloc[0]
     lines = [f"Each scenario minus `{base}`, replicate by replicate (common random numbers): mean paired "
-             "difference [95% interval]; **bold** where the interval excludes 0.", "",
+             "difference [95% interval of the mean, which shrinks with more replications: not the spread of "
+             "the runs]; **bold** where the interval excludes 0.", "",
              "| scenario | " + " | ".join(labels.get(o, o) for o in outcomes) + " |",
              "|---" * (len(outcomes) + 1) + "|"]
     for scen, g in table.groupby("scenario", sort=False):

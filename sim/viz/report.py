@@ -429,7 +429,9 @@ def _headline_values(runs: pd.DataFrame, specs: dict, days) -> pd.DataFrame:
 
 def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str]:
     """(HTML table, reference scenario): scenarios as columns; per headline outcome the
-    estimate with its 95% interval and the paired difference from the reference."""
+    share of runs with its Wilson 95% interval (of the share), or the median with the
+    5-95% range *of the runs* (their spread, which does not shrink with more runs), and
+    the mean paired difference from the reference with its 95% interval (of a mean)."""
     from sim.experiments.stats import mean_interval, wilson_interval
 
     h = _headline_values(runs, specs, days)
@@ -457,8 +459,8 @@ def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str
                 lo, hi = wilson_interval(k, len(v))
                 cell = _cell(k / len(v) if len(v) else math.nan, lo, hi, True)
             else:
-                m, lo, hi = mean_interval(v)
-                cell = _cell(m, lo, hi, False)
+                m, lo, hi = np.percentile(v, [50, 5, 95]) if len(v) else (math.nan,) * 3
+                cell = _cell(float(m), float(lo), float(hi), False)
             if n != ref:
                 common = base.index.intersection(g.index)
                 d = (g.loc[common, o] - base.loc[common, o]).dropna().to_numpy(dtype=float)
@@ -757,15 +759,30 @@ def write_report(folder, protocol: str | None = None) -> Path:
                         f"<span class='d'>|Δ compromise| {g.loc[p, 'vs_compromise']:.2f}</span>")
                      for p in protocols]
             rows.append([_e(issue_label(issue, base)), fmt(g["status_quo"].iloc[0]), *cells])
-        dist = t.groupby("protocol", sort=False)["vs_compromise"].mean()
+        diff_file = folder / "differences.csv"
+        if diff_file.exists():
+            import re
+
+            from sim.experiments.compare import differences_markdown
+
+            diffs = pd.read_csv(diff_file)           # only the protocols shown (report --protocol)
+            diffs = diffs[diffs["a"].isin(protocols) & (diffs["b"].isin(protocols) | (diffs["kind"] == "distance"))]
+            md = differences_markdown(diffs)
+            md = re.sub(r"\*\*(.*?)\*\*", r"<b>\1</b>", _e(md))
+            overall = "".join(f"<p>{ln[2:] if ln.startswith('- ') else ln}</p>" for ln in md.split("\n") if ln)
+        else:
+            dist = t.groupby("protocol", sort=False)["vs_compromise"].mean()
+            overall = ("<p>Mean over issues of the median distance: "
+                       + "; ".join(f"{_e(p)} {dist[p]:.3f}" for p in protocols if p != "compromise") + ".</p>")
         head = ("<h2>Issue by issue</h2><p>Each protocol's forecast of each issue: the median and 5–95% range "
                 "over the replications (every protocol on the same parameter draws and random streams), on the "
                 "issue's own scale; under it, the median distance from the compromise model's forecast of the "
                 "same replication (the capability × salience weighted mean: the yardstick a heavier model "
-                "has to beat). Mean distance over issues: "
-                + "; ".join(f"{_e(p)} {dist[p]:.3f}" for p in protocols if p != "compromise") + ".</p>"
-                + _table(["issue", "status quo", *[_e(p.replace("_", " ")) for p in protocols]], rows, 1))
-        after.append(_links(folder, ["comparison.csv", "forecasts.csv", "runs.parquet", "manifest.json"]))
+                "has to beat). The ranges are the spread of the runs; the intervals below are of means.</p>"
+                + _table(["issue", "status quo", *[_e(p.replace("_", " ")) for p in protocols]], rows, 1)
+                + overall)
+        after.append(_links(folder, ["comparison.csv", "forecasts.csv", "differences.csv", "runs.parquet",
+                                     "manifest.json"]))
         specs = {name: {**base, "name": name}}
     else:
         m = _manifest(folder)
@@ -782,10 +799,12 @@ def write_report(folder, protocol: str | None = None) -> Path:
             title = (f"Batch: {len(specs)} scenario{'s' if len(specs) != 1 else ''}, "
                      f"{plural(reps, 'replication')} each")
             table, ref_name = batch_headline(_ok_runs(folder), specs, m["job"].get("days"))
-            head = ("<h2>Headline</h2><p>Each scenario's estimate with its 95% interval (Wilson for shares, "
-                    f"Student t for means) over {plural(reps, 'run')}; \u0394: the difference from "
-                    f"<code>{_e(ref_name)}</code> on the same random streams (paired, 95% interval; blue "
-                    f"better, red worse for the crisis){_e(fail)}.</p>" + table)
+            head = (f"<h2>Headline</h2><p>Over {plural(reps, 'run')} per scenario: shares of runs with the 95% "
+                    "Wilson interval of the share (it shrinks with more runs); numbers as the median with the "
+                    "5–95% range of the runs (the spread a reader should expect; it does not shrink). "
+                    f"\u0394: the mean difference from <code>{_e(ref_name)}</code> on the same random streams "
+                    "(paired; 95% interval of the mean, which shrinks with more runs; blue better, red worse for "
+                    f"the crisis){_e(fail)}.</p>" + table)
             after.append(_links(folder, [*raw, "series.parquet"]))
         elif kind == "sweep":
             spec = _base_spec(m)
@@ -821,7 +840,18 @@ def write_report(folder, protocol: str | None = None) -> Path:
             title = (f"Sensitivity of {base}: {method}, {table['parameter'].nunique()} parameters, "
                      f"{n_points} sample points")
             head = "<h2>Headline</h2>" + sensitivity_headline(table, spec)
-            after.append(_links(folder, ["sensitivity.csv", *raw]))
+            from sim.experiments.sensitivity import warnings_of
+
+            warn = warnings_of(table)
+            if warn:
+                head += ("<p style='color:#a00'><b>How sure:</b> " + "<br>".join(_e(w) for w in warn)
+                         + ". Parameters whose intervals overlap are not ordered by this sample "
+                           "(sensitivity.csv: rank).</p>")
+            if (folder / "convergence.png").exists():
+                head += (f'<figure><img alt="convergence" src="data:image/png;base64,{base64.b64encode((folder / "convergence.png").read_bytes()).decode()}">'
+                         "<figcaption>The total indices against the base sample size N (prefixes of the "
+                         "same sample).</figcaption></figure>")
+            after.append(_links(folder, ["sensitivity.csv", "convergence.csv", *raw]))
             specs = {base: spec}
         del n_runs
     if mode_label:
