@@ -183,3 +183,22 @@ def test_draw_depends_only_on_the_seed_and_the_field():
     seq = np.random.SeedSequence(11).spawn(3)[2]
     assert draw(a, seq)["actors.a.tactic.e"] == draw(b, seq)["actors.a.tactic.e"]
     assert draw(b, seq)["actors.a.tactic.e"] != draw(b, seq)["actors.b.tactic.e"]
+
+
+def test_integer_priors_give_every_value_its_full_weight():
+    """Issue 22: rounding F^-1(u) gave a uniform [3, 10] integer field's end values half
+    the weight of the others (1/14 instead of 1/8). Each whole number of the support now
+    has probability proportional to the prior's density there: equal for a uniform,
+    falling as 1/k for a log-uniform."""
+    u = np.random.default_rng(0).random(80_000)
+    p = Prior("days", PriorSpec(lo=3, hi=10), integer=True)
+    counts = np.bincount(p.ppf(u) - 3, minlength=8)
+    assert len(counts) == 8 and p.ppf(0.0) == 3 and p.ppf(1.0) == 10
+    assert stats.chisquare(counts).pvalue > 1e-3                       # uniform over 3..10
+    assert counts[0] / 80_000 == pytest.approx(1 / 8, abs=0.006)       # rounding: 1/14 = 0.071
+    assert counts[-1] / 80_000 == pytest.approx(1 / 8, abs=0.006)
+    lu = Prior("days", PriorSpec(dist="loguniform", lo=1, hi=4), integer=True)
+    share = np.bincount(lu.ppf(u), minlength=5)[1:] / len(u)
+    want = (1 / np.arange(1, 5)) / (1 / np.arange(1, 5)).sum()
+    assert share == pytest.approx(want, abs=0.006)
+    assert isinstance(p.ppf(0.5), int) and p.ppf(np.array([0.0, 1.0])).tolist() == [3, 10]

@@ -6,8 +6,10 @@ to a prior: ``[lo, hi]`` (uniform on the range) or a mapping
 checked when the scenario loads (:class:`PriorSpec`). :class:`Prior` is the prior of
 one field at run time (scipy.stats): ``ppf(u)`` maps a uniform number to a value,
 ``sample(rng)`` draws one. A field that is an integer in the scenario (a number of
-days) is drawn as an integer: the continuous value rounded to the nearest whole
-number inside the support.
+days) is drawn as an integer from the prior made discrete: each whole number k of the
+support has probability proportional to the prior's density at k, so every value of a
+uniform ``[30, 180]`` has weight 1/151 (rounding the continuous value instead gives the
+two end values half weight).
 
 Per-replicate draws (:func:`draw`): replicate r's parameters come from a stream
 derived from r's own ``SeedSequence`` (same entropy, spawn key extended by
@@ -125,13 +127,29 @@ class Prior:
             return stats.beta(s.a, s.b, loc=lo, scale=hi - lo)
         return stats.triang((s.mode - s.lo) / (s.hi - s.lo), loc=s.lo, scale=s.hi - s.lo)
 
+    @cached_property
+    def _integers(self) -> tuple[np.ndarray, np.ndarray]:
+        """An integer field's values and their cumulative probabilities: the whole
+        numbers of the support (of its 1e-9 and 1 - 1e-9 quantiles where unbounded),
+        each weighted by the prior's density there."""
+        lo, hi = self.bounds(1e-9)
+        k = np.arange(math.ceil(lo), math.floor(hi) + 1)
+        if not len(k):
+            k = np.array([int(round((lo + hi) / 2))])
+        w = self.dist.pdf(k.astype(float))
+        if not np.isfinite(w).all() or w.sum() <= 0:
+            w = np.ones(len(k))
+        w = np.where(np.isfinite(w), w, 0.0)
+        return k, np.cumsum(w) / w.sum()
+
     def ppf(self, u):
         """The value at quantile ``u`` (scalar or array in [0, 1])."""
-        x = self.dist.ppf(np.clip(u, 0.0, 1.0))
+        u = np.clip(u, 0.0, 1.0)
         if self.integer:
-            lo, hi = self.support()
-            x = np.clip(np.rint(x), math.ceil(lo), math.floor(hi))
+            k, cdf = self._integers
+            x = k[np.minimum(np.searchsorted(cdf, u, side="left"), len(k) - 1)]
             return x.astype(int) if np.ndim(x) else int(x)
+        x = self.dist.ppf(u)
         return x if np.ndim(x) else float(x)
 
     def sample(self, rng: np.random.Generator, size=None):
