@@ -23,8 +23,8 @@
   S_i + T (S_i - S_i^0) / (t - t^0) >= 0 (Koremenos 2005: parties unsure of their
   future gains write shorter terms); if no term passes, the shortest. Linked mirror
   documents (one mediator's text) renew or lapse together.
-* **Exit** (7.17). Each day a party of an agreement in force leaves it iff leaving is
-  worth more than its exit cost: -S_i > ``exit_cost`` (its withdrawal ends the deal for
+* **Exit** (7.17). Every ``agreements.review_days`` days a party of an agreement in force
+  leaves it iff leaving is worth more than its exit cost: -S_i > ``exit_cost`` (its withdrawal ends the deal for
   all: the terms still standing return to their values before it, and the other
   parties add ``exit_blame`` to their blame of it). Linked mirror documents end with it.
   Lapses, exits and renewals are logged with each party's S_i as their reason.
@@ -257,12 +257,13 @@ class Registry:
         return ended
 
     def exits(self, day: int) -> bool:
-        """Each party of an agreement in force (not signed or renewed today) leaves it iff
+        """On review days (``agreements.review_days``), each party of an agreement in force
+        (not signed or renewed today) leaves it iff
         leaving is worth more than its exit cost, -S_i > exit_cost; the one that gains most
         leaves first and the deal ends for all. True if an agreement ended today."""
         m, cost = self.model, self.spec.exit_cost
         ended = False
-        if not self.spec.exit:
+        if not self.spec.exit or day % self.spec.review_days:
             return False
         for group in self._groups():
             ag = group[0]

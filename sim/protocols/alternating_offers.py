@@ -188,6 +188,16 @@ class AlternatingOffers(Protocol):
         return ok
 
     def _reaches(self, actor, other, channel, gmax, rv, floor) -> bool:
+        # the path runs from the actor's best p to the counterpart's best q, the actor's
+        # gain falling and the counterpart's rising: decide at its end where it can
+        q = self._opp_best(actor, other, channel)
+        opp = self._opp_prefs(actor, other, channel)
+        xs = self._xs(channel)
+        if gain(opp[1], opp[0], xs, q, opp[2]) < floor - 1e-9:
+            return False                        # not even q gives the counterpart its floor
+        own = self._prefs(actor, channel)
+        if gain(own[1], own[0], xs, q, own[2]) >= rv - 1e-12:
+            return True                         # even q leaves the actor its own floor
         got = concede_until(self._prefs(actor, channel), self._opp_prefs(actor, other, channel), self._xs(channel),
                             self._best(actor, channel)[0], self._opp_best(actor, other, channel), floor)
         return got is not None and gmax - got[1] >= rv - 1e-12

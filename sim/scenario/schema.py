@@ -168,6 +168,7 @@ class AgreementsSpec(_Strict):
     exit: bool = Field(True, description="a party may leave an agreement before its term ends (docs/ODD.md 7.17)")
     exit_cost: float = Field(0.05, ge=0.0, le=10.0, description="cost to a party of leaving an agreement before term")
     exit_blame: Unit = Field(0.1, description="blame each other party adds toward one that leaves")
+    review_days: Int = Field(7, ge=1, le=3650, description="days between two reviews of whether to leave an agreement")
 
 
 class CommitmentsSpec(_Strict):
