@@ -188,7 +188,7 @@ class BeliefsSpec(_Strict):
     """Beliefs about the counterparts' reservation values (docs/ODD.md 7.18)."""
 
     enabled: bool = Field(True, description="false: every actor knows every other's reservation (complete information)")
-    grid: Int = Field(41, ge=2, le=1001, description="points of the grid each belief is held on")
+    grid: Int = Field(41, ge=2, le=201, description="points of the grid each belief is held on")
     prior_high: float = Field(0.2, gt=0.0, le=10.0,
                               description="the prior is uniform on [0, prior_high] unless uncertain: gives "
                                           "actors.K.reservation a range")
