@@ -291,6 +291,10 @@ def cmd_run(args) -> int:
     sc = with_protocol(load_scenario(args.scenario), args.protocol)
     if args.days is not None and args.days > 3650:
         raise UsageError(f"--days {args.days} is more than 3650")
+    from sim.scenario.loading import MAX_RUN_BYTES, run_bytes, run_size_message
+
+    if args.days is not None and run_bytes(sc, args.days) > MAX_RUN_BYTES:
+        raise UsageError(f"--days {args.days}: {run_size_message(sc, args.days)}")
     default = sc.name if sc.protocol.name == "alternating_offers" else f"{sc.name}-{sc.protocol.name}"
     out = _out_folder(args.out, default)
     res = sim.run(sc, seed=args.seed, days=args.days)

@@ -43,6 +43,7 @@ import pandas as pd
 from sim.errors import ExperimentError, JobStopped  # noqa: F401  (raised here, caught by the CLI)
 from sim.results import atomic_write, public_mode
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_mapping
+from sim.scenario.loading import MAX_RUN_BYTES, run_bytes, run_size_message
 from sim.scenario.priors import walk_path
 from sim.experiments.stats import mean_interval, wilson_interval
 
@@ -310,6 +311,8 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
             sc = with_protocol(sc, protocol)
         if sc.name in data:
             raise ExperimentError(f"scenario '{sc.name}' is given twice")
+        if days is not None and run_bytes(sc, days) > MAX_RUN_BYTES:
+            raise ExperimentError(f"--days {days}: scenario '{sc.name}': {run_size_message(sc, days)}")
         data[sc.name] = scenario_data(sc)
     if not data:
         raise ExperimentError("no scenario given")
