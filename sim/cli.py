@@ -926,6 +926,17 @@ COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sim.terminal import CleanStream
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = CleanStream(out), CleanStream(err)   # no control sequence reaches the terminal
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)      # --help and argument errors end here, before the imports
 
     from sim.errors import ExperimentError, JobStopped, ReportError

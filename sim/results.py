@@ -128,7 +128,8 @@ def atomic_write(path: Path, text: str) -> Path:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        # text that is not valid Unicode (a lone surrogate from code) is written as an escape
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as fh:
             fh.write(text)
         public_mode(tmp)
         os.replace(tmp, path)

@@ -473,6 +473,7 @@ def _figure(pred: pd.DataFrame, path: Path, name: str) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["text.parse_math"] = False     # a variable's name is drawn as written, never as TeX
     import matplotlib.pyplot as plt
 
     variables = list(dict.fromkeys(pred["variable"]))

@@ -541,7 +541,7 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
     # load_scenario checked the quotes (against the article, if any); data built in code here
     quotes = _all_quote_problems(data, None) if not layers_given else []
     inh = _inherited_events(data, layers[0][1])
-    problems = [_problem(layers, p, m, inh) for p, m in quotes]
+    problems = [_problem(layers, p, m, inh) for p, m in quotes + _bool_problems(data)]
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -592,6 +592,57 @@ def size_problems(data: Any) -> list[tuple[str, str]]:
                 flows = st.get(kind) if isinstance(st, dict) else None
                 if isinstance(flows, list) and len(flows) > MAX_FLOWS:
                     out.append((f"environment.stocks.{name}.{kind}", f"{len(flows):,} {kind}; at most {MAX_FLOWS}"))
+    return out
+
+
+def _bool_fields() -> frozenset[str]:
+    """Names of the schema's yes/no fields (``enabled``, ``renew``, a stance's ``hard`` ...)."""
+    global _BOOL_FIELDS
+    if _BOOL_FIELDS is None:
+        import typing
+
+        from sim.model.stances import STANCE_TYPES
+
+        names, seen, todo = set(), set(), [Scenario, *STANCE_TYPES.values()]
+        while todo:
+            m = todo.pop()
+            if m in seen:
+                continue
+            seen.add(m)
+            for name, f in m.model_fields.items():
+                stack = [f.annotation]
+                while stack:
+                    t = stack.pop()
+                    if t is bool:
+                        names.update({name, f.alias or name})
+                    elif isinstance(t, type) and issubclass(t, BaseModel):
+                        todo.append(t)
+                    else:
+                        stack.extend(typing.get_args(t))
+        _BOOL_FIELDS = frozenset(names)
+    return _BOOL_FIELDS
+
+
+_BOOL_FIELDS = None
+
+
+def _bool_problems(data: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
+    """A yes/no (``yes``, ``true``) where the schema means a number or a name: YAML reads
+    ``capability: yes`` as true, which a number field would take as 1."""
+    out = []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if isinstance(v, bool) and str(k) not in _bool_fields():
+                out.append(((*path, k), f"'{str(v).lower()}' is a yes/no; this field takes a number or a name "
+                                        "(YAML reads yes/no/on/off/true/false as yes/no)"))
+            elif isinstance(v, (dict, list)):
+                out += _bool_problems(v, (*path, k))
+    elif isinstance(data, list):
+        for n, v in enumerate(data):
+            if isinstance(v, bool):
+                out.append(((*path, n), f"'{str(v).lower()}' is a yes/no; a number or a name is expected here"))
+            elif isinstance(v, (dict, list)):
+                out += _bool_problems(v, (*path, n))
     return out
 
 
