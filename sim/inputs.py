@@ -38,6 +38,8 @@ def read_bytes(path: str | Path, limit: int, what: str = "file") -> bytes:
         st = os.stat(path)
     except OSError as exc:
         raise InputFileError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
+    except ValueError:                  # a NUL in the path
+        raise InputFileError(f"{str(path)!r}: not a file name (it holds a NUL character)") from None
     if not stat.S_ISREG(st.st_mode):
         kind = ("a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode)
                 else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
@@ -86,6 +88,8 @@ def check_named(path: str | Path, roots: tuple[Path, ...] | list[Path], what: st
         real = path.resolve()
     except (OSError, RuntimeError) as exc:      # a symlink loop
         raise InputFileError(f"{path}: cannot resolve the {what} path ({exc})") from None
+    except ValueError:                  # a NUL in the path
+        raise InputFileError(f"{str(path)!r}: not a file name (it holds a NUL character)") from None
     allowed = [Path(r).resolve() for r in roots] + [d.resolve() for d in DATA_DIRS]
     if not any(real == r or real.is_relative_to(r) for r in allowed):
         raise InputFileError(f"{path}: the {what} lies outside the scenario's folder ({Path(roots[0]) if roots else '?'}) "

@@ -57,7 +57,8 @@ class ScenarioError(Exception):
             file = p.file or self.file
             where = f"{file}:{p.line}" if p.line else file
             field = f" {p.path}:" if p.path else ""
-            lines.append(f"{where}:{field} {p.message}")
+            line = f"{where}:{field} {p.message}"
+            lines.append(line.replace("\r", "\\r").replace("\n", "\\n"))    # one line per fault, always
         return "\n".join(lines)
 
 
@@ -74,8 +75,11 @@ def resolve_scenario_path(name_or_path: str | Path, base: Path | None = None) ->
         candidates.append(SCENARIO_DIR / f"{p}.yaml")
         candidates.append(p)
     for c in candidates:
-        if c.is_file():
-            return c
+        try:
+            if c.is_file():
+                return c
+        except (OSError, ValueError):     # a name too long for the system, a NUL: no such file
+            continue
     known = ", ".join(sorted(x.stem for x in SCENARIO_DIR.glob("*.yaml")))
     raise ScenarioError(name_or_path, [Problem("", f"no such scenario file (known scenarios: {known})")])
 
@@ -444,7 +448,8 @@ def _count_bytes(path: Path, ctx: dict, field: str = "", node=None) -> None:
 
 def _all_quote_problems(data: dict, article: str | None) -> list[tuple[str, str]]:
     problems = _quote_problems(data.get("stances"), article, "stances")
-    for n, ev in enumerate(data.get("events") or []):
+    events = data.get("events")
+    for n, ev in enumerate(events if isinstance(events, list) else []):
         if isinstance(ev, dict) and isinstance(ev.get("stance"), dict):
             problems += _quote_problems({"stance": ev["stance"]}, article, f"events.{n}")
     return problems
