@@ -360,6 +360,8 @@ def test_report_html_is_written_whatever_the_text(tmp_path):
 
     path = atomic_write(tmp_path / "r.html", "lone \ud800 surrogate")
     assert "\\ud800" in path.read_text(encoding="utf-8")
+    with pytest.raises(ScenarioError, match="lone surrogate"):      # data built in code, too
+        validate_mapping(mirror_trade(description="x\ud800"), "<t>")
 
 
 # ---------------------------------------------------------------- item 8: accepted but wrong

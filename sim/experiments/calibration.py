@@ -376,7 +376,12 @@ def _calibrate_locked(scenario, data, out, settings, sc_data, priors, fields, ro
     from sim.results import atomic_write
 
     if state_path.exists():
-        old = json.loads(state_path.read_text(encoding="utf-8"))
+        from sim.inputs import InputFileError, read_text
+
+        try:
+            old = json.loads(read_text(state_path, 10_000_000, "calibration state"))
+        except (InputFileError, ValueError):
+            raise ExperimentError(f"{state_path} is unreadable; choose another --out") from None
         if not resume:
             raise ExperimentError(f"{out} already holds a calibration; add --resume to continue it, or choose "
                                   "another --out")
@@ -566,8 +571,8 @@ closer than the previous tolerance (the stopping rule); ess: the effective sampl
 def load_posterior(folder: str | Path) -> Posterior:
     """The posterior of a calibration folder (its ``posterior.parquet``)."""
     path = Path(folder) / "posterior.parquet"
-    if not path.exists():
-        raise ExperimentError(f"--posterior {folder}: no posterior.parquet there (run run_sim.py calibrate first)")
+    if not path.is_file():          # (a FIFO or a folder would hang or fail the reader)
+        raise ExperimentError(f"--posterior {folder}: no posterior.parquet file there (run run_sim.py calibrate first)")
     df = pd.read_parquet(path)
     fields = [c for c in df.columns if c.startswith("param:")]
     if not fields or "weight" not in df.columns:

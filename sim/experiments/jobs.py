@@ -592,8 +592,10 @@ class DirSink:
     def _open(self, manifest_path: Path, resume: bool) -> None:
         if manifest_path.exists():
             try:
-                old = json.loads(manifest_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                from sim.inputs import read_text
+
+                old = json.loads(read_text(manifest_path, 200_000_000, "manifest"))
+            except (OSError, ValueError):           # InputFileError is a ValueError
                 raise ExperimentError(f"{manifest_path} is unreadable; choose another --out") from None
             if not resume:
                 raise ExperimentError(f"{self.out} already holds an experiment "

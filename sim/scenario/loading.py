@@ -632,21 +632,26 @@ _BOOL_FIELDS = None
 
 
 def _bool_problems(data: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
-    """A yes/no (``yes``, ``true``) where the schema means a number or a name: YAML reads
-    ``capability: yes`` as true, which a number field would take as 1."""
+    """A yes/no (``yes``, ``true``) where the schema means a number or a name (YAML reads
+    ``capability: yes`` as true, which a number field would take as 1), and text that is
+    not valid Unicode (a lone surrogate, which no file can be written with)."""
     out = []
+    if isinstance(data, str) and _SURROGATE.search(data):       # data built in code (a file is refused on reading)
+        return [(path, "text with a lone surrogate: not valid Unicode")]
     if isinstance(data, dict):
         for k, v in data.items():
-            if isinstance(v, bool) and str(k) not in _bool_fields():
+            if isinstance(k, str) and _SURROGATE.search(k):
+                out.append(((*path, k), "a key with a lone surrogate: not valid Unicode"))
+            elif isinstance(v, bool) and str(k) not in _bool_fields():
                 out.append(((*path, k), f"'{str(v).lower()}' is a yes/no; this field takes a number or a name "
                                         "(YAML reads yes/no/on/off/true/false as yes/no)"))
-            elif isinstance(v, (dict, list)):
+            elif isinstance(v, (dict, list, str)):
                 out += _bool_problems(v, (*path, k))
     elif isinstance(data, list):
         for n, v in enumerate(data):
             if isinstance(v, bool):
                 out.append(((*path, n), f"'{str(v).lower()}' is a yes/no; a number or a name is expected here"))
-            elif isinstance(v, (dict, list)):
+            elif isinstance(v, (dict, list, str)):
                 out += _bool_problems(v, (*path, n))
     return out
 
