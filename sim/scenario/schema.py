@@ -24,8 +24,7 @@ NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_~-]{0,199}$"
 
 # ids a table reader takes for a missing value or a boolean (pandas reads `nan`, `null`,
 # `none` ... back as NaN): an actor called `nan` would vanish from every CSV
-RESERVED_IDS = frozenset({"nan", "null", "none", "na", "n_a", "nil", "inf", "infinity",
-                          "true", "false", "yes", "no", "on", "off"})
+RESERVED_IDS = frozenset({"nan", "null", "none", "na", "inf", "infinity", "true", "false"})
 
 
 def _not_reserved(v: str) -> str:
