@@ -9,12 +9,14 @@ run beyond the time and memory budget. A few cases in ``make test``, 500 in
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import copy
 import io
 import json
 import os
 import resource
+import shutil
 import signal
 import tempfile
 from pathlib import Path
@@ -31,6 +33,7 @@ SECONDS = 90                    # a case's time budget (validate and run), wall 
 MAX_RSS_BYTES = 3_000_000_000   # the test process's peak memory after any case
 
 DIR = Path(tempfile.mkdtemp(prefix="fuzz-scenarios-"))
+atexit.register(shutil.rmtree, DIR, True)
 FIFO = DIR / "fifo.yaml"
 if not FIFO.exists():
     os.mkfifo(FIFO)

@@ -363,7 +363,10 @@ def calibrate(scenario: Scenario, data: pd.DataFrame | str | Path, out: str | Pa
     lock = FolderLock(out)          # one calibration per folder
     try:
         result = _calibrate_locked(scenario, data, out, settings, sc_data, priors, fields, rows, obs, gdir, fp,
-                                   state_path, resume, command, executor, progress, lock)
+                                   state_path, resume, command, executor, progress)
+    except ExperimentError:         # refused (or stopped by bad input): leave no lock file it made
+        lock.release(refused=True)
+        raise
     except BaseException:
         lock.release()
         raise
@@ -372,7 +375,7 @@ def calibrate(scenario: Scenario, data: pd.DataFrame | str | Path, out: str | Pa
 
 
 def _calibrate_locked(scenario, data, out, settings, sc_data, priors, fields, rows, obs, gdir, fp, state_path,
-                      resume, command, executor, progress, lock):
+                      resume, command, executor, progress):
     from sim.results import atomic_write
 
     if state_path.exists():
