@@ -3,7 +3,8 @@
 Exit codes: 0 success; 2 bad input (scenario file, argument) with a one-line-per-fault
 message and no traceback; 3 an experiment finished but some runs failed; 4 the system
 stopped the work (a write failed: disk full, permission; a worker process died), with
-the path and how to resume; 130 interrupted; 141 stdout closed early (``| head``); 1 an
+the path and how to resume; 130 interrupted; 143 terminated (SIGTERM), with how to resume;
+141 stdout closed early (``| head``); 1 an
 unexpected internal error.
 """
 
@@ -14,7 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_STOPPED, EXIT_BROKEN_PIPE = 0, 2, 4, 141
+EXIT_OK, EXIT_BAD_INPUT, EXIT_STOPPED, EXIT_BROKEN_PIPE, EXIT_TERMINATED = 0, 2, 4, 141, 143
 
 
 class UsageError(Exception):
@@ -64,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  python run_sim.py run ec_emissions --protocol expected_utility\n"
                "  python run_sim.py seeds\n"
                "Exit codes: 0 ok, 2 bad input, 3 some runs failed, 4 stopped by the system (disk full,\n"
-               "  a worker killed: --resume finishes), 130 interrupted, 141 output pipe closed.",
+               "  a worker killed: --resume finishes), 130 interrupted, 143 terminated (SIGTERM; --resume\n"
+               "  finishes), 141 output pipe closed.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -300,8 +302,13 @@ def cmd_run(args) -> int:
     sc = with_protocol(load_scenario(args.scenario), args.protocol)
     if args.days is not None and args.days > 3650:
         raise UsageError(f"--days {args.days} is more than 3650")
+    from sim.scenario.loading import MAX_RUN_BYTES, run_bytes, run_size_message
+
+    if args.days is not None and run_bytes(sc, args.days) > MAX_RUN_BYTES:
+        raise UsageError(f"--days {args.days}: {run_size_message(sc, args.days)}")
     default = sc.name if sc.protocol.name == "alternating_offers" else f"{sc.name}-{sc.protocol.name}"
     out = _out_folder(args.out, default)
+    _check_run_folder(out)
     res = sim.run(sc, seed=args.seed, days=args.days)
     res.command = ["run_sim.py", *sys.argv[1:]]
     written = res.write(out)
@@ -315,6 +322,18 @@ def cmd_run(args) -> int:
         print(format_summary(res, sc))
         print("\nWrote: " + ", ".join(str(w) for w in written))
     return EXIT_OK
+
+
+def _check_run_folder(out: Path) -> None:
+    """``run`` overwrites a previous run's files only: a folder holding anything else
+    (a subfolder, a file a run does not write) is refused before anything is written."""
+    if not out.is_dir():
+        return
+    other = sorted(p.name for p in out.iterdir() if not p.name.startswith(".") and not (
+        p.is_file() and (p.suffix in (".csv", ".png") or p.name in ("summary.json", "report.html"))))
+    if other:
+        raise UsageError(f"--out {out} holds files a run does not write ({', '.join(other[:3])}"
+                         f"{', ...' if len(other) > 3 else ''}); choose an empty folder or a previous run's")
 
 
 def _scenario(args):
@@ -973,12 +992,31 @@ COMMANDS = {"run": cmd_run, "scenarios": cmd_scenarios, "validate": cmd_validate
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sim.terminal import CleanStream
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = CleanStream(out), CleanStream(err)   # no control sequence reaches the terminal
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)      # --help and argument errors end here, before the imports
 
-    from sim.errors import ExperimentError, JobStopped, ReportError
+    import signal
+
+    from sim.errors import ExperimentError, JobStopped, ReportError, Terminated
     from sim.scenario import ScenarioError
     from sim.scenario.seeds import StanceTableError
 
+    def on_term(signum, frame):     # SIGTERM: stop as Ctrl-C does (files closed, parts kept), then say so
+        raise Terminated()
+    try:
+        old_term = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:              # not the main thread (main() called from a thread): leave it
+        old_term = None
     try:
         code = COMMANDS[args.command](args)
         sys.stdout.flush()          # a closed pipe shows here, not at the interpreter's exit
@@ -993,15 +1031,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_STOPPED
     except OSError as exc:          # a write failed (disk full, permission): not bad input
-        where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        where = exc.filename or getattr(args, "out", None)
+        more = ("; what is finished is kept: free the space, then run the same command with --resume"
+                if hasattr(args, "resume") else "")
+        print(f"error: {exc.strerror or exc}{f' ({where})' if where else ''}{more}", file=sys.stderr)
         return EXIT_STOPPED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         out = getattr(args, "out", None)
         more = (f": finished runs are kept in {out}; run the same command with --resume to finish"
                 if hasattr(args, "resume") else "")
+        if isinstance(exc, Terminated):
+            print(f"terminated (SIGTERM){more}", file=sys.stderr)
+            return EXIT_TERMINATED
         print(f"interrupted{more}", file=sys.stderr)
         return 130
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
     return EXIT_BAD_INPUT
 
 

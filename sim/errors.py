@@ -13,3 +13,8 @@ class JobStopped(Exception):
 
 class ReportError(ValueError):
     """A report or plot cannot be made from the given folder: the CLI prints it, exits 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was sent SIGTERM: it stops as on Ctrl-C (finished work kept), and the
+    CLI says how to resume and exits 143."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -124,12 +125,32 @@ def public_mode(path) -> None:
     os.chmod(path, 0o666 & ~umask)
 
 
+@contextlib.contextmanager
+def naming(path: Path):
+    """An OSError inside (a full disk: ``write`` says ENOSPC without a file name) names
+    ``path``, the file being written, so the error says which."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename and not str(exc.filename).startswith(str(Path(path).parent / f".{Path(path).name}.")):
+            raise
+        err = exc.errno or (28 if "No space left" in str(exc) else None)
+        raise OSError(err, exc.strerror or str(exc) or type(exc).__name__, str(path)) from exc
+
+
 def atomic_write(path: Path, text: str) -> Path:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place; a
+    fault names ``path``."""
     path = Path(path)
+    with naming(path):
+        return _atomic_write(path, text)
+
+
+def _atomic_write(path: Path, text: str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        # text that is not valid Unicode (a lone surrogate from code) is written as an escape
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="") as fh:
             fh.write(text)
         public_mode(tmp)
         os.replace(tmp, path)

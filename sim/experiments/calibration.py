@@ -77,19 +77,29 @@ from sim.scenario.priors import Posterior, priors_of
 
 CALIB_STREAM = 0x43414C49      # "CALI": the calibration's branch of the root seed
 CHUNK = 10                     # simulations per task sent to the executor
+MAX_DATA_BYTES = 5_000_000     # an observed-data CSV (a few KB in practice)
+MAX_DATA_ROWS = 10_000
+MAX_DATA_VALUE = 1e12          # |value|: counts and rates, far from float overflow
 
 
 # =============================================================== observed data
 def read_data(path: str | Path) -> pd.DataFrame:
     """The observed data: tidy CSV ``date, variable, value, source`` (+ ``unit``, ``note``).
     A fault is an :class:`ExperimentError` naming the file, the row and the column."""
+    import io
+
+    from sim.inputs import InputFileError, read_text
+
     path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype={"variable": str, "source": str})
-    except OSError as exc:
-        raise ExperimentError(f"{path}: cannot read the data ({exc.strerror})") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ExperimentError(f"{path}: not a CSV file ({str(exc).splitlines()[0]})") from None
+    try:        # a regular file (not a FIFO or a device), bounded before it is read
+        text = read_text(path, MAX_DATA_BYTES, "data")
+        df = pd.read_csv(io.StringIO(text), dtype={"variable": str, "source": str})
+    except InputFileError as exc:
+        raise ExperimentError(str(exc)) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise ExperimentError(f"{path}: not a CSV file ({(str(exc).splitlines() or [''])[0][:200]})") from None
+    if len(df) > MAX_DATA_ROWS:
+        raise ExperimentError(f"{path}: {len(df):,} data rows; at most {MAX_DATA_ROWS:,}")
     missing = [c for c in ("date", "variable", "value", "source") if c not in df.columns]
     if missing:
         raise ExperimentError(f"{path}: missing column(s) {', '.join(missing)} (need date, variable, value, source)")
@@ -106,7 +116,9 @@ def read_data(path: str | Path) -> pd.DataFrame:
         if pd.isna(dates.iloc[i]):
             raise ExperimentError(f"{path}:{line}: date: not a date (YYYY-MM-DD): {df['date'].iloc[i]!r}")
         if pd.isna(values.iloc[i]) or not math.isfinite(values.iloc[i]):
-            raise ExperimentError(f"{path}:{line}: value: not a number: {df['value'].iloc[i]!r}")
+            raise ExperimentError(f"{path}:{line}: value: not a number: {str(df['value'].iloc[i])[:40]!r}")
+        if abs(values.iloc[i]) > MAX_DATA_VALUE:
+            raise ExperimentError(f"{path}:{line}: value: {values.iloc[i]:g} is beyond ±{MAX_DATA_VALUE:g}")
         for col in ("variable", "source"):
             if pd.isna(df[col].iloc[i]) or not str(df[col].iloc[i]).strip():
                 raise ExperimentError(f"{path}:{line}: {col}: empty")
@@ -364,16 +376,43 @@ def calibrate(scenario: Scenario, data: pd.DataFrame | str | Path, out: str | Pa
     gdir = out / "generations"
     fp = _fingerprint(sc_data, data, settings)
     state_path = out / "state.json"
+    if out.exists() and not out.is_dir():
+        raise ExperimentError(f"--out {out} exists and is not a folder")
+    if out.exists() and not state_path.exists() and any(p.name != ".lock" for p in out.iterdir()):
+        raise ExperimentError(f"--out {out} is not empty and holds no calibration; choose another folder")
+    from sim.experiments.jobs import FolderLock
+
+    lock = FolderLock(out)          # one calibration per folder
+    try:
+        result = _calibrate_locked(scenario, data, out, settings, sc_data, priors, fields, rows, obs, gdir, fp,
+                                   state_path, resume, command, executor, progress)
+    except ExperimentError:         # refused (or stopped by bad input): leave no lock file it made
+        lock.release(refused=True)
+        raise
+    except BaseException:
+        lock.release()
+        raise
+    lock.release()
+    return result
+
+
+def _calibrate_locked(scenario, data, out, settings, sc_data, priors, fields, rows, obs, gdir, fp, state_path,
+                      resume, command, executor, progress):
+    from sim.results import atomic_write
+
     if state_path.exists():
-        old = json.loads(state_path.read_text(encoding="utf-8"))
+        from sim.inputs import InputFileError, read_text
+
+        try:
+            old = json.loads(read_text(state_path, 10_000_000, "calibration state"))
+        except (InputFileError, ValueError):
+            raise ExperimentError(f"{state_path} is unreadable; choose another --out") from None
         if not resume:
             raise ExperimentError(f"{out} already holds a calibration; add --resume to continue it, or choose "
                                   "another --out")
         if old.get("fingerprint") != fp:
             raise ExperimentError(f"{out} holds a calibration of other data, scenario or settings; --resume needs "
                                   "the same command. Choose another --out")
-    elif out.exists() and any(out.iterdir()):
-        raise ExperimentError(f"--out {out} is not empty and holds no calibration; choose another folder")
     gdir.mkdir(parents=True, exist_ok=True)
     state = {"fingerprint": fp, "command": command, "scenario": scenario.name, "fields": fields,
              "settings": settings.__dict__, "method": "ABC-SMC (adaptive population Monte Carlo, Lenormand et al. 2013)"}
@@ -396,8 +435,11 @@ def calibrate(scenario: Scenario, data: pd.DataFrame | str | Path, out: str | Pa
     def load_gen(t):
         df = pd.read_parquet(gdir / f"gen-{t:03d}.parquet")
         info = json.loads((gdir / f"gen-{t:03d}.json").read_text(encoding="utf-8"))
-        return (df[[f"u:{f}" for f in fields]].to_numpy(), df["weight"].to_numpy(), df["distance"].to_numpy(),
-                df[[c for c in df.columns if c.startswith("s:")]].to_numpy(), info)
+        # row-major, as the arrays of an uninterrupted run (a frame gives column-major
+        # arrays, and np.cov's rounding depends on the layout)
+        c = np.ascontiguousarray
+        return (c(df[[f"u:{f}" for f in fields]].to_numpy()), c(df["weight"].to_numpy()),
+                c(df["distance"].to_numpy()), c(df[[x for x in df.columns if x.startswith("s:")]].to_numpy()), info)
 
     done = sorted(int(p.stem.split("-")[1]) for p in gdir.glob("gen-*.json"))
     resumed_from = len(done)
@@ -541,6 +583,7 @@ def _figure(pred: pd.DataFrame, path: Path, name: str, check: dict | None = None
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["text.parse_math"] = False     # a variable's name is drawn as written, never as TeX
     import matplotlib.pyplot as plt
 
     variables = list(dict.fromkeys(pred["variable"]))
@@ -633,8 +676,8 @@ closer than the previous tolerance (the stopping rule); ess: the effective sampl
 def load_posterior(folder: str | Path) -> Posterior:
     """The posterior of a calibration folder (its ``posterior.parquet``)."""
     path = Path(folder) / "posterior.parquet"
-    if not path.exists():
-        raise ExperimentError(f"--posterior {folder}: no posterior.parquet there (run run_sim.py calibrate first)")
+    if not path.is_file():          # (a FIFO or a folder would hang or fail the reader)
+        raise ExperimentError(f"--posterior {folder}: no posterior.parquet file there (run run_sim.py calibrate first)")
     df = pd.read_parquet(path)
     fields = [c for c in df.columns if c.startswith("param:")]
     if not fields or "weight" not in df.columns:

@@ -43,6 +43,7 @@ import pandas as pd
 from sim.errors import ExperimentError, JobStopped  # noqa: F401  (raised here, caught by the CLI)
 from sim.results import atomic_write, public_mode
 from sim.scenario import Scenario, ScenarioError, load_scenario, validate_mapping
+from sim.scenario.loading import MAX_RUN_BYTES, run_bytes, run_size_message
 from sim.scenario.priors import walk_path
 from sim.experiments.stats import mean_interval, wilson_interval
 
@@ -310,6 +311,8 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
             sc = with_protocol(sc, protocol)
         if sc.name in data:
             raise ExperimentError(f"scenario '{sc.name}' is given twice")
+        if days is not None and run_bytes(sc, days) > MAX_RUN_BYTES:
+            raise ExperimentError(f"--days {days}: scenario '{sc.name}': {run_size_message(sc, days)}")
         data[sc.name] = scenario_data(sc)
     if not data:
         raise ExperimentError("no scenario given")
@@ -473,13 +476,17 @@ def _atomic_parquet(df: pd.DataFrame, path: Path, schema=None) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    from sim.results import naming
+
+    with naming(path):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-        pq.write_table(table, tmp)
-        public_mode(tmp)
-        os.replace(tmp, path)
+        with naming(path):
+            table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+            pq.write_table(table, tmp)
+            public_mode(tmp)
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -494,6 +501,52 @@ def _sha256(path: Path) -> str:
 
 
 FINAL = ("runs.parquet", "series.parquet", "summary.csv")
+
+
+class FolderLock:
+    """An exclusive lock on an output folder (``DIR/.lock``, flock): a second process
+    on the same folder is refused with the holder's pid. A refused folder keeps nothing
+    the lock made (``release(refused=True)`` removes the lock file and the folder if it
+    created them)."""
+
+    def __init__(self, out: Path):
+        import fcntl
+
+        self.out = Path(out)
+        self.made_dir = not self.out.exists()
+        path = self.out / ".lock"
+        self.made_file = not path.exists()
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            fh = open(path, "a+", encoding="utf-8")
+        except OSError as exc:
+            raise JobStopped(f"cannot create {self.out}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read(20).strip() or "?"
+            fh.close()
+            raise ExperimentError(f"{self.out} is in use by another process (pid {holder}); wait for it to "
+                                  "finish, or choose another --out") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self.fh = fh
+
+    def release(self, refused: bool = False) -> None:
+        if self.fh is None:
+            return
+        if refused and self.made_file:
+            (self.out / ".lock").unlink(missing_ok=True)      # still held: no one else has it open
+        self.fh.close()          # closing the file releases the flock
+        self.fh = None
+        if refused and self.made_dir:
+            try:
+                self.out.rmdir()
+            except OSError:
+                pass
 
 
 class DirSink:
@@ -516,43 +569,33 @@ class DirSink:
         self._take_lock()
         try:
             self._open(manifest_path, resume)
+        except ExperimentError:
+            self.close(refused=True)
+            raise
         except BaseException:
             self.close()
             raise
 
     def _take_lock(self) -> None:
-        import fcntl
+        if self.out.exists() and not (self.out / "manifest.json").exists() and \
+                any(p.name != ".lock" for p in self.out.iterdir()):      # refused before anything is made
+            raise ExperimentError(f"--out {self.out} is not empty and holds no experiment; choose another folder")
+        self._lock = FolderLock(self.out)
 
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            fh = open(self.out / ".lock", "a+", encoding="utf-8")
-        except OSError as exc:
-            raise JobStopped(f"cannot create {self.out}: {exc.strerror or exc}") from None
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.seek(0)
-            holder = fh.read().strip() or "?"
-            fh.close()
-            raise ExperimentError(f"{self.out} is in use by another process (pid {holder}); wait for it to "
-                                  "finish, or choose another --out") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        self._lock = fh
-
-    def close(self) -> None:
-        """Release the lock on the folder (the lock file stays, empty of meaning)."""
+    def close(self, refused: bool = False) -> None:
+        """Release the lock on the folder (the lock file stays, empty of meaning, unless
+        the folder was refused: then what the lock made is removed)."""
         if self._lock is not None:
-            self._lock.close()          # closing the file releases the flock
+            self._lock.release(refused)
             self._lock = None
 
     def _open(self, manifest_path: Path, resume: bool) -> None:
         if manifest_path.exists():
             try:
-                old = json.loads(manifest_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                from sim.inputs import read_text
+
+                old = json.loads(read_text(manifest_path, 200_000_000, "manifest"))
+            except (OSError, ValueError):           # InputFileError is a ValueError
                 raise ExperimentError(f"{manifest_path} is unreadable; choose another --out") from None
             if not resume:
                 raise ExperimentError(f"{self.out} already holds an experiment "
@@ -569,6 +612,9 @@ class DirSink:
             self.index = dict(old.get("parts") or {})
             for name in FINAL:          # a merge that was stopped: its tables are redone
                 (self.out / name).unlink(missing_ok=True)
+            for folder in (self.out, self.parts):      # temporary files of a killed write (we hold the lock)
+                for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
+                    tmp.unlink(missing_ok=True)
         elif self.out.exists() and any(p.name != ".lock" for p in self.out.iterdir()):
             raise ExperimentError(f"--out {self.out} is not empty and holds no experiment; choose another folder")
         self.parts.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.experiments.jobs import ExperimentError, execute, make_job, scenario_data
@@ -95,6 +94,9 @@ def skill(score: float, reference: float) -> float:
 
 
 # =============================================================== the record
+MAX_OBSERVATIONS = 1_000
+
+
 class Observation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -120,6 +122,8 @@ class Observation(BaseModel):
             raise ValueError("'day' goes with 'series', not 'outcome'")
         if not math.isfinite(self.observed):
             raise ValueError("observed must be a finite number")
+        if self.reference is not None and not math.isfinite(self.reference):
+            raise ValueError("reference must be a finite number")
         return self
 
     @property
@@ -135,18 +139,21 @@ class Observation(BaseModel):
 def load_record(path: str | Path) -> list[Observation]:
     """The observations of a record file; a fault is an :class:`ExperimentError` naming
     the file, the entry and the field."""
+    from sim.scenario import ScenarioError
+    from sim.scenario.loading import parse_yaml
+
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ExperimentError(f"{path}: cannot read the record ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise ExperimentError(f"{path}: YAML syntax error: {getattr(exc, 'problem', None) or exc}") from None
+    try:    # a scenario file's limits: a regular UTF-8 file of at most 1 MB, 50 levels, no duplicate keys
+        data, _ = parse_yaml(path)
+    except ScenarioError as exc:
+        raise ExperimentError(f"record: {exc.format()}") from None
     if isinstance(data, dict):
         data = data.get("observations")
     if not isinstance(data, list) or not data:
         raise ExperimentError(f"{path}: a record is a non-empty list of observations "
                               "(or a mapping with an 'observations:' list)")
+    if len(data) > MAX_OBSERVATIONS:
+        raise ExperimentError(f"{path}: {len(data):,} observations; at most {MAX_OBSERVATIONS:,}")
     out = []
     for n, entry in enumerate(data):
         try:
@@ -209,7 +216,12 @@ def _values(o: Observation, runs: pd.DataFrame, series: pd.DataFrame | None) -> 
             cols = ", ".join(c for c in runs.columns if not c.startswith(("param:", "seed_")))[:300]
             raise ExperimentError(f"observation {o.name}: no outcome '{o.outcome}' (outcomes: {cols} ...)")
         col = runs[o.outcome]
-        return col.astype(float).to_numpy(), str(col.dtype) == "boolean" or col.dtype == bool
+        try:
+            values = col.astype(float).to_numpy()
+        except (ValueError, TypeError):
+            raise ExperimentError(f"observation {o.name}: '{o.outcome}' is not an outcome with a number or a "
+                                  "yes/no (it holds text)") from None
+        return values, str(col.dtype) == "boolean" or col.dtype == bool
     values = _series_values(series, o, runs["run_id"])
     if np.isnan(values).all():
         known = ", ".join(sorted(series["variable"].unique()))
@@ -247,6 +259,9 @@ def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series
         if binary:
             if o.observed not in (0.0, 1.0):
                 raise ExperimentError(f"observation {o.name}: '{o.outcome}' is yes/no: observed must be 0 or 1")
+            if reference is not None and not 0.0 <= reference <= 1.0:
+                raise ExperimentError(f"observation {o.name}: '{o.outcome}' is yes/no: reference is the naive "
+                                      f"forecast's probability, between 0 and 1 (got {reference:g})")
             p = float(values.mean())
             if ref_values is not None:
                 reference = float(ref_values.mean())

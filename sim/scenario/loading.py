@@ -57,7 +57,8 @@ class ScenarioError(Exception):
             file = p.file or self.file
             where = f"{file}:{p.line}" if p.line else file
             field = f" {p.path}:" if p.path else ""
-            lines.append(f"{where}:{field} {p.message}")
+            line = f"{where}:{field} {p.message}"
+            lines.append(line.replace("\r", "\\r").replace("\n", "\\n"))    # one line per fault, always
         return "\n".join(lines)
 
 
@@ -74,8 +75,11 @@ def resolve_scenario_path(name_or_path: str | Path, base: Path | None = None) ->
         candidates.append(SCENARIO_DIR / f"{p}.yaml")
         candidates.append(p)
     for c in candidates:
-        if c.is_file():
-            return c
+        try:
+            if c.is_file():
+                return c
+        except (OSError, ValueError):     # a name too long for the system, a NUL: no such file
+            continue
     known = ", ".join(sorted(x.stem for x in SCENARIO_DIR.glob("*.yaml")))
     raise ScenarioError(name_or_path, [Problem("", f"no such scenario file (known scenarios: {known})")])
 
@@ -84,6 +88,17 @@ def resolve_scenario_path(name_or_path: str | Path, base: Path | None = None) ->
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 50                # nesting levels of mappings and lists
 MAX_NODES = 200_000           # values once every alias (``*name``) is expanded
+MAX_INT_DIGITS = 30           # digits of a whole number (Python refuses more than 4,300)
+MAX_EXTENDS = 10              # files in one ``extends`` chain
+MAX_CHAIN_BYTES = 2_000_000   # bytes of every file one scenario reads (its extends chain, stance tables)
+
+# The model's size, checked before validation (the largest scenario shipped has 17
+# actors, 8 issues, 16 stances): each is far beyond any real case and keeps validate
+# and a run within seconds and memory.
+MODEL_LIMITS = {"actors": 100, "issues": 50, "channels": 5_000, "stances": 500, "events": 2_000,
+                "history": 2_000, "uncertain": 100, "observables": 100}
+MAX_STOCKS, MAX_FLOWS = 50, 50      # stocks of the environment; inflows (or outflows) of one stock
+MAX_RUN_BYTES = 2_000_000_000       # the estimated memory of one run (see run_bytes)
 
 
 class _LimitError(yaml.YAMLError):
@@ -93,8 +108,10 @@ class _LimitError(yaml.YAMLError):
 
 
 class ScenarioLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses duplicate keys and nesting deeper than
-    :data:`MAX_DEPTH` (PyYAML's composer recurses once per level)."""
+    """``yaml.SafeLoader`` that refuses duplicate keys, nesting deeper than
+    :data:`MAX_DEPTH` (PyYAML's composer recurses once per level), whole numbers of
+    more than :data:`MAX_INT_DIGITS` digits and text that is not valid Unicode (a lone
+    surrogate such as ``"\\ud800"``, which no file could be written with)."""
 
     def __init__(self, stream):
         super().__init__(stream)
@@ -120,6 +137,23 @@ class ScenarioLoader(yaml.SafeLoader):
                                           key_node.start_mark)
                     seen[key_node.value] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
+
+    def construct_scalar(self, node):
+        value = super().construct_scalar(node)
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise _LimitError("text with a lone surrogate (an escape such as \\ud800): not valid Unicode",
+                              node.start_mark)
+        return value
+
+    def construct_yaml_int(self, node):
+        digits = sum(c.isdigit() for c in str(node.value))
+        if digits > MAX_INT_DIGITS:
+            raise _LimitError(f"a whole number of {digits:,} digits (at most {MAX_INT_DIGITS})", node.start_mark)
+        return super().construct_yaml_int(node)
+
+
+ScenarioLoader.add_constructor("tag:yaml.org,2002:int", ScenarioLoader.construct_yaml_int)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _expanded_size(root: yaml.Node) -> int:
@@ -147,28 +181,38 @@ def _expanded_size(root: yaml.Node) -> int:
     return size(root)
 
 
-def parse_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+def parse_yaml(path: Path, limit: int = MAX_FILE_BYTES) -> tuple[Any, yaml.Node | None]:
     """(data, composed node tree) of a YAML file, within the limits above; any fault is
-    a :class:`ScenarioError` naming the file (and the line where there is one)."""
+    a :class:`ScenarioError` naming the file (and the line where there is one). Only a
+    regular file is read (not a device or a FIFO), and at most ``limit`` bytes of it."""
+    from sim.inputs import InputFileError, read_bytes
+
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ScenarioError(path, [Problem("", f"file is larger than {MAX_FILE_BYTES:,} bytes; "
-                                                   "a scenario file is a few KB")])
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(path, [Problem("", f"cannot read file: {exc.strerror or exc}")]) from None
+        raw = read_bytes(path, limit, "file")
+    except InputFileError as exc:
+        msg = str(exc).removeprefix(f"{path}: ")
+        if "larger than" in msg:
+            msg += "; a scenario file is a few KB"
+        raise ScenarioError(path, [Problem("", msg)]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
         raise ScenarioError(path, [Problem("", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
                                                f"{exc.start}); save the file as UTF-8", line)]) from None
-    loader = ScenarioLoader(text)
+    loader = None
     try:
+        loader = ScenarioLoader(text)          # its reader refuses control characters here
         node = loader.get_single_node()
         if node is not None and _expanded_size(node) > MAX_NODES:
             raise _LimitError(f"more than {MAX_NODES:,} values once its aliases (*name) are expanded")
         data = loader.construct_document(node) if node is not None else None
+    except yaml.reader.ReaderError as exc:
+        line = text[:exc.position].count("\n") + 1
+        what = (f"character #x{exc.character:04x}" if isinstance(exc.character, int)
+                else "byte" if isinstance(exc.character, bytes) else "character")
+        raise ScenarioError(path, [Problem("", f"a control {what} is not allowed in YAML (write it as an "
+                                               "escape in a double-quoted string, or remove it)", line)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -177,8 +221,11 @@ def parse_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise ScenarioError(path, [Problem("", str(msg), line)]) from None
     except RecursionError:
         raise ScenarioError(path, [Problem("", f"nested too deeply (limit {MAX_DEPTH} levels)")]) from None
+    except ValueError as exc:          # a constructor's own fault (e.g. a date out of range)
+        raise ScenarioError(path, [Problem("", f"a value cannot be read: {str(exc).splitlines()[0][:200]}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, node
 
 
@@ -315,14 +362,23 @@ def load_raw(name_or_path: str | Path, _seen: tuple = ()) -> tuple[dict, Path, y
     return data, path, node
 
 
-def _load_raw(name_or_path, _seen: tuple = ()):
+def _load_raw(name_or_path, _seen: tuple = (), _ctx: dict | None = None):
     """(data, path, node, layers, article): layers are (file, node) of the file, then of
     each file it extends or takes stances from, so a fault is reported where it was
-    written; article is the text of the stance table's source, if any."""
+    written; article is the text of the stance table's source, if any.
+
+    Files named inside the file (``extends:``, ``stances_from:``) must lie in the folder
+    tree of the file asked for or in the project's data folders (:mod:`sim.inputs`);
+    the chain is at most :data:`MAX_EXTENDS` files and :data:`MAX_CHAIN_BYTES` bytes."""
+    from sim.inputs import InputFileError, check_named
+
     path = resolve_scenario_path(name_or_path)
+    if _ctx is None:
+        _ctx = {"roots": (path.parent,), "bytes": 0}
     if path.resolve() in _seen:
         chain = " -> ".join(str(p) for p in (*_seen, path.resolve()))
         raise ScenarioError(path, [Problem("extends", f"circular extends: {chain}")])
+    _count_bytes(path, _ctx)
     data, node = _read_yaml(path)
     layers = [(path, node)]
     article = None
@@ -330,16 +386,19 @@ def _load_raw(name_or_path, _seen: tuple = ()):
     append = _appending(data.pop("replace", None), path, node)
     table = data.pop("stances_from", None)
     if table is not None:
+        line = _line_of(node, ("stances_from",))
         if not isinstance(table, str) or not table.strip():
             raise ScenarioError(path, [Problem("stances_from", f"must be the path of a stance table, got {table!r}",
-                                               _line_of(node, ("stances_from",)))])
+                                               line)])
         tpath = (path.parent / table) if not Path(table).is_absolute() else Path(table)
         from sim.scenario.seeds import load_stance_table, StanceTableError
 
         try:
-            stance_table = load_stance_table(tpath)
-        except StanceTableError as exc:
-            raise ScenarioError(path, [Problem("stances_from", str(exc), _line_of(node, ("stances_from",)))]) from None
+            check_named(tpath, _ctx["roots"], "stance table")
+            _count_bytes(tpath, _ctx, "stances_from", node)
+            stance_table = load_stance_table(tpath, roots=_ctx["roots"])
+        except (StanceTableError, InputFileError) as exc:
+            raise ScenarioError(path, [Problem("stances_from", str(exc), line)]) from None
         own = data.get("stances") or {}
         data["stances"] = _merge(stance_table.scenario_stances(), own, path, node, ("stances",))
         article = stance_table.article
@@ -349,15 +408,21 @@ def _load_raw(name_or_path, _seen: tuple = ()):
         except ScenarioError:
             pass
     if parent_name is not None:
+        line = _line_of(node, ("extends",))
         if not isinstance(parent_name, str):
-            raise ScenarioError(path, [Problem("extends", "must be a scenario name or path",
-                                               _line_of(node, ("extends",)))])
+            raise ScenarioError(path, [Problem("extends", "must be a scenario name or path", line)])
+        if len(_seen) + 1 >= MAX_EXTENDS:
+            raise ScenarioError(path, [Problem("extends", f"the extends chain is longer than {MAX_EXTENDS} files "
+                                                          f"(it starts at {_seen[0] if _seen else path})", line)])
         try:
             parent_path = resolve_scenario_path(parent_name, base=path.parent)
         except ScenarioError:
-            raise ScenarioError(path, [Problem("extends", f"no scenario '{parent_name}' to extend",
-                                               _line_of(node, ("extends",)))]) from None
-        parent, _, _, parent_layers, parent_article = _load_raw(parent_path, (*_seen, path.resolve()))
+            raise ScenarioError(path, [Problem("extends", f"no scenario '{parent_name}' to extend", line)]) from None
+        try:
+            check_named(parent_path, _ctx["roots"], "scenario to extend")
+        except InputFileError as exc:
+            raise ScenarioError(path, [Problem("extends", str(exc), line)]) from None
+        parent, _, _, parent_layers, parent_article = _load_raw(parent_path, (*_seen, path.resolve()), _ctx)
         data = _merge(parent, data, path, node, append=append)
         layers += parent_layers
         article = article if article is not None else parent_article
@@ -368,9 +433,23 @@ def _load_raw(name_or_path, _seen: tuple = ()):
     return data, path, node, layers, article
 
 
+def _count_bytes(path: Path, ctx: dict, field: str = "", node=None) -> None:
+    """Add the file's size to what the scenario reads; past :data:`MAX_CHAIN_BYTES`, refuse."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return                      # the read names the fault
+    ctx["bytes"] += size
+    if ctx["bytes"] > MAX_CHAIN_BYTES:
+        raise ScenarioError(path, [Problem(field, f"the files this scenario reads (its extends chain and stance "
+                                                  f"tables) hold more than {MAX_CHAIN_BYTES / 1e6:g} MB together",
+                                           _line_of(node, (field,)) if field else None)])
+
+
 def _all_quote_problems(data: dict, article: str | None) -> list[tuple[str, str]]:
     problems = _quote_problems(data.get("stances"), article, "stances")
-    for n, ev in enumerate(data.get("events") or []):
+    events = data.get("events")
+    for n, ev in enumerate(events if isinstance(events, list) else []):
         if isinstance(ev, dict) and isinstance(ev.get("stance"), dict):
             problems += _quote_problems({"stance": ev["stance"]}, article, f"events.{n}")
     return problems
@@ -392,10 +471,22 @@ def _quote_problems(stances: Any, article: str | None, prefix: str) -> list[tupl
         elif not q:
             out.append((f"{where}.quote", "start and end need the quote they locate"))
         elif article is not None and article[s:e] != q:
-            out.append((f"{where}.start", f"the article's text at [{s}:{e}] is {article[s:e][:60]!r}, not the quote"))
+            out.append((f"{where}.start", f"the article's text at [{s}:{e}] is not the quote "
+                                          f"({_first_difference(article[s:e], q)})"))
         elif article is None and e - s != len(q):
             out.append((f"{where}.end", f"end - start is {e - s} but the quote has {len(q)} characters"))
     return out
+
+
+def _first_difference(text: str, quote: str) -> str:
+    """Where ``text`` departs from ``quote``, without quoting ``text`` (it comes from
+    another file, which an error about this one must not echo)."""
+    n = next((i for i, (a, b) in enumerate(zip(text, quote)) if a != b), min(len(text), len(quote)))
+    if n == len(text) == len(quote):
+        return "they are equal"
+    if n < min(len(text), len(quote)):
+        return f"they differ from character {n} of the quote"
+    return f"the text has {len(text)} characters, the quote {len(quote)}"
 
 
 def _appending(replace, path, node) -> tuple:
@@ -447,11 +538,15 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
     problem. ``check_priors=False`` skips the check that each ``uncertain:`` prior is
     allowed at both ends of its support (a model validation per end): experiments make
     that check once per job and then set drawn values replicate by replicate."""
-    # load_scenario checked the quotes (against the article, if any); data built in code here
-    quotes = _all_quote_problems(data, None) if layers is None else []
+    layers_given = layers is not None
     layers = layers if layers is not None else [(Path(str(file)), node)]
+    too_big = size_problems(data)
+    if too_big:         # before anything costs time in proportion to the model's size
+        raise ScenarioError(file, [_problem(layers, p, m) for p, m in too_big])
+    # load_scenario checked the quotes (against the article, if any); data built in code here
+    quotes = _all_quote_problems(data, None) if not layers_given else []
     inh = _inherited_events(data, layers[0][1])
-    problems = [_problem(layers, p, m, inh) for p, m in quotes]
+    problems = [_problem(layers, p, m, inh) for p, m in quotes + _bool_problems(data)]
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -470,12 +565,110 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
                     msg = f"unknown field (did you mean '{close[0]}'?)"
             problems.append(_problem(layers, loc, msg, inh))
         sc = None
-    if sc is not None and check_priors:
+    if sc is not None:
+        est = run_bytes(sc)
+        if est > MAX_RUN_BYTES:
+            problems.append(_problem(layers, ("horizon_days",), run_size_message(sc, sc.horizon_days), inh))
+    if sc is not None and check_priors and not problems:
         problems += [_problem(layers, p, m, inh) for p, m in _uncertain_problems(sc)]
     if problems:
         problems.sort(key=lambda q: (q.file is not None, q.file or "", q.line or 0))
         raise ScenarioError(file, problems)
     return sc
+
+
+def size_problems(data: Any) -> list[tuple[str, str]]:
+    """The model-size limits (:data:`MODEL_LIMITS`, :data:`MAX_STOCKS`, :data:`MAX_FLOWS`)
+    a mapping breaks, as (path, message); checked before validation."""
+    if not isinstance(data, dict):
+        return []
+    out = []
+    for key, limit in MODEL_LIMITS.items():
+        v = data.get(key)
+        if isinstance(v, (dict, list)) and len(v) > limit:
+            out.append((key, f"{len(v):,} {key}; at most {limit:,} (see the README, Limits)"))
+    env = data.get("environment")
+    stocks = env.get("stocks") if isinstance(env, dict) else None
+    if isinstance(stocks, dict):
+        if len(stocks) > MAX_STOCKS:
+            out.append(("environment.stocks", f"{len(stocks):,} stocks; at most {MAX_STOCKS}"))
+        for name, st in list(stocks.items())[:MAX_STOCKS]:
+            for kind in ("inflows", "outflows"):
+                flows = st.get(kind) if isinstance(st, dict) else None
+                if isinstance(flows, list) and len(flows) > MAX_FLOWS:
+                    out.append((f"environment.stocks.{name}.{kind}", f"{len(flows):,} {kind}; at most {MAX_FLOWS}"))
+    return out
+
+
+def _bool_fields() -> frozenset[str]:
+    """Names of the schema's yes/no fields (``enabled``, ``renew``, a stance's ``hard`` ...)."""
+    global _BOOL_FIELDS
+    if _BOOL_FIELDS is None:
+        import typing
+
+        from sim.model.stances import STANCE_TYPES
+
+        names, seen, todo = set(), set(), [Scenario, *STANCE_TYPES.values()]
+        while todo:
+            m = todo.pop()
+            if m in seen:
+                continue
+            seen.add(m)
+            for name, f in m.model_fields.items():
+                stack = [f.annotation]
+                while stack:
+                    t = stack.pop()
+                    if t is bool:
+                        names.update({name, f.alias or name})
+                    elif isinstance(t, type) and issubclass(t, BaseModel):
+                        todo.append(t)
+                    else:
+                        stack.extend(typing.get_args(t))
+        _BOOL_FIELDS = frozenset(names)
+    return _BOOL_FIELDS
+
+
+_BOOL_FIELDS = None
+
+
+def _bool_problems(data: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
+    """A yes/no (``yes``, ``true``) where the schema means a number or a name (YAML reads
+    ``capability: yes`` as true, which a number field would take as 1), and text that is
+    not valid Unicode (a lone surrogate, which no file can be written with)."""
+    out = []
+    if isinstance(data, str) and _SURROGATE.search(data):       # data built in code (a file is refused on reading)
+        return [(path, "text with a lone surrogate: not valid Unicode")]
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if isinstance(k, str) and _SURROGATE.search(k):
+                out.append(((*path, k), "a key with a lone surrogate: not valid Unicode"))
+            elif isinstance(v, bool) and str(k) not in _bool_fields():
+                out.append(((*path, k), f"'{str(v).lower()}' is a yes/no; this field takes a number or a name "
+                                        "(YAML reads yes/no/on/off/true/false as yes/no)"))
+            elif isinstance(v, (dict, list, str)):
+                out += _bool_problems(v, (*path, k))
+    elif isinstance(data, list):
+        for n, v in enumerate(data):
+            if isinstance(v, bool):
+                out.append(((*path, n), f"'{str(v).lower()}' is a yes/no; a number or a name is expected here"))
+            elif isinstance(v, (dict, list, str)):
+                out += _bool_problems(v, (*path, n))
+    return out
+
+
+def run_bytes(sc: Scenario, days: int | None = None) -> int:
+    """An estimate of the memory one run of ``sc`` takes (its daily series dominate: a row
+    a day per pair of actors, per actor and issue, per issue and stock), from runs of
+    10 to 100 actors (about 320 bytes a row over a 200 MB base)."""
+    n, i, k = len(sc.actors), len(sc.issues), len(sc.environment.stocks)
+    rows_per_day = n * n + n * (i + 1) + 2 * i + 4 * k + 10
+    return 200_000_000 + (days or sc.horizon_days) * rows_per_day * 320
+
+
+def run_size_message(sc: Scenario, days: int) -> str:
+    return (f"a run of {len(sc.actors)} actors and {len(sc.issues)} issues over {days:,} days would take about "
+            f"{run_bytes(sc, days) / 1e9:.1f} GB of memory (at most {MAX_RUN_BYTES / 1e9:g} GB); "
+            "shorten the horizon or the model")
 
 
 def _uncertain_problems(sc: Scenario) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
 
 from sim.model.stances import StanceSpec
 from sim.scenario.priors import PriorSpec
@@ -22,8 +22,20 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 # a scenario's name names its output folder: letters, digits, _ - (and ~ of ablation variants)
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_~-]{0,199}$"
 
+# ids a table reader takes for a missing value or a boolean (pandas reads `nan`, `null`,
+# `none` ... back as NaN): an actor called `nan` would vanish from every CSV
+RESERVED_IDS = frozenset({"nan", "null", "none", "na", "inf", "infinity", "true", "false"})
+
+
+def _not_reserved(v: str) -> str:
+    if v in RESERVED_IDS:
+        raise ValueError(f"'{v}' is a reserved word (tables read it back as a missing value or a "
+                         "yes/no); choose another id")
+    return v
+
+
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-Id = Annotated[str, Field(pattern=ID_PATTERN)]
+Id = Annotated[str, Field(pattern=ID_PATTERN), AfterValidator(_not_reserved)]
 Int = Annotated[int, Strict()]          # a whole number: `true` is not 1, `2.5` is not 2
 BIG = 1e9                               # bound of numbers with no natural range (a scale's units)
 

@@ -38,8 +38,10 @@ class StanceTable:
                 q, s, t = e.get("quote"), e.get("start"), e.get("end")
                 if not q or s is None or t is None:
                     out.append(f"{section}.{sid}: needs quote, start and end")
-                elif self.article[s:t] != q:
-                    out.append(f"{section}.{sid}: article[{s}:{t}] is {self.article[s:t]!r}, not the quote")
+                elif not isinstance(s, int) or not isinstance(t, int) or isinstance(s, bool) or isinstance(t, bool):
+                    out.append(f"{section}.{sid}: start and end must be whole-number character offsets")
+                elif self.article[s:t] != q:     # the article's text is not echoed (another file)
+                    out.append(f"{section}.{sid}: the article's text at [{s}:{t}] is not the quote")
         return out
 
     def scenario_stances(self) -> dict[str, dict]:
@@ -62,7 +64,15 @@ class StanceTable:
         return pd.DataFrame(rows)
 
 
-def load_stance_table(path: str | Path = DEFAULT_TABLE) -> StanceTable:
+MAX_ARTICLE_BYTES = 1_000_000
+
+
+def load_stance_table(path: str | Path = DEFAULT_TABLE, roots: tuple = ()) -> StanceTable:
+    """The stance table at ``path`` (named on the command line, or by a scenario, which
+    checks where it lies). Its ``article:`` must lie in the table's folder tree, ``roots``
+    or the project's data folders, and be a regular UTF-8 file of at most
+    :data:`MAX_ARTICLE_BYTES` bytes."""
+    from sim.inputs import InputFileError, check_named, read_text
     from sim.scenario.loading import ScenarioError, parse_yaml
 
     path = Path(path)
@@ -72,12 +82,19 @@ def load_stance_table(path: str | Path = DEFAULT_TABLE) -> StanceTable:
         raise StanceTableError(f"stance table: {exc.format()}") from None
     if not isinstance(data, dict) or not isinstance(data.get("stances"), dict):
         raise StanceTableError(f"stance table {path} needs a 'stances' mapping")
-    article_path = path.parent / data.get("article", "")
+    name = data.get("article")
+    if not isinstance(name, str) or not name.strip():
+        raise StanceTableError(f"stance table {path}: 'article' must name the article's text file")
+    article_path = path.parent / name
     try:
-        article = article_path.read_text(encoding="utf-8")
-    except OSError:
-        raise StanceTableError(f"stance table {path}: article file {article_path} not found") from None
-    table = StanceTable(path, article_path, article, data.get("source", ""),
+        check_named(article_path, (path.parent, *roots), "article")
+        article = read_text(article_path, MAX_ARTICLE_BYTES, "article")
+    except InputFileError as exc:
+        raise StanceTableError(f"stance table {path}: article: {exc}") from None
+    if not all(isinstance(e, dict) for e in data["stances"].values()) or not isinstance(
+            data.get("situation") or {}, dict):
+        raise StanceTableError(f"stance table {path}: each stance (and situation entry) must be a mapping")
+    table = StanceTable(path, article_path, article, str(data.get("source", "")),
                         data["stances"], data.get("situation") or {})
     bad = table.quote_problems()
     if bad:

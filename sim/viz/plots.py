@@ -4,10 +4,15 @@ so a notebook can place it in its own layout and the CLI can save it."""
 
 from __future__ import annotations
 
+import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import matplotlib.pyplot as plt
 import pandas as pd
+
+# Every text is drawn as written: a `$` in a scenario's name or label is a dollar sign,
+# never TeX for matplotlib's mathtext parser (which fails, or recurses, on bad TeX).
+matplotlib.rcParams["text.parse_math"] = False
 
 # Okabe-Ito: a colour-blind-safe palette; actors get colours in scenario order.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
