@@ -15,7 +15,7 @@ import solara
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.viz import live, svg
-from sim.viz.plots import PALETTE
+from sim.viz.plots import actor_colors as _actor_colors
 
 
 EMPHASIS = {"strong": "font-weight: 700", "em": "font-style: italic"}
@@ -29,7 +29,7 @@ def _p(*parts):
 
 
 def _colors(model) -> dict[str, str]:
-    return {a: PALETTE[n % len(PALETTE)] for n, a in enumerate(model.actor_ids)}
+    return _actor_colors(list(model.actor_ids))
 
 
 # =============================================================== the day panels

@@ -156,10 +156,12 @@ def draw_figures(folder, protocol: str | None = None) -> dict:
         else:
             figs["agreement"] = (plots.plot_agreement_probability(runs, actor_names=names),
                                  "Probability of agreement (share of runs, 95% Wilson intervals), per issue and per pair.")
-        if (folder / "series.parquet").exists():
-            series = pd.read_parquet(folder / "series.parquet")
+        series = pd.read_parquet(folder / "series.parquet") if (folder / "series.parquet").exists() else None
+        stocks = sorted(((spec.get("environment") or {}).get("stocks") or {}))
+        if series is not None and stocks:          # a scenario without an environment has no stock to draw
             starts = {n: d.get("start_date") for n, d in manifest["job"]["scenarios"].items()}
-            figs["pressure"] = (plots.plot_pressure_band(series, runs, starts).figure,
+            label = (spec["environment"]["stocks"][stocks[0]] or {}).get("label") or stocks[0]
+            figs["pressure"] = (plots.plot_pressure_band(series, runs, starts, label=label).figure,
                                 "The first stock of the environment over the days: median and 5-95% band of runs.")
         if kind == "batch":
             figs["first_agreement"] = (plots.plot_first_agreement_ecdf(runs).figure,
