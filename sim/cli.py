@@ -584,7 +584,7 @@ def _say_redone(res) -> None:
         print(f"note: {what}; its runs were computed again", file=sys.stderr)
 
 
-HEADLINE = ["any_agreement", "any_political", "time_to_first_agreement", "n_unilateral", "stalemate"]
+HEADLINE = ["any_agreement", "any_political", "days_to_first_agreement", "n_unilateral", "stalemate"]
 
 
 def _short_runs(job, scenario: str) -> int | None:
@@ -596,26 +596,48 @@ def _short_runs(job, scenario: str) -> int | None:
 
 
 def format_experiment(res, job) -> str:
-    s = res.summary
+    """Per scenario and design point, each headline outcome as the registry sums it up
+    (:mod:`sim.outcomes`: a share [Wilson 95%], a median [5-95% of runs]); outcomes that
+    vary across the runs first; a sweep's point named by its varied fields only."""
+    from sim import outcomes as reg
+    from sim.experiments.jobs import design_columns
+
     lines = [f"{_plural(job.n_runs, 'run')} ({res.skipped} found done on disk), {res.n_failed} failed; "
              f"{job.parameters_label}"]
-    if not len(s):
+    runs = res.runs
+    ok = runs[runs["status"] == "ok"] if len(runs) else runs
+    if not len(ok):
         return lines[0]
-    head = s[s["outcome"].isin(HEADLINE) | s["outcome"].str.startswith("stock_cumulative:")]
-    params = [c for c in s.columns if c.startswith("param:")]
-    for keys, g in head.groupby(["scenario", "point"], sort=True):
+    horizons = {n: job.days or (d or {}).get("horizon_days") or 0 for n, d in job.scenarios.items()}
+    names = [o for o in HEADLINE if o in ok.columns or o == "days_to_first_agreement"]
+    names += [c for c in ok.columns if c.startswith("stock_cumulative:")]
+    order = reg.moving_first({o: reg.values(ok, o, horizons) for o in names})
+    params = design_columns(runs)
+    width = max(len(reg.get(o).label) for o in order) + 2
+    for keys, g in ok.groupby(["scenario", "point"], sort=True):
         label = keys[0] + (" " + ", ".join(f"{p[6:]}={g[p].iloc[0]:.3g}" for p in params) if params else "")
-        lines.append(f"  {label}")
+        lines.append(f"  {label}  ({_plural(len(g), 'run')})")
         short = _short_runs(job, keys[0])
-        for r in g.itertuples():
-            if r.outcome == "stalemate" and short:
-                lines.append(f"    {r.outcome:<26} n/a (runs shorter than the {short}-day window)")
-            elif r.estimate != r.estimate:
-                lines.append(f"    {r.outcome:<26} {'-':>8}  (no run with a value, n={r.n})")
-            else:
-                lines.append(f"    {r.outcome:<26} {r.estimate:8.3f}  [{r.ci_low:.3f}, {r.ci_high:.3f}]  "
-                             f"({r.statistic}, n={r.n})")
+        for o in order:
+            name = reg.get(o).label
+            if o == "stalemate" and short:
+                lines.append(f"    {name:<{width}}n/a (runs shorter than the {short}-day window)")
+                continue
+            v = reg.values(g, o, horizons.get(keys[0], 0))
+            if v.notna().any():               # another scenario's stock: not this one's outcome
+                lines.append(f"    {name:<{width}}{reg.describe(o, v)}")
+    lines.append(textwrap.fill("Shares of runs [95% Wilson interval]; numbers: median [5-95% of runs]; no "
+                               "agreement counts as day H + 1. Stalemate: " + reg.STALEMATE + ".", 100,
+                               initial_indent="  ", subsequent_indent="  "))
     return "\n".join(lines)
+
+
+def _did_you_mean(word: str, choices) -> str:
+    """`` (did you mean 'baseline'?)`` for a near miss among ``choices``, else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _executor_for(args):
@@ -695,11 +717,14 @@ def cmd_ablate(args) -> int:
 
 
 def format_ablation(eff) -> str:
-    lines = ["Stances ranked by effect (change vs the unchanged scenario, same random streams, 95% CI):"]
-    keys = {"any_political": ("P(political deal)", 100, "pp"), "days_to_first_agreement": ("first deal", 1, "days"),
-            "n_unilateral": ("unilateral moves", 1, ""),
-            **{k: (f"cum. {k.split(':', 1)[1]}", 1, "") for k in eff["outcome"].unique()
-               if k.startswith("stock_cumulative:")}}
+    from sim.outcomes import get
+    from sim.viz.plots import ablation_outcomes
+
+    lines = ["Stances ranked by effect (change vs the unchanged scenario, same random streams, 95% CI); the "
+             "outcomes some stance moves come first:"]
+    labels = dict(zip(eff["outcome"], eff["outcome_label"]))
+    keys = {k: (labels.get(k, get(k).label), 100, "pp") if get(k).kind == "share"
+            else (labels.get(k, get(k).label), 1, "") for k in ablation_outcomes(eff)}
     for variant, g in eff.groupby("rank", sort=True):
         r0 = g.iloc[0]
         lines.append(f"{int(variant):>3}. {r0['operation']} {r0['actor']}: {r0['stance_rule']}")
@@ -718,7 +743,11 @@ def format_ablation(eff) -> str:
         parts = []
         for k, (label, scale, unit) in keys.items():
             r = g[g["outcome"] == k].iloc[0]
-            parts.append(f"{label} {r['effect'] * scale:+.1f}{unit} [{r['ci_low'] * scale:+.1f}, {r['ci_high'] * scale:+.1f}]")
+            lo, hi = r["ci_low"], r["ci_high"]
+            if scale == 100:                  # a difference of two shares lies within +-100 points
+                lo, hi = max(lo, -1.0), min(hi, 1.0)
+            ci = "" if lo != lo or hi != hi else f" [{lo * scale:+.1f}, {hi * scale:+.1f}]"
+            parts.append(f"{label} {r['effect'] * scale:+.1f}{unit}{ci}")
         lines.append("      " + "; ".join(parts))
     return "\n".join(lines)
 
@@ -827,12 +856,13 @@ def cmd_table(args) -> int:
                    fixed=args.fixed, posterior=args.posterior, protocol=args.protocol)
     res = _on_executor(args, lambda ex, progress: execute(
         job, ex, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]], progress=progress))
-    try:
-        table = headline_table(res.runs, args.outcome)
-    except KeyError as exc:
-        raise ExperimentError(f"--outcome {exc.args[0]}: not a column of runs.parquet") from None
-    text = markdown(table, caption(job, args.reps))
     horizons = {name: args.days or d["horizon_days"] for name, d in job.scenarios.items()}
+    try:
+        table = headline_table(res.runs, args.outcome, horizons)
+    except KeyError as exc:
+        raise ExperimentError(f"--outcome {exc.args[0]}: not a column of runs.parquet"
+                              + _did_you_mean(exc.args[0], res.runs.columns)) from None
+    text = markdown(table, caption(job, args.reps))
     paired = paired_table(res.runs, horizons, args.outcome)
     if not paired.empty:
         text += "\n\n" + paired_markdown(paired)

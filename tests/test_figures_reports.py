@@ -285,10 +285,13 @@ def test_ablation_report_leads_with_the_effects_and_their_quotes(ablation_dir):
     assert "The other" in text and "<details>" in text
     fig = plots.plot_ablation(eff)
     assert f"of {n} variants" in fig._suptitle.get_text()
-    # colour says good vs bad for the outcome (more political deals: good), grey where the CI covers 0
+    # colour says good vs bad for the outcome (more deals: good), grey where the CI covers 0
+    shown = plots.ablation_outcomes(eff)
+    assert shown[0] == "any_agreement" or shown[0] in {o for o in eff["outcome"] if (
+        (eff.loc[eff["outcome"] == o, "ci_low"] > 0) | (eff.loc[eff["outcome"] == o, "ci_high"] < 0)).any()}
     ax = fig.axes[0]
-    assert fig.axes[0].get_xlabel().startswith("change in P(any political")
-    pol = eff[eff["outcome"] == "any_political"].set_index("variant")
+    assert ax.get_xlabel().startswith("change in " + eff.loc[eff["outcome"] == shown[0], "outcome_label"].iloc[0])
+    pol = eff[eff["outcome"] == shown[0]].set_index("variant")
     order = eff.drop_duplicates("variant").sort_values("rank")["variant"].tolist()[:10]
     bars = sorted(ax.patches, key=lambda p: -p.get_y())            # rank 1 sits at the top
     for v, bar in zip(order, bars):

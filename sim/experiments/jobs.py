@@ -721,41 +721,33 @@ def _order(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # =============================================================== headline outcomes
-HEADLINE = {
-    "any_political": "P(any political agreement)",
-    "any_agreement": "P(any agreement)",
-    "days_to_first_agreement": "days to first agreement (none = horizon + 1)",
-    "n_unilateral": "unilateral moves",
-}
-"""The headline outcomes every scenario has; :func:`headline_labels` adds those of the
-scenario's own environment and issues (cumulative level of each stock, final value of
-each issue)."""
+HEADLINE = ["any_political", "any_agreement", "days_to_first_agreement", "n_unilateral"]
+"""The headline outcomes every scenario has (labels and definitions: :mod:`sim.outcomes`);
+:func:`headline_labels` adds those of the scenario's own environment and issues
+(cumulative level of each stock, final value of each issue)."""
 
 
 def headline_labels(columns) -> dict[str, str]:
     """Headline outcome -> label, for the columns of a runs table."""
-    out = dict(HEADLINE)
-    for c in columns:
-        if c.startswith("stock_cumulative:"):
-            out[c] = f"cumulative {c.split(':', 1)[1]} (level-days)"
-    for c in columns:
-        if c.startswith("final:"):
-            out[c] = f"final {c.split(':', 1)[1]}"
-    return out
+    from sim.outcomes import get
+
+    names = [*HEADLINE, *(c for c in columns if c.startswith("stock_cumulative:")),
+             *(c for c in columns if c.startswith("final:"))]
+    return {k: get(k).label for k in names}
 
 
 def headline(runs: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """The headline outcomes of each run as numbers (yes/no as 0/1; a run without any
-    agreement counts its first agreement at ``horizon + 1``), plus ``pair:`` columns
-    as 0/1 (an agreement between the pair or not). Used by ablation and sensitivity."""
+    agreement counts its first agreement at ``horizon + 1``: :mod:`sim.outcomes`), plus
+    ``pair:`` columns as 0/1 (an agreement between the pair or not). Used by ablation,
+    sensitivity and the reports."""
+    from sim.outcomes import values
+
     out = pd.DataFrame({c: runs[c] for c in ("scenario", "point", "replicate") if c in runs})
     for k in headline_labels(runs.columns):
-        if k == "days_to_first_agreement":
-            out[k] = runs["time_to_first_agreement"].fillna(horizon + 1).astype(float)
-        else:
-            out[k] = runs[k].astype(float)
+        out[k] = values(runs, k, horizon)
     for p in sorted(c for c in runs.columns if c.startswith("pair:")):
-        out[p] = (runs[p].fillna(0) > 0).astype(float)
+        out[p] = values(runs, p, horizon)
     return out
 
 

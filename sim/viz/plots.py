@@ -238,9 +238,28 @@ GOOD_DIRECTION = {"any_political": 1, "any_agreement": 1, "days_to_first_agreeme
 
 
 def good_direction(outcome: str) -> int:
-    if str(outcome).startswith(("stock_cumulative:", "stock_peak:", "stock_final:")):
-        return -1
-    return GOOD_DIRECTION.get(outcome, 0)
+    """+1, -1 or 0: the registry's ``good`` (:mod:`sim.outcomes`)."""
+    from sim.outcomes import get
+
+    return get(outcome).good
+
+
+def ablation_outcomes(eff: pd.DataFrame, k: int = 4) -> list[str]:
+    """The ``k`` outcomes an ablation shows (figure panels, headline columns): among any
+    deal, any political deal, the day of the first deal, unilateral moves, the first
+    stock's cumulative level and the pairs' deals, those some stance moves (an
+    interval that excludes 0) first, in that order, pairs by their largest effect."""
+    have = list(dict.fromkeys(eff["outcome"]))
+    stocks = sorted(o for o in have if str(o).startswith("stock_cumulative:"))
+    base = [o for o in ("any_agreement", "any_political", "days_to_first_agreement", "n_unilateral",
+                        "pressure_cumulative") if o in have] + stocks[:1]
+    pairs = [o for o in have if str(o).startswith("pair:")]
+    big = eff[eff["outcome"].isin(pairs)].assign(a=lambda d: d["effect"].abs()).groupby("outcome")["a"].max()
+    pairs = sorted(pairs, key=lambda o: -big.get(o, 0.0))
+    moves = eff.assign(m=(eff["ci_low"] > 0) | (eff["ci_high"] < 0)).groupby("outcome")["m"].any()
+    moving = [o for o in base + pairs if moves.get(o, False)]
+    still = [o for o in base if o not in moving]
+    return (moving + still)[:k]
 
 
 def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None,
@@ -250,10 +269,8 @@ def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None
     labelled with the article's sentence that grounds it. Bars are blue where the
     change is good for the crisis (more deals, sooner, less of a crisis stock), red
     where it is bad, grey where the interval covers zero or the outcome has no good side."""
-    if outcomes is None:
-        stocks = [o for o in effects["outcome"].unique() if str(o).startswith("stock_cumulative:")]
-        outcomes = ("any_political", "days_to_first_agreement", "n_unilateral", *stocks[:1])
-        outcomes = tuple(o for o in outcomes if o in set(effects["outcome"]))
+    if outcomes is None:                  # the outcomes some stance moves, first
+        outcomes = tuple(ablation_outcomes(effects))
     e = effects[effects["outcome"].isin(outcomes)]
     ranked = e.drop_duplicates("variant").sort_values("rank")["variant"].tolist()
     order = ranked[:top]
@@ -266,7 +283,7 @@ def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None
     ypos = list(range(len(order)))[::-1]
     for ax, outcome in zip(axes, outcomes):
         d = e[e["outcome"] == outcome].set_index("variant").loc[order]
-        scale = 100.0 if outcome.startswith(("any_", "pair:")) else 1.0
+        scale = 100.0 if outcome.startswith(("any_", "pair:", "agreed:")) else 1.0
         eff, lo, hi = d["effect"] * scale, d["ci_low"] * scale, d["ci_high"] * scale
         sign = good_direction(outcome)
         # grey where the interval covers zero (no detectable change) or the outcome has no good side

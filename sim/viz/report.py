@@ -151,7 +151,7 @@ def draw_figures(folder, protocol: str | None = None) -> dict:
         spec = _base_spec(manifest)
         names = actor_names(spec)
         if kind == "sweep":
-            figs["sweep"] = (_sweep_panels(runs, spec), "Each headline outcome against the varied parameters "
+            figs["sweep"] = (_sweep_panels(runs, spec, manifest["job"].get("days")), "Each headline outcome against the varied parameters "
                                                         "(one mean per design point).")
         else:
             figs["agreement"] = (plots.plot_agreement_probability(runs, actor_names=names),
@@ -172,28 +172,37 @@ def draw_figures(folder, protocol: str | None = None) -> dict:
     return figs
 
 
-SWEEP_OUTCOMES = ("any_political", "time_to_first_agreement", "pressure_cumulative")
+SWEEP_OUTCOMES = ("any_agreement", "any_political", "days_to_first_agreement", "pressure_cumulative")
 
 
-def _sweep_outcomes(columns) -> list[str]:
-    """any political deal, the day of the first deal, and the first stock's cumulative
-    level (or the first round's cumulative pressure)."""
+def _sweep_outcomes(columns, h: pd.DataFrame | None = None, k: int = 3) -> list[str]:
+    """``k`` of: any deal, any political deal, the day of the first deal (no deal =
+    H + 1), the first stock's cumulative level (or the first round's cumulative
+    pressure); with per-run values ``h`` (design points in ``point``), those whose mean
+    changes across the design points first."""
+    from sim.outcomes import moving_first
+
     stocks = sorted(c for c in columns if str(c).startswith("stock_cumulative:"))
-    return [o for o in SWEEP_OUTCOMES[:2] if o in columns] + (
-        stocks[:1] or [o for o in SWEEP_OUTCOMES[2:] if o in columns])
+    names = [o for o in SWEEP_OUTCOMES[:3] if o in columns or o == "days_to_first_agreement"] + (
+        stocks[:1] or [o for o in SWEEP_OUTCOMES[3:] if o in columns])
+    if h is not None and "point" in h:
+        names = moving_first({o: h.groupby("point")[o].mean() for o in names if o in h})
+    return names[:k]
 
 
-def _sweep_panels(runs: pd.DataFrame, spec: dict):
+def _sweep_panels(runs: pd.DataFrame, spec: dict, days: int | None = None):
     import matplotlib.pyplot as plt
 
-    outcomes = _sweep_outcomes(runs.columns)
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(3.7 * len(outcomes), 3.9), squeeze=False)
+    ok = runs[runs["status"] == "ok"].copy()
+    h = _headline_values(ok, {n: spec for n in ok["scenario"].unique()}, days)
+    outcomes = _sweep_outcomes(h.columns, h)
+    for o in outcomes:                       # the registry's values: yes/no as 0/1, no deal as H + 1
+        ok[o] = h[o].to_numpy()
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(3.9 * len(outcomes), 4.1), squeeze=False)
     labels = {c: param_label(c, spec) for c in runs.columns if c.startswith("param:")}
-    ok = runs.copy()
-    ok["any_political"] = ok["any_political"].astype(float)
     for ax, o in zip(axes[0], outcomes):
-        plots.plot_sweep(ok, o, ax=ax, labels={**labels, o: outcome_label(o)})
-        ax.set_title(outcome_label(o), fontsize=9)
+        plots.plot_sweep(ok, o, ax=ax, labels={**labels, o: outcome_label(o, spec)})
+        ax.set_title(plots._wrap(outcome_label(o, spec), 40, 2), fontsize=9)
         ax.xaxis.label.set_size(8)
         ax.yaxis.label.set_size(8)
     fig.tight_layout()
@@ -365,11 +374,15 @@ def _base_spec(manifest: dict) -> dict:
 
 
 def _cell(est, lo, hi, share: bool) -> str:
+    """A share as a percentage with its interval, a number with its range; an interval
+    that cannot be computed (one run) is left out, never printed as [nan, nan]."""
     if est is None or (isinstance(est, float) and math.isnan(est)):
         return "\u2013"
     if share:
-        return f"{est * 100:.0f}% <small>[{lo * 100:.0f}, {hi * 100:.0f}]</small>"
-    return f"{est:.1f} <small>[{lo:.1f}, {hi:.1f}]</small>"
+        ci = "" if lo != lo or hi != hi else f" <small>[{lo * 100:.0f}, {hi * 100:.0f}]</small>"
+        return f"{est * 100:.0f}%{ci}"
+    ci = "" if lo != lo or hi != hi else f" <small>[{lo:.3g}, {hi:.3g}]</small>"
+    return f"{est:.3g}{ci}"
 
 
 def _diff_cell(m, lo, hi, share: bool, good: int = 0) -> str:
@@ -404,13 +417,19 @@ BATCH_OUTCOMES = ["any_agreement", "any_political", "days_to_first_agreement", "
                   "pressure_cumulative", "sanctions_final", "stalemate"]   # those a runs table has
 
 
-def _batch_outcomes(columns) -> list[str]:
+def _batch_outcomes(columns, h: pd.DataFrame | None = None) -> list[str]:
     """The headline outcomes a runs table has: the fixed ones, then each stock's
-    cumulative level (the round-2 environment), stalemate last."""
+    cumulative level (the round-2 environment), stalemate last; with the headline
+    values ``h``, those that vary across the runs first (:func:`sim.outcomes.moving_first`)."""
+    from sim.outcomes import moving_first
+
     cols = set(columns) | {"days_to_first_agreement"}
     fixed = [o for o in BATCH_OUTCOMES if o in cols and o != "stalemate"]
     stocks = sorted(c for c in columns if str(c).startswith("stock_cumulative:"))
-    return fixed + stocks + (["stalemate"] if "stalemate" in cols else [])
+    names = fixed + stocks + (["stalemate"] if "stalemate" in cols else [])
+    if h is None:
+        return names
+    return moving_first({o: h[o] for o in names if o in h})
 
 
 def _headline_values(runs: pd.DataFrame, specs: dict, days) -> pd.DataFrame:
@@ -428,7 +447,7 @@ def _headline_values(runs: pd.DataFrame, specs: dict, days) -> pd.DataFrame:
 def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str]:
     """(HTML table, reference scenario): scenarios as columns; per headline outcome the
     estimate with its 95% interval and the paired difference from the reference."""
-    from sim.experiments.stats import mean_interval, wilson_interval
+    from sim.experiments.stats import mean_interval
 
     h = _headline_values(runs, specs, days)
     names = list(dict.fromkeys(h["scenario"]))
@@ -437,9 +456,11 @@ def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str
     base = h[h["scenario"] == ref].set_index(["point", "replicate"])
     header = ["outcome"] + [f"<code>{_e(n)}</code><br><small>{_e((specs.get(n) or {}).get('title', ''))}</small>"
                             + (" <small>(reference)</small>" if n == ref else "") for n in names]
+    from sim.outcomes import get, summary
+
     rows = []
-    for o in _batch_outcomes(h.columns):
-        share = o in ("any_agreement", "any_political", "stalemate")
+    for o in _batch_outcomes(h.columns, h):
+        share = get(o).kind == "share"
         good = plots.good_direction(o)
         row = [_e(outcome_label(o))]
         for n in names:
@@ -449,18 +470,13 @@ def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str
                 row.append(f"<span class='muted'>n/a (runs shorter than the {window}-day window)</span>")
                 continue
             g = h[h["scenario"] == n].set_index(["point", "replicate"])
-            v = g[o].dropna().to_numpy(dtype=float)
-            if share:
-                k = int(v.sum())
-                lo, hi = wilson_interval(k, len(v))
-                cell = _cell(k / len(v) if len(v) else math.nan, lo, hi, True)
-            else:
-                m, lo, hi = mean_interval(v)
-                cell = _cell(m, lo, hi, False)
+            est, lo, hi, k = summary(g[o])          # a share [Wilson], or a median [5-95% of runs]
+            cell = _cell(est, lo, hi, share) if k else "<span class='muted'>n/a</span>"
             if n != ref:
                 common = base.index.intersection(g.index)
                 d = (g.loc[common, o] - base.loc[common, o]).dropna().to_numpy(dtype=float)
-                cell += _diff_cell(*mean_interval(d), share, good) if len(d) > 1 else ""
+                m, lo, hi = mean_interval(d) if len(d) > 1 else (math.nan,) * 3
+                cell += _diff_cell(m, lo, hi, share, good) if lo == lo else ""
             row.append(cell)
         rows.append(row)
     return _table(header, rows, num_from=1), ref
@@ -508,7 +524,11 @@ ABLATION_COLUMNS = [("any_political", True), ("days_to_first_agreement", False),
                     ("pressure_cumulative", False)]
 
 
-def _ablation_columns(outcomes) -> list[tuple[str, bool]]:
+def _ablation_columns(outcomes, eff: pd.DataFrame | None = None) -> list[tuple[str, bool]]:
+    from sim.outcomes import get
+
+    if eff is not None:
+        return [(o, get(o).kind == "share") for o in plots.ablation_outcomes(eff)]
     have = set(outcomes)
     stocks = sorted(o for o in have if str(o).startswith("stock_cumulative:"))
     return [(o, s) for o, s in ABLATION_COLUMNS if o in have] + [(o, False) for o in stocks[:1]]
@@ -518,7 +538,7 @@ def ablation_headline(eff: pd.DataFrame, spec: dict, top: int = 10) -> tuple[str
     """(headline table of the ``top`` variants, the rest as a table)."""
     names = actor_names(spec)
     order = eff.drop_duplicates("variant").sort_values("rank")["variant"].tolist()
-    columns = _ablation_columns(eff["outcome"])
+    columns = _ablation_columns(eff["outcome"], eff)
 
     def rows_of(variants):
         rows = []
@@ -541,36 +561,36 @@ def ablation_headline(eff: pd.DataFrame, spec: dict, top: int = 10) -> tuple[str
         return rows
 
     header = ["#", "stance removed (or reversed)", "the article's words"] + [
-        _e("change in " + outcome_label(o)) for o, _ in columns]
+        _e("change in " + outcome_label(o, spec)) for o, _ in columns]
     head = _table(header, rows_of(order[:top]))
     rest = _table(header, rows_of(order[top:])) if len(order) > top else ""
     return head, rest
 
 
-def sweep_headline(runs: pd.DataFrame, spec: dict) -> tuple[str, str]:
-    """(the extremes of each outcome over the design points, the table of every point)."""
-    from sim.experiments.stats import mean_interval, wilson_interval
+def sweep_headline(runs: pd.DataFrame, spec: dict, days: int | None = None) -> tuple[str, str]:
+    """(the extremes of each outcome over the design points, the table of every point).
+    A design point is named by the fields the sweep varied (not the per-replicate draws
+    of the others); outcomes that change across the points come first."""
+    from sim.experiments.jobs import design_columns
+    from sim.outcomes import get, summary
 
     ok = runs[runs["status"] == "ok"]
-    params = [c for c in ok.columns if c.startswith("param:")]
-    outs = _sweep_outcomes(ok.columns)
+    params = design_columns(runs) or [c for c in ok.columns if c.startswith("param:")][:1]
+    h = _headline_values(ok, {n: spec for n in ok["scenario"].unique()}, days)
+    h[params] = ok[params].to_numpy()
+    outs = _sweep_outcomes(h.columns, h)
     pts = []
-    for point, g in ok.groupby("point"):
+    for point, g in h.groupby("point"):
         row = {p: g[p].iloc[0] for p in params}
         for o in outs:
-            v = g[o].dropna().astype(float).to_numpy()
-            if o == "any_political":
-                k = int(v.sum())
-                row[o] = (k / len(v) if len(v) else math.nan, *wilson_interval(k, len(v)))
-            else:
-                row[o] = mean_interval(v)
+            row[o] = summary(g[o])[:3]
         pts.append(row)
-    share = {"any_political": True}
+    share = {o: get(o).kind == "share" for o in outs}
 
     def cells(r):
-        return [_e(f"{r[p]:.3g}") for p in params] + [_cell(*r[o], share.get(o, False)) for o in outs]
+        return [_e(f"{r[p]:.3g}") for p in params] + [_cell(*r[o], share[o]) for o in outs]
 
-    header = [_e(param_label(p, spec)) for p in params] + [_e(outcome_label(o)) for o in outs]
+    header = [_e(param_label(p, spec)) for p in params] + [_e(outcome_label(o, spec)) for o in outs]
     every = _table(header, [cells(r) for r in pts], num_from=0)
     ext = []
     for o in outs:
@@ -579,12 +599,13 @@ def sweep_headline(runs: pd.DataFrame, spec: dict) -> tuple[str, str]:
             continue
         lo_r, hi_r = pts[int(np.nanargmin(ms))], pts[int(np.nanargmax(ms))]
         if np.nanmin(ms) == np.nanmax(ms):
-            ext.append([_e(outcome_label(o)), f"the same at every design point: {_cell(*lo_r[o], share.get(o, False))}", ""])
+            ext.append([_e(outcome_label(o, spec)), f"the same at every design point: {_cell(*lo_r[o], share[o])}", ""])
             continue
         at = lambda r: ", ".join(f"{param_label(p, spec)} = {r[p]:.3g}" for p in params)  # noqa: E731
-        ext.append([_e(outcome_label(o)), _cell(*lo_r[o], share.get(o, False)) + f"<span class='d'>{_e(at(lo_r))}</span>",
-                    _cell(*hi_r[o], share.get(o, False)) + f"<span class='d'>{_e(at(hi_r))}</span>"])
-    head = _table(["outcome", "lowest design point", "highest design point"], ext)
+        ext.append([_e(outcome_label(o, spec)), _cell(*lo_r[o], share[o]) + f"<span class='d'>{_e(at(lo_r))}</span>",
+                    _cell(*hi_r[o], share[o]) + f"<span class='d'>{_e(at(hi_r))}</span>"])
+    head = _table(["outcome (share of runs, or median [5-95% of runs])", "lowest design point",
+                   "highest design point"], ext)
     return head, every
 
 
@@ -790,7 +811,7 @@ def write_report(folder, protocol: str | None = None) -> Path:
             n_points = len(m["job"].get("points") or [])
             title = (f"Sweep of {next(iter(specs))}: {plural(n_points, 'design point')} "
                      f"({m['job'].get('design', 'grid')}) \u00d7 {plural(reps, 'replication')}")
-            ext, every = sweep_headline(pd.read_parquet(folder / "runs.parquet"), spec)
+            ext, every = sweep_headline(pd.read_parquet(folder / "runs.parquet"), spec, m["job"].get("days"))
             head = ("<h2>Headline</h2><p>The outcomes against the varied parameters (figure below: one mean per "
                     f"design point); the design points where each outcome is lowest and highest{_e(fail)}:</p>" + ext)
             after.append(f"<details><summary>Every design point ({n_points})</summary>{every}</details>")
