@@ -891,12 +891,14 @@ def cmd_calibrate(args) -> int:
     if not args.quiet:
         g = res.generations
         print(f"{sc.name}: {len(g)} generations ({res.resumed_from} found on disk), "
-              f"{int(g['simulations'].sum())} simulations; final tolerance {g['epsilon'].iloc[-1]:.3g}, "
+              f"{int(g['simulations'].sum()):,} simulations; final tolerance {g['epsilon'].iloc[-1]:.3g}, "
               f"acceptance {g['acceptance'].iloc[-1]:.2f}")
         print(f"  {'parameter':<36}{'prior 90%':>22}{'posterior median [90%]':>32}{'width':>7}")
-        for r in res.intervals.itertuples():
-            print(f"  {r.parameter:<36}{f'[{r.prior_q05:.3g}, {r.prior_q95:.3g}]':>22}"
-                  f"{f'{r.posterior_median:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]':>32}"
+        from sim.viz.labels import num
+
+        for r in res.intervals.itertuples():         # 17,300, not 1.73e+04
+            print(f"  {r.parameter:<36}{f'[{num(r.prior_q05)}, {num(r.prior_q95)}]':>22}"
+                  f"{f'{num(r.posterior_median)} [{num(r.posterior_q05)}, {num(r.posterior_q95)}]':>32}"
                   f"{r.width_ratio:>7.2f}")
         p = res.predictive
         print(f"  {int(p['inside_posterior_90'].sum())} of {len(p)} observed values inside the "

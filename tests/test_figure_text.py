@@ -134,3 +134,35 @@ def test_every_figure_of_the_experiments_fits(name, tmp_path):
         _assert_fits(tmp_path / "abl")
     _cli("compare-protocols", name, "--reps", 2, "--out", tmp_path / "cmp", *common[:-2], "--days", 15)
     _assert_fits(tmp_path / "cmp")
+
+
+def test_a_calibration_folder_gets_its_figure_and_report_from_plot_and_report(tmp_path, capsys):
+    # before: "holds no results"; the report unstyled with counts as 1.73e+04
+    out = tmp_path / "cal"
+    assert main(["calibrate", "history_2021", "--data", str(ROOT / "data" / "attempted_crossings_pl_2021.csv"),
+                 "--out", str(out), "--population", "12", "--max-generations", "2", "--predictive", "6",
+                 "--workers", "1", "--quiet"]) == 0
+    (out / "report.html").unlink()
+    (out / "posterior_predictive.png").unlink()
+    assert main(["plot", str(out)]) == 0 and (out / "posterior_predictive.png").exists()
+    assert main(["report", str(out)]) == 0
+    text = (out / "report.html").read_text(encoding="utf-8")
+    assert '<section class="headline">' in text and "width ratio" in text and "overflow-x:auto" in text
+    import re
+
+    words = re.sub(r'src="data:[^"]*"', "", text)
+    assert not re.search(r"\de\+\d", words)         # 17,300, not 1.73e+04
+    assert "17,300" in words                         # October's observed count
+    assert _assert_fits(out) == ["posterior_predictive"]
+
+
+def test_the_calibration_progress_bar_has_a_total(tmp_path):
+    from sim.experiments.calibration import Settings, calibrate
+    from sim.scenario import load_scenario
+
+    seen = []
+    calibrate(load_scenario("history_2021"), ROOT / "data" / "attempted_crossings_pl_2021.csv", tmp_path / "c",
+              Settings(population=8, alpha=0.5, max_generations=2, seed=0, predictive=4),
+              progress=lambda done, total: seen.append((done, total)))
+    assert seen and all(total is not None and done <= total for done, total in seen)
+    assert seen[-1][1] == 8 + 4 + 4                  # generation 0, one later generation, the predictive runs

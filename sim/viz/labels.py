@@ -119,6 +119,24 @@ def fmt(v, digits: int = 2) -> str:
     return f"{f:.{digits}f}"
 
 
+def num(v) -> str:
+    """A number for a table: whole numbers with thousands separators (17,300, not
+    1.73e+04), others to three significant figures without an exponent below 10^6."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if f != f:
+        return "\u2013"
+    if abs(f) >= 1e15:
+        return f"{f:.3g}"
+    if f == int(f):
+        return f"{int(f):,}"
+    if abs(f) >= 1000:
+        return f"{f:,.0f}"
+    return f"{f:.3g}"
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     """``1 event``, ``2 events``, ``0 events``."""
     return f"{n} {word if n == 1 else (many or word + 's')}"

@@ -37,10 +37,10 @@ import pandas as pd
 
 from sim.errors import ReportError  # noqa: F401  (raised here, caught by the CLI)
 from sim.viz import plots
-from sim.viz.labels import (actor_names, fmt, issue_label, outcome_label, param_label,
+from sim.viz.labels import (actor_names, fmt, issue_label, num, outcome_label, param_label,
                             plural)
 
-KINDS = ("run", "compare", "batch", "sweep", "ablation", "sensitivity")
+KINDS = ("run", "compare", "batch", "sweep", "ablation", "sensitivity", "calibration")
 
 
 
@@ -67,7 +67,14 @@ def kind_of(folder: Path) -> str:
         if _manifest(folder)["job"].get("varies"):
             return "sweep"
         return "batch"
-    raise ReportError(f"{folder} holds no results (no summary.json, manifest.json or comparison.csv)")
+    if (folder / "state.json").exists() and (folder / "generations").is_dir():
+        if not (folder / "predictive.csv").exists() or not (folder / "posterior.parquet").exists():
+            raise ReportError(f"{folder} holds an unfinished calibration; finish it with the same calibrate "
+                              "command and --resume")
+        return "calibration"
+    raise ReportError(f"{folder} holds no results (no summary.json, manifest.json or comparison.csv); give a "
+                      "folder written by run, batch, sweep, ablate, sensitivity, compare-protocols, table or "
+                      "calibrate")
 
 
 def folder_protocols(folder: Path) -> list[str]:
@@ -80,6 +87,8 @@ def folder_protocols(folder: Path) -> list[str]:
                                                                                          "alternating_offers")]
     if kind == "compare":
         return list(dict.fromkeys(pd.read_csv(folder / "comparison.csv")["protocol"]))
+    if kind == "calibration":
+        return [(_calibration_state(folder).get("protocol")) or "alternating_offers"]
     specs = _manifest(folder)["job"]["scenarios"]
     return list(dict.fromkeys((d.get("protocol") or {}).get("name", "alternating_offers") for d in specs.values()))
 
@@ -129,6 +138,12 @@ def draw_figures(folder, protocol: str | None = None) -> dict:
             figs["trajectories"] = (plots.plot_eu_trajectories(res),
                                     f"{res.protocol.replace('_', ' ').capitalize()}: each actor's position per "
                                     "round (one a day), the weighted median (the forecast) and mean.")
+    elif kind == "calibration":
+        state = _calibration_state(folder)
+        figs["posterior_predictive"] = (calibration_figure(pd.read_csv(folder / "predictive.csv"),
+                                                           state.get("scenario", folder.name)),
+                                        "Observed data (dots) over the prior's and the posterior's predictive "
+                                        "5-95% bands.")
     elif kind == "compare":
         table, forecasts = _compared(folder, protocol)
         figs["comparison"] = (plots.plot_protocol_comparison(table, forecasts).figure,
@@ -742,6 +757,12 @@ def write_report(folder, protocol: str | None = None) -> Path:
     folder = Path(folder)
     kind = kind_of(folder)
     check_protocol(folder, protocol)
+    if kind == "calibration":
+        state = _calibration_state(folder)
+        return write_calibration_report(folder, state.get("scenario", folder.name),
+                                        pd.read_csv(folder / "generations.csv"), pd.read_csv(folder / "intervals.csv"),
+                                        pd.read_csv(folder / "predictive.csv"), state.get("settings") or {},
+                                        state.get("command"))
     figs = draw_figures(folder, protocol)
     head, after, specs, ref_name = "", [], {}, None
     if kind == "run":
@@ -860,3 +881,116 @@ tables it links sit beside it.</p>
 </body></html>
 """
     return atomic_write(folder / "report.html", doc)
+
+
+# ============================================================================ calibration
+def _calibration_state(folder: Path) -> dict:
+    try:
+        return json.loads((Path(folder) / "state.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ReportError(f"{folder}/state.json is unreadable") from None
+
+
+def calibration_figure(pred: pd.DataFrame, name: str):
+    """Observed points over the prior's and the posterior's predictive 5-95% bands, one
+    panel per data variable."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    variables = list(dict.fromkeys(pred["variable"]))
+    fig, axes = plt.subplots(len(variables), 1, figsize=(8, 3.0 * len(variables) + 0.6), squeeze=False)
+    for ax, v in zip(axes[:, 0], variables):
+        g = pred[pred["variable"] == v].sort_values("date")
+        x = pd.to_datetime(g["date"])
+        ax.fill_between(x, g["prior_q05"], g["prior_q95"], color="0.85", label="prior predictive 5-95%")
+        ax.fill_between(x, g["posterior_q05"], g["posterior_q95"], color="#0072B2", alpha=0.35,
+                        label="posterior predictive 5-95%")
+        ax.plot(x, g["posterior_q50"], color="#0072B2", lw=1, label="posterior predictive median")
+        ax.plot(x, g["value"], "o", color="black", ms=5, label="observed")
+        ax.set_title(v, fontsize=10)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: num(y)))
+        ax.grid(alpha=0.3)
+        plots._date_axis(ax)
+    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.suptitle(f"{name}: observed data over the simulated bands", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def save_calibration_figure(pred: pd.DataFrame, path: Path, name: str) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = calibration_figure(pred, name)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def _num_table(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    rows = [[_e(num(v)) if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+             else _e(v) for v in r] for r in df.itertuples(index=False, name=None)]
+    return _table([_e(c.replace("_", " ")) for c in cols], rows)
+
+
+def write_calibration_report(out, name: str, gens: pd.DataFrame, intervals: pd.DataFrame, pred: pd.DataFrame,
+                             settings: dict, command=None) -> Path:
+    """report.html of a calibration folder, in the style of every other report: the
+    answer first (how far the data narrowed each prior), then the figure, then the
+    tables (counts as whole numbers, never 1.73e+04)."""
+    from sim.results import atomic_write
+
+    out = Path(out)
+    if command is None and (out / "state.json").exists():
+        command = _calibration_state(out).get("command")
+    png = out / "posterior_predictive.png"
+    if png.exists():
+        src = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+    else:
+        src = _img(calibration_figure(pred, name))
+    rows = [[_e(param_label(r.parameter)) + f"<br><small><code>{_e(r.parameter)}</code></small>",
+             f"{num(r.prior_q05)} \u2013 {num(r.prior_q95)}",
+             f"{num(r.posterior_median)} <small>[{num(r.posterior_q05)}, {num(r.posterior_q95)}]</small>",
+             f"{float(r.width_ratio):.2f}" if r.width_ratio == r.width_ratio else "\u2013"]
+            for r in intervals.itertuples()]
+    inside = int(pred["inside_posterior_90"].astype(bool).sum())
+    pop, alpha = settings.get("population", "?"), settings.get("alpha", 0.5)
+    keep = int(float(alpha) * int(pop)) if str(pop).isdigit() else "?"
+    sims = int(gens["simulations"].sum()) if "simulations" in gens else None
+    head = ("<h2>Headline</h2><p>How far the data narrowed each prior: the posterior's median and 90% interval "
+            "against the prior's, and the width ratio (posterior interval over prior interval; 1 = the data "
+            f"say nothing about it). {inside} of {len(pred)} observed values lie inside the posterior-predictive "
+            "90% band.</p>"
+            + _table(["parameter", "prior 90%", "posterior median [90%]", "width ratio"], rows, num_from=1))
+    method = (f"<p>ABC-SMC (adaptive population Monte Carlo, Lenormand, Jabot &amp; Deffuant 2013) on the "
+              f"scenario's priors: population {_e(pop)}, keeping {_e(keep)} per generation, stopping when the "
+              f"acceptance rate falls below {_e(settings.get('min_acceptance', '?'))} or after "
+              f"{_e(settings.get('max_generations', '?'))} generations; root seed {_e(settings.get('seed', 0))}; "
+              f"{len(gens)} generations" + (f", {sims:,} simulations" if sims is not None else "") + ".</p>")
+    diag = ("<h2>Generations (diagnostics)</h2><p>epsilon: the tolerance (largest distance kept); acceptance: "
+            "the share of a generation's new simulations closer than the previous tolerance (the stopping rule); "
+            "ess: the effective sample size of the weights.</p>" + _num_table(gens))
+    data = ("<details><summary>The observed data and the predictive bands</summary>"
+            + _num_table(pred.drop(columns=[c for c in ("source",) if c in pred])) + "</details>")
+    title = f"Calibration of {name}"
+    doc = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title><style>{CSS}
+table{{max-width:100%;display:block;overflow-x:auto}}</style></head>
+<body><h1>{_e(title)}</h1>
+<section class="headline">{head}</section>
+{method}
+<h2>Posterior-predictive check</h2><figure id="fig-posterior_predictive"><img alt="posterior predictive" src="{src}">
+<figcaption>Observed data (dots) over the prior's and the posterior's predictive 5-95% bands.</figcaption></figure>
+{diag}{data}
+{_links(out, ["posterior.parquet", "intervals.csv", "generations.csv", "predictive.csv"])}
+<p class="meta">Command: <code>{_e(' '.join(map(str, command or ['(Python API)'])))}</code><br>
+Written {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by diplosim. Everything above is in this file; the raw
+tables it links sit beside it.</p>
+</body></html>
+"""
+    return atomic_write(out / "report.html", doc)
