@@ -52,17 +52,32 @@ def protocol_option(x) -> None:
                    help=PROTOCOL_HELP + f" ({', '.join(PROTOCOLS)})")
 
 
+RUN_FILES = ["summary.json", "agreements.csv", "record.csv", "offers.csv", "moves.csv", "timeseries.csv",
+             "positions.png", "crisis.png", "blame.png", "channels.png", "report.html"]
+"""Every file ``run`` writes (a test holds this list, ``run --help`` and the README to what it does)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="diplosim" if Path(sys.argv[0]).name == "diplosim" else "run_sim.py",
         description="Simulate multi-party diplomatic negotiation (Mesa). Flagship case: the "
                     "2021 Belarus-EU border crisis, seeded from a TASS article of 23 Nov 2021.",
-        epilog="Examples:\n  python run_sim.py run baseline --seed 1 --out out\n"
+        epilog="Examples (each one is run by tests/test_cli_help.py):\n"
+               "  python run_sim.py run baseline --seed 1 --out out\n"
                "  python run_sim.py scenarios\n  python run_sim.py validate scenarios/*.yaml\n"
                "  python run_sim.py batch baseline poland_political_talks --reps 1000 --out out/batch\n"
+               "  python run_sim.py table baseline poland_political_talks --reps 200 --out out/table\n"
+               "  python run_sim.py sweep baseline --vary commitments.price=0:0.2:5 --reps 60 --out out/price-sweep\n"
                "  python run_sim.py ablate baseline --reps 200 --out out/ablation\n"
+               "  python run_sim.py sensitivity baseline --method morris --n 16 --out out/sensitivity\n"
+               "  python run_sim.py compare-protocols baseline --reps 100 --out out/compare-baseline\n"
+               "  python run_sim.py calibrate history_2021 --data data/attempted_crossings_pl_2021.csv "
+               "--out out/calibration\n"
+               "  python run_sim.py score baseline --record tests/data/record_example.yaml --reps 200\n"
+               "  python run_sim.py report out/batch\n"
                "  python run_sim.py run ec_emissions --protocol expected_utility\n"
                "  python run_sim.py seeds\n"
+               "An --out that holds an earlier experiment: add --overwrite to replace it, --resume to finish it.\n"
                "Exit codes: 0 ok, 2 bad input, 3 some runs failed, 4 stopped by the system (disk full,\n"
                "  a worker killed: --resume finishes), 130 interrupted, 141 output pipe closed.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -71,10 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     r = sub.add_parser("run", help="run one scenario once; print a summary, write tables and plots",
-                       description="Run one replication of a scenario. Prints the agreements, the "
-                                   "final state of each issue and the pressure; writes summary.json, "
-                                   "agreements.csv, offers.csv, timeseries.csv, positions.png and "
-                                   "crisis.png to --out.")
+                       description="Run one replication of a scenario. Prints the record (agreements, moves "
+                                   "made alone, threats and promises), the final state of each issue and the "
+                                   "environment; writes to --out: " + ", ".join(RUN_FILES) + " (and "
+                                   "trajectories.png under a protocol that moves positions in rounds).")
     r.add_argument("scenario", nargs="?", default="baseline",
                    help="a scenario name in scenarios/ or a path to a YAML file (default: baseline)")
     r.add_argument("--seed", type=_nonneg_int, default=0, help="random seed, an integer >= 0 (default: 0)")
@@ -119,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help=f"folder for the tables, figure and report (default: {out_default})")
         x.add_argument("--resume", action="store_true",
                        help="finish an interrupted experiment in --out (same command); no run is repeated")
+        x.add_argument("--overwrite", action="store_true",
+                       help="replace the experiment --out holds (a folder of other files is refused)")
         x.add_argument("--series", action="store_true", help="also write the daily series (series.parquet)")
         x.add_argument("--days", type=_pos_int, default=None, help="days per run (default: each scenario's horizon)")
         x.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
@@ -272,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     ca.add_argument("--workers", type=_pos_int, default=None, help="worker processes (default: all cores)")
     ca.add_argument("--dask", metavar="ADDRESS", default=None, help="a Dask scheduler, or 'local'")
     ca.add_argument("--resume", action="store_true", help="continue an interrupted calibration in --out")
+    ca.add_argument("--overwrite", action="store_true",
+                    help="replace the calibration --out holds (a folder of other files is refused)")
     ca.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     protocol_option(ca)
 
@@ -776,11 +795,12 @@ def cmd_sensitivity(args) -> int:
               f"{main_index} by outcome, largest first:")
         for outcome, g in table.groupby("outcome", sort=False):
             g = g[g["index"] == main_index]
+            label = g["outcome_label"].iloc[0] if "outcome_label" in g else outcome   # the registry's label
             if g["value"].isna().all():
-                print(f"  {outcome}: {g['note'].iloc[0]}")
+                print(f"  {label}: {g['note'].iloc[0]}")
                 continue
             top = g.sort_values("value", ascending=False).head(3)
-            print(f"  {outcome}: " + "; ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
+            print(f"  {label}: " + "; ".join(f"{r.parameter} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
                                                for r in top.itertuples()))
         print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, [*res.written, *written])))
     return 3 if res.n_failed else EXIT_OK
@@ -961,6 +981,7 @@ def main(argv: list[str] | None = None) -> int:
     from sim.scenario.seeds import StanceTableError
 
     try:
+        _overwrite(args)
         code = COMMANDS[args.command](args)
         sys.stdout.flush()          # a closed pipe shows here, not at the interpreter's exit
         return code
@@ -984,6 +1005,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"interrupted{more}", file=sys.stderr)
         return 130
     return EXIT_BAD_INPUT
+
+
+def _overwrite(args) -> None:
+    """``--overwrite``: empty --out first if it holds results of ours (never a folder of
+    other files, never one a running job holds)."""
+    if not getattr(args, "overwrite", False):
+        return
+    if getattr(args, "resume", False):
+        raise UsageError("--overwrite and --resume exclude each other")
+    if getattr(args, "out", None) is None:
+        return
+    from sim.experiments.jobs import clear_folder
+
+    clear_folder(args.out, ("state.json",) if args.command == "calibrate" else ("manifest.json",))
 
 
 def _broken_pipe() -> int:
