@@ -651,6 +651,16 @@ def format_experiment(res, job) -> str:
     return "\n".join(lines)
 
 
+def _shorten(text: str, width: int) -> str:
+    """``text`` within ``width`` characters, cut at a word boundary with an ellipsis,
+    never mid-word ("(Rouhan")."""
+    text = " ".join(str(text).split())
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1].rsplit(" ", 1)[0].rstrip(",;:(")
+    return cut + "\u2026"
+
+
 def _did_you_mean(word: str, choices) -> str:
     """`` (did you mean 'baseline'?)`` for a near miss among ``choices``, else ``""``."""
     import difflib
@@ -946,16 +956,38 @@ def cmd_score(args) -> int:
         print(json.dumps({"totals": totals, "observations": rows}, indent=1, default=str))
         return EXIT_OK
     print(f"{sc.name}: {totals['n_ok']} runs, {totals['parameters']}; record {args.record}")
-    print(f"  {'observation':<30}{'observed':>9}  {'forecast':<26}{'score':>14}{'ref.':>8}{'skill':>8}  in 90%")
+    # an observation of an issue shows on the issue's own scale (Iran: candidates on 1-10);
+    # scores stay those of the model's 0-1 values
+    from sim.protocols.expected_utility import to_scale
+
+    def issue_of(o):
+        if o.outcome and o.outcome.split(":", 1)[0] in ("final", "forecast") and o.outcome.split(":", 1)[1] in sc.issues:
+            return o.outcome.split(":", 1)[1]
+        if o.series == "value" and o.issue in sc.issues:
+            return o.issue
+        return None
+
+    def own(issue, v):
+        return v if issue is None or v is None or v != v else float(to_scale(sc, issue, v))
+
+    names = [_shorten(r.observation, 60) for r in table.itertuples()]
+    width = max(12, *(len(n) + 2 for n in names))
+    scales = {j: tuple(sc.issues[j].scale) for j in map(issue_of, record) if j and sc.issues[j].scale}
+    scaled = [f" ({j} on {lo:g}-{hi:g})" for j, (lo, hi) in scales.items() if (lo, hi) != (0.0, 1.0)]
+    print(f"  {'observation':<{width}}{'observed':>9}  {'forecast':<26}{'score':>14}{'ref.':>8}{'skill':>8}  in 90%")
 
     def num(v):
         return "-" if v is None or math.isnan(v) else f"{v:.3g}"
-    for r in table.itertuples():
+    for r, name, o in zip(table.itertuples(), names, record):
+        j = issue_of(o)
         fc = (f"p={r.forecast:.2f}" if r.kind == "binary"
-              else f"{r.median:.3g} [{r.q05:.3g}, {r.q95:.3g}]")
+              else f"{own(j, r.median):.3g} [{own(j, r.q05):.3g}, {own(j, r.q95):.3g}]")
         inside = "-" if r.kind == "binary" else ("yes" if r.inside_90 else "no")
-        print(f"  {r.observation[:29]:<30}{r.observed:>9.3g}  {fc:<26}{r.score_name:>6} {r.score:>7.3g}"
-              f"{num(r.reference):>8}{num(r.skill):>8}  {inside}")
+        print(f"  {name:<{width}}{own(j, r.observed):>9.3g}  {fc:<26}{r.score_name:>6} {r.score:>7.3g}"
+              f"{num(own(j, r.reference)):>8}{num(r.skill):>8}  {inside}")
+    if scaled:
+        print("  values of an issue on its own scale" + "".join(dict.fromkeys(scaled))
+              + "; scores on the model's 0-1 scale")
     parts = []
     if totals["mean_brier"] is not None:
         parts.append(f"mean Brier {totals['mean_brier']:.3f}")

@@ -176,3 +176,23 @@ def test_overwrite_replaces_an_experiment_and_nothing_else(tmp_path, capsys):
     assert main(["batch", "baseline", *small[:-1], str(other), "--overwrite"]) == 2
     assert (other / "notes.txt").read_text(encoding="utf-8") == "keep me"
     assert "holds no results of this program" in capsys.readouterr().err
+
+
+def test_score_shows_an_issue_on_its_own_scale_and_whole_words(tmp_path, capsys):
+    # before: "(Rouhan" cut mid-word and the forecast on 0-1 where the scenario's scale is 1-10
+    rec = tmp_path / "rec.yaml"
+    rec.write_text("- outcome: final:candidate_position\n  observed: 0.7777777777777778\n"
+                   "  label: final position of the candidates (Rouhani, the winner, at 8 on the ports' scale)\n"
+                   "  source: the election result, 14 June 2013\n", encoding="utf-8")
+    assert main(["score", "iran_2013_election", "--record", str(rec), "--reps", "4", "--workers", "1",
+                 "--quiet"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.strip().startswith("final position"))
+    label = line.strip().split("  ")[0]
+    words = "final position of the candidates (Rouhani, the winner, at 8 on the ports' scale)".split()
+    shown = label.rstrip("\u2026").split()
+    assert shown == words[:len(shown)]                  # whole words only
+    observed, median = re.findall(r"\s(\d+(?:\.\d+)?)\s", line)[:2]
+    assert float(observed) == pytest.approx(8.0)        # 0.78 on the model's 0-1 scale is 8 on 1-10
+    assert 1.0 <= float(median) <= 10.0 and float(median) > 1.0
+    assert "candidate_position on 1-10" in out
