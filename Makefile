@@ -56,11 +56,19 @@ test-all: $(STAMP)
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile -m slow
 
-# The app runs offline: its page assets come from the solara-assets package;
-# Solara's usage telemetry and its check for a newer version on PyPI are switched
-# off. APP_ARGS="--port 8766 --no-open" etc.
+# The app runs offline, in production mode (development mode's page requests an outside
+# URL and shows tracebacks): its page assets come from the solara-assets package;
+# Solara's usage telemetry and its check for a newer version on PyPI are switched off.
+# It listens on localhost; HOST=0.0.0.0 make app serves every interface, with a warning
+# (anyone who reaches the port can run jobs on this machine). APP_ARGS="--no-open" etc.
+# tests/test_app_browser.py runs this very target.
+HOST ?= localhost
+PORT ?= 8765
 app: $(STAMP)
-	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run app.py --no-check-version $(APP_ARGS)
+	@case "$(HOST)" in localhost|127.0.0.1|::1) ;; \
+	  *) echo "warning: HOST=$(HOST): the app listens beyond this machine; anyone who can reach port $(PORT) can use it and run jobs here" >&2;; esac
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run app.py --production --no-check-version \
+	  --host $(HOST) --port $(PORT) $(APP_ARGS)
 
 # The README's scenario table: every Belarus scenario, 200 replications each under the
 # priors, then the headline table in Markdown (out/scenarios/table.md).

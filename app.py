@@ -15,18 +15,38 @@ SolaraViz rather than six entries of ``components=``: each entry re-renders the 
 on its own after a step, and six made a step too slow (see ``benchmarks/bench_app.py``).
 """
 
+import functools
+
 import solara
 from mesa.visualization import SolaraViz
 
 from sim.viz import live
 from sim.viz.app_components import DayView, OddsPanel
 
+
+def _value_always_shown(slider):
+    """Mesa's controls call ``solara.SliderFloat``/``SliderInt`` without a thumb label:
+    every slider of the page shows its value on its thumb."""
+    @functools.wraps(slider)
+    def wrapped(*args, **kwargs):
+        kwargs.setdefault("thumb_label", "always")
+        return slider(*args, **kwargs)
+    wrapped.value_always_shown = True
+    return wrapped
+
+
+if not getattr(solara.SliderFloat, "value_always_shown", False):
+    solara.SliderFloat = _value_always_shown(solara.SliderFloat)
+    solara.SliderInt = _value_always_shown(solara.SliderInt)
+
 scenario = solara.reactive(live.DEFAULT_SCENARIO)
 
 
 @solara.component
 def Page():
-    name = scenario.value
+    # the server decides: a name the page sends that is not a scenario of the list (a
+    # path, anything) shows the default scenario
+    name = scenario.value if scenario.value in live.scenario_names() else live.DEFAULT_SCENARIO
     # One reactive model per scenario: SolaraViz's Reset puts the new model in it.
     model = solara.use_memo(lambda: solara.Reactive(live.LiveModel(scenario_name=name)), [name])
     with solara.Sidebar():
@@ -37,4 +57,5 @@ def Page():
                   name="diplosim: a crisis, day by day", play_interval=50).key(f"viz-{name}")
         DayView(model)
         with solara.Card("What did the flip do? The odds", margin=0):
-            OddsPanel(model.value)
+            # keyed by scenario: switching scenario starts a fresh panel (no odds of the last one)
+            OddsPanel(model.value).key(f"odds-{name}")

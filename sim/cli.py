@@ -53,17 +53,32 @@ def protocol_option(x) -> None:
                    help=PROTOCOL_HELP + f" ({', '.join(PROTOCOLS)})")
 
 
+RUN_FILES = ["summary.json", "agreements.csv", "record.csv", "offers.csv", "moves.csv", "timeseries.csv",
+             "positions.png", "crisis.png", "blame.png", "channels.png", "report.html"]
+"""Every file ``run`` writes (a test holds this list, ``run --help`` and the README to what it does)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="diplosim" if Path(sys.argv[0]).name == "diplosim" else "run_sim.py",
         description="Simulate multi-party diplomatic negotiation (Mesa). Flagship case: the "
                     "2021 Belarus-EU border crisis, seeded from a TASS article of 23 Nov 2021.",
-        epilog="Examples:\n  python run_sim.py run baseline --seed 1 --out out\n"
+        epilog="Examples (each one is run by tests/test_cli_help.py):\n"
+               "  python run_sim.py run baseline --seed 1 --out out\n"
                "  python run_sim.py scenarios\n  python run_sim.py validate scenarios/*.yaml\n"
                "  python run_sim.py batch baseline poland_political_talks --reps 1000 --out out/batch\n"
+               "  python run_sim.py table baseline poland_political_talks --reps 200 --out out/table\n"
+               "  python run_sim.py sweep baseline --vary commitments.price=0:0.2:5 --reps 60 --out out/price-sweep\n"
                "  python run_sim.py ablate baseline --reps 200 --out out/ablation\n"
+               "  python run_sim.py sensitivity baseline --method morris --n 16 --out out/sensitivity\n"
+               "  python run_sim.py compare-protocols baseline --reps 100 --out out/compare-baseline\n"
+               "  python run_sim.py calibrate history_2021 --data data/attempted_crossings_pl_2021.csv "
+               "--out out/calibration\n"
+               "  python run_sim.py score baseline --record tests/data/record_example.yaml --reps 200\n"
+               "  python run_sim.py report out/batch\n"
                "  python run_sim.py run ec_emissions --protocol expected_utility\n"
                "  python run_sim.py seeds\n"
+               "An --out that holds an earlier experiment: add --overwrite to replace it, --resume to finish it.\n"
                "Exit codes: 0 ok, 2 bad input, 3 some runs failed, 4 stopped by the system (disk full,\n"
                "  a worker killed: --resume finishes), 130 interrupted, 143 terminated (SIGTERM; --resume\n"
                "  finishes), 141 output pipe closed.",
@@ -73,10 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     r = sub.add_parser("run", help="run one scenario once; print a summary, write tables and plots",
-                       description="Run one replication of a scenario. Prints the agreements, the "
-                                   "final state of each issue and the pressure; writes summary.json, "
-                                   "agreements.csv, offers.csv, timeseries.csv, positions.png and "
-                                   "crisis.png to --out.")
+                       description="Run one replication of a scenario. Prints the record (agreements, moves "
+                                   "made alone, threats and promises), the final state of each issue and the "
+                                   "environment; writes to --out: " + ", ".join(RUN_FILES) + " (and "
+                                   "trajectories.png under a protocol that moves positions in rounds).")
     r.add_argument("scenario", nargs="?", default="baseline",
                    help="a scenario name in scenarios/ or a path to a YAML file (default: baseline)")
     r.add_argument("--seed", type=_nonneg_int, default=0, help="random seed, an integer >= 0 (default: 0)")
@@ -121,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help=f"folder for the tables, figure and report (default: {out_default})")
         x.add_argument("--resume", action="store_true",
                        help="finish an interrupted experiment in --out (same command); no run is repeated")
+        x.add_argument("--overwrite", action="store_true",
+                       help="replace the experiment --out holds (a folder of other files is refused)")
         x.add_argument("--series", action="store_true", help="also write the daily series (series.parquet)")
         x.add_argument("--days", type=_pos_int, default=None, help="days per run (default: each scenario's horizon)")
         x.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
@@ -283,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="an out-of-sample check: fit only the data rows dated before DATE, then forecast the "
                          "later rows and score them (CRPS; skill against the prior predictive and against "
                          "persistence): holdout.csv")
+    ca.add_argument("--overwrite", action="store_true",
+                    help="replace the calibration --out holds (a folder of other files is refused)")
     ca.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     protocol_option(ca)
 
@@ -612,7 +631,7 @@ def _say_redone(res) -> None:
         print(f"note: {what}; its runs were computed again", file=sys.stderr)
 
 
-HEADLINE = ["any_agreement", "any_political", "time_to_first_agreement", "n_unilateral", "stalemate"]
+HEADLINE = ["any_agreement", "any_political", "days_to_first_agreement", "n_unilateral", "stalemate"]
 
 
 def _short_runs(job, scenario: str) -> int | None:
@@ -624,26 +643,58 @@ def _short_runs(job, scenario: str) -> int | None:
 
 
 def format_experiment(res, job) -> str:
-    s = res.summary
+    """Per scenario and design point, each headline outcome as the registry sums it up
+    (:mod:`sim.outcomes`: a share [Wilson 95%], a median [5-95% of runs]); outcomes that
+    vary across the runs first; a sweep's point named by its varied fields only."""
+    from sim import outcomes as reg
+    from sim.experiments.jobs import design_columns
+
     lines = [f"{_plural(job.n_runs, 'run')} ({res.skipped} found done on disk), {res.n_failed} failed; "
              f"{job.parameters_label}"]
-    if not len(s):
+    runs = res.runs
+    ok = runs[runs["status"] == "ok"] if len(runs) else runs
+    if not len(ok):
         return lines[0]
-    head = s[s["outcome"].isin(HEADLINE) | s["outcome"].str.startswith("stock_cumulative:")]
-    params = [c for c in s.columns if c.startswith("param:")]
-    for keys, g in head.groupby(["scenario", "point"], sort=True):
+    horizons = {n: job.days or (d or {}).get("horizon_days") or 0 for n, d in job.scenarios.items()}
+    names = [o for o in HEADLINE if o in ok.columns or o == "days_to_first_agreement"]
+    names += [c for c in ok.columns if c.startswith("stock_cumulative:")]
+    order = reg.moving_first({o: reg.values(ok, o, horizons) for o in names})
+    params = design_columns(runs)
+    width = max(len(reg.get(o).label) for o in order) + 2
+    for keys, g in ok.groupby(["scenario", "point"], sort=True):
         label = keys[0] + (" " + ", ".join(f"{p[6:]}={g[p].iloc[0]:.3g}" for p in params) if params else "")
-        lines.append(f"  {label}")
+        lines.append(f"  {label}  ({_plural(len(g), 'run')})")
         short = _short_runs(job, keys[0])
-        for r in g.itertuples():
-            if r.outcome == "stalemate" and short:
-                lines.append(f"    {r.outcome:<26} n/a (runs shorter than the {short}-day window)")
-            elif r.estimate != r.estimate:
-                lines.append(f"    {r.outcome:<26} {'-':>8}  (no run with a value, n={r.n})")
-            else:
-                lines.append(f"    {r.outcome:<26} {r.estimate:8.3f}  [{r.ci_low:.3f}, {r.ci_high:.3f}]  "
-                             f"({r.statistic}, n={r.n})")
+        for o in order:
+            name = reg.get(o).label
+            if o == "stalemate" and short:
+                lines.append(f"    {name:<{width}}n/a (runs shorter than the {short}-day window)")
+                continue
+            v = reg.values(g, o, horizons.get(keys[0], 0))
+            if v.notna().any():               # another scenario's stock: not this one's outcome
+                lines.append(f"    {name:<{width}}{reg.describe(o, v)}")
+    lines.append(textwrap.fill("Shares of runs [95% Wilson interval]; numbers: median [5-95% of runs]; no "
+                               "agreement counts as day H + 1. Stalemate: " + reg.STALEMATE + ".", 100,
+                               initial_indent="  ", subsequent_indent="  "))
     return "\n".join(lines)
+
+
+def _shorten(text: str, width: int) -> str:
+    """``text`` within ``width`` characters, cut at a word boundary with an ellipsis,
+    never mid-word ("(Rouhan")."""
+    text = " ".join(str(text).split())
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1].rsplit(" ", 1)[0].rstrip(",;:(")
+    return cut + "\u2026"
+
+
+def _did_you_mean(word: str, choices) -> str:
+    """`` (did you mean 'baseline'?)`` for a near miss among ``choices``, else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _executor_for(args):
@@ -723,11 +774,14 @@ def cmd_ablate(args) -> int:
 
 
 def format_ablation(eff) -> str:
-    lines = ["Stances ranked by effect (change vs the unchanged scenario, same random streams, 95% CI):"]
-    keys = {"any_political": ("P(political deal)", 100, "pp"), "days_to_first_agreement": ("first deal", 1, "days"),
-            "n_unilateral": ("unilateral moves", 1, ""),
-            **{k: (f"cum. {k.split(':', 1)[1]}", 1, "") for k in eff["outcome"].unique()
-               if k.startswith("stock_cumulative:")}}
+    from sim.outcomes import get
+    from sim.viz.plots import ablation_outcomes
+
+    lines = ["Stances ranked by effect (change vs the unchanged scenario, same random streams, 95% CI); the "
+             "outcomes some stance moves come first:"]
+    labels = dict(zip(eff["outcome"], eff["outcome_label"]))
+    keys = {k: (labels.get(k, get(k).label), 100, "pp") if get(k).kind == "share"
+            else (labels.get(k, get(k).label), 1, "") for k in ablation_outcomes(eff)}
     for variant, g in eff.groupby("rank", sort=True):
         r0 = g.iloc[0]
         lines.append(f"{int(variant):>3}. {r0['operation']} {r0['actor']}: {r0['stance_rule']}")
@@ -746,7 +800,11 @@ def format_ablation(eff) -> str:
         parts = []
         for k, (label, scale, unit) in keys.items():
             r = g[g["outcome"] == k].iloc[0]
-            parts.append(f"{label} {r['effect'] * scale:+.1f}{unit} [{r['ci_low'] * scale:+.1f}, {r['ci_high'] * scale:+.1f}]")
+            lo, hi = r["ci_low"], r["ci_high"]
+            if scale == 100:                  # a difference of two shares lies within +-100 points
+                lo, hi = max(lo, -1.0), min(hi, 1.0)
+            ci = "" if lo != lo or hi != hi else f" [{lo * scale:+.1f}, {hi * scale:+.1f}]"
+            parts.append(f"{label} {r['effect'] * scale:+.1f}{unit}{ci}")
         lines.append("      " + "; ".join(parts))
     return "\n".join(lines)
 
@@ -782,12 +840,13 @@ def cmd_sensitivity(args) -> int:
               "intervals overlap: the sample cannot order those parameters:")
         for outcome, g in table.groupby("outcome", sort=False):
             g = g[g["index"] == main_index]
+            label = g["outcome_label"].iloc[0] if "outcome_label" in g else outcome   # the registry's label
             if g["value"].isna().all():
-                print(f"  {outcome}: {g['note'].iloc[0]}")
+                print(f"  {label}: {g['note'].iloc[0]}")
                 continue
             top = g.sort_values("value", ascending=False).head(3)
             tied = g["rank"].value_counts()
-            print(f"  {outcome}: " + "; ".join(
+            print(f"  {label}: " + "; ".join(
                 f"{int(r.rank)}{'=' if tied[r.rank] > 1 else ''} {r.parameter} {r.value:.2f} "
                 f"[{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in top.itertuples()))
         print("Wrote: " + ", ".join(str(p) for p in _listed(args.out, [*res.written, *written])))
@@ -864,12 +923,13 @@ def cmd_table(args) -> int:
                    fixed=args.fixed, posterior=args.posterior, protocol=args.protocol)
     res = _on_executor(args, lambda ex, progress: execute(
         job, ex, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]], progress=progress))
-    try:
-        table = headline_table(res.runs, args.outcome)
-    except KeyError as exc:
-        raise ExperimentError(f"--outcome {exc.args[0]}: not a column of runs.parquet") from None
-    text = markdown(table, caption(job, args.reps))
     horizons = {name: args.days or d["horizon_days"] for name, d in job.scenarios.items()}
+    try:
+        table = headline_table(res.runs, args.outcome, horizons)
+    except KeyError as exc:
+        raise ExperimentError(f"--outcome {exc.args[0]}: not a column of runs.parquet"
+                              + _did_you_mean(exc.args[0], res.runs.columns)) from None
+    text = markdown(table, caption(job, args.reps))
     paired = paired_table(res.runs, horizons, args.outcome)
     if not paired.empty:
         text += "\n\n" + paired_markdown(paired)
@@ -916,16 +976,18 @@ def cmd_calibrate(args) -> int:
     if not args.quiet:
         g = res.generations
         print(f"{sc.name}: {len(g)} generations ({res.resumed_from} found on disk), "
-              f"{int(g['simulations'].sum())} simulations, population {settings.population}; "
+              f"{int(g['simulations'].sum()):,} simulations, population {settings.population}; "
               f"final tolerance {g['epsilon'].iloc[-1]:.3g}")
         print("  " + stop_sentence(res.check))
         print("  generation  " + " ".join(f"{int(x):>5}" for x in g["generation"]))
         print("  acceptance  " + " ".join(f"{x:>5.2f}" for x in g["acceptance"]))
         print("  ESS         " + " ".join(f"{x:>5.0f}" for x in g["ess"]))
         print(f"  {'parameter':<36}{'prior 90%':>22}{'posterior median [90%]':>32}{'width':>7}")
-        for r in res.intervals.itertuples():
-            print(f"  {r.parameter:<36}{f'[{r.prior_q05:.3g}, {r.prior_q95:.3g}]':>22}"
-                  f"{f'{r.posterior_median:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}]':>32}"
+        from sim.viz.labels import num
+
+        for r in res.intervals.itertuples():         # 17,300, not 1.73e+04
+            print(f"  {r.parameter:<36}{f'[{num(r.prior_q05)}, {num(r.prior_q95)}]':>22}"
+                  f"{f'{num(r.posterior_median)} [{num(r.posterior_q05)}, {num(r.posterior_q95)}]':>32}"
                   f"{r.width_ratio:>7.2f}")
         print("  " + misfit_sentence(res.check))
         if held is not None:
@@ -960,16 +1022,38 @@ def cmd_score(args) -> int:
         print(json.dumps({"totals": totals, "observations": rows}, indent=1, default=str))
         return EXIT_OK
     print(f"{sc.name}: {totals['n_ok']} runs, {totals['parameters']}; record {args.record}")
-    print(f"  {'observation':<30}{'observed':>9}  {'forecast':<26}{'score':>14}{'ref.':>8}{'skill':>8}  in 90%")
+    # an observation of an issue shows on the issue's own scale (Iran: candidates on 1-10);
+    # scores stay those of the model's 0-1 values
+    from sim.protocols.expected_utility import to_scale
+
+    def issue_of(o):
+        if o.outcome and o.outcome.split(":", 1)[0] in ("final", "forecast") and o.outcome.split(":", 1)[1] in sc.issues:
+            return o.outcome.split(":", 1)[1]
+        if o.series == "value" and o.issue in sc.issues:
+            return o.issue
+        return None
+
+    def own(issue, v):
+        return v if issue is None or v is None or v != v else float(to_scale(sc, issue, v))
+
+    names = [_shorten(r.observation, 60) for r in table.itertuples()]
+    width = max(12, *(len(n) + 2 for n in names))
+    scales = {j: tuple(sc.issues[j].scale) for j in map(issue_of, record) if j and sc.issues[j].scale}
+    scaled = [f" ({j} on {lo:g}-{hi:g})" for j, (lo, hi) in scales.items() if (lo, hi) != (0.0, 1.0)]
+    print(f"  {'observation':<{width}}{'observed':>9}  {'forecast':<26}{'score':>14}{'ref.':>8}{'skill':>8}  in 90%")
 
     def num(v):
         return "-" if v is None or math.isnan(v) else f"{v:.3g}"
-    for r in table.itertuples():
+    for r, name, o in zip(table.itertuples(), names, record):
+        j = issue_of(o)
         fc = (f"p={r.forecast:.2f}" if r.kind == "binary"
-              else f"{r.median:.3g} [{r.q05:.3g}, {r.q95:.3g}]")
+              else f"{own(j, r.median):.3g} [{own(j, r.q05):.3g}, {own(j, r.q95):.3g}]")
         inside = "-" if r.kind == "binary" else ("yes" if r.inside_90 else "no")
-        print(f"  {r.observation[:29]:<30}{r.observed:>9.3g}  {fc:<26}{r.score_name:>6} {r.score:>7.3g}"
-              f"{num(r.reference):>8}{num(r.skill):>8}  {inside}")
+        print(f"  {name:<{width}}{own(j, r.observed):>9.3g}  {fc:<26}{r.score_name:>6} {r.score:>7.3g}"
+              f"{num(own(j, r.reference)):>8}{num(r.skill):>8}  {inside}")
+    if scaled:
+        print("  values of an issue on its own scale" + "".join(dict.fromkeys(scaled))
+              + "; scores on the model's 0-1 scale")
     parts = []
     if totals["mean_brier"] is not None:
         parts.append(f"mean Brier {totals['mean_brier']:.3f}")
@@ -1018,6 +1102,7 @@ def _main(argv: list[str] | None = None) -> int:
     except ValueError:              # not the main thread (main() called from a thread): leave it
         old_term = None
     try:
+        _overwrite(args)
         code = COMMANDS[args.command](args)
         sys.stdout.flush()          # a closed pipe shows here, not at the interpreter's exit
         return code
@@ -1049,6 +1134,20 @@ def _main(argv: list[str] | None = None) -> int:
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)
     return EXIT_BAD_INPUT
+
+
+def _overwrite(args) -> None:
+    """``--overwrite``: empty --out first if it holds results of ours (never a folder of
+    other files, never one a running job holds)."""
+    if not getattr(args, "overwrite", False):
+        return
+    if getattr(args, "resume", False):
+        raise UsageError("--overwrite and --resume exclude each other")
+    if getattr(args, "out", None) is None:
+        return
+    from sim.experiments.jobs import clear_folder
+
+    clear_folder(args.out, ("state.json",) if args.command == "calibrate" else ("manifest.json",))
 
 
 def _broken_pipe() -> int:

@@ -87,10 +87,11 @@ def track_models(monkeypatch):
 def test_controls_come_from_the_scenario(page):
     sc = sim.load_scenario("baseline")
     sliders = {w.label: w for w in page.find(v.Slider).widgets}
+    labels = {c.path: c.label for c in live.controls("baseline").params}
     for path, prior in priors_of(sc).items():
         lo, hi = prior.bounds()              # a uniform prior's range: its support
-        assert path in sliders, path
-        assert (sliders[path].min, sliders[path].max) == pytest.approx((lo, hi))
+        assert labels[path] in sliders, path
+        assert (sliders[labels[path]].min, sliders[labels[path]].max) == pytest.approx((lo, hi))
     boxes = [w.label for w in page.find(v.Checkbox).widgets]
     for sid, st in sc.stances.items():
         # labelled with the article's quote, or (a stance of the record) with its note
@@ -115,7 +116,7 @@ def test_step_advances_the_model_and_redraws(page):
     for _ in range(9):
         button(page, "Step").click()
     assert m.day == 9
-    assert log_lines(page) == live.log_lines(m)
+    assert log_lines(page) == live.log_lines(m)[::-1]            # newest on top
     assert shown(page, "Day 9 of 90")
     assert shown(page, "Channels, day 9")          # the SVG panels were redrawn
 
@@ -138,17 +139,109 @@ def test_toggling_a_stance_off_is_its_removal(page):
     res = sim.run(validate_mapping(data), seed=m.settings.seed, series=False)
     assert [(a.day, a.parties) for a in m.agreements] == \
         [(r.day, (r.party_a, r.party_b)) for r in res.agreements.itertuples()]
-    assert log_lines(page) == live.log_lines(m)
+    assert log_lines(page) == live.log_lines(m)[::-1]            # newest on top
     assert shown(page, f"stances off: {TECH_ONLY}")
 
 
 def test_slider_sets_the_parameter(page):
-    sl = [w for w in page.find(v.Slider).widgets if w.label == "blame.audience_cost"][0]
+    sl = [w for w in page.find(v.Slider).widgets if w.label.startswith("audience cost of blame")][0]
     sl.v_model = 1.5
     button(page, "Reset").click()
     assert _models[-1].spec.blame.audience_cost == pytest.approx(1.5)
     assert _models[-1].settings.pinned() == {"blame.audience_cost": pytest.approx(1.5)}
-    assert shown(page, "parameters moved: blame.audience_cost = 1.5")
+    assert shown(page, "parameters moved: audience cost of blame = 1.5")
+
+
+# --------------------------------------------------------------------------- issue 24: labels, log, state
+def test_sliders_are_labelled_in_words_and_show_their_value(page):
+    # before: labelled with raw paths (actors.belarus.tactic.e) and no value shown
+    sliders = page.find(v.Slider).widgets
+    labels = [w.label for w in sliders]
+    assert "Belarus: concession exponent e (<1 holds out, >1 concedes) (as written: 1)" in labels or any(
+        x.startswith("Belarus: concession exponent e") for x in labels)
+    assert not any(x.startswith(("actors.", "blame.", "environment.", "commitments.")) for x in labels)
+    assert all(w.thumb_label == "always" for w in sliders)
+
+
+def test_switching_scenario_clears_the_odds_panel(page):
+    # before: the odds of the previous scenario stayed on screen
+    sel = [w for w in page.find(v.Select).widgets if w.label == "Runs per side"][0]
+    sel.v_model = "10"
+    assert shown(page, "Run odds (20 runs)")
+    app.scenario.set("russia_engages")
+    assert shown(page, "Run odds (100 runs)") and not shown(page, "Run odds (20 runs)")
+
+
+# --------------------------------------------------------------------------- issue 26, item 2: the server decides
+def test_the_server_decides_what_each_control_may_take():
+    ctl = {c.path: c for c in live.controls("baseline").params}
+    path = "blame.audience_cost"
+    s, problems = live.settings_from_kwargs("/etc/passwd", "1", "evil", {})
+    assert s.scenario == live.DEFAULT_SCENARIO and s.protocol is None and len(problems) == 2
+    s, problems = live.settings_from_kwargs("baseline", "1", None, {
+        live.PARAM_KEY + path: "abc", live.PARAM_KEY + "actors.belarus.tactic.e": 1e9,
+        live.PARAM_KEY + "no.such.field": 3.0, live.STANCE_KEY + "no_such_stance": False,
+        live.STANCE_KEY + TECH_ONLY: "false"})
+    assert s.params[path] == ctl[path].value and any("'abc' is not a number" in p for p in problems)
+    assert s.params["actors.belarus.tactic.e"] == ctl["actors.belarus.tactic.e"].hi         # clamped
+    assert "no.such.field" not in s.params and s.off == ()                               # ignored
+    m = live.LiveModel("/etc/passwd", seed="1")
+    assert m.settings.scenario == live.DEFAULT_SCENARIO and m.input_problems
+
+
+def test_runs_per_side_only_takes_the_offered_values(page):
+    sel = [w for w in page.find(v.Select).widgets if w.label == "Runs per side"][0]
+    sel.v_model = "49995"                              # a 99,990-run job, sent from the console
+    assert shown(page, "Run odds (100 runs)")
+    assert not shown(page, "99990")
+
+
+def test_a_page_that_sends_a_path_as_scenario_gets_the_default(page):
+    app.scenario.set("/etc/passwd")
+    assert _models[-1].settings.scenario == live.DEFAULT_SCENARIO
+    assert shown(page, "Day 0 of 90")
+
+
+def test_the_odds_batch_is_cancelled_when_its_page_goes(monkeypatch):
+    # before: a job kept a core busy after the tab was closed (sessions live 24 h)
+    seen = {}
+
+    def fake_run_odds(settings, points, reps, progress=None, cancel=None, executor=None):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if cancel():
+                seen["cancelled"] = time.time()
+                raise live.OddsCancelled("cancelled")
+            time.sleep(0.05)
+        seen["ran_out"] = True
+        raise RuntimeError("not cancelled")
+
+    monkeypatch.setattr(live, "run_odds", fake_run_odds)
+    model = live.LiveModel("baseline", seed="1")
+    box, rc = solara.render(OddsPanel(model, in_process=True, size=10), handle_error=False)
+    rc.find(v.Btn, children=["Run odds (20 runs)"]).widget.click()
+    time.sleep(0.3)
+    closed = time.time()
+    rc.close()                                      # the session ends
+    deadline = time.time() + 10
+    while time.time() < deadline and not seen:
+        time.sleep(0.05)
+    assert "cancelled" in seen and seen["cancelled"] - closed < 5
+
+
+def test_make_app_serves_production_mode_and_warns_beyond_localhost():
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    dry = subprocess.run(["make", "-n", "app"], cwd=root, capture_output=True, text=True).stdout
+    assert "--production" in dry and "--no-check-version" in dry and "SOLARA_TELEMETRY_MIXPANEL_ENABLE=False" in dry
+    # APP_ARGS=--help: solara prints its help and exits, after make's check of HOST
+    wide = subprocess.run(["make", "-s", "app", "HOST=0.0.0.0", "APP_ARGS=--help"], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert "warning: HOST=0.0.0.0" in wide.stderr
+    local = subprocess.run(["make", "-s", "app", "HOST=127.0.0.1", "APP_ARGS=--help"], cwd=root,
+                           capture_output=True, text=True, timeout=120)
+    assert "warning" not in local.stderr
 
 
 def test_whole_number_fields_get_whole_number_sliders():
@@ -288,7 +381,7 @@ def test_channel_changes_are_logged(tmp_path):
                  "events:\n"
                  "  - {day: 3, type: set_channel, between: [belarus, opposition], level: technical, label: opens}\n"
                  "  - {day: 6, type: set_channel, between: [belarus, opposition], level: closed, label: closes}\n")
-    m = live.LiveModel(str(f))
+    m = live.LiveModel(str(f), allow_path=True)
     for _ in range(8):
         m.step()
     assert [(c["day"], c["old"], c["new"]) for c in m.channel_log] == [(3, "closed", "technical"),

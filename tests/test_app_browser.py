@@ -21,11 +21,11 @@ docs/ (the README shows it).
 from __future__ import annotations
 
 import os
+import signal
 import shutil
 import socket
 import socketserver
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -92,10 +92,10 @@ def server(tmp_path_factory):
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
            "HTTP_PROXY": purl, "HTTPS_PROXY": purl, "http_proxy": purl, "https_proxy": purl,
            "ALL_PROXY": purl, "NO_PROXY": "", "no_proxy": "", "PYTHONPATH": str(ROOT)}
+    # what users run: `make app` itself (production mode, offline), on a free port
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "solara", "run", "app.py", "--host", "127.0.0.1",
-                                 "--port", str(port), "--no-open", "--production", "--no-check-version"],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(["make", "-s", "app", "HOST=127.0.0.1", f"PORT={port}", "APP_ARGS=--no-open"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 120
     try:
@@ -112,11 +112,12 @@ def server(tmp_path_factory):
         yield url, log, proxy
     finally:
         proxy.shutdown()
-        proc.terminate()
+        # make and the server it started: the process group of this test's own Popen
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _shot(page, tmp_path, name, publish=False):
@@ -180,7 +181,7 @@ def test_the_app_in_chromium(server, tmp_path):
             while expected.running:
                 expected.step()
             lines = page.locator(".log-line").all_inner_texts()
-            assert lines == live.log_lines(expected)
+            assert lines == live.log_lines(expected)[::-1]      # newest on top
             assert lines                                    # something happened in 90 days
             after = _shot(page, tmp_path, "app_after_run.png")
 

@@ -132,7 +132,8 @@ def test_an_experiment_lists_every_file_it_wrote(tmp_path, run_cli):
     assert r.returncode == 0, r.stderr
     listed = {Path(p.strip()).name for p in r.stdout.split("Wrote:")[1].split(",")}
     assert listed == {p.name for p in out.iterdir() if not p.name.startswith(".")}   # .lock: the writer's lock
-    assert "stalemate                  n/a" in r.stdout
+    line = next(x for x in r.stdout.splitlines() if x.strip().startswith("P(stalemate)"))
+    assert line.split("P(stalemate)")[1].strip() == "n/a (runs shorter than the 30-day window)"
 
 
 # ------------------------------------------------------------------ set-up

@@ -46,7 +46,7 @@ def test_channel_network(res):
     assert len(edges) == len(res.channels_end) + len(closed)
     gold = [c for c in edges if tuple(c.get_colors()[0][:3]) == matplotlib.colors.to_rgb("gold")]
     assert len(gold) == len({frozenset((a.party_a, a.party_b)) for a in res.agreements.itertuples()}) >= 1
-    names = {t.get_text() for t in ax.texts}
+    names = {" ".join(t.get_text().split()) for t in ax.texts}       # long names wrap onto two lines
     assert set(res.actor_labels.values()) <= names
     plt.close(ax.figure)
 
@@ -71,8 +71,11 @@ def test_agreement_probability(batch_dir):
     assert len(panels[1].containers) >= len(SCEN)
     bars = [p for p in panels[1].patches]
     assert len(bars) == len(SCEN) * len(issues)
-    heights = {round(b.get_height(), 6) for b in panels[0].patches}
-    assert heights <= {round(x, 6) for x in [i / 8 for i in range(9)]}   # shares of 8 runs
+    widths = {round(b.get_width(), 6) for b in panels[0].patches}      # horizontal bars
+    assert widths <= {round(x, 6) for x in [i / 8 for i in range(9)]}    # shares of 8 runs
+    # pairs: only those that agreed in some run, each with a bar per scenario
+    agreed = [c for c in runs.columns if c.startswith("pair:") and (runs[c].fillna(0) > 0).any()]
+    assert len(panels[2].patches) == len(SCEN) * min(15, len(agreed))
     assert "most likely" in fig._suptitle.get_text()
     plt.close(fig)
 
@@ -282,10 +285,13 @@ def test_ablation_report_leads_with_the_effects_and_their_quotes(ablation_dir):
     assert "The other" in text and "<details>" in text
     fig = plots.plot_ablation(eff)
     assert f"of {n} variants" in fig._suptitle.get_text()
-    # colour says good vs bad for the outcome (more political deals: good), grey where the CI covers 0
+    # colour says good vs bad for the outcome (more deals: good), grey where the CI covers 0
+    shown = plots.ablation_outcomes(eff)
+    assert shown[0] == "any_agreement" or shown[0] in {o for o in eff["outcome"] if (
+        (eff.loc[eff["outcome"] == o, "ci_low"] > 0) | (eff.loc[eff["outcome"] == o, "ci_high"] < 0)).any()}
     ax = fig.axes[0]
-    assert fig.axes[0].get_xlabel().startswith("change in P(any political")
-    pol = eff[eff["outcome"] == "any_political"].set_index("variant")
+    assert ax.get_xlabel().startswith("change in " + eff.loc[eff["outcome"] == shown[0], "outcome_label"].iloc[0])
+    pol = eff[eff["outcome"] == shown[0]].set_index("variant")
     order = eff.drop_duplicates("variant").sort_values("rank")["variant"].tolist()[:10]
     bars = sorted(ax.patches, key=lambda p: -p.get_y())            # rank 1 sits at the top
     for v, bar in zip(order, bars):

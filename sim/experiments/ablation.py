@@ -66,7 +66,10 @@ def effects(runs: pd.DataFrame, sc: Scenario, vs: list[Variant], days: int | Non
     h = headline(runs[runs["status"] == "ok"], days or sc.horizon_days)
     pairs = [c for c in h.columns if c.startswith("pair:")]
     base = h[h["scenario"] == sc.name].set_index("replicate")
-    labels = {**headline_labels(runs.columns), **{p: f"P({p[5:]} agreement)" for p in pairs}}
+    from sim.outcomes import get
+
+    names = {a: (d.name or a) for a, d in sc.actors.items()}
+    labels = {**headline_labels(runs.columns), **{p: get(p, names).label for p in pairs}}
     rows = []
     prices = day0_prices(sc)
     base_runs = runs[(runs["status"] == "ok") & (runs["scenario"] == sc.name)]

@@ -274,6 +274,10 @@ class _Runner:
         self.executor = executor or InlineExecutor()
         self.progress = progress
         self.done = 0
+        # the most simulations the job can take (it may stop earlier: the stopping rule)
+        s = settings
+        self.total = s.population + (s.max_generations - 1) * (s.population - int(s.alpha * s.population)) \
+            + s.predictive
         self.failed = 0        # simulations without a summary (at infinite distance)
 
     def params_of(self, u: np.ndarray) -> list[dict]:
@@ -301,7 +305,7 @@ class _Runner:
             errors.append(error)
             self.done += len(res)
             if self.progress:
-                self.progress(self.done, None)
+                self.progress(self.done, max(self.total, self.done))
         failed = np.isnan(out).any(axis=1)
         if failed.all():
             first = next((e for e in errors if e), "no value for some data row")
@@ -580,40 +584,10 @@ def _finish(scenario, sc_data, data, out, fields, priors, u, w, dist, gen_info, 
 
 
 def _figure(pred: pd.DataFrame, path: Path, name: str, check: dict | None = None) -> Path:
-    import matplotlib
+    """posterior_predictive.png (drawn by :mod:`sim.viz.report`, which ``plot`` also uses)."""
+    from sim.viz.report import save_calibration_figure
 
-    matplotlib.use("Agg")
-    matplotlib.rcParams["text.parse_math"] = False     # a variable's name is drawn as written, never as TeX
-    import matplotlib.pyplot as plt
-
-    variables = list(dict.fromkeys(pred["variable"]))
-    fig, axes = plt.subplots(len(variables), 1, figsize=(7.5, 2.8 * len(variables)), squeeze=False)
-    for ax, v in zip(axes[:, 0], variables):
-        g = pred[pred["variable"] == v].sort_values("date")
-        x = pd.to_datetime(g["date"])
-        ax.fill_between(x, g["prior_q05"], g["prior_q95"], color="0.85", label="prior predictive 5-95%", step=None)
-        ax.fill_between(x, g["posterior_q05"], g["posterior_q95"], color="tab:blue", alpha=0.35,
-                        label="posterior predictive 5-95%")
-        ax.plot(x, g["posterior_q50"], color="tab:blue", lw=1, label="posterior predictive median")
-        ax.plot(x, g["value"], "o", color="black", ms=5, label="observed")
-        lows = g[["prior_q05", "posterior_q05", "value"]].to_numpy(float)
-        if (lows > 0).all() and g["prior_q95"].max() > 20 * lows.min():
-            ax.set_yscale("log")          # a wide prior band would hide the posterior's misfit
-        ax.set_title(v + (" (log scale)" if ax.get_yscale() == "log" else ""), fontsize=10)
-        ax.grid(alpha=0.3, which="both")
-    axes[0, 0].legend(fontsize=7, loc="best")
-    title = f"{name}: observed data over the simulated bands"
-    if check is not None:
-        title += (f"\n{check['inside_90']} of {check['n']} inside the posterior-predictive 90% band, "
-                  f"p-value {check['p_value']:.3f}" + (": MISSPECIFIED" if check["misspecified"] else ""))
-    fig.suptitle(title, fontsize=10, color="#a00" if check and check["misspecified"] else "black")
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    return save_calibration_figure(pred, path, name, check)
 
 
 def stop_sentence(check: dict) -> str:
@@ -639,37 +613,10 @@ def misfit_sentence(check: dict) -> str:
 
 
 def _report(out, scenario, fields, priors, gens, intervals, pred, settings, check=None) -> Path:
-    import base64
-    import html
+    """report.html (written by :mod:`sim.viz.report`, which ``report`` also uses)."""
+    from sim.viz.report import write_calibration_report
 
-    from sim.results import atomic_write
-
-    img = base64.b64encode((out / "posterior_predictive.png").read_bytes()).decode()
-    doc = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
-<title>Calibration of {html.escape(scenario.name)}</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:2px 6px;font-size:90%}}</style></head><body>
-<h1>Calibration of {html.escape(scenario.name)}</h1>
-<p>ABC-SMC (adaptive population Monte Carlo, Lenormand, Jabot &amp; Deffuant 2013) on the scenario's
-priors: population {settings.population}, keeping {int(settings.alpha * settings.population)} per generation,
-stopping when the acceptance rate falls below {settings.min_acceptance} (the stopping rule), with a cap of
-{settings.max_generations} generations as a safety valve; root seed {settings.seed}. Everything below is in this
-file.</p>
-<h2>Why it stopped</h2><p{' style="color:#a00"' if check and check['stop_reason'] == 'cap' else ''}>{html.escape(stop_sentence(check)) if check else ''}
-Final effective sample size {check['final_ess']:.1f} of {int(settings.alpha * settings.population)} kept particles
-(acceptance and ESS of every generation: the last table).</p>
-<h2>Posterior-predictive check</h2><img alt="posterior predictive" src="data:image/png;base64,{img}">
-<p{' style="color:#a00"' if check and check['misspecified'] else ''}>{html.escape(misfit_sentence(check)) if check else ''}</p>
-<p>predictive_p: per observation, twice the smaller tail share of the predictive simulations beyond it.</p>
-{pred.to_html(index=False, float_format=lambda v: f"{v:.4g}")}
-<h2>Parameters: prior and posterior 90% intervals</h2>
-{intervals.to_html(index=False, float_format=lambda v: f"{v:.4g}")}
-<h2>Generations (diagnostics)</h2>
-<p>epsilon: the tolerance (largest distance kept); acceptance: the share of a generation's new simulations
-closer than the previous tolerance (the stopping rule); ess: the effective sample size of the weights.</p>
-{gens.to_html(index=False, float_format=lambda v: f"{v:.4g}")}
-</body></html>"""
-    return atomic_write(out / "report.html", doc)
+    return write_calibration_report(out, scenario.name, gens, intervals, pred, settings.__dict__, check=check)
 
 
 # =============================================================== the posterior as input

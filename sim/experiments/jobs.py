@@ -145,6 +145,26 @@ def apply_params(data: dict, params: dict, check_priors: bool = False) -> Scenar
     return validate_mapping(d, f"<{d.get('name', 'scenario')} with {params}>", check_priors=check_priors)
 
 
+def _near_path(data: dict, path: str) -> str:
+    """`` (did you mean 'actors.poland.tactic.e'?)``: the first missing key of ``path``
+    replaced by the closest key at that level, if one is close."""
+    import difflib
+
+    keys, cur = path.split("."), data
+    for n, key in enumerate(keys):
+        if isinstance(cur, dict) and key in cur:
+            cur = cur[key]
+            continue
+        if isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
+            cur = cur[int(key)]
+            continue
+        if not isinstance(cur, dict):
+            return ""
+        close = difflib.get_close_matches(key, [str(k) for k in cur], n=1, cutoff=0.6)
+        return f" (did you mean '{'.'.join([*keys[:n], close[0], *keys[n + 1:]])}'?)" if close else ""
+    return ""
+
+
 def check_vary(data: dict, vary: Vary) -> bool:
     """Check a varied field against the scenario before anything runs; True if it is
     an integer field (values are then rounded)."""
@@ -152,7 +172,7 @@ def check_vary(data: dict, vary: Vary) -> bool:
         current = _get(data, vary.path)
     except KeyError as exc:
         raise ExperimentError(f"--vary {vary.path}: no field '{exc.args[0]}' on that path in "
-                              f"scenario '{data.get('name')}'") from None
+                              f"scenario '{data.get('name')}'{_near_path(data, vary.path)}") from None
     if isinstance(current, bool) or not isinstance(current, (int, float)):
         raise ExperimentError(f"--vary {vary.path}: not a number in scenario '{data.get('name')}' "
                               f"(it is {current!r})")
@@ -598,9 +618,15 @@ class DirSink:
             except (OSError, ValueError):           # InputFileError is a ValueError
                 raise ExperimentError(f"{manifest_path} is unreadable; choose another --out") from None
             if not resume:
-                raise ExperimentError(f"{self.out} already holds an experiment "
-                                      f"({old.get('status', 'unknown')}); add --resume to finish it, "
-                                      "or choose another --out")
+                same = old.get("fingerprint") == self.job.fingerprint()
+                if not same:
+                    hint = "choose another --out, or add --overwrite to replace it"
+                elif old.get("status") == "complete":
+                    hint = "add --overwrite to run it again, or choose another --out"
+                else:
+                    hint = "add --resume to finish it, --overwrite to start again, or choose another --out"
+                raise ExperimentError(f"{self.out} already holds {'this' if same else 'another'} experiment "
+                                      f"({old.get('status', 'unknown')}); {hint}")
             if old.get("fingerprint") != self.job.fingerprint():
                 raise ExperimentError(f"{self.out} was made by a different experiment (scenarios or their "
                                       "order, design, reps, seed or --series differ); --resume needs the "
@@ -766,42 +792,65 @@ def _order(df: pd.DataFrame) -> pd.DataFrame:
     return df[[c for c in lead if c in df.columns] + params + rest]
 
 
+def clear_folder(out: str | Path, what: tuple[str, ...] = ("manifest.json",)) -> None:
+    """``--overwrite``: empty ``out`` if it holds results of ours (one of ``what``),
+    under its lock, so a running job's folder is never emptied; a folder of anything
+    else is refused."""
+    import fcntl
+    import shutil
+
+    out = Path(out)
+    if not out.exists():
+        return
+    if not out.is_dir() or not any((out / w).exists() for w in what):
+        if out.is_dir() and not any(p.name != ".lock" for p in out.iterdir()):
+            return
+        raise ExperimentError(f"--overwrite: {out} holds no results of this program ({' or '.join(what)}); "
+                              "it is left as it is: choose another --out")
+    with open(out / ".lock", "a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            raise ExperimentError(f"{out} is in use by another process (pid {fh.read().strip() or '?'}); wait for "
+                                  "it to finish, or choose another --out") from None
+        for p in out.iterdir():
+            if p.name == ".lock":
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+
+
 # =============================================================== headline outcomes
-HEADLINE = {
-    "any_political": "P(any political agreement)",
-    "any_agreement": "P(any agreement)",
-    "days_to_first_agreement": "days to first agreement (none = horizon + 1)",
-    "n_unilateral": "unilateral moves",
-}
-"""The headline outcomes every scenario has; :func:`headline_labels` adds those of the
-scenario's own environment and issues (cumulative level of each stock, final value of
-each issue)."""
+HEADLINE = ["any_political", "any_agreement", "days_to_first_agreement", "n_unilateral"]
+"""The headline outcomes every scenario has (labels and definitions: :mod:`sim.outcomes`);
+:func:`headline_labels` adds those of the scenario's own environment and issues
+(cumulative level of each stock, final value of each issue)."""
 
 
 def headline_labels(columns) -> dict[str, str]:
     """Headline outcome -> label, for the columns of a runs table."""
-    out = dict(HEADLINE)
-    for c in columns:
-        if c.startswith("stock_cumulative:"):
-            out[c] = f"cumulative {c.split(':', 1)[1]} (level-days)"
-    for c in columns:
-        if c.startswith("final:"):
-            out[c] = f"final {c.split(':', 1)[1]}"
-    return out
+    from sim.outcomes import get
+
+    names = [*HEADLINE, *(c for c in columns if c.startswith("stock_cumulative:")),
+             *(c for c in columns if c.startswith("final:"))]
+    return {k: get(k).label for k in names}
 
 
 def headline(runs: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """The headline outcomes of each run as numbers (yes/no as 0/1; a run without any
-    agreement counts its first agreement at ``horizon + 1``), plus ``pair:`` columns
-    as 0/1 (an agreement between the pair or not). Used by ablation and sensitivity."""
+    agreement counts its first agreement at ``horizon + 1``: :mod:`sim.outcomes`), plus
+    ``pair:`` columns as 0/1 (an agreement between the pair or not). Used by ablation,
+    sensitivity and the reports."""
+    from sim.outcomes import values
+
     out = pd.DataFrame({c: runs[c] for c in ("scenario", "point", "replicate") if c in runs})
     for k in headline_labels(runs.columns):
-        if k == "days_to_first_agreement":
-            out[k] = runs["time_to_first_agreement"].fillna(horizon + 1).astype(float)
-        else:
-            out[k] = runs[k].astype(float)
+        out[k] = values(runs, k, horizon)
     for p in sorted(c for c in runs.columns if c.startswith("pair:")):
-        out[p] = (runs[p].fillna(0) > 0).astype(float)
+        out[p] = values(runs, p, horizon)
     return out
 
 

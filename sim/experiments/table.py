@@ -14,42 +14,52 @@ import pandas as pd
 
 from sim.experiments.stats import mean_interval, wilson_interval
 
-DEFAULT_OUTCOMES = ["any_political", "any_agreement", "time_to_first_agreement", "n_unilateral"]
-"""Plus, by default, each stock's cumulative level (``stock_cumulative:STOCK``)."""
-LABELS = {"any_political": "any political agreement", "any_agreement": "any agreement",
-          "time_to_first_agreement": "day of first agreement (runs with one)",
-          "n_unilateral": "unilateral moves"}
+DEFAULT_OUTCOMES = ["any_political", "any_agreement", "days_to_first_agreement", "n_unilateral"]
+"""Plus, by default, each stock's cumulative level (``stock_cumulative:STOCK``). Labels
+and definitions: :mod:`sim.outcomes` (``time_to_first_agreement`` is read as
+``days_to_first_agreement``: a run without a deal counts as day H + 1)."""
 
 
-def headline_table(runs: pd.DataFrame, outcomes: list[str] | None = None) -> pd.DataFrame:
-    """One row per scenario (in order of appearance) and outcome: kind, estimate, low, high, n."""
-    outcomes = outcomes or [*DEFAULT_OUTCOMES, *(c for c in runs.columns if c.startswith("stock_cumulative:"))]
+def _outcomes(runs: pd.DataFrame, outcomes: list[str] | None) -> list[str]:
+    from sim.outcomes import ALIASES
+
+    if not outcomes:
+        return [*DEFAULT_OUTCOMES, *(c for c in runs.columns if c.startswith("stock_cumulative:"))]
+    out = [ALIASES.get(o, o) for o in outcomes]
+    for o in out:
+        if o not in runs.columns and not (o == "days_to_first_agreement" and "time_to_first_agreement" in runs):
+            raise KeyError(o)
+    return list(dict.fromkeys(out))
+
+
+def headline_table(runs: pd.DataFrame, outcomes: list[str] | None = None,
+                   horizons: dict[str, int] | None = None) -> pd.DataFrame:
+    """One row per scenario (in order of appearance) and outcome: kind, estimate, low,
+    high, n. ``horizons``: scenario -> H, for the day of the first agreement (no deal =
+    H + 1; default: the latest first agreement seen + 1)."""
+    from sim.outcomes import get, summary, values
+
+    outcomes = _outcomes(runs, outcomes)
     ok = runs[runs["status"] == "ok"]
+    if horizons is None:
+        last = pd.to_numeric(ok.get("time_to_first_agreement", pd.Series(dtype=float)), errors="coerce").max()
+        horizons = {s: int(last) if last == last else 0 for s in runs["scenario"].unique()}
     rows = []
     for scen in dict.fromkeys(runs["scenario"]):
         g = ok[ok["scenario"] == scen]
         for col in outcomes:
-            if col not in g.columns:
-                raise KeyError(col)
-            v = g[col]
-            if str(v.dtype) == "boolean" or v.dtype == bool or col.startswith("pair:"):
-                x = (v.fillna(0).astype(float) > 0) if col.startswith("pair:") else v.dropna().astype(bool)
-                k, n = int(x.sum()), len(x)
-                lo, hi = wilson_interval(k, n)
-                rows.append({"scenario": scen, "outcome": col, "kind": "share", "estimate": k / n if n else np.nan,
-                             "low": lo, "high": hi, "n": n})
-            else:
-                x = v.dropna().astype(float).to_numpy()
-                q = np.percentile(x, [50, 5, 95]) if len(x) else [np.nan] * 3
-                rows.append({"scenario": scen, "outcome": col, "kind": "median", "estimate": q[0],
-                             "low": q[1], "high": q[2], "n": len(x)})
+            est, lo, hi, n = summary(values(g, col, horizons.get(scen, 0)))
+            rows.append({"scenario": scen, "outcome": col, "kind": "share" if get(col).kind == "share" else "median",
+                         "estimate": est, "low": lo, "high": hi, "n": n})
     return pd.DataFrame(rows)
 
 
 def markdown(table: pd.DataFrame, caption: str) -> str:
     """The table as Markdown, scenarios as rows, with ``caption`` above it."""
+    from sim.outcomes import get
+
     outcomes = list(dict.fromkeys(table["outcome"]))
-    head = [LABELS.get(o, o) for o in outcomes]
+    head = [get(o).label for o in outcomes]
     lines = [caption, "", "| scenario | " + " | ".join(head) + " |", "|---" * (len(outcomes) + 1) + "|"]
     for scen, g in table.groupby("scenario", sort=False):
         g = g.set_index("outcome")
@@ -69,7 +79,8 @@ def markdown(table: pd.DataFrame, caption: str) -> str:
 def caption(job, n_runs_per_scenario: int) -> str:
     return (f"{n_runs_per_scenario} replications per scenario, {job.parameters_label}, root seed {job.seed}. "
             "Yes/no outcomes: share of runs [95% Wilson interval of the share, which shrinks with more "
-            "replications]; numbers: median [5-95% of runs: their spread, which does not].")
+            "replications]; numbers: median [5-95% of runs: their spread, which does not]; a run without an "
+            "agreement counts its first agreement as day H + 1 (H: the horizon).")
 
 
 def paired_table(runs: pd.DataFrame, horizons: dict[str, int], outcomes: list[str] | None = None) -> pd.DataFrame:
@@ -79,7 +90,9 @@ def paired_table(runs: pd.DataFrame, horizons: dict[str, int], outcomes: list[st
     per scenario and outcome: the mean paired difference with its Student-t 95%
     interval, and whether the interval excludes 0. A first agreement that never came
     counts as day H + 1 (H the scenario's horizon), so "no deal" is not dropped."""
-    outcomes = outcomes or [*DEFAULT_OUTCOMES, *(c for c in runs.columns if c.startswith("stock_cumulative:"))]
+    from sim.outcomes import values as outcome_values
+
+    outcomes = _outcomes(runs, outcomes)
     ok = runs[runs["status"] == "ok"]
     names = list(dict.fromkeys(runs["scenario"]))
     if len(names) < 2:
@@ -87,15 +100,7 @@ def paired_table(runs: pd.DataFrame, horizons: dict[str, int], outcomes: list[st
 
     def values(name):
         g = ok[ok["scenario"] == name].set_index("replicate")
-        out = {}
-        for col in outcomes:
-            v = g[col]
-            if col == "time_to_first_agreement":
-                v = v.astype(float).fillna(horizons.get(name, np.nan) + 1.0)
-            elif str(v.dtype) == "boolean" or v.dtype == bool:
-                v = v.astype(float)
-            out[col] = v.astype(float)
-        return out
+        return {col: outcome_values(g, col, horizons.get(name, np.nan)) for col in outcomes}
 
     base = values(names[0])
     rows = []
@@ -115,13 +120,14 @@ def paired_markdown(table: pd.DataFrame) -> str:
     """The paired differences as Markdown; an interval that excludes 0 is in bold."""
     if table.empty:
         return ""
+    from sim.outcomes import get
+
     outcomes = list(dict.fromkeys(table["outcome"]))
-    labels = {**LABELS, "time_to_first_agreement": "day of first agreement (no deal = H + 1)"}
     base = table["against"].iloc[0]
     lines = [f"Each scenario minus `{base}`, replicate by replicate (common random numbers): mean paired "
              "difference [95% interval of the mean, which shrinks with more replications: not the spread of "
              "the runs]; **bold** where the interval excludes 0.", "",
-             "| scenario | " + " | ".join(labels.get(o, o) for o in outcomes) + " |",
+             "| scenario | " + " | ".join(get(o).label for o in outcomes) + " |",
              "|---" * (len(outcomes) + 1) + "|"]
     for scen, g in table.groupby("scenario", sort=False):
         g = g.set_index("outcome")

@@ -80,8 +80,13 @@ def resolve_scenario_path(name_or_path: str | Path, base: Path | None = None) ->
                 return c
         except (OSError, ValueError):     # a name too long for the system, a NUL: no such file
             continue
-    known = ", ".join(sorted(x.stem for x in SCENARIO_DIR.glob("*.yaml")))
-    raise ScenarioError(name_or_path, [Problem("", f"no such scenario file (known scenarios: {known})")])
+    import difflib
+
+    names = sorted(x.stem for x in SCENARIO_DIR.glob("*.yaml"))
+    close = difflib.get_close_matches(p.stem, names, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise ScenarioError(name_or_path, [Problem("", f"no such scenario file{hint} (known scenarios: "
+                                                   f"{', '.join(names)})")])
 
 
 # Limits checked before any work (a scenario file is a few KB, a few levels deep).
@@ -550,7 +555,12 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
+        typos = _misspelt_actors(data, exc.errors())
+        for a, near in typos.items():
+            problems.append(_problem(layers, ("actors", a), f"unknown actor '{a}' (did you mean '{near}'?)", inh))
         for err in exc.errors():
+            if err["type"] == "missing" and tuple(err["loc"][:2]) in {("actors", a) for a in typos}:
+                continue
             ctx_err = (err.get("ctx") or {}).get("error")
             if isinstance(ctx_err, _ReferenceErrors):
                 for p, m in ctx_err.problems:
@@ -748,6 +758,24 @@ def _split_path(p: str) -> tuple:
 _TAGS = {"set_issue", "set_stock", "set_channel", "add_stance", "remove_stance"}
 
 
+def _misspelt_actors(data: dict, errors: list) -> dict[str, str]:
+    """Actor id -> the id it is a near miss of, for an actor that lacks required fields
+    and whose id is close to a complete actor's (``polnad`` for ``poland``: a child file
+    that meant to change an inherited actor made a new, incomplete one)."""
+    actors = data.get("actors") if isinstance(data, dict) else None
+    if not isinstance(actors, dict):
+        return {}
+    lacking = {str(e["loc"][1]) for e in errors if e["type"] == "missing" and len(e["loc"]) == 3
+               and e["loc"][0] == "actors"}
+    whole = [str(a) for a in actors if str(a) not in lacking]
+    out = {}
+    for a in sorted(lacking):
+        close = difflib.get_close_matches(a, whole, n=1, cutoff=0.6)
+        if close:
+            out[a] = close[0]
+    return out
+
+
 def _is_union_tag(x) -> bool:
     from sim.model.stances import STANCE_TYPES
 
@@ -766,6 +794,9 @@ def _message(err: dict) -> str:
         return "needs a 'type' field"
     if t.startswith("value_error"):
         return re.sub(r"^Value error, ", "", msg)
+    if t == "string_pattern_mismatch" and tuple(err.get("loc") or ()) == ("name",):
+        return ("a name may hold only letters, digits, '_', '-' and '~', and must not start with '-' or '~' "
+                f"(it names the output folder out/NAME) (got {err.get('input')!r})")
     inp = err.get("input")
     if isinstance(inp, (int, float, str)) and not isinstance(inp, bool):
         return f"{msg} (got {inp!r})"

@@ -15,7 +15,7 @@ import solara
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.viz import live, svg
-from sim.viz.plots import PALETTE
+from sim.viz.plots import actor_colors as _actor_colors
 
 
 EMPHASIS = {"strong": "font-weight: 700", "em": "font-style: italic"}
@@ -29,7 +29,7 @@ def _p(*parts):
 
 
 def _colors(model) -> dict[str, str]:
-    return {a: PALETTE[n % len(PALETTE)] for n, a in enumerate(model.actor_ids)}
+    return _actor_colors(list(model.actor_ids))
 
 
 # =============================================================== the day panels
@@ -43,7 +43,8 @@ def Status(model):
         force_update()
 
     off = ", ".join(st["off"]) or "none"
-    moved = ", ".join(f"{k} = {v:.3g}" for k, v in st["pinned"].items()) or "none"
+    names = {c.path: c.name or c.path for c in live.controls(st["scenario"]).params}
+    moved = ", ".join(f"{names.get(k, k)} = {v:.3g}" for k, v in st["pinned"].items()) or "none"
     with solara.Column(gap="4px") as col:
         _p(("strong", f"Day {st['day']} of {st['horizon']}"),
            f" \u2014 {st['date']:%d %b %Y} \u00b7 {st['agreements']} agreement(s)")
@@ -82,11 +83,12 @@ def Blame(model):
 
 
 def EventLog(model):
-    """Events, channel changes and agreements in plain words."""
-    lines = live.log_lines(model)
+    """Events, channel changes and agreements in plain words, the newest on top (after
+    "Run to the end" the deal is in view, not below the fold)."""
+    lines = live.log_lines(model)[::-1]
     with solara.Column(gap="2px", classes=["event-log"],
                        style={"max-height": "260px", "overflow-y": "auto"}) as col:
-        _p(("strong", "Log"))
+        _p(("strong", "Log"), " (newest first)")
         if not lines:
             solara.Text("Nothing has happened yet: press Step or \u25b6.")
         for line in lines:
@@ -148,7 +150,7 @@ def OddsTable(table):
 
 
 @solara.component
-def OddsPanel(model, reps: int = 5, sizes: tuple[int, ...] = (10, 50, 200), size: int = 50,
+def OddsPanel(model, reps: int = 5, sizes: tuple[int, ...] = live.RUNS_PER_SIDE, size: int = 50,
               in_process: bool = False):
     """Runs the current settings and the scenario as written as a small batch (runs per
     side chosen among ``sizes``: draws of the uncertain parameters x ``reps``
@@ -159,6 +161,15 @@ def OddsPanel(model, reps: int = 5, sizes: tuple[int, ...] = (10, 50, 200), size
     settings = model.settings
     n, set_n = solara.use_state(size)
     points = max(1, n // reps)
+
+    def choose(value):
+        """The server decides: only one of the offered sizes (a page can send anything)."""
+        try:
+            k = int(str(value))
+        except ValueError:
+            return
+        if k in sizes:
+            set_n(k)
 
     def compute():
         def tick(done, total):
@@ -174,13 +185,20 @@ def OddsPanel(model, reps: int = 5, sizes: tuple[int, ...] = (10, 50, 200), size
         return settings, points * reps, table
 
     task = solara.lab.use_task(compute, dependencies=None, prefer_threaded=True, raise_error=False)
+    # the session ends (tab closed, kernel culled) or the scenario changes: the panel is
+    # unmounted and its batch cancelled, so no job outlives the page that asked for it
+    def on_unmount():
+        if task.pending:
+            task.cancel()
+
+    solara.use_effect(lambda: on_unmount, [])
     with solara.Column(gap="6px", classes=["odds-panel"]) as col:
         _p(("strong", "Odds"), f" \u2014 {points * reps} runs of your settings and as many of the scenario "
            f"as written ({points} draws of the uncertain parameters you did not move \u00d7 {reps} "
            "replications; the same draws and random streams for both sides)")
         with solara.Row(style={"align-items": "center"}):
             solara.Select("Runs per side", value=str(n), values=[str(k) for k in sizes],
-                          on_value=lambda v: set_n(int(v)), disabled=task.pending)
+                          on_value=choose, disabled=task.pending)
             solara.Button(f"Run odds ({2 * points * reps} runs)", on_click=lambda: task(),
                           disabled=task.pending, color="primary")
             solara.Button("Cancel", on_click=task.cancel, disabled=not task.pending)
@@ -194,7 +212,8 @@ def OddsPanel(model, reps: int = 5, sizes: tuple[int, ...] = (10, 50, 200), size
         elif task.finished and task.value is not None:
             used, runs, table = task.value
             off = ", ".join(used.off) or "none"
-            pinned = ", ".join(f"{k}={v:g}" for k, v in used.pinned().items()) or "none"
+            names = {c.path: c.name or c.path for c in live.controls(used.scenario).params}
+            pinned = ", ".join(f"{names.get(k, k)} = {v:g}" for k, v in used.pinned().items()) or "none"
             _p(("em", used.scenario), f", {runs} runs per side; stances off: {off}; parameters you set: {pinned}.")
             with solara.Div(classes=["odds-table"]):
                 OddsTable(table)

@@ -42,20 +42,7 @@ FIELD_LABELS = {
     "commitments.review_days": "days between reviews of commitments",
 }
 
-# outcome column -> (label, kind): kind "p" = a share of runs, "days", "x" = a number
-OUTCOMES = {
-    "any_agreement": ("P(any agreement)", "p"),
-    "any_political": ("P(political agreement)", "p"),
-    "any_technical": ("P(technical agreement)", "p"),
-    "time_to_first_agreement": ("day of the first agreement (runs with one)", "days"),
-    "days_to_first_agreement": ("days to the first agreement (none = horizon + 1)", "days"),
-    "pressure_cumulative": ("cumulative pressure (pressure-days)", "x"),
-    "pressure_peak": ("peak pressure", "x"),
-    "sanctions_final": ("final sanctions level", "x"),
-    "stalemate": ("P(stalemate at the end)", "p"),
-    "n_agreements": ("number of agreements", "x"),
-    "n_unilateral": ("unilateral moves", "x"),
-}
+# outcome labels, units and definitions: sim/outcomes.py (one registry for every output)
 
 
 def actor_names(spec: dict) -> dict[str, str]:
@@ -103,24 +90,16 @@ def param_label(path: str, spec: dict | None = None) -> str:
 
 
 def outcome_label(outcome: str, spec: dict | None = None) -> str:
-    if outcome in OUTCOMES:
-        return OUTCOMES[outcome][0]
-    kind, _, rest = outcome.partition(":")
-    if kind == "pair":
-        return f"P({pair_label(rest, spec or {})} agreement)"
-    if kind == "agreed":
-        return f"P(agreement on {rest.replace('_', ' ')})"
-    if kind == "final":
-        return f"final {rest.replace('_', ' ')}"
-    if kind == "stock_cumulative":
-        return f"cumulative {rest} (level-days)"
-    if kind in ("stock_peak", "stock_final"):
-        return f"{kind[6:]} {rest}"
-    return outcome.replace("_", " ")
+    """The registry's label (:mod:`sim.outcomes`), pairs named from ``spec``."""
+    from sim.outcomes import get
+
+    return get(outcome, actor_names(spec or {})).label
 
 
 def is_share(outcome: str) -> bool:
-    return OUTCOMES.get(outcome, ("", ""))[1] == "p" or outcome.startswith(("pair:", "agreed:", "any_"))
+    from sim.outcomes import get
+
+    return get(outcome).kind == "share"
 
 
 def fmt(v, digits: int = 2) -> str:
@@ -138,6 +117,24 @@ def fmt(v, digits: int = 2) -> str:
     if f == int(f) and abs(f) < 1e6 and digits <= 2 and not isinstance(v, float):
         return str(int(f))
     return f"{f:.{digits}f}"
+
+
+def num(v) -> str:
+    """A number for a table: whole numbers with thousands separators (17,300, not
+    1.73e+04), others to three significant figures without an exponent below 10^6."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if f != f:
+        return "\u2013"
+    if abs(f) >= 1e15:
+        return f"{f:.3g}"
+    if f == int(f):
+        return f"{int(f):,}"
+    if abs(f) >= 1000:
+        return f"{f:,.0f}"
+    return f"{f:.3g}"
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

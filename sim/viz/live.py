@@ -58,10 +58,25 @@ class ParamControl:
     hi: float
     value: float          # the scenario's own value
     integer: bool = False  # a whole-number field (e.g. days)
+    name: str = ""        # what it means, in the scenario's words (actor names, stock labels)
 
     @property
     def label(self) -> str:
-        return self.path
+        """The slider's label: what the field means and the scenario's own value (the
+        slider shows its current value on its thumb)."""
+        return f"{self.name or self.path} (as written: {self.value:.3g})"
+
+    def clamp(self, value) -> float | None:
+        """``value`` as a number within the control's range, or None if it is not a
+        finite number (the browser sends what it likes: the server decides)."""
+        try:
+            v = float(value)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if not math.isfinite(v):
+            return None
+        v = min(max(v, self.lo), self.hi)
+        return float(round(v)) if self.integer else v
 
 
 @dataclass(frozen=True)
@@ -106,8 +121,11 @@ def controls(name: str) -> Controls:
     data = scenario_data(sc)
     from sim.scenario.priors import priors_of
 
+    from sim.viz.labels import param_label
+
     params = tuple(ParamControl(p, *prior.bounds(), float(_get(data, p)),
-                                isinstance(_get(data, p), int) and not isinstance(_get(data, p), bool))
+                                isinstance(_get(data, p), int) and not isinstance(_get(data, p), bool),
+                                param_label(p, data))
                    for p, prior in priors_of(data).items())
     stances = tuple(StanceControl(sid, st.actor, st.describe(), " ".join(st.quote.split()), " ".join(st.note.split()))
                     for sid, st in sc.stances.items())
@@ -177,19 +195,46 @@ def build_scenario(s: Settings, draw_free: bool = False) -> Scenario:
     return apply_params(data, {k: int(round(v)) if k in ints else v for k, v in params.items()})
 
 
-def settings_from_kwargs(scenario_name: str, seed, protocol, kwargs: dict) -> tuple[Settings, list[str]]:
-    """Settings from Mesa's model kwargs; the list holds one-line input problems (the
-    model still builds, with the fallback named in the message)."""
+def settings_from_kwargs(scenario_name: str, seed, protocol, kwargs: dict,
+                         allow_path: bool = False) -> tuple[Settings, list[str]]:
+    """Settings from Mesa's model kwargs, which come from the browser: the server
+    decides what each may take. A scenario only by a name of :func:`scenario_names`
+    (never a path), a protocol only of the list, a parameter only a number within its
+    slider's range (clamped), a stance only one of the scenario's; anything else falls
+    back to the scenario as written, with a one-line message in the list."""
     problems = []
+    if scenario_name not in scenario_names() and not allow_path:
+        problems.append(f"Scenario: {str(scenario_name)[:60]!r} is not one of the scenarios; using "
+                        f"{DEFAULT_SCENARIO}")
+        scenario_name = DEFAULT_SCENARIO
     try:
-        seed_int = int(str(seed).strip())
-        if seed_int < 0:
+        seed_int = int(str(seed).strip()[:20])
+        if not 0 <= seed_int < 2 ** 63:
             raise ValueError
     except ValueError:
-        problems.append(f"Seed: {seed!r} is not a whole number >= 0; using {DEFAULT_SEED}")
+        problems.append(f"Seed: {str(seed)[:30]!r} is not a whole number >= 0; using {DEFAULT_SEED}")
         seed_int = DEFAULT_SEED
-    params = {k[len(PARAM_KEY):]: float(v) for k, v in kwargs.items() if k.startswith(PARAM_KEY)}
-    off = tuple(k[len(STANCE_KEY):] for k, v in kwargs.items() if k.startswith(STANCE_KEY) and not v)
+    c = controls(scenario_name)
+    if protocol is not None and protocol not in c.protocols:
+        problems.append(f"Protocol: {str(protocol)[:40]!r} is not one of {', '.join(c.protocols)}; using "
+                        f"{c.protocol}")
+        protocol = None
+    by_path = {p.path: p for p in c.params}
+    params = {}
+    for k, v in kwargs.items():
+        if not k.startswith(PARAM_KEY):
+            continue
+        ctl = by_path.get(k[len(PARAM_KEY):])
+        if ctl is None:
+            continue                                    # not a control of this scenario: ignored
+        value = ctl.clamp(v)
+        if value is None:
+            problems.append(f"{ctl.name or ctl.path}: {str(v)[:30]!r} is not a number; using {ctl.value:.3g}")
+            value = ctl.value
+        params[ctl.path] = value
+    ids = {st.id for st in c.stances}
+    off = tuple(k[len(STANCE_KEY):] for k, v in kwargs.items()
+                if k.startswith(STANCE_KEY) and k[len(STANCE_KEY):] in ids and v is False)
     return Settings(scenario_name, seed_int, protocol, params, off), problems
 
 
@@ -199,9 +244,12 @@ class LiveModel(NegotiationModel):
     (what SolaraViz's Reset passes back). Stops (``running = False``) at the horizon."""
 
     def __init__(self, scenario_name: str = DEFAULT_SCENARIO, seed=DEFAULT_SEED, protocol: str | None = None,
-                 scenario=None, **kwargs):
+                 scenario=None, allow_path: bool = False, **kwargs):
         # ``scenario`` is Mesa's own experiment scenario, which SolaraViz's Reset passes; unused.
-        self.settings, self.input_problems = settings_from_kwargs(scenario_name, seed, protocol, kwargs)
+        # ``allow_path``: a scenario file by path (Python callers only: the page's
+        # controls are the model_params keys, which never include it)
+        self.settings, self.input_problems = settings_from_kwargs(scenario_name, seed, protocol, kwargs,
+                                                                  allow_path)
         try:
             spec = build_scenario(self.settings)
         except ScenarioError as exc:
@@ -379,11 +427,8 @@ def log_lines(model) -> list[str]:
 
 
 # =============================================================== the odds
-ODDS_OUTCOMES = {
-    "any_agreement": "P(any agreement)",
-    "any_political": "P(political agreement)",
-    "stalemate": "P(stalemate at the end)",
-}
+ODDS_OUTCOMES = ("any_agreement", "any_political", "stalemate")     # labels: sim/outcomes.py
+RUNS_PER_SIDE = (10, 50, 200)       # the only sizes the odds panel offers (and the server accepts)
 CURRENT, UNCHANGED, CHANGE = "your settings", "scenario as written", "change"
 
 
@@ -442,8 +487,10 @@ def run_odds(s: Settings, points: int = 10, reps: int = 5, seed: int = 0, progre
             progress(done, total)
 
     res = execute(job, executor, progress=tick, max_in_flight=1 if executor is None else None)
-    runs = res.runs[res.runs["status"] == "ok"]
-    return odds_table(runs, sides, load_scenario(s.scenario).horizon_days)
+    runs = res.runs[res.runs["status"] == "ok"].copy()
+    sc = load_scenario(s.scenario)
+    runs.attrs["actors"] = {a: {"name": d.name} for a, d in sc.actors.items()}
+    return odds_table(runs, sides, sc.horizon_days)
 
 
 def odds_table(runs: pd.DataFrame, sides: dict[str, str], horizon: int) -> pd.DataFrame:
@@ -454,12 +501,13 @@ def odds_table(runs: pd.DataFrame, sides: dict[str, str], horizon: int) -> pd.Da
     h = headline(runs, horizon)
     h["stalemate"] = runs["stalemate"].astype(float).to_numpy()
     pairs = sorted(c for c in h.columns if c.startswith("pair:"))
-    outcomes = [*((c, n, "proportion") for c, n in ODDS_OUTCOMES.items()),
-                *((p, f"P({' \u2013 '.join(p[5:].split('-'))} agreement)", "proportion") for p in pairs),
-                ("days_to_first_agreement", "day of first agreement (none = horizon + 1)", "mean"),
-                ("n_unilateral", "unilateral moves", "mean"),
-                *((c, f"cumulative {c.split(':', 1)[1]} (level-days)", "mean")
-                  for c in sorted(h.columns) if c.startswith("stock_cumulative:"))]
+    from sim.outcomes import get
+
+    names = {a: (d.get("name") or a) for a, d in ((runs.attrs.get("actors") or {}).items())}
+    outcomes = [*((c, get(c).label, "proportion") for c in ODDS_OUTCOMES),
+                *((p, get(p, names).label, "proportion") for p in pairs),
+                *((c, get(c).label, "mean") for c in ("days_to_first_agreement", "n_unilateral")),
+                *((c, get(c).label, "mean") for c in sorted(h.columns) if c.startswith("stock_cumulative:"))]
     by_side = {side: h[h["scenario"] == scen].sort_values(["point", "replicate"]) for scen, side in sides.items()}
     rows = []
     for col, name, stat in outcomes:

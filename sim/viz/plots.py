@@ -23,14 +23,52 @@ SCENARIO_PALETTE = ["#332288", "#882255", "#999933", "#CC6677", "#44AA99", "#DDC
 GOOD, BAD, NEUTRAL = "#2166AC", "#B2182B", "#777777"
 
 
-def actor_colors(result) -> dict[str, str]:
-    return {a: PALETTE[n % len(PALETTE)] for n, a in enumerate(result.actor_labels)}
+# After the first eight: the hues of matplotlib's tab10 furthest from Okabe-Ito's
+# (brown, grey, olive, purple, ...), then Paul Tol's dark and light sets, then evenly
+# spaced hues, so no figure ever shows one colour for two actors.
+EXTRA_COLORS = ["#8C564B", "#7F7F7F", "#BCBD22", "#9467BD", "#17BECF", "#E377C2", "#2CA02C", "#222255",
+                "#225555", "#663333", "#666633", "#77AADD", "#EE8866", "#FFAABB", "#44BB99", "#AAAA00"]
+
+
+def distinct_colors(n: int, first=None) -> list[str]:
+    """``n`` different colours: ``first`` (default :data:`PALETTE`) in order, then
+    :data:`EXTRA_COLORS`, then hues spaced by the golden angle at three lightnesses."""
+    import colorsys
+
+    out: list[str] = []
+    for c in [*(PALETTE if first is None else first), *EXTRA_COLORS]:
+        if len(out) == n:
+            return out
+        if c.lower() not in {x.lower() for x in out}:
+            out.append(c)
+    k = 0
+    while len(out) < n:
+        h = (k * 0.381966) % 1.0
+        light = (0.35, 0.5, 0.65)[k % 3]
+        r, g, b = colorsys.hls_to_rgb(h, light, 0.65)
+        c = f"#{round(r * 255):02X}{round(g * 255):02X}{round(b * 255):02X}"
+        if c.lower() not in {x.lower() for x in out}:
+            out.append(c)
+        k += 1
+    return out
+
+
+def actor_colors(result_or_ids) -> dict[str, str]:
+    """Actor id -> colour, in scenario order, never one colour for two actors. Takes a
+    result (its ``actor_labels``) or a list of actor ids."""
+    ids = list(getattr(result_or_ids, "actor_labels", result_or_ids))
+    return dict(zip(ids, distinct_colors(len(ids))))
 
 
 def _need_series(result):
     if result.series is None:
         raise ValueError("this result has no daily series: run with series=True")
     return result.series
+
+
+def _legend_height(entries: int, fontsize: float = 8) -> float:
+    """Inches a one-column legend of ``entries`` lines needs, with the figure's margins."""
+    return entries * fontsize * 1.55 / 72 + 1.0
 
 
 def _date_axis(ax):
@@ -45,7 +83,9 @@ def plot_positions(result, axes=None):
     s = _need_series(result)
     issues = list(result.issues["issue"])
     if axes is None:
-        fig, axes = plt.subplots(len(issues), 1, figsize=(9, 2.1 * len(issues) + 0.6),
+        # tall enough for the legend beside the top panel (one line per actor)
+        fig, axes = plt.subplots(len(issues), 1, figsize=(9, max(2.1 * len(issues) + 0.6,
+                                                                 _legend_height(len(result.actor_labels) + 1))),
                                  sharex=True, squeeze=False)
         axes = axes[:, 0]
     fig = axes[0].figure
@@ -83,10 +123,12 @@ def plot_positions(result, axes=None):
 
 def plot_crisis(result, ax=None):
     """The environment's stocks (left axis) and the cost issues' values (right axis)
-    over the days, scheduled events annotated, agreements and unilateral moves marked."""
+    over the days, scheduled events annotated, agreements and unilateral moves marked.
+    The labels of events, agreements and moves stand upright at their day; where two
+    would meet, the later one moves right (:func:`_place_upright`), so none covers another."""
     s = _need_series(result)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(9, 4))
+        fig, ax = plt.subplots(figsize=(9, 4.6))
     env = (result.spec or {}).get("environment", {})
     stock_colors = ["#D55E00", "#CC79A7", "#E69F00"]
     for n, v in enumerate(sorted(x for x in s["variable"].unique() if str(x).startswith("stock:"))):
@@ -103,47 +145,87 @@ def plot_crisis(result, ax=None):
     ax2.set_ylabel("issue value (0-1)")
     ax2.set_ylim(0, 1.05)
     start = pd.Timestamp(result.start_date)
-    for n, ev in enumerate(result.events.itertuples()):
+    labels = []                       # (date, text, top?, colour, fontsize): placed at the end
+    for ev in result.events.itertuples():
         date = start + pd.Timedelta(days=int(ev.day))
         ax.axvline(date, color="#555555", ls="--", lw=1)
-        ax.annotate(ev.label, (date, 1.0 - 0.07 * (n % 4)), xytext=(3, -2),
-                    textcoords="offset points", fontsize=7, va="top")
+        labels.append((date, _wrap(str(ev.label), 48, 1), True, "#333333", 6.5))
     for ag in result.agreements.itertuples():
         date = pd.Timestamp(ag.date)
         ax.axvline(date, color="gold", lw=1.5, alpha=0.8)
-        ax.annotate(f"{result.actor_labels[ag.party_a]}–{result.actor_labels[ag.party_b]} "
-                    f"({ag.level})", (date, 0.03), rotation=90, fontsize=7, va="bottom",
-                    xytext=(-9, 0), textcoords="offset points")
+        labels.append((date, f"{result.actor_labels[ag.party_a]}–{result.actor_labels[ag.party_b]} "
+                             f"({ag.level})", False, "black", 7))
     rec = getattr(result, "record", None)
     if rec is not None and len(rec) and "type" in rec:
         # unilateral moves (green), threats and promises carried out (red), commitments
-        # broken or threats abandoned (purple); labels of one day side by side
+        # broken or threats abandoned (purple)
         marks = {"unilateral": ("#009E73", "#006B4F", ""), "threat_carried_out": ("#D55E00", "#A04000", "threat: "),
                  "promise_kept": ("#D55E00", "#A04000", "promise: "),
                  "commitment_broken": ("#CC79A7", "#8E3F72", "breaks "),
                  "threat_abandoned": ("#CC79A7", "#8E3F72", "backs down: "),
                  "promise_broken": ("#CC79A7", "#8E3F72", "reneges: ")}
-        per_day: dict = {}
         for mv in rec[rec["type"].isin(list(marks))].itertuples():
             color, text_color, prefix = marks[mv.type]
             date = pd.Timestamp(mv.date)
-            k = per_day[mv.day] = per_day.get(mv.day, -1) + 1
             who = result.actor_labels.get(str(mv.actors).split(";")[0], mv.actors)
             what = mv.changes if isinstance(mv.changes, str) and mv.changes else mv.label
             ax.plot([date], [1.02], marker="v", color=color, ms=6, clip_on=False)
-            ax.annotate(f"{prefix}{who}: {what}", (date, 1.0), rotation=90, fontsize=6, va="top",
-                        xytext=(2 + 7 * k, -8), textcoords="offset points", color=text_color)
+            labels.append((date, _wrap(f"{prefix}{who}: {what}", 48, 1), True, text_color, 6))
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    if h1 + h2:
-        ax.legend(h1 + h2, l1 + l2, loc="lower left", fontsize=8, framealpha=0.9)
+    if h1 + h2:                       # below the axes: never over a label or a line
+        ax.legend(h1 + h2, [_wrap(x, 60, 1) for x in l1 + l2], loc="upper left", bbox_to_anchor=(0.0, -0.1),
+                  fontsize=8, frameon=False, ncol=2 if len(h1 + h2) > 2 else 1)
     ax.set_title(f"{result.scenario}: the crisis environment "
                  f"(dashed: events; gold: agreements; ▼ green: unilateral moves,\nred: threats and promises "
                  f"carried out, purple: commitments broken or abandoned)", fontsize=9)
     ax.grid(alpha=0.3)
     _date_axis(ax)
     ax.figure.tight_layout()
+    _place_upright(ax, labels)
     return ax
+
+
+def _place_upright(ax, labels) -> None:
+    """Upright labels at their dates: ``top`` ones hang from the top of the axes, the
+    others stand on its bottom. In date order, each goes just right of its date's line,
+    or further right past every placed label it would touch; a label that would leave
+    the axes gets a smaller font, and (at the smallest) is left out with a count in the
+    corner. Call after the layout is final (positions are in pixels)."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    pt = fig.dpi / 72.0
+    placed: list = []                 # pixel boxes (x0, y0, x1, y1) of the placed labels
+    left_out = 0
+    for date, text, top, color, size in sorted(labels, key=lambda x: (x[0], not x[2])):
+        x_date = ax.transData.transform((mdates.date2num(date), 0))[0]
+        for fs in (size, size - 1, size - 2):
+            t = ax.annotate(text, (date, 1.0 if top else 0.0), xycoords=("data", "axes fraction"),
+                            xytext=(2, -8 if top else 3), textcoords="offset points", rotation=90,
+                            fontsize=fs, va="top" if top else "bottom", ha="left", color=color,
+                            annotation_clip=False)
+            t.set_in_layout(False)
+            bb = t.get_window_extent(renderer)
+            x0, w = bb.x0, bb.width
+            moved = True
+            while moved:
+                moved = False
+                for p in placed:
+                    if x0 < p[2] + 1 and x0 + w > p[0] - 1 and bb.y0 < p[3] + 1 and bb.y1 > p[1] - 1:
+                        x0, moved = p[2] + 1, True
+            if x0 + w <= box.x1 - 1 and bb.y0 >= box.y0 and bb.y1 <= box.y1 + 1:
+                t.xyann = (2 + (x0 - bb.x0) / pt, t.xyann[1])
+                placed.append((x0, bb.y0, x0 + w, bb.y1))
+                break
+            t.remove()
+        else:
+            left_out += 1
+        del x_date
+    if left_out:
+        ax.text(0.995, 0.01, f"{left_out} label{'s' if left_out > 1 else ''} left out (no room)",
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="#555555")
 
 
 def _wrap(text: str, width: int = 70, lines: int = 2) -> str:
@@ -161,9 +243,28 @@ GOOD_DIRECTION = {"any_political": 1, "any_agreement": 1, "days_to_first_agreeme
 
 
 def good_direction(outcome: str) -> int:
-    if str(outcome).startswith(("stock_cumulative:", "stock_peak:", "stock_final:")):
-        return -1
-    return GOOD_DIRECTION.get(outcome, 0)
+    """+1, -1 or 0: the registry's ``good`` (:mod:`sim.outcomes`)."""
+    from sim.outcomes import get
+
+    return get(outcome).good
+
+
+def ablation_outcomes(eff: pd.DataFrame, k: int = 4) -> list[str]:
+    """The ``k`` outcomes an ablation shows (figure panels, headline columns): among any
+    deal, any political deal, the day of the first deal, unilateral moves, the first
+    stock's cumulative level and the pairs' deals, those some stance moves (an
+    interval that excludes 0) first, in that order, pairs by their largest effect."""
+    have = list(dict.fromkeys(eff["outcome"]))
+    stocks = sorted(o for o in have if str(o).startswith("stock_cumulative:"))
+    base = [o for o in ("any_agreement", "any_political", "days_to_first_agreement", "n_unilateral",
+                        "pressure_cumulative") if o in have] + stocks[:1]
+    pairs = [o for o in have if str(o).startswith("pair:")]
+    big = eff[eff["outcome"].isin(pairs)].assign(a=lambda d: d["effect"].abs()).groupby("outcome")["a"].max()
+    pairs = sorted(pairs, key=lambda o: -big.get(o, 0.0))
+    moves = eff.assign(m=(eff["ci_low"] > 0) | (eff["ci_high"] < 0)).groupby("outcome")["m"].any()
+    moving = [o for o in base + pairs if moves.get(o, False)]
+    still = [o for o in base if o not in moving]
+    return (moving + still)[:k]
 
 
 def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None,
@@ -173,10 +274,8 @@ def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None
     labelled with the article's sentence that grounds it. Bars are blue where the
     change is good for the crisis (more deals, sooner, less of a crisis stock), red
     where it is bad, grey where the interval covers zero or the outcome has no good side."""
-    if outcomes is None:
-        stocks = [o for o in effects["outcome"].unique() if str(o).startswith("stock_cumulative:")]
-        outcomes = ("any_political", "days_to_first_agreement", "n_unilateral", *stocks[:1])
-        outcomes = tuple(o for o in outcomes if o in set(effects["outcome"]))
+    if outcomes is None:                  # the outcomes some stance moves, first
+        outcomes = tuple(ablation_outcomes(effects))
     e = effects[effects["outcome"].isin(outcomes)]
     ranked = e.drop_duplicates("variant").sort_values("rank")["variant"].tolist()
     order = ranked[:top]
@@ -189,7 +288,7 @@ def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None
     ypos = list(range(len(order)))[::-1]
     for ax, outcome in zip(axes, outcomes):
         d = e[e["outcome"] == outcome].set_index("variant").loc[order]
-        scale = 100.0 if outcome.startswith(("any_", "pair:")) else 1.0
+        scale = 100.0 if outcome.startswith(("any_", "pair:", "agreed:")) else 1.0
         eff, lo, hi = d["effect"] * scale, d["ci_low"] * scale, d["ci_high"] * scale
         sign = good_direction(outcome)
         # grey where the interval covers zero (no detectable change) or the outcome has no good side
@@ -232,8 +331,11 @@ def plot_sensitivity(indices: pd.DataFrame, axes=None, labels: dict | None = Non
     outcomes = [o for o in indices["outcome"].unique()
                 if indices.loc[indices["outcome"] == o, "value"].notna().any()]
     kinds = list(dict.fromkeys(indices["index"]))
+    n_params = indices["parameter"].nunique()
     if axes is None:
-        fig, axes = plt.subplots(1, max(1, len(outcomes)), figsize=(2.6 * max(1, len(outcomes)) + 4, 4.4),
+        # two lines of 8-point label per parameter, and room for the note under the panels
+        fig, axes = plt.subplots(1, max(1, len(outcomes)), figsize=(2.6 * max(1, len(outcomes)) + 4,
+                                                                    max(4.4, 0.36 * n_params + 2.0)),
                                  sharey=True, squeeze=False)
         axes = axes[0]
     fig = axes[0].figure
@@ -260,11 +362,14 @@ def plot_sensitivity(indices: pd.DataFrame, axes=None, labels: dict | None = Non
     fig.suptitle("Which modelling choices the outcome hangs on (global sensitivity, SALib; 95% CI)", fontsize=9)
     constant = [indices.loc[indices["outcome"] == o, "outcome_label"].iloc[0]
                 for o in indices["outcome"].unique() if o not in outcomes]
-    fig.tight_layout()
     if constant:
-        fig.text(0.01, 0.005, "Constant over the sample (nothing to attribute): " + "; ".join(constant),
-                 fontsize=7, va="bottom")
-        fig.subplots_adjust(bottom=0.16)
+        width_chars = int(fig.get_figwidth() * 72 / 7 * 1.6)      # ~ characters of 7-point text per line
+        note = _wrap("Constant over the sample (nothing to attribute): " + "; ".join(constant), width_chars, 3)
+        fig.text(0.01, 0.005, note, fontsize=7, va="bottom")
+        lines = note.count("\n") + 1
+        fig.tight_layout(rect=(0, (lines * 7 * 1.3 + 6) / 72 / fig.get_figheight(), 1, 1))
+    else:
+        fig.tight_layout()
     return fig
 
 
@@ -281,11 +386,13 @@ def plot_eu_trajectories(result, axes=None):
     rt = rounds_table(result, sc)
     issues = list(sc.issues)
     if axes is None:
-        fig, axes = plt.subplots(len(issues), 1, figsize=(8, 2.2 * len(issues) + 0.8), squeeze=False)
+        fig, axes = plt.subplots(len(issues), 1, figsize=(8, max(2.2 * len(issues) + 0.8,
+                                                                 _legend_height(len(sc.actors) + 2, 7))),
+                                 squeeze=False)
         axes = axes[:, 0]
     fig = axes[0].figure
     actors = list(sc.actors)
-    colors = {a: PALETTE[n % len(PALETTE)] for n, a in enumerate(actors)}
+    colors = actor_colors(actors)
     rows = result.issues.set_index("issue")
     last = int(rows["forecast_rounds"].max()) if rows["forecast_rounds"].notna().any() else int(s["day"].max())
     pos = s[(s["variable"] == "position") & (s["day"] <= last)]
@@ -341,7 +448,7 @@ def plot_protocol_comparison(table: pd.DataFrame, forecasts: pd.DataFrame, ax=No
         for m, p in enumerate(protocols):
             y = -(top + m)
             v = forecasts[(forecasts["issue"] == issue) & (forecasts["protocol"] == p)]["forecast"].to_numpy(float)
-            color = PROTOCOL_COLORS.get(p, PALETTE[m % len(PALETTE)])
+            color = PROTOCOL_COLORS.get(p) or distinct_colors(m + 1)[m]
             ax.scatter(x_of(issue, v), y + rng.uniform(-0.28, 0.28, len(v)), s=10, color=color, alpha=0.45,
                        linewidths=0, label=p.replace("_", " ") if b == 0 else "_")
             if len(v):
@@ -376,7 +483,7 @@ def plot_channels(result, ax=None, when: str = "end"):
     import networkx as nx
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6.5, 5.5))
+        fig, ax = plt.subplots(figsize=(7.5, 6.6))
     labels = result.actor_labels
     caps = {a: v.get("capability", 0.1) for a, v in result.spec.get("actors", {}).items()}
     g = nx.Graph()
@@ -406,18 +513,29 @@ def plot_channels(result, ax=None, when: str = "end"):
                     bbox={"facecolor": "white", "edgecolor": "gold", "alpha": 0.9})
     nx.draw_networkx_nodes(g, pos, nodelist=list(labels), node_color=[colors[a] for a in labels],
                            node_size=[300 + 4000 * caps.get(a, 0.1) for a in labels], ax=ax)
+    # names outside the circle, away from the edges that run inside it
     for a, (x, y) in pos.items():
-        ax.text(x, y - 0.2, labels[a], ha="center", va="top", fontsize=8)
+        r = float(np.hypot(x, y)) or 1.0
+        ux, uy = x / r, y / r
+        ax.annotate(_wrap(str(labels[a]), 22, 2), (x, y), xytext=(ux * 30, uy * 30), textcoords="offset points",
+                    ha="left" if ux > 0.3 else ("right" if ux < -0.3 else "center"),
+                    va="bottom" if uy > 0.3 else ("top" if uy < -0.3 else "center"), fontsize=8)
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], color="#333333", ls=LEVEL_STYLE["political"][0], lw=2, label="political channel"),
                Line2D([], [], color="#333333", ls=LEVEL_STYLE["technical"][0], lw=2, label="technical channel"),
                Line2D([], [], color="#999999", ls=LEVEL_STYLE["closed"][0], lw=1, label="closed (scenario)"),
                Line2D([], [], color="gold", lw=5, label="agreement reached")]
-    ax.legend(handles=handles, fontsize=7, loc="lower left", frameon=False)
+    # the legend below the network, never over a name
+    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False)
     ax.set_title(f"{result.scenario}: channels at the {when} of the run (node size: capability)", fontsize=9)
     ax.set_axis_off()
-    ax.margins(0.15)
+    # fixed limits: the nodes lie on the unit circle (two actors lie on a line, whose
+    # height autoscaling would make ~1e-16 and send the names to the edge of the raster)
+    ax.set_xlim(-1.3, 1.3)
+    ax.set_ylim(-1.3, 1.3)
+    ax.set_aspect("equal")
+    ax.figure.tight_layout()
     return ax
 
 
@@ -427,7 +545,11 @@ def plot_blame(result, axes=None):
     b = s[s["variable"] == "blame"]
     actors = list(result.actor_labels)
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(12.5, 5.2), gridspec_kw={"wspace": 0.08})
+        # cells large enough for "0.00", the layout engine makes room for the names
+        side = max(4.0, 0.5 * len(actors))
+        longest = max((len(str(v)) for v in result.actor_labels.values()), default=4)
+        fig, axes = plt.subplots(1, 2, figsize=(2 * side + 0.11 * longest + 1.6, side + 0.07 * longest + 1.2),
+                                 layout="constrained")
     fig = axes[0].figure
     first, last = b["day"].min(), b["day"].max()
     im = None
@@ -441,7 +563,7 @@ def plot_blame(result, axes=None):
                     ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=7,
                             color="white" if m[i, j] > 0.6 else "black")
         names = [result.actor_labels[a] for a in actors]
-        ax.set_xticks(range(len(actors)), names, rotation=30, ha="right", fontsize=7)
+        ax.set_xticks(range(len(actors)), names, rotation=90, fontsize=7)
         ax.set_yticks(range(len(actors)), names, fontsize=7)
         ax.set_xlabel("blamed")
         if ax is axes[0]:
@@ -449,8 +571,11 @@ def plot_blame(result, axes=None):
         else:
             ax.set_yticklabels([])
         ax.set_title(f"blame at the {title} (day {int(day)})", fontsize=9)
-    fig.colorbar(im, ax=list(axes), shrink=0.8, label="blame (0-1)")
+    fig.colorbar(im, ax=list(axes), shrink=0.8, aspect=30, label="blame (0-1)")
     fig.suptitle(f"{result.scenario}: public blame, who blames whom", fontsize=10)
+    # the layout engine's first pass places the axis labels before the rotated names
+    # are measured; a second pass (here) makes the first save right
+    fig.draw_without_rendering()
     return fig
 
 
@@ -490,24 +615,36 @@ def plot_beliefs(result, ax=None, top: int = 6):
 
 # ====================================================================== batches and sweeps
 def _scenario_colors(names):
-    return {n: SCENARIO_PALETTE[i % len(SCENARIO_PALETTE)] for i, n in enumerate(names)}
+    return dict(zip(names, distinct_colors(len(names), SCENARIO_PALETTE)))
 
 
-def plot_agreement_probability(runs: pd.DataFrame, axes=None, actor_names: dict | None = None):
+def plot_agreement_probability(runs: pd.DataFrame, axes=None, actor_names: dict | None = None,
+                               top_pairs: int = 15):
     """The headline comparison: per scenario, the probability (share of runs, 95%
     Wilson interval) of any / any political agreement, of an agreement on each issue,
-    and of an agreement between each pair of actors (named by ``actor_names``)."""
+    and of an agreement between each pair of actors (named by ``actor_names``) that
+    agreed in some run (the ``top_pairs`` most likely; the count of the others is
+    said). Horizontal bars, one panel under the other, so long names read level."""
     from sim.experiments.stats import wilson_interval
 
     ok = runs[runs["status"] == "ok"]
     scen = list(dict.fromkeys(ok["scenario"]))
     issue_cols = [c for c in ok.columns if c.startswith("agreed:")]
-    pair_cols = sorted(c for c in ok.columns if c.startswith("pair:"))
+    pair_all = sorted(c for c in ok.columns if c.startswith("pair:"))
+    share = {c: float((ok[c].fillna(0).astype(float) > 0).groupby(ok["scenario"]).mean().max()) for c in pair_all}
+    pair_cols = sorted((c for c in pair_all if share[c] > 0), key=lambda c: (-share[c], c))[:top_pairs]
+    hidden = len(pair_all) - len(pair_cols)
     groups = [("any agreement", ["any_agreement", "any_political"]), ("agreement on each issue", issue_cols),
-              ("agreement between each pair", pair_cols)]
+              ("agreement between each pair" + (f" (the {len(pair_cols)} most likely)"
+                                                if sum(v > 0 for v in share.values()) > len(pair_cols) else ""),
+               pair_cols)]
+    groups = [g for g in groups if g[1]]
+    rows = [len(cols) for _, cols in groups]
+    height_of = 0.16 * max(1, len(scen)) + 0.12            # inches per row of bars
     if axes is None:
-        fig, axes = plt.subplots(1, 3, figsize=(11, 5.2),
-                                 gridspec_kw={"width_ratios": [2, len(issue_cols) or 1, len(pair_cols) or 1]})
+        fig, axes = plt.subplots(len(groups), 1, figsize=(9, sum(rows) * height_of + 0.75 * len(groups) + 1.5),
+                                 gridspec_kw={"height_ratios": rows}, squeeze=False, sharex=True)
+        axes = axes[:, 0]
     fig = axes[0].figure
     colors = _scenario_colors(scen)
     h = 0.8 / max(1, len(scen))
@@ -522,20 +659,28 @@ def plot_agreement_probability(runs: pd.DataFrame, axes=None, actor_names: dict 
                 est.append(k / m if m else np.nan)
                 lo.append(a)
                 hi.append(b)
-            x = np.arange(len(cols)) + (n - (len(scen) - 1) / 2) * h
+            y = -np.arange(len(cols)) - (n - (len(scen) - 1) / 2) * h
             est, lo, hi = map(np.asarray, (est, lo, hi))
-            ax.bar(x, est, width=h, color=colors[sname], label=sname, alpha=0.9)
-            ax.errorbar(x, est, yerr=[est - lo, hi - est], fmt="none", ecolor="black", lw=0.8, capsize=2)
-        ax.set_xticks(range(len(cols)), [_tick(c, actor_names) for c in cols], rotation=30, ha="right", fontsize=8)
-        ax.set_ylim(0, 1.05)
-        ax.set_title(title, fontsize=9)
-        ax.grid(axis="y", alpha=0.3)
-    axes[0].set_ylabel("probability (share of runs, 95% CI)")
+            ax.barh(y, est, height=h, color=colors[sname], label=sname, alpha=0.9)
+            ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="none", ecolor="black", lw=0.8, capsize=2)
+        ax.set_yticks(-np.arange(len(cols)), [_wrap(_tick(c, actor_names), 40, 1) for c in cols], fontsize=8)
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(-len(cols) + 0.5, 0.5)
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    xlabel = "probability (share of runs, 95% CI)"
+    if hidden:
+        never = sum(1 for c in pair_all if share[c] == 0)
+        said = [f"{hidden - never} less likely" if hidden > never else "",
+                f"{never} that never agreed in these runs" if never else ""]
+        xlabel += "\npairs not shown: " + ", ".join(x for x in said if x)
+    axes[-1].set_xlabel(xlabel, fontsize=9)
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="lower center", ncol=min(len(scen), 4), fontsize=9, frameon=False)
+    axes[0].legend(handles, [_wrap(x, 28, 2) for x in names], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                   fontsize=8, frameon=False)
     n_runs = ok.groupby("scenario").size().min()
     fig.suptitle(f"Which scenario makes a deal most likely? ({n_runs} runs per scenario)", fontsize=11)
-    fig.tight_layout(rect=(0, 0.04 + 0.04 * ((len(scen) + 3) // 4), 1, 1))
+    fig.tight_layout()
     return fig
 
 
@@ -552,8 +697,10 @@ def _tick(col: str, actor_names: dict | None = None) -> str:
     return rest.replace("_", " ")
 
 
-def plot_pressure_band(series: pd.DataFrame, runs: pd.DataFrame, start_dates: dict | None = None, ax=None):
-    """Pressure at the border over the days: median and 5-95% band per scenario."""
+def plot_pressure_band(series: pd.DataFrame, runs: pd.DataFrame, start_dates: dict | None = None, ax=None,
+                       label: str | None = None):
+    """The environment's first stock (pressure at the border in the Belarus scenarios)
+    over the days: median and 5-95% band per scenario; ``label`` names the stock."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(9, 4))
     stocks = sorted(v for v in series["variable"].unique() if str(v).startswith("stock:"))
@@ -568,15 +715,16 @@ def plot_pressure_band(series: pd.DataFrame, runs: pd.DataFrame, start_dates: di
             x = pd.Timestamp(start_dates[sname]) + pd.to_timedelta(q.index, unit="D")
         ax.fill_between(x, q[0.05], q[0.95], color=colors[sname], alpha=0.2)
         ax.plot(x, q[0.5], color=colors[sname], lw=2, label=sname)
-    ax.set_ylabel("pressure (1 = border zone full)")
+    name = label or (stocks[0].split(":", 1)[1] if stocks else "stock")
+    ax.set_ylabel(_wrap(f"{name} (0-1)", 40, 2), fontsize=8)
     ax.set_ylim(0, 1.05)
     if start_dates:
         _date_axis(ax)
     else:
         ax.set_xlabel("day")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.grid(alpha=0.3)
-    ax.set_title("Pressure at the border: median and 5-95% of runs per scenario", fontsize=9)
+    ax.set_title(_wrap(f"{name[:1].upper() + name[1:]}: median and 5-95% of runs per scenario", 90, 2), fontsize=9)
     ax.figure.tight_layout()
     return ax
 
@@ -634,7 +782,7 @@ def plot_final_values(runs: pd.DataFrame, ax=None, issue_labels: dict | None = N
                        linewidths=0, label=sname if x == x0[0] else "_")
             ax.hlines(np.median(v), x - 0.4 * w, x + 0.4 * w, color="black", lw=1.6)
     ticks = [(issue_labels or {}).get(c.split(":", 1)[1], c.split(":", 1)[1].replace("_", " ")) for c in cols]
-    ax.set_xticks(range(len(cols)), [_wrap(t, 22, 3) for t in ticks], fontsize=8)
+    ax.set_xticks(range(len(cols)), [_wrap(t, 12, 3) for t in ticks], fontsize=8)
     for x in np.arange(len(cols) - 1) + 0.5:
         ax.axvline(x, color="#dddddd", lw=0.8)
     ax.set_ylabel("final implemented value (0 = low end, 1 = high end)", fontsize=8)

@@ -37,10 +37,10 @@ import pandas as pd
 
 from sim.errors import ReportError  # noqa: F401  (raised here, caught by the CLI)
 from sim.viz import plots
-from sim.viz.labels import (actor_names, fmt, issue_label, outcome_label, param_label,
+from sim.viz.labels import (actor_names, fmt, issue_label, num, outcome_label, param_label,
                             plural)
 
-KINDS = ("run", "compare", "batch", "sweep", "ablation", "sensitivity")
+KINDS = ("run", "compare", "batch", "sweep", "ablation", "sensitivity", "calibration")
 
 
 
@@ -67,7 +67,14 @@ def kind_of(folder: Path) -> str:
         if _manifest(folder)["job"].get("varies"):
             return "sweep"
         return "batch"
-    raise ReportError(f"{folder} holds no results (no summary.json, manifest.json or comparison.csv)")
+    if (folder / "state.json").exists() and (folder / "generations").is_dir():
+        if not (folder / "predictive.csv").exists() or not (folder / "posterior.parquet").exists():
+            raise ReportError(f"{folder} holds an unfinished calibration; finish it with the same calibrate "
+                              "command and --resume")
+        return "calibration"
+    raise ReportError(f"{folder} holds no results (no summary.json, manifest.json or comparison.csv); give a "
+                      "folder written by run, batch, sweep, ablate, sensitivity, compare-protocols, table or "
+                      "calibrate")
 
 
 def folder_protocols(folder: Path) -> list[str]:
@@ -80,6 +87,8 @@ def folder_protocols(folder: Path) -> list[str]:
                                                                                          "alternating_offers")]
     if kind == "compare":
         return list(dict.fromkeys(pd.read_csv(folder / "comparison.csv")["protocol"]))
+    if kind == "calibration":
+        return [(_calibration_state(folder).get("protocol")) or "alternating_offers"]
     specs = _manifest(folder)["job"]["scenarios"]
     return list(dict.fromkeys((d.get("protocol") or {}).get("name", "alternating_offers") for d in specs.values()))
 
@@ -133,6 +142,12 @@ def draw_figures(folder, protocol: str | None = None) -> dict:
             figs["trajectories"] = (plots.plot_eu_trajectories(res),
                                     f"{res.protocol.replace('_', ' ').capitalize()}: each actor's position per "
                                     "round (one a day), the weighted median (the forecast) and mean.")
+    elif kind == "calibration":
+        state = _calibration_state(folder)
+        figs["posterior_predictive"] = (calibration_figure(pd.read_csv(folder / "predictive.csv"),
+                                                           state.get("scenario", folder.name)),
+                                        "Observed data (dots) over the prior's and the posterior's predictive "
+                                        "5-95% bands.")
     elif kind == "compare":
         table, forecasts = _compared(folder, protocol)
         figs["comparison"] = (plots.plot_protocol_comparison(table, forecasts).figure,
@@ -155,15 +170,17 @@ def draw_figures(folder, protocol: str | None = None) -> dict:
         spec = _base_spec(manifest)
         names = actor_names(spec)
         if kind == "sweep":
-            figs["sweep"] = (_sweep_panels(runs, spec), "Each headline outcome against the varied parameters "
+            figs["sweep"] = (_sweep_panels(runs, spec, manifest["job"].get("days")), "Each headline outcome against the varied parameters "
                                                         "(one mean per design point).")
         else:
             figs["agreement"] = (plots.plot_agreement_probability(runs, actor_names=names),
                                  "Probability of agreement (share of runs, 95% Wilson intervals), per issue and per pair.")
-        if (folder / "series.parquet").exists():
-            series = pd.read_parquet(folder / "series.parquet")
+        series = pd.read_parquet(folder / "series.parquet") if (folder / "series.parquet").exists() else None
+        stocks = sorted(((spec.get("environment") or {}).get("stocks") or {}))
+        if series is not None and stocks:          # a scenario without an environment has no stock to draw
             starts = {n: d.get("start_date") for n, d in manifest["job"]["scenarios"].items()}
-            figs["pressure"] = (plots.plot_pressure_band(series, runs, starts).figure,
+            label = (spec["environment"]["stocks"][stocks[0]] or {}).get("label") or stocks[0]
+            figs["pressure"] = (plots.plot_pressure_band(series, runs, starts, label=label).figure,
                                 "The first stock of the environment over the days: median and 5-95% band of runs.")
         if kind == "batch":
             figs["first_agreement"] = (plots.plot_first_agreement_ecdf(runs).figure,
@@ -174,28 +191,37 @@ def draw_figures(folder, protocol: str | None = None) -> dict:
     return figs
 
 
-SWEEP_OUTCOMES = ("any_political", "time_to_first_agreement", "pressure_cumulative")
+SWEEP_OUTCOMES = ("any_agreement", "any_political", "days_to_first_agreement", "pressure_cumulative")
 
 
-def _sweep_outcomes(columns) -> list[str]:
-    """any political deal, the day of the first deal, and the first stock's cumulative
-    level (or the first round's cumulative pressure)."""
+def _sweep_outcomes(columns, h: pd.DataFrame | None = None, k: int = 3) -> list[str]:
+    """``k`` of: any deal, any political deal, the day of the first deal (no deal =
+    H + 1), the first stock's cumulative level (or the first round's cumulative
+    pressure); with per-run values ``h`` (design points in ``point``), those whose mean
+    changes across the design points first."""
+    from sim.outcomes import moving_first
+
     stocks = sorted(c for c in columns if str(c).startswith("stock_cumulative:"))
-    return [o for o in SWEEP_OUTCOMES[:2] if o in columns] + (
-        stocks[:1] or [o for o in SWEEP_OUTCOMES[2:] if o in columns])
+    names = [o for o in SWEEP_OUTCOMES[:3] if o in columns or o == "days_to_first_agreement"] + (
+        stocks[:1] or [o for o in SWEEP_OUTCOMES[3:] if o in columns])
+    if h is not None and "point" in h:
+        names = moving_first({o: h.groupby("point")[o].mean() for o in names if o in h})
+    return names[:k]
 
 
-def _sweep_panels(runs: pd.DataFrame, spec: dict):
+def _sweep_panels(runs: pd.DataFrame, spec: dict, days: int | None = None):
     import matplotlib.pyplot as plt
 
-    outcomes = _sweep_outcomes(runs.columns)
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(3.7 * len(outcomes), 3.9), squeeze=False)
+    ok = runs[runs["status"] == "ok"].copy()
+    h = _headline_values(ok, {n: spec for n in ok["scenario"].unique()}, days)
+    outcomes = _sweep_outcomes(h.columns, h)
+    for o in outcomes:                       # the registry's values: yes/no as 0/1, no deal as H + 1
+        ok[o] = h[o].to_numpy()
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(3.9 * len(outcomes), 4.1), squeeze=False)
     labels = {c: param_label(c, spec) for c in runs.columns if c.startswith("param:")}
-    ok = runs.copy()
-    ok["any_political"] = ok["any_political"].astype(float)
     for ax, o in zip(axes[0], outcomes):
-        plots.plot_sweep(ok, o, ax=ax, labels={**labels, o: outcome_label(o)})
-        ax.set_title(outcome_label(o), fontsize=9)
+        plots.plot_sweep(ok, o, ax=ax, labels={**labels, o: outcome_label(o, spec)})
+        ax.set_title(plots._wrap(outcome_label(o, spec), 40, 2), fontsize=9)
         ax.xaxis.label.set_size(8)
         ax.yaxis.label.set_size(8)
     fig.tight_layout()
@@ -367,11 +393,15 @@ def _base_spec(manifest: dict) -> dict:
 
 
 def _cell(est, lo, hi, share: bool) -> str:
+    """A share as a percentage with its interval, a number with its range; an interval
+    that cannot be computed (one run) is left out, never printed as [nan, nan]."""
     if est is None or (isinstance(est, float) and math.isnan(est)):
         return "\u2013"
     if share:
-        return f"{est * 100:.0f}% <small>[{lo * 100:.0f}, {hi * 100:.0f}]</small>"
-    return f"{est:.1f} <small>[{lo:.1f}, {hi:.1f}]</small>"
+        ci = "" if lo != lo or hi != hi else f" <small>[{lo * 100:.0f}, {hi * 100:.0f}]</small>"
+        return f"{est * 100:.0f}%{ci}"
+    ci = "" if lo != lo or hi != hi else f" <small>[{lo:.3g}, {hi:.3g}]</small>"
+    return f"{est:.3g}{ci}"
 
 
 def _diff_cell(m, lo, hi, share: bool, good: int = 0) -> str:
@@ -406,13 +436,19 @@ BATCH_OUTCOMES = ["any_agreement", "any_political", "days_to_first_agreement", "
                   "pressure_cumulative", "sanctions_final", "stalemate"]   # those a runs table has
 
 
-def _batch_outcomes(columns) -> list[str]:
+def _batch_outcomes(columns, h: pd.DataFrame | None = None) -> list[str]:
     """The headline outcomes a runs table has: the fixed ones, then each stock's
-    cumulative level (the round-2 environment), stalemate last."""
+    cumulative level (the round-2 environment), stalemate last; with the headline
+    values ``h``, those that vary across the runs first (:func:`sim.outcomes.moving_first`)."""
+    from sim.outcomes import moving_first
+
     cols = set(columns) | {"days_to_first_agreement"}
     fixed = [o for o in BATCH_OUTCOMES if o in cols and o != "stalemate"]
     stocks = sorted(c for c in columns if str(c).startswith("stock_cumulative:"))
-    return fixed + stocks + (["stalemate"] if "stalemate" in cols else [])
+    names = fixed + stocks + (["stalemate"] if "stalemate" in cols else [])
+    if h is None:
+        return names
+    return moving_first({o: h[o] for o in names if o in h})
 
 
 def _headline_values(runs: pd.DataFrame, specs: dict, days) -> pd.DataFrame:
@@ -432,7 +468,7 @@ def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str
     share of runs with its Wilson 95% interval (of the share), or the median with the
     5-95% range *of the runs* (their spread, which does not shrink with more runs), and
     the mean paired difference from the reference with its 95% interval (of a mean)."""
-    from sim.experiments.stats import mean_interval, wilson_interval
+    from sim.experiments.stats import mean_interval
 
     h = _headline_values(runs, specs, days)
     names = list(dict.fromkeys(h["scenario"]))
@@ -441,9 +477,11 @@ def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str
     base = h[h["scenario"] == ref].set_index(["point", "replicate"])
     header = ["outcome"] + [f"<code>{_e(n)}</code><br><small>{_e((specs.get(n) or {}).get('title', ''))}</small>"
                             + (" <small>(reference)</small>" if n == ref else "") for n in names]
+    from sim.outcomes import get, summary
+
     rows = []
-    for o in _batch_outcomes(h.columns):
-        share = o in ("any_agreement", "any_political", "stalemate")
+    for o in _batch_outcomes(h.columns, h):
+        share = get(o).kind == "share"
         good = plots.good_direction(o)
         row = [_e(outcome_label(o))]
         for n in names:
@@ -453,18 +491,13 @@ def batch_headline(runs: pd.DataFrame, specs: dict, days=None) -> tuple[str, str
                 row.append(f"<span class='muted'>n/a (runs shorter than the {window}-day window)</span>")
                 continue
             g = h[h["scenario"] == n].set_index(["point", "replicate"])
-            v = g[o].dropna().to_numpy(dtype=float)
-            if share:
-                k = int(v.sum())
-                lo, hi = wilson_interval(k, len(v))
-                cell = _cell(k / len(v) if len(v) else math.nan, lo, hi, True)
-            else:
-                m, lo, hi = np.percentile(v, [50, 5, 95]) if len(v) else (math.nan,) * 3
-                cell = _cell(float(m), float(lo), float(hi), False)
+            est, lo, hi, k = summary(g[o])          # a share [Wilson], or a median [5-95% of runs]
+            cell = _cell(est, lo, hi, share) if k else "<span class='muted'>n/a</span>"
             if n != ref:
                 common = base.index.intersection(g.index)
                 d = (g.loc[common, o] - base.loc[common, o]).dropna().to_numpy(dtype=float)
-                cell += _diff_cell(*mean_interval(d), share, good) if len(d) > 1 else ""
+                m, lo, hi = mean_interval(d) if len(d) > 1 else (math.nan,) * 3
+                cell += _diff_cell(m, lo, hi, share, good) if lo == lo else ""
             row.append(cell)
         rows.append(row)
     return _table(header, rows, num_from=1), ref
@@ -512,7 +545,11 @@ ABLATION_COLUMNS = [("any_political", True), ("days_to_first_agreement", False),
                     ("pressure_cumulative", False)]
 
 
-def _ablation_columns(outcomes) -> list[tuple[str, bool]]:
+def _ablation_columns(outcomes, eff: pd.DataFrame | None = None) -> list[tuple[str, bool]]:
+    from sim.outcomes import get
+
+    if eff is not None:
+        return [(o, get(o).kind == "share") for o in plots.ablation_outcomes(eff)]
     have = set(outcomes)
     stocks = sorted(o for o in have if str(o).startswith("stock_cumulative:"))
     return [(o, s) for o, s in ABLATION_COLUMNS if o in have] + [(o, False) for o in stocks[:1]]
@@ -522,7 +559,7 @@ def ablation_headline(eff: pd.DataFrame, spec: dict, top: int = 10) -> tuple[str
     """(headline table of the ``top`` variants, the rest as a table)."""
     names = actor_names(spec)
     order = eff.drop_duplicates("variant").sort_values("rank")["variant"].tolist()
-    columns = _ablation_columns(eff["outcome"])
+    columns = _ablation_columns(eff["outcome"], eff)
 
     def rows_of(variants):
         rows = []
@@ -545,36 +582,36 @@ def ablation_headline(eff: pd.DataFrame, spec: dict, top: int = 10) -> tuple[str
         return rows
 
     header = ["#", "stance removed (or reversed)", "the article's words"] + [
-        _e("change in " + outcome_label(o)) for o, _ in columns]
+        _e("change in " + outcome_label(o, spec)) for o, _ in columns]
     head = _table(header, rows_of(order[:top]))
     rest = _table(header, rows_of(order[top:])) if len(order) > top else ""
     return head, rest
 
 
-def sweep_headline(runs: pd.DataFrame, spec: dict) -> tuple[str, str]:
-    """(the extremes of each outcome over the design points, the table of every point)."""
-    from sim.experiments.stats import mean_interval, wilson_interval
+def sweep_headline(runs: pd.DataFrame, spec: dict, days: int | None = None) -> tuple[str, str]:
+    """(the extremes of each outcome over the design points, the table of every point).
+    A design point is named by the fields the sweep varied (not the per-replicate draws
+    of the others); outcomes that change across the points come first."""
+    from sim.experiments.jobs import design_columns
+    from sim.outcomes import get, summary
 
     ok = runs[runs["status"] == "ok"]
-    params = [c for c in ok.columns if c.startswith("param:")]
-    outs = _sweep_outcomes(ok.columns)
+    params = design_columns(runs) or [c for c in ok.columns if c.startswith("param:")][:1]
+    h = _headline_values(ok, {n: spec for n in ok["scenario"].unique()}, days)
+    h[params] = ok[params].to_numpy()
+    outs = _sweep_outcomes(h.columns, h)
     pts = []
-    for point, g in ok.groupby("point"):
+    for point, g in h.groupby("point"):
         row = {p: g[p].iloc[0] for p in params}
         for o in outs:
-            v = g[o].dropna().astype(float).to_numpy()
-            if o == "any_political":
-                k = int(v.sum())
-                row[o] = (k / len(v) if len(v) else math.nan, *wilson_interval(k, len(v)))
-            else:
-                row[o] = mean_interval(v)
+            row[o] = summary(g[o])[:3]
         pts.append(row)
-    share = {"any_political": True}
+    share = {o: get(o).kind == "share" for o in outs}
 
     def cells(r):
-        return [_e(f"{r[p]:.3g}") for p in params] + [_cell(*r[o], share.get(o, False)) for o in outs]
+        return [_e(f"{r[p]:.3g}") for p in params] + [_cell(*r[o], share[o]) for o in outs]
 
-    header = [_e(param_label(p, spec)) for p in params] + [_e(outcome_label(o)) for o in outs]
+    header = [_e(param_label(p, spec)) for p in params] + [_e(outcome_label(o, spec)) for o in outs]
     every = _table(header, [cells(r) for r in pts], num_from=0)
     ext = []
     for o in outs:
@@ -583,12 +620,13 @@ def sweep_headline(runs: pd.DataFrame, spec: dict) -> tuple[str, str]:
             continue
         lo_r, hi_r = pts[int(np.nanargmin(ms))], pts[int(np.nanargmax(ms))]
         if np.nanmin(ms) == np.nanmax(ms):
-            ext.append([_e(outcome_label(o)), f"the same at every design point: {_cell(*lo_r[o], share.get(o, False))}", ""])
+            ext.append([_e(outcome_label(o, spec)), f"the same at every design point: {_cell(*lo_r[o], share[o])}", ""])
             continue
         at = lambda r: ", ".join(f"{param_label(p, spec)} = {r[p]:.3g}" for p in params)  # noqa: E731
-        ext.append([_e(outcome_label(o)), _cell(*lo_r[o], share.get(o, False)) + f"<span class='d'>{_e(at(lo_r))}</span>",
-                    _cell(*hi_r[o], share.get(o, False)) + f"<span class='d'>{_e(at(hi_r))}</span>"])
-    head = _table(["outcome", "lowest design point", "highest design point"], ext)
+        ext.append([_e(outcome_label(o, spec)), _cell(*lo_r[o], share[o]) + f"<span class='d'>{_e(at(lo_r))}</span>",
+                    _cell(*hi_r[o], share[o]) + f"<span class='d'>{_e(at(hi_r))}</span>"])
+    head = _table(["outcome (share of runs, or median [5-95% of runs])", "lowest design point",
+                   "highest design point"], ext)
     return head, every
 
 
@@ -725,6 +763,12 @@ def write_report(folder, protocol: str | None = None) -> Path:
     folder = Path(folder)
     kind = kind_of(folder)
     check_protocol(folder, protocol)
+    if kind == "calibration":
+        state = _calibration_state(folder)
+        return write_calibration_report(folder, state.get("scenario", folder.name),
+                                        pd.read_csv(folder / "generations.csv"), pd.read_csv(folder / "intervals.csv"),
+                                        pd.read_csv(folder / "predictive.csv"), state.get("settings") or {},
+                                        state.get("command"))
     figs = draw_figures(folder, protocol)
     head, after, specs, ref_name = "", [], {}, None
     if kind == "run":
@@ -811,7 +855,7 @@ def write_report(folder, protocol: str | None = None) -> Path:
             n_points = len(m["job"].get("points") or [])
             title = (f"Sweep of {next(iter(specs))}: {plural(n_points, 'design point')} "
                      f"({m['job'].get('design', 'grid')}) \u00d7 {plural(reps, 'replication')}")
-            ext, every = sweep_headline(pd.read_parquet(folder / "runs.parquet"), spec)
+            ext, every = sweep_headline(pd.read_parquet(folder / "runs.parquet"), spec, m["job"].get("days"))
             head = ("<h2>Headline</h2><p>The outcomes against the varied parameters (figure below: one mean per "
                     f"design point); the design points where each outcome is lowest and highest{_e(fail)}:</p>" + ext)
             after.append(f"<details><summary>Every design point ({n_points})</summary>{every}</details>")
@@ -871,3 +915,134 @@ tables it links sit beside it.</p>
 </body></html>
 """
     return atomic_write(folder / "report.html", doc)
+
+
+# ============================================================================ calibration
+def _calibration_state(folder: Path) -> dict:
+    try:
+        return json.loads((Path(folder) / "state.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ReportError(f"{folder}/state.json is unreadable") from None
+
+
+def calibration_figure(pred: pd.DataFrame, name: str, check: dict | None = None):
+    """Observed points over the prior's and the posterior's predictive 5-95% bands, one
+    panel per data variable (a log scale where a wide prior band would hide the
+    posterior's misfit); with ``check``, the misfit statistics in the title."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    variables = list(dict.fromkeys(pred["variable"]))
+    fig, axes = plt.subplots(len(variables), 1, figsize=(8, 3.0 * len(variables) + 0.6), squeeze=False)
+    for ax, v in zip(axes[:, 0], variables):
+        g = pred[pred["variable"] == v].sort_values("date")
+        x = pd.to_datetime(g["date"])
+        ax.fill_between(x, g["prior_q05"], g["prior_q95"], color="0.85", label="prior predictive 5-95%")
+        ax.fill_between(x, g["posterior_q05"], g["posterior_q95"], color="#0072B2", alpha=0.35,
+                        label="posterior predictive 5-95%")
+        ax.plot(x, g["posterior_q50"], color="#0072B2", lw=1, label="posterior predictive median")
+        ax.plot(x, g["value"], "o", color="black", ms=5, label="observed")
+        lows = g[["prior_q05", "posterior_q05", "value"]].to_numpy(float)
+        if (lows > 0).all() and g["prior_q95"].max() > 20 * lows.min():
+            ax.set_yscale("log")          # a wide prior band would hide the posterior's misfit
+        ax.set_title(v + (" (log scale)" if ax.get_yscale() == "log" else ""), fontsize=10)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: num(y)))
+        ax.grid(alpha=0.3)
+        plots._date_axis(ax)
+    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    title = f"{name}: observed data over the simulated bands"
+    if check is not None:
+        title += (f"\n{check['inside_90']} of {check['n']} inside the posterior-predictive 90% band, "
+                  f"p-value {check['p_value']:.3f}" + (": MISSPECIFIED" if check["misspecified"] else ""))
+    fig.suptitle(title, fontsize=11, color="#a00" if check and check["misspecified"] else "black")
+    fig.tight_layout()
+    return fig
+
+
+def save_calibration_figure(pred: pd.DataFrame, path: Path, name: str, check: dict | None = None) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = calibration_figure(pred, name, check)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def _num_table(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    rows = [[_e(num(v)) if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+             else _e(v) for v in r] for r in df.itertuples(index=False, name=None)]
+    return _table([_e(c.replace("_", " ")) for c in cols], rows)
+
+
+def write_calibration_report(out, name: str, gens: pd.DataFrame, intervals: pd.DataFrame, pred: pd.DataFrame,
+                             settings: dict, command=None, check: dict | None = None) -> Path:
+    """report.html of a calibration folder, in the style of every other report: the
+    answer first (how far the data narrowed each prior), then the figure, then the
+    tables (counts as whole numbers, never 1.73e+04)."""
+    from sim.results import atomic_write
+
+    from sim.experiments.calibration import misfit_sentence, stop_sentence
+
+    out = Path(out)
+    if command is None and (out / "state.json").exists():
+        command = _calibration_state(out).get("command")
+    if check is None and (out / "check.json").is_file():
+        check = json.loads((out / "check.json").read_text(encoding="utf-8"))
+    png = out / "posterior_predictive.png"
+    if png.exists():
+        src = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+    else:
+        src = _img(calibration_figure(pred, name))
+    rows = [[_e(param_label(r.parameter)) + f"<br><small><code>{_e(r.parameter)}</code></small>",
+             f"{num(r.prior_q05)} \u2013 {num(r.prior_q95)}",
+             f"{num(r.posterior_median)} <small>[{num(r.posterior_q05)}, {num(r.posterior_q95)}]</small>",
+             f"{float(r.width_ratio):.2f}" if r.width_ratio == r.width_ratio else "\u2013"]
+            for r in intervals.itertuples()]
+    inside = int(pred["inside_posterior_90"].astype(bool).sum())
+    pop, alpha = settings.get("population", "?"), settings.get("alpha", 0.5)
+    keep = int(float(alpha) * int(pop)) if str(pop).isdigit() else "?"
+    sims = int(gens["simulations"].sum()) if "simulations" in gens else None
+    head = ("<h2>Headline</h2><p>How far the data narrowed each prior: the posterior's median and 90% interval "
+            "against the prior's, and the width ratio (posterior interval over prior interval; 1 = the data "
+            f"say nothing about it). {inside} of {len(pred)} observed values lie inside the posterior-predictive "
+            "90% band.</p>"
+            + _table(["parameter", "prior 90%", "posterior median [90%]", "width ratio"], rows, num_from=1))
+    method = (f"<p>ABC-SMC (adaptive population Monte Carlo, Lenormand, Jabot &amp; Deffuant 2013) on the "
+              f"scenario's priors: population {_e(pop)}, keeping {_e(keep)} per generation, stopping when the "
+              f"acceptance rate falls below {_e(settings.get('min_acceptance', '?'))} or after "
+              f"{_e(settings.get('max_generations', '?'))} generations; root seed {_e(settings.get('seed', 0))}; "
+              f"{len(gens)} generations" + (f", {sims:,} simulations" if sims is not None else "") + ".</p>")
+    if check:
+        red = ' style="color:#a00"'
+        method += (f"<h2>Why it stopped</h2><p{red if check['stop_reason'] == 'cap' else ''}>"
+                   f"{_e(stop_sentence(check))} Final effective sample size {check['final_ess']:.1f} "
+                   f"(acceptance and ESS of every generation: the diagnostics table).</p>"
+                   f"<p{red if check['misspecified'] else ''}>{_e(misfit_sentence(check))}</p>")
+    diag = ("<h2>Generations (diagnostics)</h2><p>epsilon: the tolerance (largest distance kept); acceptance: "
+            "the share of a generation's new simulations closer than the previous tolerance (the stopping rule); "
+            "ess: the effective sample size of the weights.</p>" + _num_table(gens))
+    data = ("<details><summary>The observed data and the predictive bands</summary>"
+            + _num_table(pred.drop(columns=[c for c in ("source",) if c in pred])) + "</details>")
+    title = f"Calibration of {name}"
+    doc = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title><style>{CSS}
+table{{max-width:100%;display:block;overflow-x:auto}}</style></head>
+<body><h1>{_e(title)}</h1>
+<section class="headline">{head}</section>
+{method}
+<h2>Posterior-predictive check</h2><figure id="fig-posterior_predictive"><img alt="posterior predictive" src="{src}">
+<figcaption>Observed data (dots) over the prior's and the posterior's predictive 5-95% bands.</figcaption></figure>
+{diag}{data}
+{_links(out, ["posterior.parquet", "intervals.csv", "generations.csv", "predictive.csv"])}
+<p class="meta">Command: <code>{_e(' '.join(map(str, command or ['(Python API)'])))}</code><br>
+Written {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by diplosim. Everything above is in this file; the raw
+tables it links sit beside it.</p>
+</body></html>
+"""
+    return atomic_write(out / "report.html", doc)
