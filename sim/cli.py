@@ -54,7 +54,7 @@ def protocol_option(x) -> None:
 
 
 RUN_FILES = ["summary.json", "agreements.csv", "record.csv", "offers.csv", "moves.csv", "timeseries.csv",
-             "positions.png", "crisis.png", "blame.png", "channels.png", "report.html"]
+             "positions.png", "crisis.png", "blame.png", "beliefs.png", "channels.png", "report.html"]
 """Every file ``run`` writes (a test holds this list, ``run --help`` and the README to what it does)."""
 
 
