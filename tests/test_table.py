@@ -67,5 +67,7 @@ def test_every_table_says_whether_an_interval_is_of_a_mean_or_the_spread_of_runs
                        "any_agreement": pd.array(rng.random(400) < 0.8, dtype="boolean"),
                        "time_to_first_agreement": days, "n_unilateral": np.round(days / 3)})
     html, _ = batch_headline(hl, {"s": {"name": "s", "horizon_days": 90}})
+    from sim.viz.labels import num
+
     lo, med, hi = np.percentile(np.round(days / 3), [5, 50, 95])
-    assert f"{med:.1f} <small>[{lo:.1f}, {hi:.1f}]</small>" in html
+    assert f"{num(med)} <small>[{num(lo)}, {num(hi)}]</small>" in html

@@ -228,6 +228,12 @@ def _place_upright(ax, labels) -> None:
                 transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="#555555")
 
 
+def _short(name, limit: int = 40) -> str:
+    """A name cut to ``limit`` characters (an ellipsis marks the cut): tick labels size the figure."""
+    name = str(name)
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
 def _wrap(text: str, width: int = 70, lines: int = 2) -> str:
     import textwrap
 
@@ -547,7 +553,7 @@ def plot_blame(result, axes=None):
     if axes is None:
         # cells large enough for "0.00", the layout engine makes room for the names
         side = max(4.0, 0.5 * len(actors))
-        longest = max((len(str(v)) for v in result.actor_labels.values()), default=4)
+        longest = max((len(_short(v)) for v in result.actor_labels.values()), default=4)
         fig, axes = plt.subplots(1, 2, figsize=(2 * side + 0.11 * longest + 1.6, side + 0.07 * longest + 1.2),
                                  layout="constrained")
     fig = axes[0].figure
@@ -562,7 +568,7 @@ def plot_blame(result, axes=None):
                 if i != j:
                     ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=7,
                             color="white" if m[i, j] > 0.6 else "black")
-        names = [result.actor_labels[a] for a in actors]
+        names = [_short(result.actor_labels[a]) for a in actors]
         ax.set_xticks(range(len(actors)), names, rotation=90, fontsize=7)
         ax.set_yticks(range(len(actors)), names, fontsize=7)
         ax.set_xlabel("blamed")
@@ -600,13 +606,13 @@ def plot_beliefs(result, ax=None, top: int = 6):
         color = PALETTE[n % len(PALETTE)]
         d = b[(b["actor"] == a) & (b["target"] == k)]
         ax.plot(d["date"], d["value"], color=color, lw=1.8,
-                label=f"{names.get(a, a)} about {names.get(k, k)}")
+                label=_wrap(f"{names.get(a, a)} about {names.get(k, k)}", 40, 2))
         true = actors.get(k, {}).get("reservation")
         if true is not None:
             ax.axhline(max(float(true), 0.0), color=color, lw=1, ls="--")
     ax.set_ylabel("believed floor (mean of the belief)")
-    ax.set_title(f"{result.scenario}: what each actor believed the other needed from a deal "
-                 "(dashed: the true floor)", fontsize=9)
+    ax.set_title(_wrap(f"{result.scenario}: what each actor believed the other needed from a deal "
+                       "(dashed: the true floor)", 100, 2), fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.figure.autofmt_xdate()
     ax.figure.tight_layout()
