@@ -322,9 +322,29 @@ def test_svg_charts_are_well_formed():
     for text in (svg.network(live.channel_graph(m), c, m.day),
                  svg.issues(live.issue_values(m), live.positions(m), c),
                  svg.stocks(live.stock_history(m), m.horizon, live.stocks(m)),
-                 svg.blame(live.blame(m))):
+                 svg.blame(live.blame(m)),
+                 svg.beliefs(live.belief_history(m), m.horizon)):
         root = ET.fromstring(text)
         assert root.tag.endswith("svg") and len(root) > 5
+
+
+def test_the_beliefs_panel_follows_the_model():
+    """The app's beliefs panel: for each pair whose belief moved, the daily means the
+    model recorded and the target's true floor, one line each in the chart."""
+    m = live.LiveModel("baseline", seed="1")
+    assert live.belief_history(m).empty and "No belief has moved yet" in svg.beliefs(live.belief_history(m), 90)
+    for _ in range(30):
+        m.step()
+    h = live.belief_history(m)
+    assert len(h) and set(h.columns) == {"day", "pair", "value", "truth"}
+    for pair, g in h.groupby("pair"):
+        a, k = pair.split(" about ")
+        i = next(n for n, x in enumerate(m.actor_ids) if live.label(m, x) == a)
+        j = next(n for n, x in enumerate(m.actor_ids) if live.label(m, x) == k)
+        assert g["value"].iloc[-1] == pytest.approx(m.beliefs.mean(m.actor_ids[i], m.actor_ids[j]))
+        assert g["truth"].iloc[0] == max(m.actors[m.actor_ids[j]].reservation_value(), 0.0)
+    text = svg.beliefs(h, m.horizon)
+    assert text.count("<polyline") == h["pair"].nunique()
 
 
 # --------------------------------------------------------------------------- the odds

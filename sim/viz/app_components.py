@@ -96,7 +96,12 @@ def EventLog(model):
     return col
 
 
-DAY_PANELS = (ChannelNetwork, IssueValues, Stocks, Blame)
+def Beliefs(model):
+    """What actors believed about each other's floor, day by day, against the truth."""
+    return _chart(svg.beliefs(live.belief_history(model), model.horizon))
+
+
+DAY_PANELS = (ChannelNetwork, IssueValues, Stocks, Blame, Beliefs)
 
 
 @solara.component

@@ -335,6 +335,24 @@ def stock_history(model) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def belief_history(model, top: int = 4) -> pd.DataFrame:
+    """Tidy daily history of the beliefs that moved most (docs/ODD.md 7.18): day, pair
+    ("Poland about Belarus"), value (the belief's mean), truth (the target's true floor)."""
+    cols = ["day", "pair", "value", "truth"]
+    if model.series is None or not model.series.n:
+        return pd.DataFrame(columns=cols)
+    seen = model.beliefs.n_seen
+    b = model.series["belief"]
+    days = model.series["day"]
+    moved = [(abs(float(b[-1, i, k] - b[0, i, k])), i, k) for i, k in zip(*np.nonzero(seen)) if i != k]
+    moved.sort(key=lambda t: (-t[0], t[1], t[2]))
+    ids = model.actor_ids
+    frames = [pd.DataFrame({"day": days, "pair": f"{label(model, ids[i])} about {label(model, ids[k])}",
+                            "value": b[:, i, k], "truth": max(model.actors[ids[k]].reservation_value(), 0.0)})
+              for _, i, k in moved[:top]]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
 def channel_graph(model) -> nx.Graph:
     """The channel network today: nodes are actors (``label``, ``capability``,
     ``unilateral``: moves made alone so far), edges are open channels (``level``,

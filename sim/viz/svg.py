@@ -172,3 +172,33 @@ def blame(df: pd.DataFrame) -> str:
                 body.append(_text(left + cell * (j + 0.5), top + cell * (i + 0.5) + 3, f"{v:.2f}", 9,
                                   color="white" if v > 0.6 else "#222"))
     return _svg(body, "Blame (row blames column)", cls="chart-blame")
+
+
+def beliefs(hist: pd.DataFrame, horizon: int) -> str:
+    """What actors believed about each other's floor (the mean of each belief), day by
+    day, each against the true floor (dashed): the pairs whose belief moved most."""
+    left, right, top, bottom = 40, W - 12, 30, H - 52
+    if hist.empty:
+        return _svg([_text(W / 2, H / 2, "No belief has moved yet.", 11)], "Beliefs about the others' floors",
+                    cls="chart-beliefs")
+    ymax = max(0.05, float(hist[["value", "truth"]].to_numpy(float).max()) * 1.1)
+    x = lambda d: left + (right - left) * d / max(horizon, 1)  # noqa: E731
+    y = lambda v: bottom - (bottom - top) * v / ymax  # noqa: E731
+    body = [f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" stroke="#CCC"/>']
+    for t in (0, ymax / 2, ymax):
+        body.append(_text(left - 4, y(t) + 3, f"{t:.2f}", 9, "end"))
+    for d in range(0, horizon + 1, max(10, horizon // 9 // 10 * 10 or 10)):
+        body.append(_text(x(d), bottom + 12, d, 9))
+    body.append(_text((left + right) / 2, bottom + 24, "day", 9))
+    for k, (pair, grp) in enumerate(hist.groupby("pair", sort=False)):
+        col = STOCK_COLORS[k % len(STOCK_COLORS)]
+        pts = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in zip(grp["day"], grp["value"]))
+        body.append(f'<polyline points="{pts}" fill="none" stroke="{col}" stroke-width="2"/>')
+        t = float(grp["truth"].iloc[0])
+        body.append(f'<line x1="{left}" y1="{y(t):.1f}" x2="{right}" y2="{y(t):.1f}" stroke="{col}" '
+                    f'stroke-width="1" stroke-dasharray="4 3"><title>true floor {t:.2f}</title></line>')
+        short = pair if len(pair) <= 34 else pair[:33] + "\u2026"
+        lx, ly = left + (k % 2) * (W - left) / 2, H - 16 + 11 * (k // 2)
+        body.append(f'<line x1="{lx}" y1="{ly - 3}" x2="{lx + 14}" y2="{ly - 3}" stroke="{col}" stroke-width="2"/>')
+        body.append(_text(lx + 18, ly, f"{short} {float(grp['value'].iloc[-1]):.2f}", 8, "start"))
+    return _svg(body, "Beliefs about the others' floors (dashed: the truth)", cls="chart-beliefs")
