@@ -454,7 +454,8 @@ def format_summary(res, sc) -> str:
              f"Protocol {res.protocol} ({cls.classifier['source']}): forecast = {cls.classifier['forecast']}", ""]
     rec = res.record
     lines.append(f"Record ({len(rec)} acts: the record before day 0, agreements, unilateral moves, threats and promises, broken "
-                 "commitments, breaches, expiries, events):" if len(rec) else "Record: no agreement and no unilateral move")
+                 "commitments, breaches, renewals, expiries, exits, offers not made, events):" if len(rec)
+                 else "Record: no agreement and no unilateral move")
     for r in rec.itertuples():
         who = " - ".join(labels.get(a, a) for a in str(r.actors).split(";") if a)
         what = r.changes if isinstance(r.changes, str) and r.changes else r.label

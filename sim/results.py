@@ -218,7 +218,8 @@ def _benchmark(ag) -> dict:
 
 
 def record_table(model) -> pd.DataFrame:
-    """Every act of the run in order: agreements, unilateral moves, breaches, expiries,
+    """Every act of the run in order: agreements, unilateral moves, breaches, expiries, exits,
+    offers not made for a belief,
     renewals, scheduled events that moved an issue."""
     sc = model.spec
     rows = [{"day": r.day, "date": sc.date_of(r.day).isoformat(), "type": r.type,
