@@ -68,6 +68,7 @@ class Beliefs:
                 w[int(np.argmin(np.abs(self.grid - (lo + hi) / 2)))] = 1.0
             self.prior[c] = w / w.sum()
         self.p = np.broadcast_to(self.prior, (n, n, spec.grid)).copy()
+        self._prior_means = np.array([seq_sum(self.prior[k] * self.grid) for k in range(n)])
         self.n_seen = np.zeros((n, n), dtype=int)
         self._floor: dict = {}
 
@@ -116,13 +117,8 @@ class Beliefs:
     def means(self) -> np.ndarray:
         """Every actor's mean belief about every other's reservation (the daily series)."""
         n = self.p.shape[0]
-        out = np.zeros((n, n))
-        seen = np.nonzero(self.n_seen)
-        prior = [seq_sum(self.prior[k] * self.grid) for k in range(n)]
-        for i in range(n):
-            for k in range(n):
-                out[i, k] = prior[k]
-        for i, k in zip(*seen):
+        out = np.tile(self._prior_means, (n, 1))          # a belief nothing moved is its prior
+        for i, k in zip(*np.nonzero(self.n_seen)):
             out[i, k] = seq_sum(self.p[i, k] * self.grid)
         return out
 
