@@ -272,3 +272,24 @@ def test_convergence_recomputes_the_indices_on_prefixes_of_the_sample():
     assert last["value"].tolist() == full["value"].tolist()
     width = conv[conv["index"] == "ST"].assign(w=lambda d: d["ci_high"] - d["ci_low"]).groupby("n")["w"].median()
     assert width[128] < width[16]
+
+
+def test_the_convergence_figure_labels_its_axis_in_plain_numbers(tmp_path, monkeypatch):
+    """A log-2 axis labels its ticks in TeX ($\\mathdefault{2^{4}}$); with mathtext off
+    (issue 26) that markup was drawn as text. The figure shows 16, 32, 64, 128 and the
+    text checker finds nothing."""
+    import matplotlib.pyplot as plt
+
+    from sim.viz.figcheck import text_problems
+
+    problem, U, y = _noisy_sobol_outcome(128, 3)
+    conv = sensitivity.convergence(problem, {"y": y}, 128, seed=0)
+    csv = tmp_path / "convergence.csv"
+    conv.to_csv(csv, index=False)
+    drawn = []
+    monkeypatch.setattr(plt, "close", lambda fig=None: drawn.append(fig))
+    sensitivity.plot_convergence(csv, tmp_path / "convergence.png")
+    fig = drawn[-1]
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels == ["16", "32", "64", "128"]
+    assert text_problems(fig) == []

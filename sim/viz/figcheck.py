@@ -76,12 +76,16 @@ def _name(t: Text) -> str:
 
 def text_problems(fig) -> list[str]:
     """One line per problem: a text cut by the figure's edge, two texts on top of each
-    other, a legend over a text that is not its own. Empty when everything fits."""
+    other, a legend over a text that is not its own, TeX markup drawn as plain text (a log
+    axis's default labels). Empty when everything fits."""
     fig.canvas.draw()
     texts, legends, renderer = _texts(fig)
     W, H = fig.bbox.width, fig.bbox.height
     problems = []
     for t, bb, _ in texts:
+        if "\\mathdefault" in t.get_text():
+            # a formatter's TeX markup drawn raw (mathtext is off: sim/viz/plots.py)
+            problems.append(f"TeX markup shown as text: {_name(t)}")
         if bb.x0 < -TOLERANCE_PX or bb.y0 < -TOLERANCE_PX or bb.x1 > W + TOLERANCE_PX or bb.y1 > H + TOLERANCE_PX:
             problems.append(f"clipped by the figure's edge: {_name(t)} "
                             f"(box {bb.x0:.0f},{bb.y0:.0f} to {bb.x1:.0f},{bb.y1:.0f} in {W:.0f}x{H:.0f})")

@@ -930,7 +930,7 @@ def calibration_figure(pred: pd.DataFrame, name: str, check: dict | None = None)
     panel per data variable (a log scale where a wide prior band would hide the
     posterior's misfit); with ``check``, the misfit statistics in the title."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     variables = list(dict.fromkeys(pred["variable"]))
     fig, axes = plt.subplots(len(variables), 1, figsize=(8, 3.0 * len(variables) + 0.6), squeeze=False)
@@ -945,6 +945,7 @@ def calibration_figure(pred: pd.DataFrame, name: str, check: dict | None = None)
         lows = g[["prior_q05", "posterior_q05", "value"]].to_numpy(float)
         if (lows > 0).all() and g["prior_q95"].max() > 20 * lows.min():
             ax.set_yscale("log")          # a wide prior band would hide the posterior's misfit
+            ax.yaxis.set_minor_formatter(NullFormatter())      # log ticks are mathtext; mathtext is off
         ax.set_title(v + (" (log scale)" if ax.get_yscale() == "log" else ""), fontsize=10)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: num(y)))
         ax.grid(alpha=0.3)
