@@ -219,3 +219,13 @@ def test_the_pattern_table_counts_matching_runs():
         assert getattr(row, "_2") == pytest.approx(want)
     text = markdown(table, ["alternating_offers"], 6)
     assert text.count("\n|") == len(rec) + 1 and "share of runs matching" in text
+
+
+def test_the_pattern_table_command_gives_one_line_and_exit_2_on_bad_input(capsys):
+    from sim.experiments.patterns import main
+
+    assert main(["black_sea_grian", "data/black_sea_grain_record.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did you mean 'black_sea_grain'" in err
+    assert main(["black_sea_grain", "/nonexistent.yaml"]) == 2
+    assert "cannot read" in capsys.readouterr().err

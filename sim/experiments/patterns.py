@@ -80,6 +80,7 @@ def markdown(table: pd.DataFrame, protocols, reps: int, tolerance_days: int = TO
 
 def main(argv=None) -> int:
     from sim.experiments.scoring import load_record
+    from sim.runner import with_protocol
     from sim.scenario import load_scenario
 
     ap = argparse.ArgumentParser(prog="python -m sim.experiments.patterns", description=__doc__.split("\n\n")[0])
@@ -91,7 +92,16 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args(argv)
     protocols = a.protocols.split(",")
-    sc, rec = load_scenario(a.scenario), load_record(a.record)
+    from sim.experiments.jobs import ExperimentError
+    from sim.scenario import ScenarioError
+
+    try:
+        sc, rec = load_scenario(a.scenario), load_record(a.record)
+        for p in protocols:
+            with_protocol(sc, p)
+    except (ScenarioError, ExperimentError) as exc:
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)      # one line, exit 2 (the CLI's rule)
+        return 2
     with cf.ProcessPoolExecutor(a.workers) as ex:
         table = match_table(sc, rec, protocols, a.reps, a.seed, ex)
     print(markdown(table, protocols, a.reps))
