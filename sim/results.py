@@ -350,10 +350,10 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     o["n_renewals"] = sum(r.type == "renewal" for r in record)
     o["n_exits"] = sum(r.type == "exit" for r in record)
     o["n_lapsed"] = sum(r.type == "expiry" for r in record)
-    o["n_shortened"] = sum(r.type == "renewal" and "term shortened" in r.reason for r in record)
+    shortened = model.registry.shortened
+    o["n_shortened"] = len(shortened)
     o["first_renewal_day"] = next((float(r.day) for r in record if r.type == "renewal"), np.nan)
-    o["first_shortened_day"] = next((float(r.day) for r in record
-                                     if r.type == "renewal" and "term shortened" in r.reason), np.nan)
+    o["first_shortened_day"] = float(shortened[0]) if shortened else np.nan
     o["n_no_offer"] = sum(r.type == "no_offer" for r in record)
     o["n_missed_by_belief"] = sum(r.type == "no_offer" and r.label.startswith("a deal missed") for r in record)
     o["n_mirror_texts"] = len({a.link for a in ags if a.link >= 0})

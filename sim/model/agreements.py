@@ -122,6 +122,7 @@ class Registry:
         self.spec = model.spec.agreements
         self.all: list[Agreement] = []
         self.record: list[Act] = []
+        self.shortened: list[int] = []      # days of renewals for a shorter term than the one that ended
 
     def in_force(self) -> list[Agreement]:
         return [a for a in self.all if a.status in ("in force", "renewed")]
@@ -237,6 +238,7 @@ class Registry:
                 term, held = self._term(group, gains, day)
                 reason = f"each still gains from keeping the terms: {worth}"
                 if term < ag.term:
+                    self.shortened.append(day)
                     reason += f"; the term shortened from {ag.term} to {term} days: at its trend since day " \
                               f"{ag.since}, {held} would lose from the terms within {max(self.spec.terms or [term])} days"
                 for a in group:
