@@ -356,11 +356,15 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     o["first_shortened_day"] = float(shortened[0]) if shortened else np.nan
     o["n_no_offer"] = sum(r.type == "no_offer" for r in record)
     o["n_missed_by_belief"] = sum(r.type == "no_offer" and r.label.startswith("a deal missed") for r in record)
+    o["n_shortfalls"] = sum(r.type == "shortfall" and r.label.startswith("withheld") for r in record)
+    o["n_capacity_shortfalls"] = sum(r.type == "shortfall" and r.label.startswith("capacity") for r in record)
+    o["n_doubts"] = sum(r.type == "doubt" for r in record)
     o["n_mirror_texts"] = len({a.link for a in ags if a.link >= 0})
     o["any_renewal"] = o["n_renewals"] > 0
     o["any_shortened"] = o["n_shortened"] > 0
     o["any_exit"] = o["n_exits"] > 0
     o["any_mirror"] = o["n_mirror_texts"] > 0
+    o["any_shortfall"] = o["n_shortfalls"] + o["n_capacity_shortfalls"] > 0
     o["n_commitments_broken"] = sum(r.type == "commitment_broken" for r in record)
     for t in ("threat_carried_out", "threat_abandoned", "promise_kept", "promise_broken"):
         o[f"n_{t}"] = sum(r.type == t for r in record)

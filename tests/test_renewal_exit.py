@@ -163,9 +163,15 @@ def test_without_co_mediators_each_party_signs_with_the_mediator_alone():
 
 
 def test_a_shortened_renewal_names_who_held_it_short():
-    res = sim.run("black_sea_grain", seed=1)
-    short = res.record[(res.record["type"] == "renewal") & res.record["reason"].str.contains("term shortened")]
-    assert res.outcomes["n_shortened"] == len(short) >= 1
+    found = 0
+    for seed in range(12):          # the first run of the grain scenario with a shortened renewal
+        res = sim.run("black_sea_grain", seed=seed, series=False, protocol="mediation")
+        short = res.record[(res.record["type"] == "renewal") & res.record["reason"].str.contains("term shortened")]
+        assert res.outcomes["n_shortened"] == len(short)
+        if len(short):
+            found += 1
+            break
+    assert found, "no shortened renewal in 12 runs of black_sea_grain"
     assert "would lose from the terms within 120 days" in short.iloc[0]["reason"]
     assert short.iloc[0]["label"].endswith("for 60 days")
 
@@ -188,14 +194,13 @@ def test_grain_record_scores_under_both_protocols():
     """The record's every fact is an outcome of the scenario under both protocols."""
     from sim.experiments.scoring import evaluate, load_record
 
+    from sim.experiments.scoring import forecast
+
     rec = load_record(Path(__file__).parents[1] / "data" / "black_sea_grain_record.yaml")
     for protocol in ("alternating_offers", "mediation"):
         sc = with_protocol(sim.load_scenario("black_sea_grain"), protocol)
-        rows = []
-        for s in range(4):
-            o = sim.run(sc, seed=s).outcomes
-            rows.append({**o, "run_id": s, "protocol": protocol})
-        table, totals = evaluate(sc, rec, pd.DataFrame(rows), None)
+        runs, _, _ = forecast(sc, rec, reps=16, seed=0)         # under the priors, as make grain-table
+        table, totals = evaluate(sc, rec, runs, None)
         assert len(table) == len(rec) and np.isfinite(table["score"]).all()
 
 

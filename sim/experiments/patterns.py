@@ -30,10 +30,48 @@ def _is_day(outcome: str) -> bool:
     return "day" in outcome.split(":", 1)[0]
 
 
+# the acts a worked example is shown for: (outcome that marks a run, act type, label)
+EXAMPLES = (("any_shortened", "renewal", "a shortened renewal"), ("any_exit", "exit", "an exit"),
+            ("n_lapsed", "expiry", "a lapse"))
+
+
+def rerun(scenario, row):
+    """Replicate ``row`` of a job's runs table again, alone: its drawn parameters (the
+    ``param:`` columns) and its seed (entropy and spawn key) give the same run."""
+    import json
+
+    from sim.experiments.jobs import apply_params
+    from sim.runner import run
+
+    params = {k[len("param:"):]: v for k, v in row.items() if k.startswith("param:") and pd.notna(v)}
+    sc = apply_params(scenario.model_dump(mode="json", exclude_unset=False), params)
+    seq = np.random.SeedSequence(int(row["seed_entropy"]), spawn_key=tuple(json.loads(row["seed_spawn_key"])))
+    return run(sc, seed=seq, series=False)
+
+
+def examples(scenario, runs: pd.DataFrame) -> list[tuple[str, int, pd.Series]]:
+    """For each act of :data:`EXAMPLES`, the first run (by replicate) that has it, run
+    again alone: (what, replicate, the act's row of its record, reason included)."""
+    out = []
+    for outcome, kind, what in EXAMPLES:
+        have = runs[runs[outcome].astype(float) > 0].sort_values("replicate")
+        if not len(have):
+            continue
+        row = have.iloc[0]
+        rec = rerun(scenario, row.to_dict()).record
+        acts = rec[rec["type"] == kind]
+        if kind == "renewal":
+            acts = acts[acts["reason"].str.contains("term shortened", regex=False)]
+        if len(acts):
+            out.append((what, int(row["replicate"]), acts.iloc[0]))
+    return out
+
+
 def match_table(scenario, record, protocols, reps: int = 200, seed: int = 0, executor=None,
-                tolerance_days: int = TOLERANCE_DAYS) -> pd.DataFrame:
+                tolerance_days: int = TOLERANCE_DAYS, shown: dict | None = None) -> pd.DataFrame:
     """One row per fact: its label, what was observed, and for each protocol the share of
-    runs matching it (and, for numbers, the median and 5-95% spread of the runs)."""
+    runs matching it (and, for numbers, the median and 5-95% spread of the runs).
+    ``shown``: a dict that receives, per protocol, :func:`examples` of its runs."""
     from sim.experiments.scoring import forecast
     from sim.runner import with_protocol
 
@@ -42,6 +80,8 @@ def match_table(scenario, record, protocols, reps: int = 200, seed: int = 0, exe
         sc = with_protocol(scenario, protocol)
         runs, _, _ = forecast(sc, record, reps=reps, seed=seed, executor=executor)
         n = len(runs)
+        if shown is not None:
+            shown[protocol] = examples(sc, runs)
         for o in record:
             col = runs[o.outcome].astype(float).to_numpy()
             have = col[~np.isnan(col)]
@@ -78,6 +118,16 @@ def markdown(table: pd.DataFrame, protocols, reps: int, tolerance_days: int = TO
     return "\n".join(lines)
 
 
+def example_lines(shown: dict) -> str:
+    """The worked examples as Markdown bullets: the act and its reason, from record.csv."""
+    lines = []
+    for protocol, acts in shown.items():
+        for what, rep, act in acts:
+            lines.append(f"- {protocol}, replicate {rep}, day {act['day']}: {what} ({act['label']}): "
+                         f"{act['reason']}")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     from sim.experiments.scoring import load_record
     from sim.runner import with_protocol
@@ -102,9 +152,15 @@ def main(argv=None) -> int:
     except (ScenarioError, ExperimentError) as exc:
         print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)      # one line, exit 2 (the CLI's rule)
         return 2
+    shown: dict = {}
     with cf.ProcessPoolExecutor(a.workers) as ex:
-        table = match_table(sc, rec, protocols, a.reps, a.seed, ex)
+        table = match_table(sc, rec, protocols, a.reps, a.seed, ex, shown=shown)
     print(markdown(table, protocols, a.reps))
+    print("")
+    print("The first run of each protocol with a shortened renewal, an exit and a lapse, run again alone "
+          "(`sim.experiments.patterns.rerun`), and the reason its record.csv gives:")
+    print("")
+    print(example_lines(shown))
     return 0
 
 

@@ -16,7 +16,8 @@
   retaliation, 7.10), and is logged.
 * **Renewal as a negotiation** (docs/ODD.md 7.17). At the end of its term each party
   weighs keeping the terms against the values before them, S_i = V_i(before -> today's
-  values) at today's state. If some S_i < 0 the agreement lapses (``expired``); else it
+  values) at today's state. If some S_i < 0, or no term still stands (later agreements
+  or moves replaced them all), the agreement lapses (``expired``); else it
   is renewed (``renew: true``) for the longest term T of ``agreements.terms`` that every
   party accepts: party i accepts T iff its gain, projected along its trend since the
   last signature or renewal, stays non-negative through the term,
@@ -62,6 +63,7 @@ class Agreement:
     ended: int = -1                 # the day it stopped binding (expired, exited, breached), else -1
     since: int = 0                  # the day of the last signature or renewal (the trend's origin)
     gain_then: dict[str, float] = field(default_factory=dict)   # S_i on that day
+    delivered: dict[str, float] = field(default_factory=dict)   # share carried out of each gradual term (7.19)
 
 
 @dataclass
@@ -184,7 +186,17 @@ class Registry:
     def standing(self, ag: Agreement) -> list[str]:
         """The agreement's terms that still stand at their agreed values."""
         m = self.model
-        return [j for j, v in ag.values.items() if abs(float(m.x[m.idx[j]]) - v) <= 1e-9]
+        return [j for j, v in ag.values.items()
+                if abs(float(m.x[m.idx[j]]) - self.carried(ag, j)) <= 1e-9]
+
+    @staticmethod
+    def carried(ag: Agreement, j: str) -> float:
+        """The value term ``j`` of ``ag`` stands at: the agreed one, or for a term carried
+        out over time (7.19) the share carried out so far of the change."""
+        if j in ag.delivered:
+            p = ag.previous[j]
+            return p + ag.delivered[j] * (ag.values[j] - p)
+        return ag.values[j]
 
     def gains(self, group: list[Agreement]) -> dict[str, float]:
         """S_i of each party of the (linked) agreement: the value of keeping the terms that
@@ -198,11 +210,18 @@ class Registry:
         for j in terms:
             before[m.idx[j]] = ag.previous[j]
         out = {}
+        gradual = [j for j in terms if j in ag.delivered]
         for p in dict.fromkeys(q for a in group for q in a.parties):
             actor = m.actors[p]
             # valued as at signing: the crisis relief anticipated from where leaving would return
             relief = np.array(m.env.relief_values(actor.exposure, before, cached=False))
-            s = float(value_of(m, actor, before, after, relief=relief))
+            mine = after
+            if gradual:     # a term carried out over time counts at the share p expects (7.19)
+                mine = after.copy()
+                for j in gradual:
+                    mine[m.idx[j]] = ag.previous[j] + m.compliance.expected_share(group, j, p) * \
+                        (ag.values[j] - ag.previous[j])
+            s = float(value_of(m, actor, before, mine, relief=relief))
             if p in m._cond_targets:        # leaving would leave a demand aimed at it unmet (7.16)
                 s += sum(crossing_loss(m, p, m.idx[j], float(after[m.idx[j]]), ag.previous[j]) for j in terms)
             out[p] = s
@@ -217,11 +236,10 @@ class Registry:
         elapsed = max(day - group[0].since, 1)
         slope = {p: (g - then.get(p, g)) / elapsed for p, g in gains.items()}
         held = [p for p, g in gains.items() if g + slope[p] * terms[0] < -1e-12]
-        names = ", ".join(self.model.actors[p].label for p in held)
         for t in terms:
             if all(g + slope[p] * t >= -1e-12 for p, g in gains.items()):
-                return t, names
-        return terms[-1], names
+                return t, held
+        return terms[-1], held
 
     def expire(self, day: int) -> bool:
         """Renew or end the agreements whose term ends today; True if one ended (its
@@ -234,13 +252,16 @@ class Registry:
             short = [p for p, g in gains.items() if g < 0.0]
             ag = group[0]
             label = f"agreement of day {ag.day}" + (f" ({len(group)} mirror documents)" if len(group) > 1 else "")
-            if self.spec.renew and not short:
+            superseded = not self.standing(ag)
+            if self.spec.renew and not short and not superseded:
                 term, held = self._term(group, gains, day)
                 reason = f"each still gains from keeping the terms: {worth}"
                 if term < ag.term:
                     self.shortened.append(day)
+                    names = ", ".join(m.actors[p].label for p in held)
                     reason += f"; the term shortened from {ag.term} to {term} days: at its trend since day " \
-                              f"{ag.since}, {held} would lose from the terms within {max(self.spec.terms or [term])} days"
+                              f"{ag.since}, {names} would lose from the terms within {max(self.spec.terms or [term])} days" \
+                              + "".join(m.compliance.expectation(group, p) for p in held)
                 for a in group:
                     a.status = "renewed"
                     a.n_renewals += 1
@@ -253,7 +274,9 @@ class Registry:
                     a.status, a.ended = "expired", day
                 ended = True
                 why = ("terms are not renewed (agreements.renew: false)" if not self.spec.renew else
-                       f"{', '.join(m.actors[p].label for p in short)} would lose from keeping the terms: {worth}")
+                       "nothing left to renew: later agreements or moves replaced all its terms" if superseded else
+                       f"{', '.join(m.actors[p].label for p in short)} would lose from keeping the terms: {worth}"
+                       + "".join(m.compliance.expectation(group, p) for p in short))
                 self.record.append(Act(day, "expiry", tuple(dict.fromkeys(p for a in group for p in a.parties)),
                                        label=label, reason=why))
         return ended
@@ -303,5 +326,6 @@ class Registry:
         self.record.append(Act(day, "exit", (who, *others), changes, ag.level, ag.kind, label=label,
                                reason=f"{actor.label} leaves: keeping the terms is worth {gains[who]:+.3f} to it, "
                                       f"leaving gains {-gains[who]:.3f}, more than the exit cost "
-                                      f"({spec.exit_cost:.3f}); each party's value of keeping them: {worth}",
+                                      f"({spec.exit_cost:.3f}); each party's value of keeping them: {worth}"
+                                      + m.compliance.expectation(group, who),
                                cost=spec.exit_cost))

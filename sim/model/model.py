@@ -27,6 +27,7 @@ from sim.model.agents import Actor
 from sim.model.agreements import Act, Agreement, Registry
 from sim.model.beliefs import Beliefs
 from sim.model.blame import Blame
+from sim.model.compliance import Compliance
 from sim.model.commitments import review as review_commitments
 from sim.model.stances import ConditionalMove
 from sim.model.threats import check as check_conditionals, relief_terms
@@ -94,6 +95,7 @@ class NegotiationModel(mesa.Model):
         self.blames = Blame(self)
         self.registry = Registry(self)
         self.beliefs = Beliefs(self)
+        self.compliance = Compliance(self)
         self._apply_history()
         self.next_move: dict[tuple[str, int], int] = {}     # (actor, issue) -> first day it may move again
         self._relief: dict[str, np.ndarray] = {}
@@ -306,7 +308,10 @@ class NegotiationModel(mesa.Model):
         (``channel.signed_pairs()``)."""
         new = {j: float(v) for j, v in zip(channel.issues, values) if abs(v - self.x[j]) > 1e-9}
         prev = {self.issue_ids[j]: float(self.x[j]) for j in new}
+        gradual = {self.issue_ids[j]: 0.0 for j in new if self.compliance.gradual(j)}   # carried out later (7.19)
         for j, v in new.items():
+            if self.compliance.gradual(j):
+                continue
             old = float(self.x[j])
             self.x[j] = v
             self.blames.register_change(j, old, v, responsible=channel.key, exclude=channel.key)
@@ -319,7 +324,7 @@ class NegotiationModel(mesa.Model):
             ag = Agreement(self.day, parties, proposer, channel.level, kind, dict(values), dict(prev),
                            value_to={k: value_to[k] for k in parties if k in value_to},
                            reservation={k: reservation[k] for k in parties if k in reservation},
-                           mediator=mediator, link=link, space=space)
+                           mediator=mediator, link=link, space=space, delivered=dict(gradual))
             worth = "; ".join(f"{self.actors[k].label} {ag.value_to[k]:+.3f} (its floor {ag.reservation.get(k, 0.0):.3f})"
                               for k in ag.parties if k in ag.value_to)
             reason = f"proposed by {self.actors[proposer].label}; worth to each: {worth}" if worth else ""
@@ -529,6 +534,7 @@ class NegotiationModel(mesa.Model):
     def step(self) -> None:
         self.day += 1
         self._apply_events(self.day)
+        self.compliance.step(self.day)      # gradual terms carried out, and seen (7.19)
         if self.registry.expire(self.day):
             self._changed()         # the ended agreement's vetoes no longer narrow any box
         self.registry.exits(self.day)

@@ -49,6 +49,24 @@ class _Strict(BaseModel):
 DecisionRule = Literal["sole", "unanimity", "qualified_majority", "weighted"]
 
 
+class DeliverySpec(_Strict):
+    """How an agreed change of an issue is carried out (docs/ODD.md 7.19): over time,
+    possibly in part, and seen by the other parties only through noise."""
+
+    rate: float = Field(1.0, gt=0.0, le=1.0,
+                        description="share of the agreed change its controllers carry out a day while complying")
+    capacity: float = Field(1.0, gt=0.0, le=1.0,
+                            description="the most of the agreed change its controllers can carry out "
+                                        "(the rest lies with actors outside the deal)")
+    noise: float = Field(0.0, ge=0.0, le=10.0,
+                         description="sd of what the other parties see of the share carried out against the "
+                                     "schedule (0: seen exactly)")
+
+    @property
+    def instant(self) -> bool:
+        return self.rate >= 1.0 and self.capacity >= 1.0
+
+
 class IssueSpec(_Strict):
     """One issue under negotiation, a value on [0, 1], and how it is decided.
 
@@ -71,6 +89,8 @@ class IssueSpec(_Strict):
     unilateral_step: Unit = Field(0.1, description="largest change of one unilateral move")
     unilateral_interval_days: Int = Field(14, ge=1, le=3650,
                                           description="days between two unilateral moves of an actor on it")
+    delivery: DeliverySpec | None = Field(
+        None, description="agreed changes carried out over time, possibly in part (default: at once, in full)")
     description: str = ""
     source: str = ""
     scale: tuple[Annotated[float, Field(ge=-BIG, le=BIG)], Annotated[float, Field(ge=-BIG, le=BIG)]] | None = Field(
@@ -181,6 +201,14 @@ class AgreementsSpec(_Strict):
     exit_cost: float = Field(0.05, ge=0.0, le=10.0, description="cost to a party of leaving an agreement before term")
     exit_blame: Unit = Field(0.1, description="blame each other party adds toward one that leaves")
     review_days: Int = Field(7, ge=1, le=3650, description="days between two reviews of whether to leave an agreement")
+    trust_sd: float = Field(0.3, gt=0.0, le=10.0,
+                            description="sd of a party's prior belief about the share of a promise that will be "
+                                        "carried out (its mean: all of it; docs/ODD.md 7.19)")
+    drift_sd: float = Field(0.02, ge=0.0, le=10.0,
+                            description="how much that share may drift between two reviews (a Kalman filter's "
+                                        "process noise)")
+    shortfall_blame: Unit = Field(0.2, description="blame a party adds toward a controller per unit its "
+                                                   "expected delivery falls")
 
 
 class CommitmentsSpec(_Strict):
