@@ -39,18 +39,20 @@ def _pos_int(text: str) -> int:
     return v
 
 
-PROTOCOL_HELP = ("negotiation protocol (default: the scenario's own): alternating_offers (bilateral "
-                 "package offers on channels), expected_utility (Bueno de Mesquita's challenge model, one "
-                 "round a day; Scholz et al. 2011), compromise (capability x salience weighted mean of "
-                 "positions: the yardstick), mediation (a mediator's single negotiating text; needs "
-                 "protocol.mediator in the scenario). Every protocol gives the same tables and outcomes")
+def protocol_help() -> str:
+    """--protocol's help: each registered protocol's own ``HELP`` (read without importing it)."""
+    from sim.protocols import PROTOCOLS, help_text
+
+    return ("negotiation protocol (default: the scenario's own): "
+            + ", ".join(f"{n} ({help_text(n)})" if help_text(n) else n for n in PROTOCOLS)
+            + ". Every protocol gives the same tables and outcomes")
 
 
 def protocol_option(x) -> None:
     from sim.protocols import PROTOCOLS        # a plain registry: --help stays light
 
     x.add_argument("--protocol", choices=list(PROTOCOLS), default=None, metavar="NAME",
-                   help=PROTOCOL_HELP + f" ({', '.join(PROTOCOLS)})")
+                   help=protocol_help())
 
 
 RUN_FILES = ["summary.json", "agreements.csv", "record.csv", "offers.csv", "moves.csv", "timeseries.csv",

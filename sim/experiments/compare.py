@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.jobs import ExperimentError, execute, make_job
-from sim.protocols import PROTOCOLS
+from sim.protocols import PROTOCOLS, available
 from sim.protocols.expected_utility import to_scale
 from sim.runner import with_protocol
 from sim.scenario import Scenario
@@ -45,7 +45,7 @@ def parse_protocols(text: str | None, sc: Scenario) -> list[str]:
         if len(set(names)) != len(names):
             raise ExperimentError("--protocols: a protocol is named twice")
     else:
-        names = [n for n in PROTOCOLS if n != YARDSTICK and (n != "mediation" or sc.protocol.mediator)]
+        names = [n for n in PROTOCOLS if n != YARDSTICK and available(n, sc)]
     return names + ([YARDSTICK] if YARDSTICK not in names else [])
 
 

@@ -17,6 +17,11 @@ from sim.model.bargaining import Space
 from sim.protocols.base import Protocol
 from sim.protocols.boa import PublicPositions, best_values, concede_until, gain
 
+from sim.scenario.schema import ProtocolOptions  # noqa: F401  (no fields of its own: min_change, cooldown_days are common)
+
+HELP = "bilateral package offers on channels"
+COLOR = "#0072B2"
+
 
 class AlternatingOffers(Protocol):
     """Bilateral alternating offers over packages (Rubinstein 1982; the GENIUS / ANAC

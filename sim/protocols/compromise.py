@@ -25,11 +25,26 @@ protocol. Channels and stances play no part in the forecast.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from sim.protocols.base import Protocol
 from sim.protocols.expected_utility import no_weight_error, weighted_mean, weighted_median
 from sim.scenario import Scenario
+from sim.scenario.schema import ProtocolOptions
+
+HELP = "capability x salience weighted mean of positions: the yardstick"
+COLOR = "#009E73"
+
+
+class Options(ProtocolOptions):
+    """The compromise model's field of ``protocol:``: its forecast is the weighted mean
+    (the compromise model) or the weighted median (its variant); both are reported
+    beside every protocol's forecast."""
+
+    compromise_forecast: Literal["mean", "median"] = "mean"
+
 
 
 def compromise_weights(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:

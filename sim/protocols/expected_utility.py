@@ -41,6 +41,40 @@ import numpy as np
 
 from sim.protocols.base import Protocol
 from sim.scenario import Problem, Scenario, ScenarioError
+from typing import Literal
+
+from pydantic import Field
+
+from sim.scenario.schema import Int, ProtocolOptions, Unit
+
+HELP = "Bueno de Mesquita's challenge model, one round a day; Scholz et al. 2011"
+COLOR = "#D55E00"
+
+
+class Options(ProtocolOptions):
+    """The expected-utility model's fields of ``protocol:`` (docs/ODD.md 8; defaults =
+    Scholz, Calbert & Smith 2011)."""
+
+    # Q, the probability an actor assigns to the other not moving absent a challenge;
+    # T, to its moving in the actor's favour
+    q: Unit = 1.0
+    t: Unit = 1.0
+    max_rounds: Int = Field(100, ge=1, le=10000)
+    tolerance: float = Field(1e-6, gt=0.0, le=0.1)
+    # which received challenge an actor answers: by type, confrontation before compromise
+    # before capitulation (Scholz et al.'s code), the one asking the least move (the
+    # paper's text, BDM 1994), or the sender's largest expected utility
+    offer_choice: Literal["scholz", "least_move", "largest_eu"] = "scholz"
+    # win probability: risk-adjusted votes for i over the votes of all triples (Scholz),
+    # or over the votes on this pair only (P(i, j) + P(j, i) = 1)
+    probability: Literal["all_triples", "per_pair"] = "all_triples"
+    # whose risk exponent the sender's expected utility uses: the receiver's, who judges
+    # the offer (Scholz), or the sender's own
+    risk_perspective: Literal["receiver", "own"] = "receiver"
+    # risk exponents: from security levels compared across actors (Scholz), across the
+    # positions the actor could hold (BDM 1985), or none (every r = 1)
+    risk_formula: Literal["scholz", "own_positions", "neutral"] = "scholz"
+
 
 
 def weighted_median(x: np.ndarray, w: np.ndarray) -> float:

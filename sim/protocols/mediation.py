@@ -60,6 +60,64 @@ from sim.model.control import can_deliver, interval
 from sim.model.stances import RANK
 from sim.protocols.base import Protocol
 from sim.protocols.boa import gain
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from sim.scenario.schema import ID_PATTERN, ProtocolOptions
+
+HELP = "a mediator's single negotiating text; needs protocol.mediator in the scenario"
+COLOR = "#CC79A7"
+
+_Id = Annotated[str, Field(pattern=ID_PATTERN)]
+
+
+class Options(ProtocolOptions):
+    """Mediation's fields of ``protocol:`` (docs/ODD.md 8.3): the mediator, the parties at
+    its table (default: every actor with an open channel to the mediator), the table's
+    level, and the largest change the mediator makes to the text in one revision."""
+
+    mediator: _Id | None = None
+    table: list[_Id] = []
+    # parties at the table that sign every party's mirror document beside the mediator
+    # (Turkey in the 2022 grain initiative: Russia-Turkey-UN and Ukraine-Turkey-UN)
+    co_mediators: list[_Id] = []
+    table_level: Literal["technical", "political"] = "political"
+    mediation_step: float = Field(0.2, gt=0.0, le=1.0)
+
+
+def available(sc) -> bool:
+    """A scenario runs under mediation only if it names a mediator."""
+    return sc.protocol.mediator is not None
+
+
+def problems(sc) -> list[tuple[str, str]]:
+    """The mediation fields: a known mediator (required by the mediation protocol) and a
+    table of known actors other than the mediator, each named once."""
+    out: list[tuple[str, str]] = []
+    p = sc.protocol
+    actors = ", ".join(sorted(sc.actors))
+    if p.mediator is not None and p.mediator not in sc.actors:
+        out.append(("protocol.mediator", f"unknown actor '{p.mediator}' (actors: {actors})"))
+    elif p.name == "mediation" and p.mediator is None:
+        out.append(("protocol.mediator", "the mediation protocol needs a mediator: the id of one of the "
+                                         f"scenario's actors ({actors})"))
+    for n, a in enumerate(p.table):
+        if a not in sc.actors:
+            out.append((f"protocol.table.{n}", f"unknown actor '{a}' (actors: {actors})"))
+        elif a == p.mediator:
+            out.append((f"protocol.table.{n}", "the mediator is not one of the parties at its own table"))
+        elif a in p.table[:n]:
+            out.append((f"protocol.table.{n}", f"'{a}' is at the table twice"))
+    for n, a in enumerate(p.co_mediators):
+        if a not in sc.actors:
+            out.append((f"protocol.co_mediators.{n}", f"unknown actor '{a}' (actors: {actors})"))
+        elif a == p.mediator:
+            out.append((f"protocol.co_mediators.{n}", "the mediator is not its own co-mediator"))
+        elif p.table and a not in p.table:
+            out.append((f"protocol.co_mediators.{n}", f"'{a}' is not at the table (protocol.table)"))
+    return out
+
 
 
 @dataclass(frozen=True)

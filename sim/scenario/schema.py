@@ -240,56 +240,66 @@ class BeliefsSpec(_Strict):
                             description="the quantile of a belief taken as the counterpart's floor")
 
 
-ProtocolName = Literal["alternating_offers", "expected_utility", "compromise", "mediation"]
-PROTOCOL_NAMES: tuple[str, ...] = ProtocolName.__args__
+def _protocol_names() -> tuple[str, ...]:
+    from sim.protocols import PROTOCOLS        # the light registry (no protocol module imported)
+
+    return tuple(PROTOCOLS)
+
+
+PROTOCOL_NAMES: tuple[str, ...] = _protocol_names()
+
+
+class ProtocolOptions(_Strict):
+    """Base of a protocol's own fields (its module's ``Options``, sim/protocols/__init__.py)."""
 
 
 class ProtocolSpec(_Strict):
-    """``alternating_offers`` (bilateral package offers on channels), ``expected_utility``
-    (Bueno de Mesquita's challenge model, one round a day), ``compromise`` (the capability
-    x salience weighted mean or median of positions) or ``mediation`` (a mediator's single
-    negotiating text). Each protocol reads its own fields (docs/ODD.md 8); the others
-    ignore them, so one scenario file serves every protocol."""
+    """The scenario's ``protocol:`` block: the protocol's ``name``, the fields every
+    protocol and the model read, and each protocol's own fields, declared by its module
+    (``Options``: sim/protocols/alternating_offers.py, expected_utility.py,
+    compromise.py, mediation.py; docs/ODD.md 8). A protocol ignores the others' fields,
+    so one scenario file serves every protocol; a field no protocol declares is an
+    error, as everywhere in the schema. Every protocol's fields are read as attributes
+    (``sc.protocol.mediator``), with their defaults when the file does not give them."""
 
-    name: ProtocolName = "alternating_offers"
-    min_change: Unit = 0.05
-    cooldown_days: Int = Field(7, ge=0, le=3650)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False, allow_inf_nan=False)
+
+    name: Annotated[str, Field(pattern=ID_PATTERN)] = "alternating_offers"
+    min_change: Unit = Field(0.05, description="the smallest change of an issue counted as a move or a deal")
+    cooldown_days: Int = Field(7, ge=0, le=3650, description="rest days of a channel after a deal")
     stalemate_window: Int = Field(30, ge=1, le=3650)
     deadline_days: Int = Field(60, ge=1, le=3650,
                                description="the actors' negotiation deadline (their tactics' T), not the horizon")
-    # expected_utility only (docs/ODD.md section 8; defaults = Scholz, Calbert & Smith 2011):
-    # Q, the probability an actor assigns to the other not moving absent a challenge;
-    # T, to its moving in the actor's favour
-    q: Unit = 1.0
-    t: Unit = 1.0
-    max_rounds: Int = Field(100, ge=1, le=10000)
-    tolerance: float = Field(1e-6, gt=0.0, le=0.1)
-    # which received challenge an actor answers: by type, confrontation before compromise
-    # before capitulation (Scholz et al.'s code), the one asking the least move (the
-    # paper's text, BDM 1994), or the sender's largest expected utility
-    offer_choice: Literal["scholz", "least_move", "largest_eu"] = "scholz"
-    # win probability: risk-adjusted votes for i over the votes of all triples (Scholz),
-    # or over the votes on this pair only (P(i, j) + P(j, i) = 1)
-    probability: Literal["all_triples", "per_pair"] = "all_triples"
-    # whose risk exponent the sender's expected utility uses: the receiver's, who judges
-    # the offer (Scholz), or the sender's own
-    risk_perspective: Literal["receiver", "own"] = "receiver"
-    # risk exponents: from security levels compared across actors (Scholz), across the
-    # positions the actor could hold (BDM 1985), or none (every r = 1)
-    risk_formula: Literal["scholz", "own_positions", "neutral"] = "scholz"
-    # compromise only: its forecast is the weighted mean (the compromise model) or the
-    # weighted median (its variant); both are reported beside every protocol's forecast
-    compromise_forecast: Literal["mean", "median"] = "mean"
-    # mediation only (docs/ODD.md 8.3): the mediator, the parties at its table (default:
-    # every actor with an open channel to the mediator), the table's level, and the
-    # largest change the mediator makes to the text in one revision
-    mediator: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
-    table: list[Annotated[str, Field(pattern=ID_PATTERN)]] = []
-    # parties at the table that sign every party's mirror document beside the mediator
-    # (Turkey in the 2022 grain initiative: Russia-Turkey-UN and Ukraine-Turkey-UN)
-    co_mediators: list[Annotated[str, Field(pattern=ID_PATTERN)]] = []
-    table_level: Literal["technical", "political"] = "political"
-    mediation_step: float = Field(0.2, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _options(self):
+        from pydantic import ValidationError
+
+        from sim.protocols import PROTOCOLS, options_model
+
+        if self.name not in PROTOCOLS:
+            raise ValueError(f"name: unknown protocol '{self.name}' (protocols: {', '.join(PROTOCOLS)})")
+        given = dict(self.__pydantic_extra__ or {})
+        models = {n: m for n in PROTOCOLS if (m := options_model(n)) is not None}
+        known = {f for m in models.values() for f in m.model_fields}
+        for key in given:
+            if key not in known:
+                import difflib
+
+                near = difflib.get_close_matches(key, sorted(known | set(type(self).model_fields)), n=1)
+                raise ValueError(f"{key}: unknown field" + (f" (did you mean '{near[0]}'?)" if near else "")
+                                 + " - no protocol reads it")
+        values = {}
+        for n, model in models.items():
+            try:
+                opts = model.model_validate({k: v for k, v in given.items() if k in model.model_fields})
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                field = ".".join(str(x) for x in err["loc"])
+                raise ValueError(f"{field}: {err['msg']} (a field of the {n} protocol)") from None
+            values.update({f: getattr(opts, f) for f in model.model_fields})
+        self.__pydantic_extra__ = values
+        return self
 
 
 class BlameSpec(_Strict):
@@ -404,7 +414,7 @@ class Scenario(_Strict):
     title: str = ""
     start_date: _dt.date = Field(ge=_dt.date(1800, 1, 1), le=_dt.date(2200, 12, 31))
     horizon_days: Int = Field(ge=1, le=3650)
-    protocol: ProtocolSpec = ProtocolSpec()
+    protocol: ProtocolSpec = Field(default_factory=ProtocolSpec)
     issues: dict[Id, IssueSpec] = Field(min_length=1)
     actors: dict[Id, ActorSpec] = Field(min_length=2)
     stances: dict[Id, StanceSpec] = {}
@@ -473,30 +483,10 @@ def _number_problems(data: dict, path: str) -> list[str]:
 
 
 def protocol_problems(sc: Scenario) -> list[tuple[str, str]]:
-    """The mediation fields: a known mediator (required by the mediation protocol) and a
-    table of known actors other than the mediator, each named once."""
-    out: list[tuple[str, str]] = []
-    p = sc.protocol
-    if p.mediator is not None and p.mediator not in sc.actors:
-        out.append(("protocol.mediator", f"unknown actor '{p.mediator}' (actors: {', '.join(sorted(sc.actors))})"))
-    elif p.name == "mediation" and p.mediator is None:
-        out.append(("protocol.mediator", "the mediation protocol needs a mediator: the id of one of the "
-                                         f"scenario's actors ({', '.join(sorted(sc.actors))})"))
-    for n, a in enumerate(p.table):
-        if a not in sc.actors:
-            out.append((f"protocol.table.{n}", f"unknown actor '{a}' (actors: {', '.join(sorted(sc.actors))})"))
-        elif a == p.mediator:
-            out.append((f"protocol.table.{n}", "the mediator is not one of the parties at its own table"))
-        elif a in p.table[:n]:
-            out.append((f"protocol.table.{n}", f"'{a}' is at the table twice"))
-    for n, a in enumerate(p.co_mediators):
-        if a not in sc.actors:
-            out.append((f"protocol.co_mediators.{n}", f"unknown actor '{a}' (actors: {', '.join(sorted(sc.actors))})"))
-        elif a == p.mediator:
-            out.append((f"protocol.co_mediators.{n}", "the mediator is not its own co-mediator"))
-        elif p.table and a not in p.table:
-            out.append((f"protocol.co_mediators.{n}", f"'{a}' is not at the table (protocol.table)"))
-    return out
+    """Each registered protocol's checks of its own fields (its module's ``problems``)."""
+    from sim.protocols import PROTOCOLS, problems
+
+    return [pr for n in PROTOCOLS for pr in problems(n, sc)]
 
 
 def reference_problems(sc: Scenario) -> list[tuple[str, str]]:

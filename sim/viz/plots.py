@@ -422,9 +422,12 @@ def plot_eu_trajectories(result, axes=None):
     return fig
 
 
-# Protocols get fixed colours (the Okabe-Ito order), the compromise model a neutral one.
-PROTOCOL_COLORS = {"alternating_offers": "#0072B2", "expected_utility": "#D55E00", "mediation": "#CC79A7",
-                   "compromise": "#009E73"}
+# Protocols get the colours their modules declare (the Okabe-Ito order; the compromise model green).
+def protocol_color(name: str) -> str:
+    """A protocol's colour: the one its module declares (``COLOR``), else none."""
+    from sim.protocols import PROTOCOLS, color
+
+    return color(name) if name in PROTOCOLS else ""
 
 
 def plot_protocol_comparison(table: pd.DataFrame, forecasts: pd.DataFrame, ax=None):
@@ -454,7 +457,7 @@ def plot_protocol_comparison(table: pd.DataFrame, forecasts: pd.DataFrame, ax=No
         for m, p in enumerate(protocols):
             y = -(top + m)
             v = forecasts[(forecasts["issue"] == issue) & (forecasts["protocol"] == p)]["forecast"].to_numpy(float)
-            color = PROTOCOL_COLORS.get(p) or distinct_colors(m + 1)[m]
+            color = protocol_color(p) or distinct_colors(m + 1)[m]
             ax.scatter(x_of(issue, v), y + rng.uniform(-0.28, 0.28, len(v)), s=10, color=color, alpha=0.45,
                        linewidths=0, label=p.replace("_", " ") if b == 0 else "_")
             if len(v):
