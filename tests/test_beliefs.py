@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import sim
 from conftest import build, mirror_trade
 from sim.model import NegotiationModel
-from sim.protocols.alternating_offers import AlternatingOffers
+from sim.protocols.negotiator import Negotiator
 from sim.protocols.boa import concede_until
 from sim.runner import run_outcomes
 
@@ -95,15 +95,15 @@ def test_every_offer_keeps_to_the_belief_rule(monkeypatch, name):
     is possible (recomputed here from its belief and the log-rolling path), and offers are
     made."""
     made = []
-    orig = AlternatingOffers._make_offer
+    orig = Negotiator.propose
 
     def checked(self, actor, other, channel):
         p = orig(self, actor, other, channel)
         m = self.model
         floor = m.beliefs.floor(actor.key, other.key)
-        own, opp = self._prefs(actor, channel), self._opp_prefs(actor, other, channel)
-        xs = self._xs(channel)
-        best, gmax = self._best(actor, channel)
+        own, opp = self.prefs(actor, channel), self._opp_prefs(actor, other, channel)
+        xs = self.xs(channel)
+        best, gmax = self.best(actor, channel)
         got = concede_until(own, opp, xs, best, self._opp_best(actor, other, channel), floor)
         rv = actor.reservation_value()
         possible = got is not None and gmax - got[1] >= rv - 1e-12
@@ -114,7 +114,7 @@ def test_every_offer_keeps_to_the_belief_rule(monkeypatch, name):
             made.append(None)
         return p
 
-    monkeypatch.setattr(AlternatingOffers, "_make_offer", checked)
+    monkeypatch.setattr(Negotiator, "propose", checked)
     for seed in range(3):
         NegotiationModel(sim.load_scenario(name), rng=seed).run()
     assert any(p is not None for p in made)
