@@ -354,6 +354,7 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     o["n_shortened"] = len(shortened)
     o["first_renewal_day"] = next((float(r.day) for r in record if r.type == "renewal"), np.nan)
     o["first_shortened_day"] = float(shortened[0]) if shortened else np.nan
+    o["n_renegotiated"] = len(model.registry.renegotiated)
     o["n_no_offer"] = sum(r.type == "no_offer" for r in record)
     o["n_missed_by_belief"] = sum(r.type == "no_offer" and r.label.startswith("a deal missed") for r in record)
     o["n_shortfalls"] = sum(r.type == "shortfall" and r.label.startswith("withheld") for r in record)

@@ -234,3 +234,35 @@ def test_the_pattern_table_command_gives_one_line_and_exit_2_on_bad_input(capsys
     assert err.count("\n") == 1 and "did you mean 'black_sea_grain'" in err
     assert main(["black_sea_grain", "/nonexistent.yaml"]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_a_renegotiated_renewal_scales_the_terms_back_until_every_party_keeps_them():
+    """Over a grid of eroding mirror trades: whenever a renewal changes the terms, each
+    changed term moved back toward its value before the agreement by one of the offered
+    shares, and every party's S_i at the new terms is >= 0 (so renewing was voluntary);
+    it happens in some cases, and never with ``agreements.renegotiate: false``."""
+    seen = 0
+    original = Registry._rescale
+
+    def checked(self, day, group, lam, changes, text):
+        assert lam in Registry.SCALES
+        ag = group[0]
+        for j, (old, new) in changes.items():
+            assert new == pytest.approx(ag.previous[j] + lam * (old - ag.previous[j]))
+        gains = original(self, day, group, lam, changes, text)
+        assert all(g >= -1e-12 for g in gains.values())
+        return gains
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Registry, "_rescale", checked)
+        for exposure in (0.5, 1.0, 2.0, 3.0):
+            for rate in (0.01, 0.03, 0.05):
+                for seed in range(3):
+                    data = _eroding(exposure, 0.3, rate, [40])
+                    m = NegotiationModel(build(data), rng=seed).run()
+                    _consistent(m)
+                    seen += len(m.registry.renegotiated)
+                    data["agreements"]["renegotiate"] = False
+                    off = NegotiationModel(build(data), rng=seed).run()
+                    assert off.registry.renegotiated == []
+    assert seen >= 1

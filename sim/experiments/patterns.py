@@ -31,8 +31,8 @@ def _is_day(outcome: str) -> bool:
 
 
 # the acts a worked example is shown for: (outcome that marks a run, act type, label)
-EXAMPLES = (("any_shortened", "renewal", "a shortened renewal"), ("any_exit", "exit", "an exit"),
-            ("n_lapsed", "expiry", "a lapse"))
+EXAMPLES = (("any_shortened", "renewal", "a shortened renewal"), ("n_renegotiated", "renewal", "a renegotiation"),
+            ("any_exit", "exit", "an exit"), ("n_lapsed", "expiry", "a lapse"))
 
 
 def rerun(scenario, row):
@@ -60,8 +60,10 @@ def examples(scenario, runs: pd.DataFrame) -> list[tuple[str, int, pd.Series]]:
         row = have.iloc[0]
         rec = rerun(scenario, row.to_dict()).record
         acts = rec[rec["type"] == kind]
-        if kind == "renewal":
+        if outcome == "any_shortened":
             acts = acts[acts["reason"].str.contains("term shortened", regex=False)]
+        elif outcome == "n_renegotiated":
+            acts = acts[acts["label"].str.endswith("terms changed")]
         if len(acts):
             out.append((what, int(row["replicate"]), acts.iloc[0]))
     return out
@@ -157,7 +159,7 @@ def main(argv=None) -> int:
         table = match_table(sc, rec, protocols, a.reps, a.seed, ex, shown=shown)
     print(markdown(table, protocols, a.reps))
     print("")
-    print("The first run of each protocol with a shortened renewal, an exit and a lapse, run again alone "
+    print("The first run of each protocol with a shortened renewal, a renegotiation, an exit and a lapse, run again alone "
           "(`sim.experiments.patterns.rerun`), and the reason its record.csv gives:")
     print("")
     print(example_lines(shown))

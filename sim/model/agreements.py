@@ -125,6 +125,7 @@ class Registry:
         self.all: list[Agreement] = []
         self.record: list[Act] = []
         self.shortened: list[int] = []      # days of renewals for a shorter term than the one that ended
+        self.renegotiated: list[int] = []   # days of renewals on changed terms
 
     def in_force(self) -> list[Agreement]:
         return [a for a in self.all if a.status in ("in force", "renewed")]
@@ -198,9 +199,11 @@ class Registry:
             return p + ag.delivered[j] * (ag.values[j] - p)
         return ag.values[j]
 
-    def gains(self, group: list[Agreement]) -> dict[str, float]:
+    def gains(self, group: list[Agreement], scales: dict[str, float] | None = None) -> dict[str, float]:
         """S_i of each party of the (linked) agreement: the value of keeping the terms that
-        still stand against returning them to their values before it, at today's state."""
+        still stand against returning them to their values before it, at today's state;
+        with ``scales`` (term -> share), of keeping those terms scaled back to that share of
+        their change (a renegotiation's offer, 7.17)."""
         from sim.model.threats import crossing_loss
 
         m, ag = self.model, group[0]
@@ -209,6 +212,9 @@ class Registry:
         terms = self.standing(ag)
         for j in terms:
             before[m.idx[j]] = ag.previous[j]
+            if scales and j in scales:
+                k = m.idx[j]
+                after[k] = ag.previous[j] + scales[j] * (after[k] - ag.previous[j])
         out = {}
         gradual = [j for j in terms if j in ag.delivered]
         for p in dict.fromkeys(q for a in group for q in a.parties):
@@ -253,9 +259,21 @@ class Registry:
             ag = group[0]
             label = f"agreement of day {ag.day}" + (f" ({len(group)} mirror documents)" if len(group) > 1 else "")
             superseded = not self.standing(ag)
+            revised = None
+            if self.spec.renew and short and not superseded and self.spec.renegotiate:
+                revised = self._revise(group, short)
+                if revised is not None:
+                    reason_then = f"{', '.join(m.actors[p].label for p in short)} would lose from keeping the " \
+                                  f"terms ({worth}" + "".join(m.compliance.expectation(group, p) for p in short) + ")"
+                    gains = self._rescale(day, group, *revised)
+                    worth = "; ".join(f"{m.actors[p].label} {g:+.3f}" for p, g in gains.items())
+                    short = []
             if self.spec.renew and not short and not superseded:
                 term, held = self._term(group, gains, day)
                 reason = f"each still gains from keeping the terms: {worth}"
+                if revised is not None:
+                    reason = f"{reason_then}; renegotiated: the terms they conceded scaled back to {revised[0]:.0%} " \
+                             f"of their change ({revised[2]}), and each then gains: {worth}"
                 if term < ag.term:
                     self.shortened.append(day)
                     names = ", ".join(m.actors[p].label for p in held)
@@ -268,7 +286,9 @@ class Registry:
                     a.term, a.expires, a.since = term, day + term, day
                     a.gain_then = {p: gains[p] for p in a.parties}
                 self.record.append(Act(day, "renewal", tuple(dict.fromkeys(p for a in group for p in a.parties)),
-                                       label=f"{label} for {term} days", reason=reason))
+                                       revised[1] if revised else {},
+                                       label=f"{label} for {term} days" + (", terms changed" if revised else ""),
+                                       reason=reason))
             else:
                 for a in group:
                     a.status, a.ended = "expired", day
@@ -280,6 +300,49 @@ class Registry:
                 self.record.append(Act(day, "expiry", tuple(dict.fromkeys(p for a in group for p in a.parties)),
                                        label=label, reason=why))
         return ended
+
+    SCALES = (0.75, 0.5, 0.25)      # the renegotiation's offers: shares of the conceded terms' change kept
+
+    def _revise(self, group: list[Agreement], short: list[str]):
+        """Renegotiation at term (7.17): the terms that the parties who would lose conceded
+        (those whose ideal lies nearer the value before the agreement; terms carried out
+        over time excepted) are scaled back to the largest share of :data:`SCALES` at which
+        every party prefers keeping the terms to keeping none, S_i >= 0, some party
+        gaining; (share, changes, text) or None."""
+        m, ag = self.model, group[0]
+        conceded = []
+        for j in self.standing(ag):
+            if j in ag.delivered:
+                continue
+            k, prev = m.idx[j], ag.previous[j]
+            cur = float(m.x[k])
+            if any(abs(prev - m.actors[p].ideal[k]) < abs(cur - m.actors[p].ideal[k]) - 1e-12 for p in short):
+                conceded.append(j)
+        for lam in self.SCALES if conceded else ():
+            g = self.gains(group, {j: lam for j in conceded})
+            if all(v >= 0.0 for v in g.values()) and any(v > 0.0 for v in g.values()):
+                changes = {}
+                for j in conceded:
+                    cur = float(m.x[m.idx[j]])
+                    changes[j] = (cur, ag.previous[j] + lam * (cur - ag.previous[j]))
+                text = ", ".join(f"{j} {a:.2f}->{b:.2f}" for j, (a, b) in changes.items())
+                return lam, changes, text
+        return None
+
+    def _rescale(self, day: int, group: list[Agreement], lam: float, changes: dict, text: str) -> dict[str, float]:
+        """Implement the renegotiated terms: each standing term moves to its new value,
+        which every document of the text now holds; returns the parties' new S_i."""
+        m = self.model
+        parties = tuple(dict.fromkeys(p for a in group for p in a.parties))
+        for j, (old, new) in changes.items():
+            k = m.idx[j]
+            m.x[k] = new
+            m.blames.register_change(k, old, new, responsible=parties, exclude=parties)
+            for a in group:
+                a.values[j] = new
+        self.renegotiated.append(day)
+        m._changed()
+        return self.gains(group)
 
     def exits(self, day: int) -> bool:
         """On review days (``agreements.review_days``), each party of an agreement in force

@@ -197,6 +197,9 @@ class AgreementsSpec(_Strict):
     breach_blame: Unit = Field(0.3, description="blame the wronged party adds toward the breaker")
     terms: list[Annotated[Int, Field(ge=1, le=3650)]] | None = Field(None, min_length=1, max_length=10,
                                     description="term lengths a renewal may take (days); default: duration_days only")
+    renegotiate: bool = Field(True, description="at term, terms one party would no longer keep are scaled back "
+                                                "(to 75, 50 or 25% of their change) if every party then keeps "
+                                                "them (docs/ODD.md 7.17); false: such an agreement lapses")
     exit: bool = Field(True, description="a party may leave an agreement before its term ends (docs/ODD.md 7.17)")
     exit_cost: float = Field(0.05, ge=0.0, le=10.0, description="cost to a party of leaving an agreement before term")
     exit_blame: Unit = Field(0.1, description="blame each other party adds toward one that leaves")
