@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
 
 from sim.model.stances import StanceSpec
+from sim.scenario.checks import protocol_problems, reference_problems, split_pair  # noqa: F401 (re-exported)
 from sim.scenario.priors import PriorSpec
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
@@ -462,147 +463,8 @@ class Scenario(_Strict):
         return v
 
 
-def split_pair(key: str) -> tuple[str, str]:
-    a, _, b = key.partition("-")
-    return a, b
-
-
 class _ReferenceErrors(ValueError):
     def __init__(self, problems: list[tuple[str, str]]):
         self.problems = problems
         super().__init__("; ".join(f"{p}: {m}" for p, m in problems))
 
-
-def _number_problems(data: dict, path: str) -> list[str]:
-    cur = data
-    for key in path.split("."):
-        cur = cur.get(key) if isinstance(cur, dict) else (
-            cur[int(key)] if isinstance(cur, list) and key.isdigit() and int(key) < len(cur) else None)
-        if cur is None:
-            return ["no such field in this scenario"]
-    if isinstance(cur, bool) or not isinstance(cur, (int, float)):
-        return [f"not a number (it is {cur!r})"]
-    return []
-
-
-def protocol_problems(sc: Scenario) -> list[tuple[str, str]]:
-    """Each registered protocol's checks of its own fields (its module's ``problems``)."""
-    from sim.protocols import PROTOCOLS, problems
-
-    return [pr for n in PROTOCOLS for pr in problems(n, sc)]
-
-
-def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
-    """Cross-field checks pydantic's per-field types cannot make: (path, message)."""
-    out: list[tuple[str, str]] = []
-    actors, issues = set(sc.actors), set(sc.issues)
-
-    def actor_ref(path, name):
-        if name not in actors:
-            out.append((path, f"unknown actor '{name}' (actors: {', '.join(sorted(actors))})"))
-
-    def issue_ref(path, name):
-        if name not in issues:
-            out.append((path, f"unknown issue '{name}' (issues: {', '.join(sorted(issues))})"))
-
-    for iname, issue in sc.issues.items():
-        for n, who in enumerate(issue.control):
-            actor_ref(f"issues.{iname}.control.{n}", who)
-            if who in issue.control[:n]:
-                out.append((f"issues.{iname}.control.{n}", f"'{who}' is named twice"))
-    for aname, actor in sc.actors.items():
-        for field in ("position", "salience"):
-            given = getattr(actor, field)
-            for key in given:
-                issue_ref(f"actors.{aname}.{field}.{key}", key)
-            missing = issues - set(given)
-            if missing:
-                out.append((f"actors.{aname}.{field}",
-                            f"missing issue(s): {', '.join(sorted(missing))}"))
-        if actor.salience and sum(actor.salience.values()) <= 0:
-            out.append((f"actors.{aname}.salience", "saliences must not all be zero"))
-    seen_pairs: dict[frozenset, str] = {}
-    for key in sc.channels:
-        if key == "*":
-            continue            # the level of every pair not listed
-        a, b = split_pair(key)
-        if frozenset((a, b)) in seen_pairs:
-            out.append((f"channels.{key}", f"the same pair as '{seen_pairs[frozenset((a, b))]}'"))
-        seen_pairs[frozenset((a, b))] = key
-        if not a or not b or "-" in b:
-            out.append((f"channels.{key}", "a channel key is 'actor-actor', e.g. 'poland-belarus'"))
-            continue
-        actor_ref(f"channels.{key}", a)
-        actor_ref(f"channels.{key}", b)
-        if a == b:
-            out.append((f"channels.{key}", "a channel joins two different actors"))
-    for sid, st in sc.stances.items():
-        out.extend((f"stances.{sid}.{p}", m) for p, m in st.reference_problems(actors, issues))
-    out.extend(protocol_problems(sc))
-    env = sc.environment
-    for sname, stock in env.stocks.items():
-        if sname in issues:
-            out.append((f"environment.stocks.{sname}", "a stock cannot share its name with an issue"))
-        for kind in ("inflows", "outflows"):
-            for n, flow in enumerate(getattr(stock, kind)):
-                for iname in flow.driven_by:
-                    issue_ref(f"environment.stocks.{sname}.{kind}.{n}.driven_by.{iname}", iname)
-    for n, iname in enumerate(env.cost_issues):
-        issue_ref(f"environment.cost_issues.{n}", iname)
-    costly = set(env.stocks) | set(env.cost_issues)
-    for aname, actor in sc.actors.items():
-        for key in actor.exposure:
-            if key not in costly:
-                out.append((f"actors.{aname}.exposure.{key}",
-                            f"not a stock or cost issue of the environment (it has: {', '.join(sorted(costly)) or 'none'})"))
-        for key in actor.unilateral_cost:
-            issue_ref(f"actors.{aname}.unilateral_cost.{key}", key)
-        for n, member in enumerate(actor.members):
-            actor_ref(f"actors.{aname}.members.{n}", member)
-            if member == aname:
-                out.append((f"actors.{aname}.members.{n}", "an actor cannot be its own member"))
-    if sc.uncertain:
-        data = sc.model_dump(mode="json", by_alias=True, exclude={"uncertain"})
-        for path in sc.uncertain:
-            out.extend((f"uncertain.{path}", m) for m in _number_problems(data, path))
-    for name, obs in sc.observables.items():
-        if isinstance(obs.scale, str):
-            data = sc.model_dump(mode="json", by_alias=True, exclude={"uncertain"})
-            out.extend((f"observables.{name}.scale", m.replace("field", f"field '{obs.scale}'"))
-                       for m in _number_problems(data, obs.scale))
-    for n, h in enumerate(sc.history):
-        path = f"history.{n}"
-        if h.date >= sc.start_date:
-            out.append((f"{path}.date", f"{h.date} is not before the start date {sc.start_date}: "
-                                        "a move on or after it is an event (events:), or what the model predicts"))
-        actor_ref(f"{path}.actor", h.actor)
-        issue_ref(f"{path}.issue", h.issue)
-        if h.issue in sc.issues and h.actor in actors:
-            ctrl = sc.issues[h.issue].control
-            members = {m for c in ctrl if c in sc.actors for m in sc.actors[c].members}
-            if h.actor not in ctrl and h.actor not in members:
-                out.append((f"{path}.actor", f"'{h.actor}' does not control '{h.issue}' "
-                                             f"(controllers: {', '.join(ctrl)})"))
-    for n, ev in enumerate(sc.events):
-        path = f"events.{n}"
-        if ev.day > sc.horizon_days:
-            out.append((f"{path}.day",
-                        f"day {ev.day} is after the horizon ({sc.horizon_days} days)"))
-        if isinstance(ev, SetIssueEvent):
-            issue_ref(f"{path}.issue", ev.issue)
-        elif isinstance(ev, SetStockEvent):
-            if ev.stock not in sc.environment.stocks:
-                out.append((f"{path}.stock", f"unknown stock '{ev.stock}' (stocks: {', '.join(sorted(sc.environment.stocks)) or 'none'})"))
-        elif isinstance(ev, ChannelEvent):
-            for who in ev.between:
-                actor_ref(f"{path}.between", who)
-            if ev.between[0] == ev.between[1]:
-                out.append((f"{path}.between", "a channel joins two different actors"))
-        elif isinstance(ev, AddStanceEvent):
-            out.extend((f"{path}.stance.{p}", m)
-                       for p, m in ev.stance.reference_problems(actors, issues))
-        elif isinstance(ev, RemoveStanceEvent):
-            known = set(sc.stances) | {e.id for e in sc.events if isinstance(e, AddStanceEvent)}
-            if ev.id not in known:
-                out.append((f"{path}.id", f"unknown stance id '{ev.id}'"))
-    return out
