@@ -161,10 +161,10 @@ def test_weighted_control_moves_an_issue_only_by_the_parties_share_without_a_rat
     d["issues"]["i3"]["decision"] = "weighted"
     m = _model(d)
     share = 0.5 / 0.7
-    lo, hi = m.protocol._box(_channel(m, "a", "b"))
+    lo, hi = m.box(_channel(m, "a", "b"))
     n = _channel(m, "a", "b").issues.index(m.idx["i3"])
     assert hi[n] == pytest.approx(0.5 + share * 0.5) and lo[n] == pytest.approx(0.5 - share * 0.5)
     m.x[m.idx["i3"]] = 0.5 + share * 0.5                  # a first deal went as far as it could
     m._changed()
-    lo2, hi2 = m.protocol._box(_channel(m, "a", "b"))
+    lo2, hi2 = m.box(_channel(m, "a", "b"))
     assert hi2[n] == pytest.approx(hi[n])                  # no further: the bound is from the status quo

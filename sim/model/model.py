@@ -18,7 +18,6 @@ and the environment come from the scenario.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
@@ -27,40 +26,20 @@ from sim.model.agents import Actor
 from sim.model.agreements import Act, Agreement, Registry
 from sim.model.beliefs import Beliefs
 from sim.model.blame import Blame
+from sim.model.channels import Channel, Channels
 from sim.model.compliance import Compliance
 from sim.model.commitments import review as review_commitments
 from sim.model.stances import ConditionalMove
 from sim.model.threats import check as check_conditionals, relief_terms
-from sim.model.control import build_rules, can_deliver, interval, movable_alone
+from sim.model.control import build_rules, interval, movable_alone
 from sim.model.environment import Environment
 from sim.model.series import DailySeries
-from sim.model.stances import RANK, Stance
+from sim.model.stances import Stance
 from sim.model.unilateral import plan
 from sim.scenario import (AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario, SetIssueEvent,
                           SetStockEvent)
 
 __all__ = ["Agreement", "Channel", "NegotiationModel"]
-
-
-@dataclass(frozen=True)
-class Channel:
-    """A negotiating channel between two actors at a level, and the issues it carries."""
-
-    a: str
-    b: str
-    level: str
-    issues: tuple[int, ...]
-    key: tuple[str, str] = field(init=False)     # (a, b): the channel's identity
-
-    def __post_init__(self):
-        object.__setattr__(self, "key", (self.a, self.b))
-
-    def other(self, actor: str) -> str:
-        return self.b if actor == self.a else self.a
-
-    def signed_pairs(self) -> tuple[tuple[str, str], ...]:
-        """The pairs that sign with each other in a deal on this channel: its two ends."""
-        return ((self.a, self.b),)
 
 
 class NegotiationModel(mesa.Model):
@@ -109,10 +88,8 @@ class NegotiationModel(mesa.Model):
                                 for a in self.actor_ids}
         self.stances = dict(scenario.stances)
         self.executed: dict[str, tuple] = {}   # threat/promise id -> (maker, issue, from, to) carried out
-        self.base_levels = {frozenset(p): lvl for p, lvl in scenario.channel_pairs().items() if p[0] != "*"}
-        self.default_level = scenario.channels.get("*", "closed")   # "*": every pair not listed
+        self.links = Channels(self)     # who talks to whom, at which level, on what
         self.params = scenario.blame
-        self._hostile = frozenset()
         self.protocol = protocol_class(scenario.protocol.name)(self, scenario.protocol)
 
         self.offers: list[dict] = []
@@ -250,8 +227,22 @@ class NegotiationModel(mesa.Model):
         """What the actor's daily unilateral decision needs (:func:`sim.model.unilateral.plan`)."""
         return self._plans[actor]
 
+    @property
+    def channels(self) -> list[Channel]:
+        """The open channels (:class:`sim.model.channels.Channels`)."""
+        return self.links.all
+
+    def channel_level(self, a: str, b: str) -> str:
+        return self.links.level(a, b)
+
+    def capped_level(self, a: str, b: str, level: str) -> str:
+        return self.links.capped(a, b, level)
+
+    def pairs_changed_by(self, removed) -> set[tuple[str, str]]:
+        return self.links.pairs_changed_by(removed)
+
     def channels_of(self, actor: str) -> list[Channel]:
-        return self._channels_of.get(actor, [])
+        return self.links.of.get(actor, [])
 
     def add_blame(self, who: str, toward: str, amount: float) -> None:
         self.blames.add(who, toward, amount)
@@ -379,47 +370,8 @@ class NegotiationModel(mesa.Model):
         self._commit = commit
         self._plans = {a: plan(self, self.actors[a]) for a in self.actor_ids}
 
-        self._hostile = self.blames.hostile_pairs()
-        channels = []
-        for i, a in enumerate(self.actor_ids):
-            for b in self.actor_ids[i + 1:]:
-                ch = self._channel(a, b)
-                if ch is not None:
-                    channels.append(ch)
-        self.channels = channels
-        self._channels_of = {a: [c for c in channels if a in (c.a, c.b) and c.issues]
-                             for a in self.actor_ids}
+        self.links.rebuild()
         self._changed()
-
-    def _channel(self, a: str, b: str) -> Channel | None:
-        """The channel a-b under the stances and rules in force, or None if closed."""
-        level = self.channel_level(a, b)
-        if level == "closed":
-            return None
-        carried = tuple(
-            j for j, issue in enumerate(self.issue_ids)
-            if (level == "political" or not self.political[j])
-            and can_deliver(self.rules[j], (a, b))
-            and not any(st.excludes(u, v, issue)
-                        for u, v in ((a, b), (b, a)) for st in self.stances_of(u))
-        )
-        return Channel(a, b, level, carried)
-
-    def pairs_changed_by(self, removed) -> set[tuple[str, str]]:
-        """(holder, other) pairs whose channel may change if the stances ``removed`` go:
-        a stance that opens or caps changes the pair (holder, with); one that excludes
-        an issue or gives a veto, every open channel of the holder (a closed pair stays
-        closed) and the pair it opens. Stances that only bound values change none."""
-        pairs = set()
-        for st in removed:
-            cls = type(st)
-            if cls.excludes is not Stance.excludes or st.veto():
-                pairs.update((st.actor, c.other(st.actor)) for c in self.channels if st.actor in c.key)
-                if getattr(st, "with_", None):
-                    pairs.add((st.actor, st.with_))
-            elif cls.open_level is not Stance.open_level or cls.cap_level is not Stance.cap_level:
-                pairs.add((st.actor, st.with_))
-        return pairs
 
     @contextmanager
     def without(self, ids):
@@ -428,7 +380,7 @@ class NegotiationModel(mesa.Model):
         for the duration and restored after; nothing else is touched (no protocol cache,
         no state version, no random draw)."""
         saved = (self.stances, self._stances_by_actor, self.rules, self._bounds, self._boxes,
-                 self._channels_of)
+                 self.links.of)
         try:
             removed = [self.stances[k] for k in ids]
             self.stances = {k: v for k, v in self.stances.items() if k not in ids}
@@ -443,46 +395,11 @@ class NegotiationModel(mesa.Model):
             self._boxes = {}
             # only stances that open, cap or exclude change channels (the others: bounds);
             # one that opens or caps changes the pair (actor, with) alone
-            pairs = self.pairs_changed_by(removed)
-            if pairs:
-                changed = {}
-                for a, b in pairs:
-                    changed[frozenset((a, b))] = self._channel(a, b)
-                actors = {a for a, _ in pairs}
-                self._channels_of = dict(self._channels_of)
-                for a in actors:
-                    keep = [c for c in self._channels_of.get(a, []) if frozenset(c.key) not in changed]
-                    new = [c for k, c in changed.items() if a in k and c is not None and c.issues]
-                    self._channels_of[a] = keep + new
+            self.links.without(removed)
             yield self
         finally:
             (self.stances, self._stances_by_actor, self.rules, self._bounds, self._boxes,
-             self._channels_of) = saved
-
-    def channel_level(self, a: str, b: str) -> str:
-        """Scenario level, raised by opening stances, capped by capping stances, and
-        dropped from political to technical while the pair is hostile (blame at or
-        above ``blame.channel_threshold``)."""
-        level = self.base_levels.get(frozenset((a, b)), self.default_level)
-        for u, v in ((a, b), (b, a)):
-            for st in self.stances_of(u):
-                lv = st.open_level(u, v)
-                if lv is not None and RANK[lv] > RANK[level]:
-                    level = lv
-        return self.capped_level(a, b, level)
-
-    def capped_level(self, a: str, b: str, level: str) -> str:
-        """``level`` for the pair a-b capped by either side's capping stances toward the
-        other, and dropped from political to technical while the pair is hostile (a
-        channel's level after its openings; a party's level at a mediator's table)."""
-        for u, v in ((a, b), (b, a)):
-            for st in self.stances_of(u):
-                lv = st.cap_level(u, v)
-                if lv is not None and RANK[lv] < RANK[level]:
-                    level = lv
-        if level == "political" and frozenset((a, b)) in self._hostile:
-            level = "technical"
-        return level
+             self.links.of) = saved
 
     # ------------------------------------------------------------------ history and events
     def _apply_history(self) -> None:
@@ -518,7 +435,7 @@ class NegotiationModel(mesa.Model):
                 self.env.set_level(ev.stock, ev.value if ev.value is not None else st.level + ev.delta)
                 self._changed()
             elif isinstance(ev, ChannelEvent):
-                self.base_levels[frozenset(ev.between)] = ev.level
+                self.links.base_levels[frozenset(ev.between)] = ev.level
                 changed = True
             elif isinstance(ev, AddStanceEvent):
                 self.stances[ev.id] = ev.stance
@@ -551,7 +468,7 @@ class NegotiationModel(mesa.Model):
         self.protocol.end_day()
         self.public_demands()
         self.blames.update()
-        if self.blames.hostile_pairs() != self._hostile:
+        if self.blames.hostile_pairs() != self.links.hostile:
             self._rebuild()
         if self.series is not None:
             self.series.collect(self)
