@@ -272,4 +272,5 @@ def _break(model, actor: str, subset, now: float, after: float, prices: dict) ->
                   f"the price of breaking {names} ({cost:.3f})")
         model.registry.record.append(Act(model.day, "commitment_broken", (actor,), label=sid,
                                          reason=reason, cost=prices[sid]))
+    model.resolve.broke(actor, after - now, cost)       # the others learn its resolve (7.20)
     model._rebuild()

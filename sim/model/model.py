@@ -28,6 +28,7 @@ from sim.model.beliefs import Beliefs
 from sim.model.blame import Blame
 from sim.model.channels import Channel, Channels
 from sim.model.compliance import Compliance
+from sim.model.resolve import Resolve
 from sim.model.commitments import review as review_commitments
 from sim.model.stances import ConditionalMove
 from sim.model.threats import check as check_conditionals, relief_terms
@@ -74,6 +75,7 @@ class NegotiationModel(mesa.Model):
         self.blames = Blame(self)
         self.registry = Registry(self)
         self.beliefs = Beliefs(self)
+        self.resolve = Resolve(self)        # beliefs about each other's resolve (7.20)
         self.compliance = Compliance(self)
         self._apply_history()
         self.next_move: dict[tuple[str, int], int] = {}     # (actor, issue) -> first day it may move again

@@ -21,10 +21,12 @@ down, which costs the stance's price pi (:func:`sim.model.commitments.price`: it
 with r_m the maker's anticipated crisis relief (the environment's, §7.9) and calls_m the
 credit of its public calls (§7.11), i.e. the terms of its own unilateral decision.
 
-**Weighed by the target.** While the demand is not met, a credible threat's harm
+**Weighed by the target.** While the demand is not met, a threat's harm
 H = -(w_t (|x - z_t| - |v - z_t|) + r_t (v - x)) > 0 to the target (a promise's gain G,
-the same expression without the sign) is what meeting the demand averts (earns). The
-target adds it to its anticipated relief on the demanded issue, spread over the distance
+the same expression without the sign) is what meeting the demand averts (earns), at the
+probability the target believes the maker would carry it out (its belief about the maker's resolve, :mod:`sim.model.resolve`,
+7.20; without beliefs, 1 if credible and 0 if not). The target adds it to its
+anticipated relief on the demanded issue, spread over the distance
 d = |threshold - x_c| still to go (at least ``min_change``):
 
     r_t,c += +- H / d          (+ for at_least, - for at_most)
@@ -116,13 +118,18 @@ def target_stake(model, st, j: int, x: float, v: float) -> float:
 
 
 def at_stake(model, st) -> float:
-    """What meeting the demand is worth to the target now: a credible threat's harm
-    averted or a credible promise's gain earned (0 if neither)."""
-    ok, mv, _net, _pr = assess(model, st)
-    if not ok:
+    """What meeting the demand is worth to the target now: the threat's harm averted or
+    the promise's gain earned, at the probability the target believes the maker would
+    carry it out (its belief about the maker's resolve, 7.20; without beliefs: in full
+    if credible, else 0)."""
+    _ok, mv, net, pr = assess(model, st)
+    if mv is None:
+        return 0.0
+    p = model.resolve.credibility(st.target, st.actor, net, pr)
+    if p <= 0.0:
         return 0.0
     stake = target_stake(model, st, *mv)
-    return max(0.0, -stake if st.kind == "threat" else stake)
+    return p * max(0.0, -stake if st.kind == "threat" else stake)
 
 
 def relief_terms(model, actor: str, relief: list[float]) -> None:
@@ -183,6 +190,7 @@ def check(model) -> None:
             cost = unit_cost(model, st, j) * abs(v - x)
             breaches = model.registry.breached_by(st.actor, st.then_issue, x, v)
             model.executed[sid] = (st.actor, j, x, v)     # before the move: it bounds the maker from now on
+            model.resolve.carried_out(st.actor, net, pr)   # the others learn its resolve (7.20)
             model.move_issue(j, v, movers=(st.actor,))
             maker.coercion_paid += cost
             reason = (f"{maker.label} carries out its {st.kind} ({sid}): the demand {demand} is {state}; "
@@ -197,6 +205,7 @@ def check(model) -> None:
             continue
         else:
             maker.commitments_paid += pr
+            model.resolve.backed_down(st.actor, net, pr)
             reason = (f"{maker.label} backs down from its {st.kind} ({sid}): the demand {demand} is {state}; "
                       f"carrying out would cost it {-net:.3f}, more than the {pr:.3f} backing down costs")
             model.registry.record.append(Act(model.day, ABANDONED[st.kind], (st.actor, st.target),

@@ -242,6 +242,12 @@ class BeliefsSpec(_Strict):
                          description="eps: the likelihood of what an observation rules out (nothing is ever certain)")
     quantile: float = Field(0.5, gt=0.0, lt=1.0,
                             description="the quantile of a belief taken as the counterpart's floor")
+    resolve: bool = Field(True, description="actors hold beliefs about each other's resolve (how seriously each "
+                                            "weighs its stated prices) and weigh threats and promises by them "
+                                            "(docs/ODD.md 7.20); false: a credible threat counts in full")
+    resolve_high: float = Field(2.0, ge=1.0, le=10.0,
+                                description="the prior over resolve is uniform on [0, resolve_high] (1: the "
+                                            "stated price is the real one)")
 
 
 def _protocol_names() -> tuple[str, ...]:
