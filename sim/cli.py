@@ -499,7 +499,7 @@ def format_forecasts(res, sc) -> list[str]:
     how it ended on the issue, and the compromise model's forecasts (the yardstick), on
     the issue's own scale; for a protocol that moves positions in rounds, the first rounds
     of its weighted median and mean."""
-    from sim.protocols.expected_utility import to_scale
+    from sim.analysis.rounds import to_scale
 
     def own(j, v):
         return float(to_scale(sc, j, v))
@@ -514,7 +514,7 @@ def format_forecasts(res, sc) -> list[str]:
                      f"{own(r.issue, r.forecast):>10.4f}  {how:<26}{own(r.issue, r.cm_mean):>8.4f}"
                      f"{own(r.issue, r.cm_median):>10.4f}  {agreed}")
     if len(res.moves) and res.series is not None:
-        from sim.protocols.expected_utility import rounds_table
+        from sim.analysis.rounds import rounds_table
 
         rt = rounds_table(res, sc)
         lines.append("")
@@ -1025,7 +1025,7 @@ def cmd_score(args) -> int:
     print(f"{sc.name}: {totals['n_ok']} runs, {totals['parameters']}; record {args.record}")
     # an observation of an issue shows on the issue's own scale (Iran: candidates on 1-10);
     # scores stay those of the model's 0-1 values
-    from sim.protocols.expected_utility import to_scale
+    from sim.analysis.rounds import to_scale
 
     def issue_of(o):
         if o.outcome and o.outcome.split(":", 1)[0] in ("final", "forecast") and o.outcome.split(":", 1)[1] in sc.issues:

@@ -207,11 +207,11 @@ BENCHMARK_COLUMNS = ("pareto_gap", "nash_share", "nash_distance", "nash_value_a"
 
 
 def _benchmark(ag) -> dict:
-    """The agreement's bargaining benchmark (:mod:`sim.model.bargaining`), NaN where the
+    """The agreement's bargaining benchmark (:mod:`sim.analysis.bargaining`), NaN where the
     protocol stored no terms space."""
     if ag.space is None:
         return dict.fromkeys(BENCHMARK_COLUMNS, np.nan)
-    from sim.model.bargaining import MultiSpace, benchmark, benchmark_multi
+    from sim.analysis.bargaining import MultiSpace, benchmark, benchmark_multi
 
     b = benchmark_multi(ag.space) if isinstance(ag.space, MultiSpace) else benchmark(ag.space)
     return {k: b[k] for k in BENCHMARK_COLUMNS}
@@ -315,7 +315,7 @@ def _issue_rows(model, yardstick: bool = False) -> list[dict]:
     forecast = model.protocol.forecast()
     cm = {}
     if yardstick:
-        from sim.protocols.compromise import compromise_forecast
+        from sim.analysis.compromise import compromise_forecast
 
         cm = compromise_forecast(sc)
     rows = []

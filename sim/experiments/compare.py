@@ -24,7 +24,7 @@ import pandas as pd
 
 from sim.experiments.jobs import ExperimentError, execute, make_job
 from sim.protocols import PROTOCOLS
-from sim.protocols.expected_utility import to_scale
+from sim.analysis.rounds import to_scale
 from sim.runner import with_protocol
 from sim.scenario import Scenario
 

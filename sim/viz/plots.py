@@ -384,7 +384,7 @@ def plot_eu_trajectories(result, axes=None):
     each actor's position per round (thin), the protocol's forecast (the weighted
     median, thick) and the weighted mean of the positions (dashed), one panel per
     issue, on the issue's own scale. Takes a :class:`sim.results.RunResult` with series."""
-    from sim.protocols.expected_utility import rounds_table, to_scale
+    from sim.analysis.rounds import rounds_table, to_scale
     from sim.scenario import Scenario
 
     s = _need_series(result)

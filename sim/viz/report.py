@@ -641,7 +641,7 @@ def _unilateral(ag: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _bench(r) -> str:
-    """The agreement's bargaining benchmark in words (sim/model/bargaining.py), if the
+    """The agreement's bargaining benchmark in words (sim/analysis/bargaining.py), if the
     table has it."""
     gap, share = getattr(r, "pareto_gap", None), getattr(r, "nash_share", None)
     if gap is None or gap != gap:
