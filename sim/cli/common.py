@@ -46,7 +46,6 @@ def protocol_option(x) -> None:
                    help=PROTOCOL_HELP + f" ({', '.join(PROTOCOLS)})")
 
 
-
 RUN_FILES = ["summary.json", "agreements.csv", "record.csv", "offers.csv", "moves.csv", "timeseries.csv",
              "positions.png", "crisis.png", "blame.png", "beliefs.png", "channels.png", "report.html"]
 """Every file ``run`` writes (a test holds this list, ``run --help`` and the README to what it does)."""

@@ -11,7 +11,6 @@ import pandas as pd
 from sim.viz.style import BAD, GOOD, NEUTRAL, PROTOCOL_COLORS, SCENARIO_PALETTE, _date_axis, _wrap, distinct_colors
 
 
-
 # +1: a larger value is better for the crisis, -1: smaller is better, 0: neither. A
 # stock's cumulative, peak or final level (people at a border, ...) counts as a cost.
 GOOD_DIRECTION = {"any_political": 1, "any_agreement": 1, "days_to_first_agreement": -1,
@@ -199,7 +198,6 @@ def plot_protocol_comparison(table: pd.DataFrame, forecasts: pd.DataFrame, ax=No
     ax.grid(axis="x", alpha=0.3)
     ax.figure.tight_layout()
     return ax
-
 
 
 def _scenario_colors(names):

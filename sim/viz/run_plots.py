@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.viz.style import LEVEL_STYLE, PALETTE, _date_axis, _legend_height, _need_series, _place_upright, _short, _wrap, actor_colors
+from sim.viz.style import (LEVEL_STYLE, PALETTE, _date_axis, _legend_height, _need_series, _place_upright, _short,
+                           _wrap, actor_colors)
 
 
 def plot_positions(result, axes=None):
@@ -161,7 +162,6 @@ def plot_eu_trajectories(result, axes=None):
     axes[0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig
-
 
 
 def plot_channels(result, ax=None, when: str = "end"):

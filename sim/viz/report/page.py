@@ -101,7 +101,6 @@ def _signed(x: float) -> str:
     return "+0.0" if t == "-0.0" else t
 
 
-
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{css}</style></head>
 <body><h1>{title}</h1>

@@ -134,7 +134,6 @@ def run_parameters(s: dict) -> str:
     return "<h2>Parameters</h2>" + actors + _table(["parameter", "value"], other, num_from=1)
 
 
-
 def run_section(folder: Path, protocol: str | None = None) -> Section:
     """A run: the story of the run, then its parameters and its raw tables."""
     s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
