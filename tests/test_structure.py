@@ -10,6 +10,7 @@ shrink.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,6 +101,7 @@ def _imports(tree: ast.AST, module: str, is_package: bool):
     yield from walk(tree, "<module>")
 
 
+@lru_cache(maxsize=4)           # read once for the tests that share it (nothing mutates it)
 def import_graph(root: Path = ROOT) -> dict[str, dict[str, set]]:
     """module -> {imported sim module -> {(file, holder), ...}}. An import of a name
     inside a module counts as an import of that module; importing ``a.b.c`` counts as
@@ -190,6 +192,7 @@ def _describe(graph, cycle) -> str:
     return "\n  ".join(steps)
 
 
+@lru_cache(maxsize=4)
 def size_offenders(root: Path = ROOT) -> dict[tuple, int]:
     """(file, None) -> lines of a module over the limit; (file, function) -> lines of a
     function over the limit (its def line to its last line)."""
