@@ -207,11 +207,11 @@ BENCHMARK_COLUMNS = ("pareto_gap", "nash_share", "nash_distance", "nash_value_a"
 
 
 def _benchmark(ag) -> dict:
-    """The agreement's bargaining benchmark (:mod:`sim.model.bargaining`), NaN where the
+    """The agreement's bargaining benchmark (:mod:`sim.analysis.bargaining`), NaN where the
     protocol stored no terms space."""
     if ag.space is None:
         return dict.fromkeys(BENCHMARK_COLUMNS, np.nan)
-    from sim.model.bargaining import MultiSpace, benchmark, benchmark_multi
+    from sim.analysis.bargaining import MultiSpace, benchmark, benchmark_multi
 
     b = benchmark_multi(ag.space) if isinstance(ag.space, MultiSpace) else benchmark(ag.space)
     return {k: b[k] for k in BENCHMARK_COLUMNS}
@@ -315,7 +315,7 @@ def _issue_rows(model, yardstick: bool = False) -> list[dict]:
     forecast = model.protocol.forecast()
     cm = {}
     if yardstick:
-        from sim.protocols.compromise import compromise_forecast
+        from sim.analysis.compromise import compromise_forecast
 
         cm = compromise_forecast(sc)
     rows = []
@@ -335,10 +335,19 @@ def _issue_rows(model, yardstick: bool = False) -> list[dict]:
 
 def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     """The scalar outcomes of a finished run (no tables built: the fast path for batches)."""
-    sc, ags, n_days = model.spec, model.agreements, model.day
     issue_rows = issue_rows if issue_rows is not None else _issue_rows(model)
     record = model.registry.record
+    o = _record_counts(model, record)
+    _stance_outcomes(o, model.spec, record)
+    _issue_and_pair_outcomes(o, model, issue_rows)
+    _stock_and_actor_outcomes(o, model, record)
+    o["stalemate"] = _stalemate(model)
+    return o
 
+
+def _record_counts(model, record) -> dict:
+    """How many agreements, moves, breaches, renewals, exits, ... the record holds."""
+    ags = model.agreements
     o: dict = {}
     o["n_agreements"] = len(ags)
     o["any_agreement"] = bool(ags)
@@ -369,6 +378,12 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
     o["n_commitments_broken"] = sum(r.type == "commitment_broken" for r in record)
     for t in ("threat_carried_out", "threat_abandoned", "promise_kept", "promise_broken"):
         o[f"n_{t}"] = sum(r.type == t for r in record)
+    return o
+
+
+def _stance_outcomes(o: dict, sc, record) -> None:
+    """The day each breakable commitment broke, and each threat or promise was carried
+    out or abandoned (NaN: never)."""
     broken = {r.label: r.day for r in record if r.type == "commitment_broken"}
     carried = {r.label: r.day for r in record if r.type in ("threat_carried_out", "promise_kept")}
     abandoned = {r.label: r.day for r in record if r.type in ("threat_abandoned", "promise_broken")}
@@ -378,6 +393,12 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
         elif hasattr(st, "then_issue"):         # a threat or promise (docs/ODD.md 7.16)
             o[f"carried_day:{sid}"] = float(carried[sid]) if sid in carried else np.nan
             o[f"abandoned_day:{sid}"] = float(abandoned[sid]) if sid in abandoned else np.nan
+
+
+def _issue_and_pair_outcomes(o: dict, model, issue_rows: list[dict]) -> None:
+    """Per issue: agreed, when, moves, final value, forecast; per pair of actors that
+    agreed or could talk: how many agreements."""
+    ags = model.agreements
     for r in issue_rows:
         o[f"agreed:{r['issue']}"] = r["agreed"]
         o[f"agreed_day:{r['issue']}"] = float(r["first_agreed_day"])
@@ -390,6 +411,12 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
             days = [g.day for g in ags if a in g.parties and b in g.parties]
             if days or model.channel_level(a, b) != "closed":
                 o[f"pair:{a}-{b}"] = len(days)
+
+
+def _stock_and_actor_outcomes(o: dict, model, record) -> None:
+    """Each stock's peak, final and cumulative level; per actor: exit, blame received,
+    utility net of what it paid."""
+    actors = model.actor_ids
     for name, st in model.env.stocks.items():
         o[f"stock_peak:{name}"] = float(st.peak)
         o[f"stock_final:{name}"] = float(st.level)
@@ -412,11 +439,15 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
         o[f"commitments_paid:{a}"] = actor.commitments_paid
         o[f"coercion_paid:{a}"] = actor.coercion_paid
         o[f"exits_paid:{a}"] = actor.exits_paid
-    # Stalemate: talks deadlocked while the crisis goes on - a run at least
-    # `stalemate_window` days long with no agreement in its last window days, whose
-    # first stock (if any) is above `resolved_below` and has not eased (fallen by more
-    # than a tenth) since the window began. A run shorter than the window is never a
-    # stalemate.
+
+
+def _stalemate(model) -> bool | None:
+    """Stalemate: talks deadlocked while the crisis goes on - a run at least
+    ``stalemate_window`` days long with no agreement in its last window days, whose first
+    stock (if any) is above ``resolved_below`` and has not eased (fallen by more than a
+    tenth) since the window began. A run shorter than the window is never a stalemate; a
+    protocol that makes no agreements (a forecast model) has none: None."""
+    sc, ags, n_days = model.spec, model.agreements, model.day
     window = sc.protocol.stalemate_window
     last = ags[-1].day if ags else None
     quiet = n_days >= window and (last is None or last <= n_days - window)
@@ -425,6 +456,4 @@ def compute_outcomes(model, issue_rows: list[dict] | None = None) -> dict:
         st = next(iter(model.env.stocks.values()))
         hist = st.history
         unresolved = hist[-1] > st.spec.resolved_below and hist[-1] >= 0.9 * hist[max(0, len(hist) - 1 - window)]
-    # A protocol that makes no agreements (a forecast model) has no stalemate: None.
-    o["stalemate"] = bool(quiet and unresolved) if model.protocol.classifier.get("makes_agreements", True) else None
-    return o
+    return bool(quiet and unresolved) if model.protocol.classifier.get("makes_agreements", True) else None

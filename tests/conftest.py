@@ -99,7 +99,7 @@ def eu_run(sc, rounds: int | None = None, protocol: str = "expected_utility", **
     from types import SimpleNamespace
 
     import sim
-    from sim.protocols.expected_utility import rounds_table, to_scale
+    from sim.analysis.rounds import rounds_table, to_scale
     from sim.runner import with_protocol
 
     sc = with_protocol(sim.load_scenario(sc) if isinstance(sc, str) else sc, protocol)

@@ -1,4 +1,4 @@
-"""The bargaining benchmark (sim/model/bargaining.py, docs/ODD.md 7.14).
+"""The bargaining benchmark (sim/analysis/bargaining.py, docs/ODD.md 7.14).
 
 The exact frontier polyline is checked against linear programmes solved by HiGHS
 (scipy.optimize.linprog) on generated problems, independently of the polyline's
@@ -19,7 +19,7 @@ from scipy.optimize import linprog
 from conftest import build, mirror_trade, negotiating_scenarios
 from sim.experiments.jobs import apply_params, scenario_data
 from sim.model import NegotiationModel
-from sim.model.bargaining import Space, benchmark, frontier, nash, pareto_gap, value
+from sim.analysis.bargaining import Space, benchmark, frontier, nash, pareto_gap, value
 from sim.scenario import load_scenario
 from sim.scenario.priors import draw, priors_of
 
@@ -190,7 +190,7 @@ def test_every_agreement_is_inside_the_set_on_the_frontier_and_below_nash(name):
 def test_the_many_party_gap_agrees_with_the_exact_two_party_one(space):
     """The many-party Pareto gap (a linear programme on the lifted utility set) on a
     two-party space equals the exact polyline gap to 1e-7."""
-    from sim.model.bargaining import MultiSpace, _max_min
+    from sim.analysis.bargaining import MultiSpace, _max_min
 
     exact = benchmark(space)
     multi = MultiSpace((space.prefs_a, space.prefs_b), space.x, space.lo, space.hi, space.deal)
@@ -203,7 +203,7 @@ def test_a_three_party_gap_by_hand():
     other two a quarter of what it gives its party: u_i = p_i - (p_j + p_k)/4 on [0, 1]^3.
     The deal (0.5, 0.5, 0.5) gives each 0.25; (1, 1, 1) gives each 0.5: gap 0.25. The
     N-party Nash solution is not computed (NaN); with two signatories it is the exact one."""
-    from sim.model.bargaining import MultiSpace, benchmark_multi
+    from sim.analysis.bargaining import MultiSpace, benchmark_multi
 
     def prefs(i):
         z = tuple(1.0 if j == i else 0.0 for j in range(3))
@@ -233,7 +233,7 @@ def test_every_mediated_text_is_inside_the_set_and_near_the_frontier(name):
     promise entered the baseline family; since, poland_political_talks has one text
     0.049 off the frontier in these 8 runs (a five-issue table where the target's relief
     from the promise is steep: the halving steps stop short)."""
-    from sim.model.bargaining import benchmark_multi
+    from sim.analysis.bargaining import benchmark_multi
     from sim.runner import with_protocol
 
     sc = with_protocol(load_scenario(name), "mediation")

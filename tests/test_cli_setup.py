@@ -157,6 +157,16 @@ def test_the_console_script_is_declared():
     assert "jupyterlab" in dev and "ipywidgets" in dev
 
 
+def test_python_m_sim_cli_is_the_same_command_line():
+    """``python -m sim.cli`` runs the CLI package's main (help, and exit code 2 on bad input)."""
+    ok = subprocess.run([sys.executable, "-m", "sim.cli", "validate", "baseline"], capture_output=True, text=True,
+                        cwd=ROOT)
+    assert ok.returncode == 0 and ok.stdout.startswith("ok    baseline"), ok.stderr
+    bad = subprocess.run([sys.executable, "-m", "sim.cli", "run", "--seed", "-1"], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert bad.returncode == 2 and "must be 0 or more" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_the_notebook_is_stored_with_its_outputs():
     nb = nbformat.read(ROOT / "notebooks" / "explore.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]

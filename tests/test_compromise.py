@@ -10,7 +10,7 @@ from conftest import build, eu_run
 
 import sim
 from sim.cli import main
-from sim.protocols.compromise import compromise_forecast
+from sim.analysis.compromise import compromise_forecast
 from sim.scenario import SCENARIO_DIR
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import pytest
 
 import sim
 from sim.model import NegotiationModel
-from sim.protocols.expected_utility import weighted_mean, weighted_median
+from sim.analysis.compromise import weighted_mean, weighted_median
 from sim.runner import with_protocol
 from sim.scenario import SCENARIO_DIR
 
@@ -165,7 +165,7 @@ def test_compare_protocols_end_to_end(tmp_path):
     assert set(t["issue"]) == set(sim.load_scenario("baseline").issues)
     assert set(t["protocol"]) == {"alternating_offers", "expected_utility", "compromise"}   # the yardstick joins
     assert {"median", "mean", "p05", "p95", "vs_compromise", "status_quo"} <= set(t.columns)
-    from sim.protocols.compromise import compromise_forecast
+    from sim.analysis.compromise import compromise_forecast
 
     cm = compromise_forecast(sim.load_scenario("baseline"))
     got = t[t["protocol"] == "compromise"].set_index("issue")["median"]

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.jobs import ExperimentError, execute, make_job
+from sim.analysis.rounds import to_scale
 from sim.protocols import PROTOCOLS, available
-from sim.protocols.expected_utility import to_scale
 from sim.runner import with_protocol
 from sim.scenario import Scenario
 

@@ -13,7 +13,7 @@ is at least its reservation value and at least zero (:mod:`sim.model.agreements`
 from __future__ import annotations
 
 from sim.model.agreements import voluntary
-from sim.model.bargaining import Space
+from sim.model.deal_space import Space
 from sim.protocols.base import Protocol
 from sim.protocols.negotiator import Negotiator, _far
 

@@ -27,11 +27,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
-
+from sim.analysis.compromise import compromise_forecast, no_weight_error
 from sim.protocols.base import Protocol
-from sim.protocols.expected_utility import no_weight_error, weighted_mean, weighted_median
-from sim.scenario import Scenario
 from sim.scenario.schema import ProtocolOptions
 
 HELP = "capability x salience weighted mean of positions: the yardstick"
@@ -44,28 +41,6 @@ class Options(ProtocolOptions):
     beside every protocol's forecast."""
 
     compromise_forecast: Literal["mean", "median"] = "mean"
-
-
-
-def compromise_weights(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """(x, w): actors x issues ideal points and weights c_i s_i (salience clipped to [0, 1])."""
-    issues = list(sc.issues)
-    a = sc.actors.values()
-    x = np.array([[sp.position[j] for j in issues] for sp in a], dtype=float)
-    s = np.clip(np.array([[sp.salience[j] for j in issues] for sp in a], dtype=float), 0.0, 1.0)
-    return x, np.array([sp.capability for sp in a], dtype=float)[:, None] * s
-
-
-def compromise_forecast(sc: Scenario) -> dict[str, tuple[float, float]]:
-    """Issue -> (weighted mean, weighted median) on [0, 1]; NaN where no actor has weight."""
-    x, w = compromise_weights(sc)
-    out = {}
-    for k, j in enumerate(sc.issues):
-        if not w[:, k].sum() > 0:
-            out[j] = (float("nan"), float("nan"))
-        else:
-            out[j] = (weighted_mean(x[:, k], w[:, k]), weighted_median(x[:, k], w[:, k]))
-    return out
 
 
 class Compromise(Protocol):

@@ -36,15 +36,14 @@ protocol implements nothing: it forecasts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
-
-from sim.protocols.base import Protocol
-from sim.scenario import Problem, Scenario, ScenarioError
 from typing import Literal
 
+import numpy as np
 from pydantic import Field
 
+from sim.analysis.compromise import no_weight_error, weighted_median
+from sim.protocols.base import Protocol
+from sim.scenario import Problem, Scenario, ScenarioError
 from sim.scenario.schema import Int, ProtocolOptions, Unit
 
 HELP = "Bueno de Mesquita's challenge model, one round a day; Scholz et al. 2011"
@@ -76,17 +75,6 @@ class Options(ProtocolOptions):
     risk_formula: Literal["scholz", "own_positions", "neutral"] = "scholz"
 
 
-
-def weighted_median(x: np.ndarray, w: np.ndarray) -> float:
-    """The position at which the cumulative weight (positions sorted) first reaches
-    half of the total: BDM's median voter position."""
-    order = np.argsort(x, kind="stable")
-    cum = np.cumsum(w[order])
-    return float(x[order][np.searchsorted(cum, cum[-1] / 2.0)])
-
-
-def weighted_mean(x: np.ndarray, w: np.ndarray) -> float:
-    return float(sum(a * b for a, b in zip(w, x)) / sum(w))
 
 
 @dataclass
@@ -355,43 +343,3 @@ class ExpectedUtility(Protocol):
 
     def moves(self) -> list[dict]:
         return list(self._moves)
-
-
-def no_weight_error(sc: Scenario, issues: list[str], model: str) -> ScenarioError:
-    """The error of an issue on which no actor has weight (capability x salience)."""
-    return ScenarioError(sc.name, [Problem(
-        f"actors.*.salience.{j}", f"every actor's salience on this issue is 0: the {model} model "
-        "(capability x salience weights) has no forecast") for j in issues])
-
-
-def to_scale(sc: Scenario, issue: str, v):
-    """Values of ``issue`` on [0, 1] on the issue's own scale (``scale: [lo, hi]``)."""
-    lo, hi = sc.issues[issue].scale or (0.0, 1.0)
-    return lo + (hi - lo) * np.asarray(v, dtype=float) if (lo, hi) != (0.0, 1.0) else np.asarray(v, dtype=float)
-
-
-def rounds_table(result, scenario: Scenario | None = None):
-    """Round by round (one round a day), per issue, on the issue's own scale: the
-    protocol's forecast (``median``: the weighted median of the positions for expected
-    utility) and the capability x salience weighted mean of the positions (``mean``),
-    from a :class:`sim.results.RunResult` with its daily series. Day 0 is round 0 (the
-    ideal points)."""
-    import pandas as pd
-
-    from sim.protocols.compromise import compromise_weights
-
-    if result.series is None:
-        raise ValueError("this result has no daily series: run with series=True")
-    sc = scenario or Scenario.model_validate(result.spec)
-    _, w = compromise_weights(sc)
-    s = result.series
-    pos, fc = s[s["variable"] == "position"], s[s["variable"] == "forecast"]
-    actors = list(sc.actors)
-    out = []
-    for k, j in enumerate(sc.issues):
-        p = pos[pos["issue"] == j].pivot(index="day", columns="actor", values="value")[actors]
-        mean = (p.to_numpy() * w[:, k]).sum(axis=1) / w[:, k].sum()
-        med = fc[fc["issue"] == j].set_index("day")["value"].loc[p.index].to_numpy()
-        out.append(pd.DataFrame({"round": p.index.to_numpy(), "issue": j, "median": to_scale(sc, j, med),
-                                 "mean": to_scale(sc, j, mean)}))
-    return pd.concat(out, ignore_index=True)

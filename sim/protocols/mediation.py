@@ -55,7 +55,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.model.agreements import voluntary
-from sim.model.bargaining import MultiSpace
+from sim.model.deal_space import MultiSpace
 from sim.model.control import can_deliver, interval
 from sim.model.stances import RANK
 from sim.protocols.base import Protocol

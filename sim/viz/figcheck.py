@@ -84,7 +84,7 @@ def text_problems(fig) -> list[str]:
     problems = []
     for t, bb, _ in texts:
         if "\\mathdefault" in t.get_text():
-            # a formatter's TeX markup drawn raw (mathtext is off: sim/viz/plots.py)
+            # a formatter's TeX markup drawn raw (mathtext is off: sim/viz/style.py)
             problems.append(f"TeX markup shown as text: {_name(t)}")
         if bb.x0 < -TOLERANCE_PX or bb.y0 < -TOLERANCE_PX or bb.x1 > W + TOLERANCE_PX or bb.y1 > H + TOLERANCE_PX:
             problems.append(f"clipped by the figure's edge: {_name(t)} "

@@ -1,4 +1,4 @@
-"""A bargaining benchmark for every agreement (docs/ODD.md 7.14): how far the deal is
+"""A bargaining benchmark for every agreement (docs/ODD.md 7.14), computed after the run: how far the deal is
 from the Pareto frontier of its channel, and from the Nash bargaining solution.
 
 At the moment of an agreement on a channel between a and b, with the channel's carried
@@ -36,35 +36,11 @@ the exact two-party answer); its N-player Nash solution is not computed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
+from sim.model.deal_space import MultiSpace, Space
 from sim.protocols.boa import gain
 
-
-@dataclass(frozen=True)
-class Space:
-    """What an agreement's benchmark needs, captured when it is signed: each party's
-    (ideal, saliences, relief) over the channel's issues, the values x before the deal,
-    the box [lo, hi], and the agreed package."""
-
-    prefs_a: tuple
-    prefs_b: tuple
-    x: tuple
-    lo: tuple
-    hi: tuple
-    deal: tuple
-
-
-@dataclass(frozen=True)
-class MultiSpace:
-    """The same for a deal of more than two signatories (a mediator's text): each
-    signatory's (ideal, saliences, relief), in the agreement's ``parties`` order."""
-
-    prefs: tuple
-    x: tuple
-    lo: tuple
-    hi: tuple
-    deal: tuple
+__all__ = ["MultiSpace", "Space", "benchmark", "benchmark_multi", "frontier", "nash", "pareto_gap", "value"]
 
 
 def value(prefs, x, p) -> float:
