@@ -33,53 +33,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from sim.model.numeric import seq_sum
-
-
-@dataclass
-class Agreement:
-    """A deal: who, at which level, which issues moved from what to what, and when."""
-
-    day: int
-    parties: tuple[str, ...]        # the signatories: two on a channel, more at a mediator's table
-    proposer: str
-    level: str
-    kind: str                       # "political" if any political issue moved, else "technical"
-    values: dict[str, float]        # agreed values of the issues that moved
-    previous: dict[str, float]      # their values before
-    expires: int = 0
-    value_to: dict[str, float] = field(default_factory=dict)      # V_i at signing
-    reservation: dict[str, float] = field(default_factory=dict)   # max(r_i, 0) at signing
-    status: str = "in force"        # in force | renewed | expired | breached | exited | ended
-    n_renewals: int = 0
-    space: object = None            # sim.model.bargaining.Space at signing (the benchmark's input)
-    mediator: str = ""              # the mediator whose text it is (mediation), else ""
-    link: int = -1                  # mirror documents of one text share it (the first document's index)
-    term: int = 0                   # the current term's length, days
-    ended: int = -1                 # the day it stopped binding (expired, exited, breached), else -1
-    since: int = 0                  # the day of the last signature or renewal (the trend's origin)
-    gain_then: dict[str, float] = field(default_factory=dict)   # S_i on that day
-    delivered: dict[str, float] = field(default_factory=dict)   # share carried out of each gradual term (7.19)
-
-
-@dataclass
-class Act:
-    """One entry of the run's record: an agreement, a unilateral move, a breach, an
-    expiry, a renewal, a broken commitment or a scheduled event, with its reason."""
-
-    day: int
-    type: str                       # agreement | unilateral | breach | expiry | renewal | event | commitment_broken
-    actors: tuple[str, ...]
-    changes: dict[str, tuple[float, float]] = field(default_factory=dict)   # issue -> (from, to)
-    level: str = ""
-    kind: str = ""
-    label: str = ""
-    reason: str = ""                # why, in the actor's own terms (values, prices, costs)
-    cost: float = 0.0               # what the act cost its actor (a broken commitment's price)
+from sim.model.control import guarantor_cost, package_vetoes
+from sim.model.records import Act, Agreement, value_of  # noqa: F401  (the model's names for them)
+from sim.model.threats import crossing_loss
 
 
 def voluntary(model, parties, issues, p) -> tuple[dict, dict] | None:
@@ -87,8 +45,6 @@ def voluntary(model, parties, issues, p) -> tuple[dict, dict] | None:
     today's state, less any guarantor cost it bears, and its floor max(reservation_i,
     0); or None if some party would be worse off than its floor. The rule every
     agreement of every protocol is signed under."""
-    from sim.model.control import guarantor_cost, package_vetoes
-
     before = model.x
     after = before.copy()
     for j, v in zip(issues, p):
@@ -107,13 +63,6 @@ def voluntary(model, parties, issues, p) -> tuple[dict, dict] | None:
         if v < floor[key] - 1e-12:
             return None
     return value_to, floor
-
-
-def value_of(model, actor, before, after, relief=None) -> float:
-    """V_i of moving the implemented values from ``before`` to ``after`` (arrays over all
-    issues), with today's anticipated crisis relief."""
-    r = model.relief(actor) if relief is None else relief
-    return actor.utility(after) - actor.utility(before) + seq_sum(r * (after - before))
 
 
 class Registry:
@@ -204,8 +153,6 @@ class Registry:
         still stand against returning them to their values before it, at today's state;
         with ``scales`` (term -> share), of keeping those terms scaled back to that share of
         their change (a renegotiation's offer, 7.17)."""
-        from sim.model.threats import crossing_loss
-
         m, ag = self.model, group[0]
         after = m.x.copy()
         before = after.copy()

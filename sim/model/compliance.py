@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.agreements import Act, Agreement, value_of
+from sim.model.records import Act, Agreement, value_of
 
 
 class Compliance:

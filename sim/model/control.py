@@ -35,6 +35,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.model.records import value_of
+
 
 @dataclass(frozen=True)
 class IssueRule:
@@ -178,8 +180,6 @@ def package_vetoes(model, parties, issues, p, before=None, after=None) -> list[t
     anticipated relief over all the package's issues; a veto player accepts a package
     that improves on the status quo, Tsebelis 2002). Returns (decider, V_k) of each
     who refuses."""
-    from sim.model.agreements import value_of
-
     out = []
     asked = []
     for j, v in zip(issues, p):

@@ -53,9 +53,8 @@ promise it would forgo by a move that leaves the demand unmet (:func:`crossing_l
 
 from __future__ import annotations
 
-from sim.model.agreements import Act
 from sim.model.control import interval
-from sim.model.unilateral import own_value
+from sim.model.records import Act, own_value
 
 CARRIED = {"threat": "threat_carried_out", "promise": "promise_kept"}
 ABANDONED = {"threat": "threat_abandoned", "promise": "promise_broken"}

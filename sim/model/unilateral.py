@@ -24,17 +24,9 @@ to those it does not already blame; harm to a blamed actor is licensed retaliati
 
 from __future__ import annotations
 
-from sim.model.agreements import Act
 from sim.model.control import interval
-
-
-def own_value(x: float, v: float, z: float, w: float, relief: float, calls, cost: float) -> float:
-    """The actor's own terms of N_i(v) for moving an issue from x to v: utility (ideal z,
-    salience w), anticipated relief, public calls ((goal, credit) pairs), own cost."""
-    n = w * (abs(x - z) - abs(v - z)) + relief * (v - x)
-    for goal, credit in calls:
-        n += credit * (abs(x - goal) - abs(v - goal))
-    return n - cost * abs(v - x)
+from sim.model.records import Act, own_value  # noqa: F401  (own_value: threats and tests read it here too)
+from sim.model.threats import crossing_loss
 
 
 def net_value(model, actor, j: int, v: float, relief) -> tuple[float, list]:
@@ -57,8 +49,6 @@ def net_value(model, actor, j: int, v: float, relief) -> tuple[float, list]:
     breaches = model.registry.breached_by(actor.key, model.issue_ids[j], x, v)
     n -= model.spec.agreements.breach_cost * len(breaches)
     if actor.key in model._cond_targets:            # a demand it meets, left unmet (7.16)
-        from sim.model.threats import crossing_loss
-
         n -= crossing_loss(model, actor.key, j, x, v)
     return n, breaches
 
