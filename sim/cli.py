@@ -613,6 +613,8 @@ def cmd_seeds(args) -> int:
 def _run_experiment(args, job) -> int:
     from sim.experiments.jobs import execute
 
+    if job.notes:
+        print("\n".join(job.notes), file=sys.stderr)
     res = _on_executor(args, lambda ex, progress: execute(
         job, ex, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]], progress=progress))
     res.written += _report(args)
@@ -922,6 +924,8 @@ def cmd_table(args) -> int:
         raise UsageError("--posterior and --fixed exclude each other")
     job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes,
                    fixed=args.fixed, posterior=args.posterior, protocol=args.protocol)
+    if job.notes:
+        print("\n".join(job.notes), file=sys.stderr)
     res = _on_executor(args, lambda ex, progress: execute(
         job, ex, args.out, resume=args.resume, command=["run_sim.py", *sys.argv[1:]], progress=progress))
     horizons = {name: args.days or d["horizon_days"] for name, d in job.scenarios.items()}
@@ -1017,6 +1021,8 @@ def cmd_score(args) -> int:
     args.dask = None
     table, totals = _on_executor(args, lambda ex, progress: score(
         sc, record, args.reps, args.seed, ex, fixed=args.fixed, progress=progress, posterior=args.posterior))
+    if totals.get("notes"):
+        print("\n".join(totals["notes"]), file=sys.stderr)
     if args.json:
         rows = [{k: (None if (v is None or v is __import__("pandas").NA or (isinstance(v, float) and math.isnan(v)))
                      else v) for k, v in r.items()} for r in table.to_dict(orient="records")]

@@ -205,8 +205,11 @@ def score(scenario: Scenario, record: list[Observation], reps: int = 200, seed: 
     ref_runs = ref_series = None
     if job.parameters == "posterior":
         ref_runs, ref_series, _ = forecast(scenario, record, reps, seed, executor, False, progress, None)
-    return evaluate(scenario, record, runs, series, job.parameters_label, reference_runs=ref_runs,
-                    reference_series=ref_series, reps=reps, seed=seed)
+    table, totals = evaluate(scenario, record, runs, series, job.parameters_label, reference_runs=ref_runs,
+                             reference_series=ref_series, reps=reps, seed=seed)
+    if job.notes:
+        totals["notes"] = list(job.notes)
+    return table, totals
 
 
 def _values(o: Observation, runs: pd.DataFrame, series: pd.DataFrame | None) -> tuple[np.ndarray, bool]:

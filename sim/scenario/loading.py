@@ -552,6 +552,13 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
     quotes = _all_quote_problems(data, None) if not layers_given else []
     inh = _inherited_events(data, layers[0][1])
     problems = [_problem(layers, p, m, inh) for p, m in quotes + _bool_problems(data)]
+    if isinstance(data, dict) and data.get("starts_from") is not None:     # the history it continues
+        from sim.scenario.continuation import embed
+
+        data, chain = embed(data, layers[0][0] if layers_given else file)
+        problems += [_problem(layers, p, m, inh) for p, m in chain]
+        if chain:           # one line for the fault, not a second one from the schema
+            data = {k: v for k, v in data.items() if k != "starts_from"}
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -579,6 +586,10 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
         est = run_bytes(sc)
         if est > MAX_RUN_BYTES:
             problems.append(_problem(layers, ("horizon_days",), run_size_message(sc, sc.horizon_days), inh))
+    if sc is not None and sc.starts_from is not None:
+        from sim.scenario.continuation import problems as chain_problems
+
+        problems += [_problem(layers, p, m, inh) for p, m in chain_problems(sc)]
     if sc is not None and check_priors and not problems:
         problems += [_problem(layers, p, m, inh) for p, m in _uncertain_problems(sc)]
     if problems:
