@@ -248,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc_.add_argument("--posterior", type=Path, default=None, metavar="DIR",
                      help="draw the calibrated parameters from the posterior in DIR (run_sim.py calibrate)")
     sc_.add_argument("--json", action="store_true", help="print JSON (observations and totals) instead of a table")
+    sc_.add_argument("--figure", type=Path, default=None, metavar="PNG",
+                     help="write the PIT histogram / reliability diagram (with >= 10 observations of a kind)")
     protocol_option(sc_)
     sc_.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -1023,6 +1025,11 @@ def cmd_score(args) -> int:
         sc, record, args.reps, args.seed, ex, fixed=args.fixed, progress=progress, posterior=args.posterior))
     if totals.get("notes"):
         print("\n".join(totals["notes"]), file=sys.stderr)
+    if args.figure is not None:
+        from sim.experiments.scoring import calibration_figure_note, save_calibration_figure
+
+        made = save_calibration_figure(table, args.figure, f"{sc.name}: forecast calibration over {args.record.name}")
+        print(f"{'Wrote ' + str(made) if made else 'No figure'} ({calibration_figure_note(table)})", file=sys.stderr)
     if args.json:
         rows = [{k: (None if (v is None or v is __import__("pandas").NA or (isinstance(v, float) and math.isnan(v)))
                      else v) for k, v in r.items()} for r in table.to_dict(orient="records")]

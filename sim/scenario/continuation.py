@@ -89,6 +89,17 @@ def problems(sc) -> list[tuple[str, str]]:
     out = []
     import datetime as dt
 
+    from sim.scenario.loading import ScenarioError, validate_mapping
+
+    try:            # embedded data (built in code, or a replicate's parameters set in it) is checked too
+        checked = validate_mapping(copy.deepcopy(hist), f"<history {sf.name}>", check_priors=False)
+    except ScenarioError as exc:
+        first = exc.problems[0]
+        return [(f"starts_from.scenario{'.' + first.path if first.path else ''}",
+                 f"the history '{sf.name}' is invalid: {first.message}")]
+    if checked.starts_from is not None:
+        return [("starts_from", f"the history '{sf.name}' itself starts from '{checked.starts_from.name}': a chain "
+                                "has one history")]
     try:
         end = dt.date.fromisoformat(str(hist["start_date"])) + dt.timedelta(days=int(hist["horizon_days"]))
     except (KeyError, TypeError, ValueError):
