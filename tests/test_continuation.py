@@ -183,3 +183,11 @@ def test_cutting_the_chain_gives_the_file_its_day0_back(tmp_path):
     m = sim.NegotiationModel(load_scenario(p), rng=np.random.default_rng(1), collect=False)
     assert m.env.stocks["pressure"].level == 0.5
     assert not [a for a in m.registry.record if a.type == "history"]
+
+
+def test_run_prints_the_stock_the_history_left(tmp_path, capsys, baseline):
+    """`run baseline` says the pressure starts where the history left it (it printed the
+    file's hand-set 0.50)."""
+    assert main(["run", "baseline", "--seed", "1", "--days", "3", "--out", str(tmp_path / "o")]) == 0
+    level = run_history(baseline, 1).stocks["pressure"]
+    assert f"Pressure: start {level:.2f}," in capsys.readouterr().out and f"{level:.2f}" != "0.50"
