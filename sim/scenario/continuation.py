@@ -89,10 +89,10 @@ def problems(sc) -> list[tuple[str, str]]:
     out = []
     import datetime as dt
 
-    from sim.scenario.loading import ScenarioError, validate_mapping
+    from sim.scenario.loading import ScenarioError
 
     try:            # embedded data (built in code, or a replicate's parameters set in it) is checked too
-        checked = validate_mapping(copy.deepcopy(hist), f"<history {sf.name}>", check_priors=False)
+        checked = _validated(hist, sf.name)
     except ScenarioError as exc:
         first = exc.problems[0]
         return [(f"starts_from.scenario{'.' + first.path if first.path else ''}",
@@ -232,13 +232,31 @@ class StartState:
     history: str = ""
 
 
+_CACHE: dict[str, Any] = {}         # the history's data (JSON) -> its validated Scenario
+_CACHE_SIZE = 64
+
+
+def _validated(hist: dict, name: str):
+    """The history's data validated once per distinct content (a batch validates each
+    replicate's scenario, whose embedded history differs only in the drawn fields)."""
+    import json
+
+    from sim.scenario.loading import validate_mapping
+
+    key = json.dumps(hist, sort_keys=True, default=str)
+    got = _CACHE.get(key)
+    if got is None:
+        got = validate_mapping(json.loads(key), f"<history {name}>", check_priors=False)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = got
+    return got
+
+
 def history_scenario(sc):
     """The history of ``sc`` as a validated :class:`~sim.scenario.Scenario` (the
     replicate's parameters already set in its data)."""
-    from sim.scenario.loading import validate_mapping
-
-    return validate_mapping(copy.deepcopy(sc.starts_from.scenario), f"<history {sc.starts_from.name} of {sc.name}>",
-                            check_priors=False)
+    return _validated(sc.starts_from.scenario, sc.starts_from.name)
 
 
 def end_state(model) -> StartState:
