@@ -86,7 +86,7 @@ def test_batch_baseline_with_a_history_posterior(baseline):
     post = _history_posterior()
     job = ex.make_job(["baseline"], 2, 0, posterior=post, series=True)
     assert len(job.notes) == 1 and "\n" not in job.notes[0]
-    assert "events.0.value, events.2.value, observables.attempted_crossings_pl.scale" in job.notes[0]
+    assert "does not share events.0.value, events.2.value, observables.attempted_crossings_pl.scale" in job.notes[0]
     assert RATE not in job.notes[0] and "history_2021" in job.notes[0]
     chunk = job.chunks()[0]
     p = ex.replicate_params(chunk, np.random.SeedSequence(0, spawn_key=(0,)))
@@ -126,6 +126,18 @@ def test_chain_is_bit_identical_whatever_the_workers():
     drawn = [c for c in a.columns if c.startswith(f"param:{PREFIX}.")]
     assert f"param:{PREFIX}.events.0.value" in drawn and a[f"param:{PREFIX}.events.0.value"].nunique() == 4
     assert (a[f"param:{OUT}"] == a[f"param:{PREFIX}.{OUT}"]).all()      # one outflow rate through the chain
+
+
+def test_a_design_point_on_the_forecast_s_own_field_leaves_the_history_alone():
+    """Varying the forecast's horizon (its own, not the world's) does not change the
+    history's (every run failed: the history then ended before the start date); varying
+    an environment rate sets both runs."""
+    job = ex.make_job(["baseline"], 1, 0, points=[{"horizon_days": 10, RATE: 0.05}],
+                      varies=[ex.Vary.parse("horizon_days=10:20:2"), ex.Vary.parse(f"{RATE}=0.02:0.05:2")])
+    p = ex.replicate_params(job.chunks()[0], np.random.SeedSequence(0, spawn_key=(0,)))
+    assert p["horizon_days"] == 10 and f"{PREFIX}.horizon_days" not in p
+    assert p[RATE] == p[f"{PREFIX}.{RATE}"] == 0.05
+    assert ex.apply_params(job.scenarios["baseline"], p).starts_from.scenario["horizon_days"] == 114
 
 
 def test_a_posterior_field_of_neither_is_an_error():

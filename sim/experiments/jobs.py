@@ -887,7 +887,9 @@ def design_columns(runs: pd.DataFrame) -> list[str]:
     if not params or "point" not in runs or runs["point"].nunique() < 2:
         return []
     by = runs.groupby(["scenario", "point"])
-    return [c for c in params if (by[c].nunique(dropna=False) <= 1).all() and runs[c].nunique() > 1]
+    out = [c for c in params if (by[c].nunique(dropna=False) <= 1).all() and runs[c].nunique() > 1]
+    mirror = "param:starts_from.scenario."      # a continuation's history copy of a varied field is not another
+    return [c for c in out if not (c.startswith(mirror) and f"param:{c[len(mirror):]}" in out)]
 
 
 def summarise(runs: pd.DataFrame, design: list[str] | None = None) -> pd.DataFrame:

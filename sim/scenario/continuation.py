@@ -15,11 +15,11 @@ events.0.value``): ``sweep --vary`` and ``param:`` columns name them like any fi
 Parameters of one replicate (:func:`replicate_params`): the history's ``uncertain:``
 priors are drawn on the replicate's parameter streams (keyed by the field's own path,
 as :func:`sim.scenario.priors.draw` does), a posterior particle on top (a calibration
-of the history: the fields it calibrated). A field that the history and the scenario
-both have (an environment rate) is one quantity of one world: whatever value the
-replicate gives it - prior draw, posterior particle, design point - sets both runs.
-Fields under ``events``, ``history`` and ``observables`` are each scenario's own (an
-event's index means a different event in each) and never shared. A field the scenario
+of the history: the fields it calibrated). A field of the world both runs live in
+(:func:`is_world`: the environment's dynamics, blame's parameters, the actors' exposures)
+that both files have is one quantity: whatever value the replicate gives it - prior draw,
+posterior particle, design point - sets both runs. Everything else (dates, horizon,
+status quo, events, stances, protocol, tactics) is each scenario's own. A field the scenario
 does not have sets the history run only; :func:`posterior_routes` names those in one
 line (a note, not an error).
 
@@ -39,7 +39,6 @@ import numpy as np
 
 PREFIX = "starts_from.scenario"            # where a replicate's parameters reach the history
 HISTORY_KEY = 0x48495354                   # "HIST": the history run's branch of a replicate's seed
-OWN = ("events.", "history.", "observables.", "starts_from.", "uncertain.")   # never shared
 
 
 # =========================================================================== loading
@@ -114,7 +113,7 @@ def problems(sc) -> list[tuple[str, str]]:
     theirs = hist.get("uncertain") or {}
     data = None
     for path, spec in sc.uncertain.items():
-        if path in theirs and not path.startswith(OWN):
+        if path in theirs and is_world(path):
             other = PriorSpec.model_validate(theirs[path])
             if other != spec:
                 data = data or sc.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -154,9 +153,22 @@ def _has(d: dict, path: str) -> bool:
         return False
 
 
+def is_world(path: str) -> bool:
+    """Whether ``path`` describes the world both runs live in: the environment's
+    dynamics (``environment.*``, not a stock's ``initial`` level, a state the history
+    sets), blame's parameters (``blame.*``) and the actors' exposure to the crisis
+    (``actors.A.exposure.*``). A scenario's dates, horizon, issues' status quo, stances,
+    protocol and tactics are its own."""
+    parts = path.split(".")
+    if parts[0] == "environment":
+        return parts[-1] != "initial"
+    return parts[0] == "blame" or (parts[0] == "actors" and len(parts) > 2 and parts[2] == "exposure")
+
+
 def shared(data: dict, path: str) -> bool:
-    """Whether ``path`` is a field of both the scenario ``data`` and its history."""
-    return not path.startswith(OWN) and _has(data, path) and _has(data["starts_from"]["scenario"], path)
+    """Whether ``path`` is one quantity of both the scenario ``data`` and its history
+    (:func:`is_world`, and a field of both)."""
+    return is_world(path) and _has(data, path) and _has(data["starts_from"]["scenario"], path)
 
 
 def replicate_params(data: dict, seq, drawn: dict, posterior: dict, point: dict, draw_history: bool = True) -> dict:
@@ -191,14 +203,14 @@ def posterior_routes(data: dict, fields) -> str:
     hist = data["starts_from"]["scenario"]
     only = []
     for f in fields:
-        in_hist, in_own = _has(hist, f), _has(data, f) and not f.startswith(OWN)
+        in_hist, in_own = _has(hist, f), _has(data, f)
         if not in_hist and not in_own:
             raise KeyError(f)
         if in_hist and not shared(data, f):
             only.append(f)
     if not only:
         return ""
-    return (f"note: '{data.get('name')}' has no field {', '.join(only)}: "
+    return (f"note: '{data.get('name')}' does not share {', '.join(only)}: "
             f"{'it sets' if len(only) == 1 else 'they set'} the history run ({data['starts_from']['name']}) only, "
             "whose end state is day 0 here")
 
@@ -243,7 +255,7 @@ def _validated(hist: dict, name: str):
 
     from sim.scenario.loading import validate_mapping
 
-    key = json.dumps(hist, sort_keys=True, default=str)
+    key = json.dumps(hist, default=str)        # in file order: the order of actors and issues is the model's
     got = _CACHE.get(key)
     if got is None:
         got = validate_mapping(json.loads(key), f"<history {name}>", check_priors=False)
