@@ -12,7 +12,7 @@ FIND_PYTHON := for c in python3.13 python3.12 python3 \
 	  if "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done
 
-.PHONY: run test test-all test-slow bench bench-app app scenario-table protocol-table grain-table clean help
+.PHONY: run test test-all test-slow bench bench-app app scenario-table protocol-table grain-table holdout-table clean help
 
 help:
 	@echo "make run    - set up .venv, run the baseline scenario, write out/"
@@ -22,6 +22,7 @@ help:
 	@echo "make scenario-table - the README's scenario table (a 200-replication batch, then its Markdown table)"
 	@echo "make protocol-table - the README's protocol comparison (compare-protocols baseline, 100 replications)"
 	@echo "make grain-table - the README's Black Sea grain table (the record's facts, 200 runs per protocol)"
+	@echo "make holdout-table - the README's out-of-sample checks inside the 2021 record (about 4 minutes)"
 	@echo "make bench  - run the benchmarks (prints timings); make bench-app: the app's redraw"
 	@echo "make clean  - remove .venv and out/"
 	@echo "then: .venv/bin/python run_sim.py --help   (or: source .venv/bin/activate; diplosim --help)"
@@ -87,6 +88,13 @@ protocol-table: $(STAMP)
 	$(PY) run_sim.py compare-protocols baseline --protocols alternating_offers,expected_utility,mediation,compromise \
 	  --reps 100 --out out/compare-baseline --quiet $(TABLE_ARGS)
 	@cat out/compare-baseline/comparison.md
+
+# The README's out-of-sample checks inside the record: history_2021 fitted on the months
+# before each cut (population 100, half the README's full calibration, to keep it to a
+# few minutes) and scored on the months after it (out/holdout/holdout.md).
+holdout-table: $(STAMP)
+	$(PY) -m sim.experiments.outofsample history_2021 data/attempted_crossings_pl_2021.csv \
+	  --cuts 2021-09-01,2021-10-01,2021-11-01 --population 100 --predictive 100 --out out/holdout
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_run.py $(BENCH_ARGS)

@@ -30,7 +30,7 @@ def test_run_writes_every_output_and_prints_a_summary(tmp_path):
     ts = pd.read_csv(out / "timeseries.csv")
     assert {"day", "date", "variable", "actor", "issue", "value"} <= set(ts.columns)
     assert {"stock:pressure", "inflow:pressure", "position", "value", "blame"} <= set(ts["variable"])
-    assert "Record (" in r.stdout and "Pressure: start 0.50" in r.stdout and "unilateral" in r.stdout
+    assert "Record (" in r.stdout and "Pressure: start 0.95" in r.stdout and "unilateral" in r.stdout
     record = pd.read_csv(out / "record.csv")
     assert (record["type"] == "unilateral").sum() == summary["outcomes"]["n_unilateral"]
     for issue in ("migrant_flow", "sanctions", "russia_role"):

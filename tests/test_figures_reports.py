@@ -290,13 +290,16 @@ def test_ablation_report_leads_with_the_effects_and_their_quotes(ablation_dir):
     assert shown[0] == "any_agreement" or shown[0] in {o for o in eff["outcome"] if (
         (eff.loc[eff["outcome"] == o, "ci_low"] > 0) | (eff.loc[eff["outcome"] == o, "ci_high"] < 0)).any()}
     ax = fig.axes[0]
-    assert ax.get_xlabel().startswith("change in " + eff.loc[eff["outcome"] == shown[0], "outcome_label"].iloc[0])
+    assert " ".join(ax.get_xlabel().split()).startswith(      # a long label is wrapped
+        "change in " + eff.loc[eff["outcome"] == shown[0], "outcome_label"].iloc[0])
     pol = eff[eff["outcome"] == shown[0]].set_index("variant")
     order = eff.drop_duplicates("variant").sort_values("rank")["variant"].tolist()[:10]
     bars = sorted(ax.patches, key=lambda p: -p.get_y())            # rank 1 sits at the top
     for v, bar in zip(order, bars):
         r = pol.loc[v]
-        want = plots.NEUTRAL if r["ci_low"] <= 0 <= r["ci_high"] else (plots.GOOD if r["effect"] > 0 else plots.BAD)
+        sign = plots.good_direction(shown[0])          # more deals is better, more pressure worse
+        want = plots.NEUTRAL if not sign or r["ci_low"] <= 0 <= r["ci_high"] else \
+            (plots.GOOD if r["effect"] * sign > 0 else plots.BAD)
         assert matplotlib.colors.to_hex(bar.get_facecolor()) == want.lower(), v
     plt.close(fig)
 

@@ -169,6 +169,8 @@ def _rename(d: dict, names: dict) -> dict:
     if pr.get("mediator"):
         pr["mediator"] = r(pr["mediator"])
     pr["table"] = [r(a) for a in pr.get("table", [])]
+    if d.get("starts_from"):            # the history it continues names the same actors and issues
+        d["starts_from"]["scenario"] = _rename(d["starts_from"]["scenario"], names)
     return d
 
 

@@ -116,8 +116,10 @@ def test_scores_table_has_the_forecast_interval_and_reference(short_baseline):
     assert r0["q05"] == pytest.approx(np.percentile(pf, 5))
     assert r0["score"] == pytest.approx(crps_ensemble(pf, 0.0))
     assert r0["reference_score"] == pytest.approx(0.5)
-    # the series' naive reference is its day-0 value: the baseline stock's initial level
-    assert r.loc["stock:pressure@day10", "reference"] == pytest.approx(0.5)
+    # the series' naive reference is its day-0 value: the level the history left (median over runs)
+    day0 = series[(series["variable"] == "stock:pressure") & (series["day"] == 0)]["value"]
+    assert r.loc["stock:pressure@day10", "reference"] == pytest.approx(float(np.median(day0)))
+    assert day0.nunique() > 1
     assert r.loc["any_technical", "forecast"] == pytest.approx(runs["any_technical"].astype(float).mean())
     assert r.loc["any_technical", "reference"] == 0.5           # even odds: no base rate in the record
     assert totals["parameters"] == "under parameter uncertainty (priors)"
@@ -235,3 +237,73 @@ def test_fair_crps_by_hand():
     rng = np.random.default_rng(0)
     big = rng.normal(size=4000)
     assert crps_fair(big, 0.3) == pytest.approx(crps_ensemble(big, 0.3), abs=1e-3)
+
+
+# ------------------------------------------------------------------ PIT and reliability (issue 22 item 5)
+def test_pit_is_uniform_when_the_observation_comes_from_the_forecast():
+    """Over 3,000 cases with ties (members rounded to a tenth), the PIT of an observation
+    drawn from the members' own distribution passes a KS test of uniformity (p > 0.001),
+    and that of an ensemble half as wide as the truth piles up at the ends (a U: more
+    than 40% outside [0.1, 0.9], 20% if calibrated)."""
+    from scipy import stats
+
+    from sim.experiments.scoring import pit
+
+    rng = np.random.default_rng(11)
+    good, narrow = [], []
+    for _ in range(3000):
+        members = np.round(rng.normal(size=20), 1)
+        y = round(float(rng.normal()), 1)
+        good.append(pit(members, y, rng))
+        narrow.append(pit(0.5 * members, float(rng.normal()), rng))
+    assert stats.kstest(good, "uniform").pvalue > 0.001
+    narrow = np.array(narrow)
+    assert ((narrow < 0.1) | (narrow > 0.9)).mean() > 0.4
+    assert pit([], 1.0, rng) != pit([], 1.0, rng)            # NaN without members
+
+
+def test_score_draws_pit_and_reliability_with_enough_observations(short_baseline, tmp_path):
+    """A record with 12 numeric and 10 yes/no observations gets a figure with both
+    panels, whose text the figure checker passes; the example record (4 numeric, 2
+    yes/no) gets none, and the CLI says why in one line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.experiments import scoring
+    from sim.viz.figcheck import text_problems
+
+    runs, series = _truths(short_baseline, 1)
+    truth = series[series["variable"] == "stock:pressure"].set_index("day")["value"]
+    record = [Observation(series="stock:pressure", day=d, observed=float(truth[d]), source="model")
+              for d in range(1, 13)]
+    record += [Observation(outcome="any_technical", observed=float(bool(runs["any_technical"].iloc[0])),
+                           source="model", label=f"any_technical #{n}") for n in range(10)]
+    fr, fs, job = forecast(short_baseline, record, reps=20, seed=2)
+    table, _ = evaluate(short_baseline, record, fr, fs, job.parameters_label)
+    assert table.loc[table["kind"] == "continuous", "pit"].between(0, 1).all()
+    assert table.loc[table["kind"] == "binary", "pit"].isna().all()
+    shown = []
+    orig = plt.Figure.savefig
+
+    def keep(fig, *a, **k):
+        shown.append(text_problems(fig))
+        return orig(fig, *a, **k)
+
+    plt.Figure.savefig = keep
+    try:
+        out = scoring.save_calibration_figure(table, tmp_path / "cal.png", "baseline")
+    finally:
+        plt.Figure.savefig = orig
+    assert out is not None and out.stat().st_size > 0 and shown == [[]]
+    assert scoring.save_calibration_figure(table.iloc[:5], tmp_path / "none.png") is None
+    assert not (tmp_path / "none.png").exists()
+
+
+def test_score_figure_says_why_there_is_none(tmp_path, capsys):
+    assert main(["score", "baseline", "--record", str(Path(__file__).parent / "data" / "record_example.yaml"),
+                 "--reps", "4", "--workers", "1", "--quiet", "--figure", str(tmp_path / "f.png")]) == 0
+    err = capsys.readouterr().err
+    assert "No figure (PIT histogram: 4 numeric observations (needs 10)" in err
+    assert not (tmp_path / "f.png").exists()

@@ -50,6 +50,13 @@ def cmd_score(args) -> int:
     args.dask = None
     table, totals = on_executor(args, lambda ex, progress: score(
         sc, record, args.reps, args.seed, ex, fixed=args.fixed, progress=progress, posterior=args.posterior))
+    if totals.get("notes"):
+        print("\n".join(totals["notes"]), file=sys.stderr)
+    if args.figure is not None:
+        from sim.experiments.scoring import calibration_figure_note, save_calibration_figure
+
+        made = save_calibration_figure(table, args.figure, f"{sc.name}: forecast calibration over {args.record.name}")
+        print(f"{'Wrote ' + str(made) if made else 'No figure'} ({calibration_figure_note(table)})", file=sys.stderr)
     if args.json:
         print(json.dumps({"totals": totals, "observations": score_rows(table)}, indent=1, default=str))
         return EXIT_OK

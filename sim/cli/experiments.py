@@ -29,6 +29,8 @@ def _run_experiment(args, job) -> int:
     from sim.experiments.jobs import execute
     from sim.viz.text import format_experiment
 
+    if job.notes:
+        print("\n".join(job.notes), file=sys.stderr)
     res = on_executor(args, lambda ex, progress: execute(
         job, ex, args.out, resume=args.resume, command=command(), progress=progress))
     res.written += report(args)
@@ -71,6 +73,8 @@ def cmd_table(args) -> int:
         raise UsageError("--posterior and --fixed exclude each other")
     job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes,
                    fixed=args.fixed, posterior=args.posterior, protocol=args.protocol)
+    if job.notes:
+        print("\n".join(job.notes), file=sys.stderr)
     res = on_executor(args, lambda ex, progress: execute(
         job, ex, args.out, resume=args.resume, command=command(), progress=progress))
     horizons = {name: args.days or d["horizon_days"] for name, d in job.scenarios.items()}

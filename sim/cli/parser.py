@@ -227,6 +227,8 @@ def _add_score(sub) -> None:
     sc_.add_argument("--posterior", type=Path, default=None, metavar="DIR",
                      help="draw the calibrated parameters from the posterior in DIR (run_sim.py calibrate)")
     sc_.add_argument("--json", action="store_true", help="print JSON (observations and totals) instead of a table")
+    sc_.add_argument("--figure", type=Path, default=None, metavar="PNG",
+                     help="write the PIT histogram / reliability diagram (with >= 10 observations of a kind)")
     protocol_option(sc_)
     sc_.add_argument("--quiet", action="store_true", help="no progress bar")
 

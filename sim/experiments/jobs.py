@@ -254,6 +254,7 @@ class Job:
     fixed: bool = False
     posterior: dict | None = None
     posterior_source: str = ""
+    notes: list[str] = field(default_factory=list)     # one line each, for the user (not in the fingerprint)
 
     def definition(self) -> dict:
         return {"scenarios": self.scenarios, "points": self.points, "reps": self.reps,
@@ -348,7 +349,7 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
         points = [{k: (int(round(v)) if k in int_fields else float(v)) for k, v in p.items()} for p in points]
     if not yes:
         check_size(len(points), reps * len(data))
-    source = ""
+    source, notes = "", []
     if posterior is not None and not fixed:
         from sim.scenario.priors import Posterior
 
@@ -360,6 +361,18 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
         if not isinstance(posterior, Posterior):
             raise ExperimentError("posterior: expected a Posterior or a calibration folder")
         for name, d in data.items():
+            if d.get("starts_from") is not None:        # a continuation: the history's fields too
+                from sim.scenario.continuation import posterior_routes
+
+                try:
+                    note = posterior_routes(d, posterior.fields)
+                except KeyError as exc:
+                    raise ExperimentError(f"posterior field '{exc.args[0]}' is not a field of scenario '{name}' "
+                                          f"nor of the history it starts from "
+                                          f"('{d['starts_from']['name']}')") from None
+                if note:
+                    notes.append(note)
+                continue
             for f in posterior.fields:
                 try:
                     _get(d, f)
@@ -371,8 +384,10 @@ def make_job(scenarios: Iterable[str | Scenario], reps: int, seed: int = 0,
     if not fixed:
         for d in data.values():
             check_priors(d)
-    return Job(data, points, reps, seed, series, days, [v.as_dict() for v in varies],
-               design if varies else "batch", chunk_size, fixed, posterior, source)
+    job = Job(data, points, reps, seed, series, days, [v.as_dict() for v in varies],
+              design if varies else "batch", chunk_size, fixed, posterior, source)
+    job.notes = notes
+    return job
 
 
 def parameters_label(mode: str, source: str = "") -> str:
@@ -399,13 +414,22 @@ def check_priors(data: dict) -> None:
 def replicate_params(chunk: Chunk, seq: np.random.SeedSequence, priors: dict | None = None) -> dict:
     """The parameters of one replicate: drawn from the priors (or the posterior) on the
     replicate's own parameter streams, then the design point's values on top."""
+    chain = chunk.data.get("starts_from") is not None        # a continuation (sim.scenario.continuation)
     if chunk.fixed:
+        if chain:
+            from sim.scenario.continuation import replicate_params as chain_params
+
+            return chain_params(chunk.data, seq, {}, {}, chunk.params, draw_history=False)
         return dict(chunk.params)
     from sim.scenario.priors import Posterior, draw, priors_of
 
     params = draw(priors if priors is not None else priors_of(chunk.data), seq)
-    if chunk.posterior:
-        params.update(Posterior.from_dict(chunk.posterior).draw(seq))
+    post = Posterior.from_dict(chunk.posterior).draw(seq) if chunk.posterior else {}
+    if chain:
+        from sim.scenario.continuation import replicate_params as chain_params
+
+        return chain_params(chunk.data, seq, params, post, chunk.params)
+    params.update(post)
     params.update(chunk.params)
     return params
 
@@ -863,7 +887,9 @@ def design_columns(runs: pd.DataFrame) -> list[str]:
     if not params or "point" not in runs or runs["point"].nunique() < 2:
         return []
     by = runs.groupby(["scenario", "point"])
-    return [c for c in params if (by[c].nunique(dropna=False) <= 1).all() and runs[c].nunique() > 1]
+    out = [c for c in params if (by[c].nunique(dropna=False) <= 1).all() and runs[c].nunique() > 1]
+    mirror = "param:starts_from.scenario."      # a continuation's history copy of a varied field is not another
+    return [c for c in out if not (c.startswith(mirror) and f"param:{c[len(mirror):]}" in out)]
 
 
 def summarise(runs: pd.DataFrame, design: list[str] | None = None) -> pd.DataFrame:

@@ -34,6 +34,10 @@ the issue's status quo for ``final:ISSUE``, and the series' value on day 0 for a
 skill is left empty). The CRPS of a point forecast ``r`` is ``|r - y|``. A positive skill
 beats the reference; 0 ties; negative is worse.
 
+Calibration over the record (:func:`save_calibration_figure`, ``score --figure``): each
+numeric observation's PIT (:func:`pit`, the ``pit`` column) and, with at least
+:data:`MIN_FIGURE` observations of a kind, a PIT histogram and a reliability diagram.
+
 The totals keep Brier and CRPS apart: the Brier skill is ``1 - sum(Brier) /
 sum(reference Brier)`` over the yes/no observations, the CRPS skill the same over the
 numbers (skill from the summed scores, not a mean of per-observation skills, which one
@@ -84,6 +88,102 @@ def crps_fair(members, y) -> float:
     i = np.arange(1, n + 1)
     pair_sum = 2.0 * np.sum((2 * i - n - 1) * x)                  # sum over i != j of |X_i - X_j|
     return float(np.mean(np.abs(x - y)) - pair_sum / (2 * n * (n - 1)))
+
+
+def pit(members, y, rng: np.random.Generator) -> float:
+    """The probability integral transform of ``y`` under an ensemble: its rank among
+    the members made continuous, ``(#{x < y} + k + U) / (n + 1)`` with ``k`` uniform on
+    ``0..#{x == y}`` and ``U`` uniform on [0, 1) (ties broken at random, Anderson 1996;
+    Gneiting, Balabdaoui & Raftery 2007). Uniform on [0, 1] when ``y`` is drawn from the
+    members' own distribution; NaN without members."""
+    x = np.asarray(members, dtype=float)
+    x = x[~np.isnan(x)]
+    if not len(x):
+        return math.nan
+    below, ties = int((x < y).sum()), int((x == y).sum())
+    return float((below + rng.integers(0, ties + 1) + rng.random()) / (len(x) + 1))
+
+
+MIN_FIGURE = 10      # observations of a kind needed for its PIT histogram or reliability diagram
+
+
+def calibration_figure_note(table: pd.DataFrame) -> str:
+    """Which calibration panels a scored table supports, in words."""
+    nc = int((table["kind"] == "continuous").sum())
+    nb = int((table["kind"] == "binary").sum())
+    parts = [f"PIT histogram: {nc} numeric observations" + ("" if nc >= MIN_FIGURE else f" (needs {MIN_FIGURE})"),
+             f"reliability diagram: {nb} yes/no observations" + ("" if nb >= MIN_FIGURE else f" (needs {MIN_FIGURE})")]
+    return "; ".join(parts)
+
+
+def save_calibration_figure(table: pd.DataFrame, path: str | Path, title: str = "") -> Path | None:
+    """The forecast's calibration over the record (``score --figure``): a PIT histogram
+    of the numeric observations (flat if the forecast distributions are calibrated; a U
+    is too narrow, a hump too wide; the grey band holds 90% of bar heights under
+    uniformity) and a reliability diagram of the yes/no ones (observed frequency against
+    forecast probability in five bins; on the diagonal if calibrated; bin counts
+    printed). A panel needs :data:`MIN_FIGURE` observations of its kind; None (and no
+    file) when neither has them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from scipy import stats
+
+    cont = table[table["kind"] == "continuous"]["pit"].dropna().to_numpy(float) if "pit" in table else np.array([])
+    binr = table[table["kind"] == "binary"]
+    panels = [k for k, ok in (("pit", len(cont) >= MIN_FIGURE), ("rel", len(binr) >= MIN_FIGURE)) if ok]
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2), squeeze=False)
+    for ax, kind in zip(axes[0], panels):
+        if kind == "pit":
+            bins = 5 if len(cont) < 50 else 10
+            counts, edges = np.histogram(cont, bins=bins, range=(0, 1))
+            lo, hi = stats.binom.ppf([0.05, 0.95], len(cont), 1 / bins) / len(cont) * bins
+            ax.axhspan(lo, hi, color="0.88", label="90% of bars if calibrated")
+            ax.bar(edges[:-1], counts / len(cont) * bins, width=1 / bins, align="edge", color="#4C72B0",
+                   edgecolor="white", label="observations")
+            ax.axhline(1.0, color="0.3", lw=1, ls="--")
+            ax.set_xlim(0, 1)
+            ax.set_ylim(0, 1.45 * max(hi, (counts / len(cont) * bins).max()))      # room for the legend
+            ax.set_xlabel("PIT: the forecast's quantile at the observed value")
+            ax.set_ylabel("density")
+            ax.set_title(f"PIT histogram ({len(cont)} numeric observations)", fontsize=10)
+            ax.legend(fontsize=8, loc="upper right", ncol=2)
+        else:
+            p = binr["forecast"].to_numpy(float)
+            o = binr["observed"].to_numpy(float)
+            edges = np.linspace(0, 1, 6)
+            which = np.clip(np.digitize(p, edges[1:-1]), 0, 4)
+            ax.plot([0, 1], [0, 1], color="0.3", lw=1, ls="--", label="calibrated")
+            xs, ys, ns = [], [], []
+            for b in range(5):
+                m = which == b
+                if m.any():
+                    xs.append(p[m].mean())
+                    ys.append(o[m].mean())
+                    ns.append(int(m.sum()))
+            ax.plot(xs, ys, "o-", color="#DD8452", label="observed frequency")
+            for x, y, n in zip(xs, ys, ns):
+                ax.annotate(f"n={n}", (x, y), textcoords="offset points", fontsize=8,
+                            xytext=(-30 if x > 0.75 else 6, -14 if y > 0.5 else 6),
+                            bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1})
+            ax.set_xlim(-0.03, 1.03)
+            ax.set_ylim(-0.06, 1.06)
+            ax.set_xlabel("forecast probability")
+            ax.set_ylabel("observed frequency")
+            ax.set_title(f"Reliability ({len(binr)} yes/no observations)", fontsize=10)
+            ax.legend(fontsize=8, loc="upper left")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
 
 
 def skill(score: float, reference: float) -> float:
@@ -205,8 +305,11 @@ def score(scenario: Scenario, record: list[Observation], reps: int = 200, seed: 
     ref_runs = ref_series = None
     if job.parameters == "posterior":
         ref_runs, ref_series, _ = forecast(scenario, record, reps, seed, executor, False, progress, None)
-    return evaluate(scenario, record, runs, series, job.parameters_label, reference_runs=ref_runs,
-                    reference_series=ref_series, reps=reps, seed=seed)
+    table, totals = evaluate(scenario, record, runs, series, job.parameters_label, reference_runs=ref_runs,
+                             reference_series=ref_series, reps=reps, seed=seed)
+    if job.notes:
+        totals["notes"] = list(job.notes)
+    return table, totals
 
 
 def _values(o: Observation, runs: pd.DataFrame, series: pd.DataFrame | None) -> tuple[np.ndarray, bool]:
@@ -238,7 +341,7 @@ def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series
     (the prior predictive) for every observation without a ``reference:`` of its own."""
     data = scenario_data(sc)
     rows = []
-    for o in record:
+    for n_obs, o in enumerate(record):
         values, binary = _values(o, runs, series)
         values = values[~np.isnan(values)]
         if not len(values):
@@ -269,7 +372,7 @@ def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series
                 reference, ref_note = 0.5, "even odds (no base rate given: add 'reference:' to the record)"
             s, s_ref = brier(p, o.observed), brier(reference, o.observed)
             row.update(forecast=p, median=math.nan, q05=math.nan, q95=math.nan, score_name="Brier", score=s,
-                       crps_fair=math.nan, inside_90=pd.NA)
+                       crps_fair=math.nan, inside_90=pd.NA, pit=math.nan)
         else:
             q05, med, q95 = np.percentile(values, [5, 50, 95])
             if ref_values is not None:
@@ -290,7 +393,8 @@ def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series
             else:
                 s_ref = abs(reference - o.observed) if reference is not None else math.nan
             row.update(forecast=float(med), median=float(med), q05=float(q05), q95=float(q95), score_name="CRPS",
-                       score=s, crps_fair=crps_fair(values, o.observed), inside_90=bool(q05 <= o.observed <= q95))
+                       score=s, crps_fair=crps_fair(values, o.observed), inside_90=bool(q05 <= o.observed <= q95),
+                       pit=pit(values, o.observed, np.random.default_rng([0x504954, n_obs])))
         row.update(reference=reference if reference is not None else math.nan,
                    reference_note=ref_note or "none: give 'reference:' in the record",
                    reference_score=s_ref, skill=skill(row["score"], s_ref))

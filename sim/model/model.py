@@ -47,7 +47,11 @@ class NegotiationModel(mesa.Model):
     """A scenario as a Mesa model. ``rng`` seeds everything (Mesa's ``shuffle_do`` too)."""
 
     def __init__(self, scenario: Scenario, rng=None, horizon: int | None = None,
-                 collect: bool = True, log_offers: bool = True):
+                 collect: bool = True, log_offers: bool = True, start=None):
+        if start is None and scenario.starts_from is not None:     # a continuation: its history runs first
+            from sim.scenario.continuation import run_history
+
+            start = run_history(scenario, rng)
         super().__init__(rng=rng)
         from sim.protocols import protocol_class
 
@@ -78,6 +82,8 @@ class NegotiationModel(mesa.Model):
         self.resolve = Resolve(self)        # beliefs about each other's resolve (7.20)
         self.compliance = Compliance(self)
         self._apply_history()
+        if start is not None:
+            self._continue(start)
         self.next_move: dict[tuple[str, int], int] = {}     # (actor, issue) -> first day it may move again
         self._relief: dict[str, np.ndarray] = {}
         self._relief_t: dict[str, tuple] = {}       # the same as tuples of floats
@@ -420,6 +426,26 @@ class NegotiationModel(mesa.Model):
                                             kind=self.spec.issues[h.issue].kind, label=h.label,
                                             reason=f"record {h.date}: {h.label}"))
         self.status_quo = self.x.copy()
+
+    def _continue(self, start) -> None:
+        """Day 0 is where a history run ended (``starts_from:``, docs/ODD.md 5; ``start``
+        is a :class:`sim.scenario.continuation.StartState`): its issue values (the status
+        quo from here on), its stocks' levels, its blame above its public level (added to
+        this scenario's public blame when the stances are read) and its moves as acts
+        before day 0. Issues, stocks and actors the history lacks keep this file's."""
+        for issue, v in start.issues.items():
+            if issue in self.idx:
+                self.x[self.idx[issue]] = v
+        self.status_quo = self.x.copy()
+        for name, level in start.stocks.items():
+            st = self.env.stocks.get(name)
+            if st is not None:
+                st.level = st.peak = level
+                st.history = [level]
+        for (i, k), v in start.blame.items():
+            if i in self.aidx and k in self.aidx:
+                self.blames.b[self.aidx[i], self.aidx[k]] = v
+        self.registry.record.extend(a for a in start.acts if all(x in self.aidx for x in a.actors))
 
     def _apply_events(self, day: int) -> None:
         changed = False

@@ -416,6 +416,16 @@ class ObservableSpec(_Strict):
     issue: str | None = None
 
 
+class StartsFrom(_Strict):
+    """The history a scenario continues (``starts_from:``, docs/ODD.md 5): a file names
+    it (``starts_from: history_2021``); the loader embeds the history's validated data
+    here (:mod:`sim.scenario.continuation`), so a job carries it to its workers and a
+    replicate's parameters can set the history's fields (``starts_from.scenario.PATH``)."""
+
+    name: str = Field(min_length=1)
+    scenario: dict
+
+
 class Scenario(_Strict):
     """A validated scenario. Build it with :func:`load_scenario` or ``Scenario(**data)``."""
 
@@ -437,6 +447,8 @@ class Scenario(_Strict):
     beliefs: BeliefsSpec = BeliefsSpec()
     history: list[HistoryEntry] = Field(
         default=[], description="the record's moves before start_date, by named actors (docs/ODD.md 5)")
+    starts_from: StartsFrom | None = Field(
+        default=None, description="the history scenario this one continues: its run's end state is day 0 here")
     events: list[EventSpec] = []
     source: str = ""
     uncertain: dict[str, PriorSpec] = Field(
@@ -461,7 +473,12 @@ class Scenario(_Strict):
         return self.start_date + _dt.timedelta(days=int(day))
 
     def day0(self, issue: str) -> float:
-        """The issue's value on day 0: its status quo moved by the record's ``history:``."""
+        """The issue's value on day 0: its status quo moved by the record's ``history:``
+        (or, for a scenario that ``starts_from`` a history, what the history's events leave)."""
+        if self.starts_from is not None:
+            from sim.scenario.continuation import day0
+
+            return day0(self, issue)
         v = self.issues[issue].status_quo
         for h in sorted(self.history, key=lambda h: h.date):
             if h.issue == issue:

@@ -48,7 +48,10 @@ def format_summary(res, sc) -> str:
     lines += format_forecasts(res, sc)
     lines.append("")
     for name, st in sc.environment.stocks.items():
-        lines.append(f"{name.capitalize()}: start {st.initial:.2f}, peak {o[f'stock_peak:{name}']:.2f}, "
+        s0 = res.series[(res.series["variable"] == f"stock:{name}") & (res.series["day"] == 0)]["value"] \
+            if res.series is not None else ()     # day 0 as run (a continuation's: where its history ended)
+        start = float(s0.iloc[0]) if len(s0) else st.initial
+        lines.append(f"{name.capitalize()}: start {start:.2f}, peak {o[f'stock_peak:{name}']:.2f}, "
                      f"final {o[f'stock_final:{name}']:.2f}, cumulative {o[f'stock_cumulative:{name}']:.1f} level-days")
     first = o["time_to_first_agreement"]
     window = sc.protocol.stalemate_window
