@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.model.channels import channel_list  # noqa: F401  (read here by the reports and the app)
+
 from sim.protocols.base import MOVE_COLUMNS
 
 
@@ -232,9 +234,6 @@ def record_table(model) -> pd.DataFrame:
                                        "changes", "label", "cost", "reason"])
 
 
-def channel_list(model) -> list[dict]:
-    return [{"a": c.a, "b": c.b, "level": c.level, "issues": [model.issue_ids[j] for j in c.issues]}
-            for c in model.channels]
 
 
 def load_result(folder) -> RunResult:

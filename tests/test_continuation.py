@@ -16,7 +16,8 @@ from sim.cli import main
 from sim.experiments import jobs as ex
 from sim.experiments.jobs import ExperimentError
 from sim.scenario import ScenarioError, load_scenario
-from sim.scenario.continuation import PREFIX, history_seed, run_history
+from sim.model.model import run_history
+from sim.scenario.continuation import PREFIX, history_seed
 from sim.scenario.priors import Posterior
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -69,20 +69,29 @@ def test_without_resolve_beliefs_a_threat_counts_in_full_iff_credible():
 
 
 def test_under_uncertainty_a_target_weighs_a_threat_at_most_in_full():
-    """At day 0 nobody has seen anything: each threat's weight is its full stake times
-    P(credible) <= 1, and below the full stake for a threat whose maker would lose by
-    carrying it out (net < 0: only its price holds it)."""
-    on, off = _model(), _model(resolve=False)
+    """Day by day over the first 60 days of baseline runs (the two models kept in step by
+    weighing in one and reading the other before either acts): each threat's weight is
+    its full stake times P(credible) <= 1, and below the full stake when its maker would
+    lose by carrying it out (net < 0: only its price holds it) and nobody saw it act yet."""
     lower = 0
-    for (sid, st), (_, st0) in zip(on.conditionals(), off.conditionals()):
-        a, b = at_stake(on, st), at_stake(off, st0)
-        assert a <= b + 1e-12
-        ok, mv, net, _ = assess(on, st)
-        if mv is not None and ok and net < 0 and b > 0:
-            assert a < b
-            lower += 1
+    for seed in range(3):
+        on = _model(seed=seed)
+        for _ in range(60):
+            off_view = on.resolve.enabled
+            for sid, st in on.conditionals():
+                ok, mv, net, pr = assess(on, st)
+                if mv is None:
+                    continue
+                stake = target_stake(on, st, *mv)
+                full = max(0.0, -stake if st.kind == "threat" else stake) if ok else 0.0
+                a = at_stake(on, st)
+                assert a <= full + 1e-12 or not ok
+                seen = on.resolve.n_seen[on.aidx[st.target], on.aidx[st.actor]]
+                if off_view and ok and net < 0 and full > 0 and not seen:
+                    assert a < full
+                    lower += 1
+            on.step()
     assert lower >= 1
-
 
 def test_a_threat_carried_out_in_a_run_teaches_the_others_its_makers_resolve():
     """Over 10 baseline runs: in each run where a threat is carried out, every other

@@ -132,3 +132,9 @@ class Channels:
         if level == "political" and frozenset((a, b)) in self.hostile:
             level = "technical"
         return level
+
+
+def channel_list(model) -> list[dict]:
+    """The open channels as rows: a, b, level and the issues each carries (by id)."""
+    return [{"a": c.a, "b": c.b, "level": c.level, "issues": [model.issue_ids[j] for j in c.issues]}
+            for c in model.channels]

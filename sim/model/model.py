@@ -26,7 +26,7 @@ from sim.model.agents import Actor
 from sim.model.agreements import Act, Agreement, Registry
 from sim.model.beliefs import Beliefs
 from sim.model.blame import Blame
-from sim.model.channels import Channel, Channels
+from sim.model.channels import Channel, Channels, channel_list
 from sim.model.compliance import Compliance
 from sim.model.resolve import Resolve
 from sim.model.commitments import review as review_commitments
@@ -34,9 +34,11 @@ from sim.model.stances import ConditionalMove
 from sim.model.threats import check as check_conditionals, relief_terms
 from sim.model.control import build_rules, interval, movable_alone
 from sim.model.environment import Environment
+from sim.model.history import StartState, end_state
 from sim.model.series import DailySeries
 from sim.model.stances import Stance
 from sim.model.unilateral import plan
+from sim.scenario.continuation import history_scenario, history_seed
 from sim.scenario import (AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario, SetIssueEvent,
                           SetStockEvent)
 
@@ -49,8 +51,6 @@ class NegotiationModel(mesa.Model):
     def __init__(self, scenario: Scenario, rng=None, horizon: int | None = None,
                  collect: bool = True, log_offers: bool = True, start=None):
         if start is None and scenario.starts_from is not None:     # a continuation: its history runs first
-            from sim.scenario.continuation import run_history
-
             start = run_history(scenario, rng)
         super().__init__(rng=rng)
         from sim.protocols import protocol_class
@@ -106,8 +106,6 @@ class NegotiationModel(mesa.Model):
         self._events = sorted(scenario.events, key=lambda e: e.day)
         self._rebuild()
         self._apply_events(0)
-        from sim.results import channel_list
-
         self.channels_start = channel_list(self)
 
         self.series = None          # the daily series (sim.model.series), if collected
@@ -429,7 +427,7 @@ class NegotiationModel(mesa.Model):
 
     def _continue(self, start) -> None:
         """Day 0 is where a history run ended (``starts_from:``, docs/ODD.md 5; ``start``
-        is a :class:`sim.scenario.continuation.StartState`): its issue values (the status
+        is a :class:`sim.model.history.StartState`): its issue values (the status
         quo from here on), its stocks' levels, its blame above its public level (added to
         this scenario's public blame when the stances are read) and its moves as acts
         before day 0. Issues, stocks and actors the history lacks keep this file's."""
@@ -504,3 +502,12 @@ class NegotiationModel(mesa.Model):
     def run(self) -> "NegotiationModel":
         self.run_for(self.horizon)
         return self
+
+
+def run_history(sc, seed) -> StartState:
+    """Run the history of ``sc`` (``starts_from:``) on the replicate's history seed; what
+    it leaves (:func:`sim.model.history.end_state`)."""
+    hist = history_scenario(sc)
+    model = NegotiationModel(hist, rng=np.random.default_rng(history_seed(seed)), collect=False, log_offers=False)
+    model.run()
+    return end_state(model)

@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.scenario.loading import CHAIN
+
 PREFIX = "starts_from.scenario"            # where a replicate's parameters reach the history
 HISTORY_KEY = 0x48495354                   # "HIST": the history run's branch of a replicate's seed
 
@@ -124,24 +126,6 @@ def problems(sc) -> list[tuple[str, str]]:
 
 
 # =========================================================================== day 0
-def day0(sc, issue: str) -> float:
-    """The issue's value on day 0: the history's status quo moved by its ``history:``
-    and its ``set_issue`` events in order (exact for a history in which only events move
-    issues, as ``history_2021``); an issue the history lacks: the file's status quo."""
-    hist = sc.starts_from.scenario
-    spec = (hist.get("issues") or {}).get(issue)
-    if spec is None:
-        return sc.issues[issue].status_quo
-    v = float(spec["status_quo"])
-    for h in sorted(hist.get("history") or [], key=lambda h: str(h["date"])):
-        if h.get("issue") == issue:
-            v = min(1.0, max(0.0, h["value"] if h.get("value") is not None else v + h["delta"]))
-    for ev in sorted(hist.get("events") or [], key=lambda e: e["day"]):
-        if ev.get("type") == "set_issue" and ev.get("issue") == issue:
-            v = min(1.0, max(0.0, ev["value"] if ev.get("value") is not None else v + ev["delta"]))
-    return v
-
-
 # =========================================================================== parameters
 def _has(d: dict, path: str) -> bool:
     from sim.scenario.priors import walk_path
@@ -232,18 +216,6 @@ def history_seed(seed) -> np.random.SeedSequence:
     return np.random.SeedSequence(int(seed), spawn_key=(HISTORY_KEY,))
 
 
-@dataclass
-class StartState:
-    """What a history run leaves (:func:`end_state`), read by the forecast's model at
-    day 0 (``NegotiationModel(start=...)``)."""
-
-    issues: dict[str, float]
-    stocks: dict[str, float]
-    blame: dict[tuple[str, str], float]          # (i, k) -> b_ik above the history's public level
-    acts: list = field(default_factory=list)     # the history's recorded moves, days before 0
-    history: str = ""
-
-
 _CACHE: dict[str, Any] = {}         # the history's data (JSON) -> its validated Scenario
 _CACHE_SIZE = 64
 
@@ -271,40 +243,6 @@ def history_scenario(sc):
     return _validated(sc.starts_from.scenario, sc.starts_from.name)
 
 
-def end_state(model) -> StartState:
-    """The state a finished history ``model`` leaves: issue values, stock levels, the
-    blame above its public level, and its issue-moving acts re-dated before day 0."""
-    from sim.model.agreements import Act
-
-    spec = model.spec
-    n = model.horizon
-    issues = {j: float(model.x[k]) for k, j in enumerate(model.issue_ids)}
-    stocks = {name: float(st.level) for name, st in model.env.stocks.items()}
-    b = model.blames.b - model.blames.b0
-    ids = model.actor_ids
-    blame = {(ids[i], ids[k]): float(b[i, k]) for i in range(len(ids)) for k in range(len(ids))
-             if i != k and b[i, k] != 0.0}
-    acts = []
-    for a in model.registry.record:
-        if not a.changes:
-            continue
-        date = spec.date_of(a.day)
-        acts.append(Act(a.day - n, "history", a.actors, dict(a.changes), level=a.level,
-                        kind=a.kind or spec.issues[next(iter(a.changes))].kind, label=a.label,
-                        reason=a.reason or f"record {date}: {a.label}", cost=a.cost))
-    return StartState(issues, stocks, blame, acts, spec.name)
-
-
-def run_history(sc, seed) -> StartState:
-    """Run the history of ``sc`` on the replicate's history seed; what it leaves."""
-    from sim.model import NegotiationModel
-
-    hist = history_scenario(sc)
-    model = NegotiationModel(hist, rng=np.random.default_rng(history_seed(seed)), collect=False, log_offers=False)
-    model.run()
-    return end_state(model)
-
-
 def describe(sc) -> str:
     """One line: what day 0 takes from the history, and what it does not."""
     hist = sc.starts_from.scenario
@@ -318,3 +256,5 @@ def describe(sc) -> str:
         text += f"; from this file: {', '.join(own)} (not in the history)"
     return text + "; stances and channels from this file"
 
+
+CHAIN.update(embed=embed, problems=problems)        # the loader's starts_from: steps (sim/scenario/loading.py)

@@ -361,6 +361,13 @@ def load_scenario(name_or_path: str | Path, overrides: dict | None = None) -> Sc
     return validate_mapping(data, path, node, layers)
 
 
+# ``starts_from:`` (a scenario that continues another's history): its two steps, embedding
+# the named history and checking the chain, are registered here by
+# sim.scenario.continuation when sim.scenario is imported (it reads scenarios with this
+# module, so this module cannot import it).
+CHAIN: dict = {}
+
+
 def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Node | None = None,
                      layers: list | None = None, check_priors: bool = True) -> Scenario:
     """The scenario in ``data``, validated, or :class:`ScenarioError` listing every
@@ -377,9 +384,7 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
     inh = _inherited_events(data, layers[0][1])
     problems = [_problem(layers, p, m, inh) for p, m in quotes + _bool_problems(data)]
     if isinstance(data, dict) and data.get("starts_from") is not None:     # the history it continues
-        from sim.scenario.continuation import embed
-
-        data, chain = embed(data, layers[0][0] if layers_given else file)
+        data, chain = CHAIN["embed"](data, layers[0][0] if layers_given else file)
         problems += [_problem(layers, p, m, inh) for p, m in chain]
         if chain:           # one line for the fault, not a second one from the schema
             data = {k: v for k, v in data.items() if k != "starts_from"}
@@ -411,9 +416,7 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
         if est > MAX_RUN_BYTES:
             problems.append(_problem(layers, ("horizon_days",), run_size_message(sc, sc.horizon_days), inh))
     if sc is not None and sc.starts_from is not None:
-        from sim.scenario.continuation import problems as chain_problems
-
-        problems += [_problem(layers, p, m, inh) for p, m in chain_problems(sc)]
+        problems += [_problem(layers, p, m, inh) for p, m in CHAIN["problems"](sc)]
     if sc is not None and check_priors and not problems:
         problems += [_problem(layers, p, m, inh) for p, m in _uncertain_problems(sc)]
     if problems:

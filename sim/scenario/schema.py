@@ -476,14 +476,30 @@ class Scenario(_Strict):
         """The issue's value on day 0: its status quo moved by the record's ``history:``
         (or, for a scenario that ``starts_from`` a history, what the history's events leave)."""
         if self.starts_from is not None:
-            from sim.scenario.continuation import day0
-
-            return day0(self, issue)
+            return _chain_day0(self, issue)
         v = self.issues[issue].status_quo
         for h in sorted(self.history, key=lambda h: h.date):
             if h.issue == issue:
                 v = min(1.0, max(0.0, h.value if h.value is not None else v + h.delta))
         return v
+
+
+def _chain_day0(sc, issue: str) -> float:
+    """The issue's value on day 0: the history's status quo moved by its ``history:``
+    and its ``set_issue`` events in order (exact for a history in which only events move
+    issues, as ``history_2021``); an issue the history lacks: the file's status quo."""
+    hist = sc.starts_from.scenario
+    spec = (hist.get("issues") or {}).get(issue)
+    if spec is None:
+        return sc.issues[issue].status_quo
+    v = float(spec["status_quo"])
+    for h in sorted(hist.get("history") or [], key=lambda h: str(h["date"])):
+        if h.get("issue") == issue:
+            v = min(1.0, max(0.0, h["value"] if h.get("value") is not None else v + h["delta"]))
+    for ev in sorted(hist.get("events") or [], key=lambda e: e["day"]):
+        if ev.get("type") == "set_issue" and ev.get("issue") == issue:
+            v = min(1.0, max(0.0, ev["value"] if ev.get("value") is not None else v + ev["delta"]))
+    return v
 
 
 class _ReferenceErrors(ValueError):
