@@ -172,7 +172,8 @@ def per_run_times(n: int, blocks: int, report: Report) -> None:
     chunk = job.chunks()[0]
     from sim.scenario.priors import priors_of
 
-    priors = {} if chunk.fixed else priors_of(chunk.data)
+    data = chunk.scenarios[sc.name]
+    priors = {} if chunk.fixed else priors_of(data)
     seeds = np.random.SeedSequence(ROOT_SEED).spawn(n)
     keys = [(s.entropy, s.spawn_key) for s in seeds]
 
@@ -191,7 +192,7 @@ def per_run_times(n: int, blocks: int, report: Report) -> None:
         seq = fresh(i)
         t = time.process_time()
         params = ex.replicate_params(chunk, seq, priors)
-        scen = ex.apply_params(chunk.data, params)
+        scen = ex.apply_params(data, params)
         draw_times.append(time.process_time() - t)
         run_outcomes(scen, seed=seq, days=chunk.days)
 

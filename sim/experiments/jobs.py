@@ -47,7 +47,8 @@ from sim.scenario.loading import MAX_RUN_BYTES, run_bytes, run_size_message
 from sim.scenario.priors import walk_path
 from sim.experiments.stats import mean_interval, wilson_interval
 
-CHUNK_SIZE = 25
+CHUNK_SIZE = 25               # runs of the job's costliest scenario per chunk
+CHUNKING = "cost-v1"          # how runs are cut into chunks (in the fingerprint: parts of another cut differ)
 
 
 # Limits (README, "Limits"): beyond them a job is refused unless confirmed (--yes).
@@ -221,21 +222,30 @@ def design_points(varies: list[Vary], design: str = "grid", samples: int | None 
 # =============================================================== the job
 @dataclass
 class Chunk:
-    """Runs sent to a worker together: one scenario, one design point, a slice of
-    replicates. Everything a worker needs travels with it (no shared state)."""
+    """Runs sent to a worker together: consecutive runs of the job (in run order), of
+    whatever scenarios and design points they fall in, packed by cost (:meth:`Job.chunks`).
+    Everything a worker needs travels with it (no shared state)."""
 
     chunk_id: int
-    scenario: str
-    data: dict
-    point: int
-    params: dict
-    replicates: list[int]
     first_run_id: int
+    runs: list[tuple[str, int, int]]          # (scenario, point, replicate) of each run, in run order
+    scenarios: dict[str, dict]                # the data of the scenarios those runs use
+    points: dict[int, dict]                   # the params of the design points they use
     entropy: int
     series: bool
     days: int | None
     fixed: bool = False               # True: parameters at their point values (no priors)
     posterior: dict | None = None     # a Posterior.as_dict(): draw its fields from it
+
+    @property
+    def replicates(self) -> list[int]:
+        return [rep for _, _, rep in self.runs]
+
+
+def run_cost(data: dict, days: int | None = None) -> float:
+    """A run's expected cost, relative units: days simulated times actors (each actor
+    takes a turn a day). Chunks are packed to equal cost with it."""
+    return float((days or data.get("horizon_days") or 1) * max(1, len(data.get("actors") or ())))
 
 
 @dataclass
@@ -259,7 +269,7 @@ class Job:
         return {"scenarios": self.scenarios, "points": self.points, "reps": self.reps,
                 "seed": self.seed, "series": self.series, "days": self.days,
                 "varies": self.varies, "design": self.design, "chunk_size": self.chunk_size,
-                "parameters": self.parameters, "posterior": self.posterior}
+                "parameters": self.parameters, "posterior": self.posterior, "chunking": CHUNKING}
 
     @property
     def parameters(self) -> str:
@@ -284,15 +294,34 @@ class Job:
         return len(self.scenarios) * len(self.points) * self.reps
 
     def chunks(self) -> list[Chunk]:
-        out, run_id, cid = [], 0, 0
-        for name, data in self.scenarios.items():
-            for point, params in enumerate(self.points):
-                for start in range(0, self.reps, self.chunk_size):
-                    reps = list(range(start, min(self.reps, start + self.chunk_size)))
-                    out.append(Chunk(cid, name, data, point, params, reps, run_id, self.seed,
-                                     self.series, self.days, self.parameters == "fixed", self.posterior))
-                    cid += 1
-                    run_id += len(reps)
+        """The job's runs in run order (scenario, then design point, then replicate), cut
+        into consecutive chunks of about equal cost: ``chunk_size`` runs of the job's
+        costliest scenario (:func:`run_cost`), more of a cheaper one. A chunk may span
+        design points and scenarios, so a design of many points with few replicates
+        (a Sobol' sample) is no longer one tiny chunk per point."""
+        costs = {name: run_cost(d, self.days) for name, d in self.scenarios.items()}
+        budget = self.chunk_size * max(costs.values()) * (1 + 1e-9)
+        out: list[Chunk] = []
+        runs: list[tuple[str, int, int]] = []
+        spent, first = 0.0, 0
+
+        def close():
+            names = dict.fromkeys(r[0] for r in runs)
+            out.append(Chunk(len(out), first, runs, {n: self.scenarios[n] for n in names},
+                             {p: self.points[p] for p in dict.fromkeys(r[1] for r in runs)}, self.seed,
+                             self.series, self.days, self.parameters == "fixed", self.posterior))
+
+        for name in self.scenarios:
+            for point in range(len(self.points)):
+                for rep in range(self.reps):
+                    if runs and spent + costs[name] > budget:
+                        close()
+                        first += len(runs)
+                        runs, spent = [], 0.0
+                    runs.append((name, point, rep))
+                    spent += costs[name]
+        if runs:
+            close()
         return out
 
 
@@ -396,17 +425,23 @@ def check_priors(data: dict) -> None:
                                       f"allow ({msg})") from None
 
 
-def replicate_params(chunk: Chunk, seq: np.random.SeedSequence, priors: dict | None = None) -> dict:
+def replicate_params(chunk: Chunk, seq: np.random.SeedSequence, priors: dict | None = None,
+                     point: int | None = None, scenario: str | None = None, posterior=None) -> dict:
     """The parameters of one replicate: drawn from the priors (or the posterior) on the
-    replicate's own parameter streams, then the design point's values on top."""
+    replicate's own parameter streams, then the design point's values on top. ``point``
+    and ``scenario`` default to the chunk's first run's; ``posterior`` is the chunk's
+    :class:`~sim.scenario.priors.Posterior`, if already rebuilt."""
+    if point is None or scenario is None:
+        scenario, point, _ = chunk.runs[0]
+    values = chunk.points[point]
     if chunk.fixed:
-        return dict(chunk.params)
+        return dict(values)
     from sim.scenario.priors import Posterior, draw, priors_of
 
-    params = draw(priors if priors is not None else priors_of(chunk.data), seq)
+    params = draw(priors if priors is not None else priors_of(chunk.scenarios[scenario]), seq)
     if chunk.posterior:
-        params.update(Posterior.from_dict(chunk.posterior).draw(seq))
-    params.update(chunk.params)
+        params.update((posterior or Posterior.from_dict(chunk.posterior)).draw(seq))
+    params.update(values)
     return params
 
 
@@ -422,42 +457,51 @@ def check_size(n_points: int, reps_per_point: int) -> None:
 
 # =============================================================== the worker side
 def run_chunk(chunk: Chunk) -> tuple[int, list[dict], pd.DataFrame | None]:
-    """Run every replicate of a chunk. A run that raises becomes a row with
+    """Run every run of a chunk. A run that raises becomes a row with
     ``status = "failed"`` and the error message; the chunk goes on."""
-    from sim.runner import run, run_outcomes
-
-    from sim.scenario.priors import priors_of
+    from sim.scenario.priors import Posterior, priors_of
 
     children = np.random.SeedSequence(chunk.entropy).spawn(max(chunk.replicates) + 1)
-    priors = {} if chunk.fixed else priors_of(chunk.data)
+    priors = {name: ({} if chunk.fixed else priors_of(d)) for name, d in chunk.scenarios.items()}
+    posterior = Posterior.from_dict(chunk.posterior) if chunk.posterior and not chunk.fixed else None
     rows, frames = [], []
-    for n, rep in enumerate(chunk.replicates):
+    for n, (name, point, rep) in enumerate(chunk.runs):
         seq = children[rep]
-        row = {"run_id": chunk.first_run_id + n, "scenario": chunk.scenario,
-               "protocol": (chunk.data.get("protocol") or {}).get("name", "alternating_offers"),
-               "point": chunk.point, "replicate": rep, "seed_entropy": str(seq.entropy),
+        data = chunk.scenarios[name]
+        row = {"run_id": chunk.first_run_id + n, "scenario": name,
+               "protocol": (data.get("protocol") or {}).get("name", "alternating_offers"),
+               "point": point, "replicate": rep, "seed_entropy": str(seq.entropy),
                "seed_spawn_key": json.dumps(list(seq.spawn_key)), "status": "ok", "error": ""}
-        params = replicate_params(chunk, seq, priors)
+        params = replicate_params(chunk, seq, priors[name], point, name, posterior)
         row.update({f"param:{k}": v for k, v in params.items()})
-        try:
-            # an invalid design point or draw fails its run, not the job
-            sc = apply_params(chunk.data, params)
-            if chunk.series:
-                res = run(sc, seed=seq, days=chunk.days, series=True)
-                out = res.outcomes
-                s = res.series.drop(columns=["date"])
-                s.insert(0, "run_id", row["run_id"])
-                frames.append(s)
-            else:
-                out = run_outcomes(sc, seed=seq, days=chunk.days)
-            row.update(out)
-        except Exception as exc:
-            row["status"] = "failed"
-            row["error"] = f"{type(exc).__name__}: {exc}"
-            row["traceback"] = traceback.format_exc(limit=3)
+        frame = _run_one(data, params, seq, chunk, row)
+        if frame is not None:
+            frames.append(frame)
         rows.append(row)
     series = pd.concat(frames, ignore_index=True) if frames else None
     return chunk.chunk_id, rows, series
+
+
+def _run_one(data: dict, params: dict, seq, chunk: Chunk, row: dict) -> pd.DataFrame | None:
+    """One run into ``row`` (its outcomes, or ``failed`` and the error); its daily
+    series if the chunk keeps them."""
+    from sim.runner import run, run_outcomes
+
+    try:
+        # an invalid design point or draw fails its run, not the job
+        sc = apply_params(data, params)
+        if chunk.series:
+            res = run(sc, seed=seq, days=chunk.days, series=True)
+            row.update(res.outcomes)
+            s = res.series.drop(columns=["date"])
+            s.insert(0, "run_id", row["run_id"])
+            return s
+        row.update(run_outcomes(sc, seed=seq, days=chunk.days))
+    except Exception as exc:
+        row["status"] = "failed"
+        row["error"] = f"{type(exc).__name__}: {exc}"
+        row["traceback"] = traceback.format_exc(limit=3)
+    return None
 
 
 class InlineExecutor(cf.Executor):
@@ -521,6 +565,12 @@ def _sha256(path: Path) -> str:
 
 
 FINAL = ("runs.parquet", "series.parquet", "summary.csv")
+_PARTS_END = "\n }\n}"          # closes the manifest's ``parts`` (its last entry) and the manifest
+
+
+def _part_entry(name: str, rec: dict) -> str:
+    """One part's line in the manifest's ``parts``."""
+    return f"\n  {json.dumps(name)}: {json.dumps(rec)}"
 
 
 class FolderLock:
@@ -654,18 +704,48 @@ class DirSink:
                                       "run the experiment again in another --out")
 
     def _write_manifest(self, status: str, extra: dict | None = None) -> None:
+        """The whole manifest, written to a temporary file and renamed. While running,
+        ``parts`` is its last entry, so each finished part is appended in place
+        (:meth:`_append_parts`) instead of the manifest being rewritten."""
         import sim
 
         m = {"status": status, "fingerprint": self.job.fingerprint(), "package": "diplosim",
              "version": sim.__version__, "command": self.command, "root_seed": self.job.seed,
              "n_runs": self.job.n_runs, "job": self.job.definition()}
-        if status != "complete":
-            m["parts"] = self.index
         if status == "merging":
             m["note"] = "the final tables are being written: they are complete only once status is complete"
         m.update(extra or {})
-        self._guard(lambda: atomic_write(self.out / "manifest.json", json.dumps(m, indent=1, default=str)),
-                    self.out / "manifest.json")
+        text = json.dumps(m, indent=1, default=str)
+        if status != "complete":
+            entries = ",".join(_part_entry(name, rec) for name, rec in self.index.items())
+            text = text[:-2] + ',\n "parts": {' + entries + _PARTS_END
+            self._parts_end = len(text.encode()) - len(_PARTS_END)     # where the next entry goes
+        self._guard(lambda: atomic_write(self.out / "manifest.json", text), self.out / "manifest.json")
+
+    def _append_parts(self, entries: dict[str, dict]) -> None:
+        """Record finished parts in the manifest: their entries written over the closing
+        braces, in one ``pwrite`` (a killed process writes all of it or none). If the
+        write fails (disk full), the manifest is put back as it was and the error raised."""
+        path = self.out / "manifest.json"
+        first = not self.index
+        piece = "".join(("" if first and k == 0 else ",") + _part_entry(name, rec)
+                        for k, (name, rec) in enumerate(entries.items()))
+        data = (piece + _PARTS_END).encode()
+
+        def write():
+            fd = os.open(path, os.O_WRONLY)
+            try:
+                if os.pwrite(fd, data, self._parts_end) != len(data):
+                    raise OSError(28, "short write (disk full?)")
+            except OSError:
+                os.ftruncate(fd, self._parts_end)
+                os.pwrite(fd, _PARTS_END.encode(), self._parts_end)
+                raise
+            finally:
+                os.close(fd)
+        self._guard(write, path)
+        self.index.update(entries)
+        self._parts_end += len(piece.encode())
 
     def _guard(self, write, path: Path):
         """Run ``write``; an OSError (disk full, permission) becomes :class:`JobStopped`
@@ -716,14 +796,13 @@ class DirSink:
         target = inside(self.parts, f"runs-{chunk_id:06d}.parquet")
         self._guard(lambda: _atomic_parquet(df, target), target)   # last: marks the chunk done
         written.append((target, len(df)))
-        for path, n in written:
-            self.index[path.name] = {"sha256": _sha256(path), "rows": n}
-        self._write_manifest("running")
+        self._append_parts({path.name: {"sha256": _sha256(path), "rows": n} for path, n in written})
 
     def runs(self) -> pd.DataFrame:
-        files = sorted(self.parts.glob("runs-*.parquet"))
-        df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame()
-        return _order(_tidy_types(df))
+        """The runs table, read once from the parts: Arrow tables joined (columns a
+        scenario lacks filled with nulls), one conversion to pandas at the end; the parts
+        are in run order, so no sort."""
+        return read_parts(sorted(self.parts.glob("runs-*.parquet")))
 
     def finish(self, summary: pd.DataFrame, runs: pd.DataFrame) -> list[Path]:
         import pyarrow.parquet as pq
@@ -781,15 +860,42 @@ class MemorySink:
         return _order(_tidy_types(pd.DataFrame(sorted(self.rows, key=lambda r: r["run_id"]))))
 
 
-def _order(df: pd.DataFrame) -> pd.DataFrame:
-    if not len(df):
-        return df
-    df = df.sort_values("run_id", kind="stable").reset_index(drop=True)
+def read_parts(files: list[Path]) -> pd.DataFrame:
+    """Part files (in run order) as one runs table: each read once with pyarrow, the
+    tables joined, converted to pandas once (no per-part DataFrame)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not files:
+        return pd.DataFrame()
+    tables = [pq.read_table(f).replace_schema_metadata(None) for f in files]
+    table = pa.concat_tables(tables, promote_options="permissive")
+    del tables
+    table = table.select(_column_order(table.column_names))
+    return _order(_tidy_types(table.to_pandas(self_destruct=True, split_blocks=True)))
+
+
+def _column_order(columns) -> list[str]:
     lead = ["run_id", "scenario", "protocol", "point", "replicate", "seed_entropy", "seed_spawn_key", "status",
             "error"]
-    params = sorted(c for c in df.columns if c.startswith("param:"))
-    rest = [c for c in df.columns if c not in lead and c not in params]
-    return df[[c for c in lead if c in df.columns] + params + rest]
+    params = sorted(c for c in columns if c.startswith("param:"))
+    rest = [c for c in columns if c not in lead and c not in params]
+    return [c for c in lead if c in columns] + params + rest
+
+
+def _order(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows in run order (sorted only if they are not already), the columns in
+    :func:`_column_order`."""
+    if not len(df):
+        return df
+    if not df["run_id"].is_monotonic_increasing:
+        df = df.sort_values("run_id", kind="stable")
+    if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
+        df = df.reset_index(drop=True)
+    cols = _column_order(df.columns)
+    if list(df.columns) == cols:
+        return df
+    return df[cols]
 
 
 def clear_folder(out: str | Path, what: tuple[str, ...] = ("manifest.json",)) -> None:
