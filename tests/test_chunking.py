@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.experiments import jobs as ex
+from sim.experiments import sinks
 from sim.scenario import validate_mapping
 from tests.conftest import mirror_trade
 
@@ -82,7 +83,7 @@ def test_each_part_is_appended_to_the_manifest_not_rewritten(tmp_path, short, mo
         if str(path).endswith("manifest.json"):
             rewrites.append(json.loads(text)["status"])
         return real(path, text)
-    monkeypatch.setattr(ex, "atomic_write", counting)
+    monkeypatch.setattr(sinks, "atomic_write", counting)
     seen = []
     out = tmp_path / "s"
 
@@ -166,3 +167,39 @@ def test_a_generation_is_cut_into_equal_chunks_at_least_four_per_worker():
     assert [i for c in chunks for i in c] == list(range(100))
     assert len(chunks) >= 8 and len({len(c) for c in chunks[:-1]}) == 1
     assert len(generation_chunks(1000, Pool())[0]) == ex.CHUNK_SIZE
+
+
+# ------------------------------------------------------------- the parent's summary
+def test_the_summary_of_many_points_asks_scipy_once_per_distinct_interval(short, monkeypatch):
+    """Before: one binomtest per design point and yes/no outcome (most of a Sobol'
+    job's time in the parent)."""
+    import scipy.stats
+
+    from sim.experiments import stats
+
+    runs = ex.execute(_sweep_job(short, samples=30, reps=1, chunk_size=10)).runs
+    stats._wilson.cache_clear()
+    calls = []
+    real = scipy.stats.binomtest
+    monkeypatch.setattr(scipy.stats, "binomtest", lambda k, n, *a, **kw: calls.append((k, n)) or real(k, n, *a, **kw))
+    s = ex.summarise(runs)
+    n_bool = (s["statistic"] == "proportion").sum()
+    assert n_bool >= 30 and len(calls) <= 2            # (0, 1) and (1, 1): one replicate a point
+
+
+def test_summary_intervals_are_scipys():
+    import scipy.stats
+
+    runs = ex.execute(ex.make_job(["baseline"], reps=8, seed=4, days=15, chunk_size=5)).runs
+    s = ex.summarise(runs)
+    for _, row in s[s["statistic"] == "proportion"].head(3).iterrows():
+        k = round(row["estimate"] * row["n"])
+        ci = scipy.stats.binomtest(k, int(row["n"])).proportion_ci(method="wilson")
+        assert (row["ci_low"], row["ci_high"]) == (ci.low, ci.high)
+    means = s[(s["statistic"] == "mean") & s["ci_low"].notna() & (s["ci_low"] < s["ci_high"])]
+    assert len(means)
+    for _, row in means.head(3).iterrows():
+        x = runs[row["outcome"]].dropna().to_numpy(float)
+        se = x.std(ddof=1) / np.sqrt(len(x))
+        lo, hi = scipy.stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=se)
+        assert (row["ci_low"], row["ci_high"]) == (lo, hi)
