@@ -203,3 +203,12 @@ def test_summary_intervals_are_scipys():
         se = x.std(ddof=1) / np.sqrt(len(x))
         lo, hi = scipy.stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=se)
         assert (row["ci_low"], row["ci_high"]) == (lo, hi)
+
+
+def test_a_big_runs_table_is_written_a_slice_at_a_time_and_reads_back_the_same(tmp_path, short, monkeypatch):
+    monkeypatch.setattr(sinks, "_SLICE", 3)
+    monkeypatch.setattr(sinks, "_JOIN", 2)
+    job = ex.make_job([short], reps=11, seed=6, chunk_size=2)
+    res = ex.execute(job, out=tmp_path / "big")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "big" / "runs.parquet"), res.runs)
+    pd.testing.assert_frame_equal(res.runs, ex.execute(job).runs)
