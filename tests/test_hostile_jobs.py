@@ -16,6 +16,7 @@ import yaml
 
 from sim.cli import main
 from sim.experiments import jobs as ex
+from sim.experiments import sinks
 from sim.scenario import load_scenario, validate_mapping
 from tests.conftest import mirror_trade
 
@@ -136,7 +137,7 @@ def test_a_crash_in_the_final_merge_leaves_no_running_manifest_and_resumes(tmp_p
         if Path(path).name == "summary.csv":
             raise KeyboardInterrupt        # stopped between runs.parquet and summary.csv
         return real(path, text)
-    monkeypatch.setattr(ex, "atomic_write", failing)
+    monkeypatch.setattr(sinks, "atomic_write", failing)   # the folder sink writes it (issue 23: jobs.py split)
     with pytest.raises(KeyboardInterrupt):
         ex.execute(_job(list(two)), out=out)
     m = json.loads((out / "manifest.json").read_text())
@@ -144,7 +145,7 @@ def test_a_crash_in_the_final_merge_leaves_no_running_manifest_and_resumes(tmp_p
     from sim.viz.report import ReportError, kind_of
     with pytest.raises(ReportError, match="unfinished"):
         kind_of(out)
-    monkeypatch.setattr(ex, "atomic_write", real)
+    monkeypatch.setattr(sinks, "atomic_write", real)
     res = ex.execute(_job(list(two)), out=out, resume=True)
     assert res.skipped == 12
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"

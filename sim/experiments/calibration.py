@@ -76,7 +76,6 @@ from sim.scenario import Scenario
 from sim.scenario.priors import Posterior, priors_of
 
 CALIB_STREAM = 0x43414C49      # "CALI": the calibration's branch of the root seed
-CHUNK = 10                     # simulations per task sent to the executor
 MAX_DATA_BYTES = 5_000_000     # an observed-data CSV (a few KB in practice)
 MAX_DATA_ROWS = 10_000
 MAX_DATA_VALUE = 1e12          # |value|: counts and rates, far from float overflow
@@ -196,16 +195,16 @@ def summarise_run(series: pd.DataFrame, sc: Scenario, rows: list[tuple]) -> np.n
 def _simulate(task: dict) -> tuple[int, np.ndarray, str]:
     """Worker side: run each parameter set of the task; (task id, summaries, the first
     error met, or "")."""
-    from sim.runner import run
+    from sim.experiments.observe import observed_series
 
     res = np.full((len(task["params"]), len(task["rows"])), np.nan)
     error = ""
+    variables = list(dict.fromkeys(v for v, _ in task["rows"]))
     for n, (params, key) in enumerate(zip(task["params"], task["keys"])):
         try:
             sc = apply_params(task["data"], params)
             seq = np.random.SeedSequence(task["entropy"], spawn_key=tuple(key))
-            r = run(sc, seed=seq, series=True)
-            res[n] = summarise_run(r.series, sc, task["rows"])
+            res[n] = summarise_run(observed_series(sc, seq, variables), sc, task["rows"])
         except Exception as exc:   # noqa: BLE001 - a failed run is at infinite distance
             error = error or f"{type(exc).__name__}: {exc}"
     return task["task_id"], res, error
@@ -289,19 +288,19 @@ class _Runner:
     def simulate(self, u: np.ndarray, gen: int) -> np.ndarray:
         params = self.params_of(u)
         tasks = []
-        for t, start in enumerate(range(0, len(params), CHUNK)):
-            idx = range(start, min(len(params), start + CHUNK))
+        for t, idx in enumerate(generation_chunks(len(params), self.executor)):
             tasks.append({"task_id": t, "data": self.sc_data, "rows": self.rows, "entropy": self.settings.seed,
                           "params": [params[i] for i in idx],
-                          "keys": [(CALIB_STREAM, gen, i) for i in idx]})
+                          "keys": [(CALIB_STREAM, gen, i) for i in idx], "start": idx.start})
         futs = [self.executor.submit(_simulate, task) for task in tasks]
         out = np.full((len(params), len(self.rows)), np.nan)
         import concurrent.futures as cf
 
         errors = []
+        starts = [task["start"] for task in tasks]
         for fut in cf.as_completed(futs):
             t, res, error = fut.result()
-            out[t * CHUNK: t * CHUNK + len(res)] = res
+            out[starts[t]: starts[t] + len(res)] = res
             errors.append(error)
             self.done += len(res)
             if self.progress:
@@ -312,6 +311,18 @@ class _Runner:
             raise ExperimentError(f"every simulation of generation {gen} failed; the first: {first}")
         self.failed += int(failed.sum())
         return out
+
+
+def generation_chunks(n: int, executor) -> list[range]:
+    """A generation's ``n`` simulations cut into consecutive chunks of equal size: as
+    large as a job's chunk (:data:`sim.experiments.jobs.CHUNK_SIZE`, amortising each
+    task's cost) but at least four per worker, so the generation's last wave leaves no
+    worker idle for long (a generation waits for all its simulations)."""
+    from sim.experiments.jobs import CHUNK_SIZE
+
+    workers = getattr(executor, "_max_workers", None) or 1
+    size = max(1, min(CHUNK_SIZE, math.ceil(n / (4 * workers))))
+    return [range(a, min(n, a + size)) for a in range(0, n, size)]
 
 
 def _distance(S: np.ndarray, obs: np.ndarray, scale: np.ndarray) -> np.ndarray:
