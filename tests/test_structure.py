@@ -24,7 +24,6 @@ CYCLE_ALLOWED = {
     ("sim/scenario/seeds.py", "load_stance_table", "sim.scenario.loading"),
     # sim/experiments (being split in another branch): jobs reads a posterior,
     # calibration writes its own figure and report
-    ("sim/experiments/jobs.py", "make_job", "sim.experiments.calibration"),
     ("sim/experiments/calibration.py", "_figure", "sim.viz.report"),
     ("sim/experiments/calibration.py", "_report", "sim.viz.report"),
 }
@@ -34,7 +33,6 @@ CYCLE_ALLOWED = {
 SIZE_ALLOWED = {
     ("sim/experiments/calibration.py", None),
     ("sim/experiments/calibration.py", "_calibrate_locked"),
-    ("sim/experiments/jobs.py", None),
     ("sim/experiments/scoring.py", "evaluate"),
 }
 

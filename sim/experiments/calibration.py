@@ -70,6 +70,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.experiments.posterior import load_posterior  # noqa: F401  (read here by callers)
 from sim.experiments.jobs import (ExperimentError, InlineExecutor, _atomic_parquet, apply_params,
                                   scenario_data)
 from sim.scenario import Scenario
@@ -631,20 +632,6 @@ def _report(out, scenario, fields, priors, gens, intervals, pred, settings, chec
 
 
 # =============================================================== the posterior as input
-def load_posterior(folder: str | Path) -> Posterior:
-    """The posterior of a calibration folder (its ``posterior.parquet``)."""
-    path = Path(folder) / "posterior.parquet"
-    if not path.is_file():          # (a FIFO or a folder would hang or fail the reader)
-        raise ExperimentError(f"--posterior {folder}: no posterior.parquet file there (run run_sim.py calibrate first)")
-    df = pd.read_parquet(path)
-    fields = [c for c in df.columns if c.startswith("param:")]
-    if not fields or "weight" not in df.columns:
-        raise ExperimentError(f"{path}: not a posterior (no param: columns or weight)")
-    values = tuple(tuple(v.item() if hasattr(v, "item") else v for v in row)
-                   for row in df[fields].itertuples(index=False, name=None))
-    return Posterior(tuple(f[6:] for f in fields), values, tuple(df["weight"].astype(float)))
-
-
 # =============================================================== out-of-sample check
 def holdout(scenario: Scenario, data: pd.DataFrame | str | Path, fit_until, out: str | Path,
             settings: Settings | None = None, executor=None, resume: bool = False, progress=None,

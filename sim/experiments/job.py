@@ -223,7 +223,7 @@ class JobSpec:
         from sim.scenario.priors import Posterior
 
         if isinstance(posterior, (str, Path)):
-            from sim.experiments.calibration import load_posterior
+            from sim.experiments.posterior import load_posterior
 
             source = str(posterior)
             posterior = load_posterior(posterior)
