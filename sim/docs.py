@@ -310,21 +310,22 @@ NUMBER = re.compile(r"[+\-−]?\d[\d,]*(\.\d+)?%?")
 def structure(block: str) -> list[str]:
     """Give what a block must keep whatever the sample size.
 
-    That is each table's header and separator, each row's first cell and number of
-    cells, and each other line's words with its numbers blanked. (A reduced run's
+    That is each table's header and separator, its rows' first cells and numbers of
+    cells (in any order), and each other line's words with its numbers blanked. (A reduced run's
     numbers, and a table's suffix such as "in 98 of 200", differ from the full run's.)
     """
-    shape, in_table = [], False
+    shape, rows, in_table = [], [], False
     for line in block.splitlines():
         if not line.startswith("|"):
-            shape.append(NUMBER.sub("#", line))
-            in_table = False
+            shape += sorted(rows) + [NUMBER.sub("#", line)]
+            rows, in_table = [], False
         elif not in_table or set(line) <= set("|-: "):
             shape.append(line)                         # a table's header or separator
             in_table = True
-        else:
+        else:                    # rows compared as a set: a table may be ordered by its numbers
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            shape.append(f"| {NUMBER.sub('#', cells[0])} | ... {len(cells)} cells")
+            rows.append(f"| {NUMBER.sub('#', cells[0])} | ... {len(cells)} cells")
+    shape += sorted(rows)
     return shape
 
 
