@@ -12,7 +12,8 @@ FIND_PYTHON := for c in python3.13 python3.12 python3 \
 	  if "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
 	    echo "$$c"; break; fi; done
 
-.PHONY: run test test-all test-slow bench bench-app app scenario-table protocol-table grain-table holdout-table clean help
+.PHONY: run test test-all test-slow bench bench-app app scenario-table protocol-table grain-table holdout-table \
+	price-sweep ablation sobol docs docs-check lint clean help
 
 help:
 	@echo "make run    - set up .venv, run the baseline scenario, write out/"
@@ -23,6 +24,9 @@ help:
 	@echo "make protocol-table - the README's protocol comparison (compare-protocols baseline, 100 replications)"
 	@echo "make grain-table - the README's Black Sea grain table (the record's facts, 200 runs per protocol)"
 	@echo "make holdout-table - the README's out-of-sample checks inside the 2021 record (about 4 minutes)"
+	@echo "make price-sweep / ablation / sobol - the README's price sweep, stance ablation (200 reps), Sobol' indices (about 6 min)"
+	@echo "make docs   - rerun every command the README shows output of and rewrite those blocks and figures (about 15 min)"
+	@echo "make lint   - ruff check (pyflakes, import order, numpy docstrings, line length 100)"
 	@echo "make bench  - run the benchmarks (prints timings); make bench-app: the app's redraw"
 	@echo "make clean  - remove .venv and out/"
 	@echo "then: .venv/bin/python run_sim.py --help   (or: source .venv/bin/activate; diplosim --help)"
@@ -71,23 +75,54 @@ app: $(STAMP)
 	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run app.py --production --no-check-version \
 	  --host $(HOST) --port $(PORT) $(APP_ARGS)
 
+# The README's tables and figures. Each writes under $(DOCS_OUT) (default out/); TABLE_ARGS
+# is appended to the command (e.g. TABLE_ARGS=--overwrite to redo one, or a smaller --reps:
+# `make docs` runs these targets and sim/docs.py turns what they write into the README's blocks).
+DOCS_OUT ?= out
+
 # The README's scenario table: every Belarus scenario, 200 replications each under the
-# priors, then the headline table in Markdown (out/scenarios/table.md).
+# priors, then the headline table in Markdown ($(DOCS_OUT)/scenarios/table.md).
 scenario-table: $(STAMP)
 	$(PY) run_sim.py table baseline russia_engages eu_direct_channel poland_political_talks \
-	  sanctions_escalation opposition_at_table --reps 200 --out out/scenarios --quiet $(TABLE_ARGS)
+	  sanctions_escalation opposition_at_table --reps 200 --out $(DOCS_OUT)/scenarios --quiet $(TABLE_ARGS)
 
 # The README's Black Sea grain table: the share of runs matching each fact of the record
 grain-table: $(STAMP)
 	$(PY) -m sim.experiments.patterns black_sea_grain data/black_sea_grain_record.yaml \
-	  --protocols alternating_offers,mediation --reps 200
+	  --protocols alternating_offers,mediation --reps 200 $(TABLE_ARGS)
 
 # The README's protocol comparison: the baseline under every protocol, 100 replications
-# each on common random numbers (out/compare-baseline/comparison.md and comparison.png).
+# each on common random numbers ($(DOCS_OUT)/compare-baseline/comparison.md and comparison.png).
 protocol-table: $(STAMP)
 	$(PY) run_sim.py compare-protocols baseline --protocols alternating_offers,expected_utility,mediation,compromise \
-	  --reps 100 --out out/compare-baseline --quiet $(TABLE_ARGS)
-	@cat out/compare-baseline/comparison.md
+	  --reps 100 --out $(DOCS_OUT)/compare-baseline --quiet $(TABLE_ARGS)
+	@cat $(DOCS_OUT)/compare-baseline/comparison.md
+
+# The README's price sweep: P(political agreement) at five prices of backing down
+price-sweep: $(STAMP)
+	$(PY) run_sim.py sweep baseline --vary commitments.price=0:0.2:5 --reps 60 \
+	  --out $(DOCS_OUT)/price-sweep --quiet $(TABLE_ARGS)
+
+# The README's stance ablation of the baseline (ablation.csv, ablation.png)
+ablation: $(STAMP)
+	$(PY) run_sim.py ablate baseline --reps 200 --out $(DOCS_OUT)/ablation --quiet $(TABLE_ARGS)
+
+# The README's Sobol' indices of the baseline (about 6 minutes on an idle 2-core machine)
+sobol: $(STAMP)
+	$(PY) run_sim.py sensitivity baseline --method sobol --n 128 --out $(DOCS_OUT)/sensitivity-128 \
+	  --quiet $(TABLE_ARGS)
+
+# Every block of README.md between `<!-- generated: COMMAND -->` and `<!-- end generated -->`
+# rerun and rewritten in place, figures copied to docs/ (sim/docs.py); docs-check writes
+# nothing and shows the drift. The tests check it too (tests/test_docs.py).
+docs: $(STAMP)
+	$(PY) -m sim.docs $(DOCS_ARGS)
+
+docs-check: $(STAMP)
+	$(PY) -m sim.docs --check $(DOCS_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINT_ARGS)
 
 # The README's out-of-sample checks inside the record: history_2021 fitted on the months
 # before each cut (population 100, half the README's full calibration, to keep it to a
