@@ -627,7 +627,7 @@ def main() -> int:
         t_ref, ref = timed(lambda: run_reference(sc, ar, x, seqs), ref_repeats)
         t_draw, z = timed(lambda: draw_normals(ar, seqs, D), repeats)
         t_nb, out_nb = timed(lambda: run_numba(ar, x, z), repeats)
-        t_nb_reused = median_cpu(lambda: run_numba(ar, x, z, out_nb), repeats)
+        t_nb_reused = median_cpu(lambda: run_numba(ar, x, z, out_nb), repeats)  # noqa: F821 (bound on the line above; ruff sees the del below)
         t_np, out_np = timed(lambda: run_numpy(ar, x, z), repeats)
         d_nb, same_nb = compare(ref, out_nb)
         d_np, same_np = compare(ref, out_np)

@@ -271,7 +271,7 @@ def test_an_out_of_sample_check_scores_the_months_it_did_not_fit(toy, toy_sim, t
     """Item 2: fit January only, forecast February. When February continues January the
     posterior forecast beats both the prior predictive and persistence; when it does
     not, it loses to persistence: the references can be lost to."""
-    from sim.experiments.calibration import holdout
+    from sim.experiments.outofsample import holdout
 
     s = Settings(population=40, seed=4, predictive=100)
     _, good = holdout(toy, _toy_data([0.02, 0.04]), "2021-02-01", tmp_path / "g", s)

@@ -5,7 +5,6 @@ outcome's floor; the outcome that moves shown first."""
 import re
 import numpy as np
 import pandas as pd
-import pytest
 
 from sim import outcomes
 from sim.cli import main

@@ -59,13 +59,13 @@ def test_without_resolve_beliefs_a_threat_counts_in_full_iff_credible():
     m = _model(resolve=False)
     conds = m.conditionals()
     assert conds, "the baseline has threats or promises"
-    for _sid, st in conds:
-        ok, mv, net, pr = assess(m, st)
+    for _sid, cm in conds:
+        ok, mv, net, pr = assess(m, cm)
         if mv is None:
             continue
-        stake = target_stake(m, st, *mv)
-        full = max(0.0, -stake if st.kind == "threat" else stake)
-        assert at_stake(m, st) == pytest.approx(full if ok else 0.0)
+        stake = target_stake(m, cm, *mv)
+        full = max(0.0, -stake if cm.kind == "threat" else stake)
+        assert at_stake(m, cm) == pytest.approx(full if ok else 0.0)
 
 
 def test_under_uncertainty_a_target_weighs_a_threat_at_most_in_full():
@@ -78,15 +78,15 @@ def test_under_uncertainty_a_target_weighs_a_threat_at_most_in_full():
         on = _model(seed=seed)
         for _ in range(60):
             off_view = on.resolve.enabled
-            for sid, st in on.conditionals():
-                ok, mv, net, pr = assess(on, st)
+            for sid, cm in on.conditionals():
+                ok, mv, net, pr = assess(on, cm)
                 if mv is None:
                     continue
-                stake = target_stake(on, st, *mv)
-                full = max(0.0, -stake if st.kind == "threat" else stake) if ok else 0.0
-                a = at_stake(on, st)
+                stake = target_stake(on, cm, *mv)
+                full = max(0.0, -stake if cm.kind == "threat" else stake) if ok else 0.0
+                a = at_stake(on, cm)
                 assert a <= full + 1e-12 or not ok
-                seen = on.resolve.n_seen[on.aidx[st.target], on.aidx[st.actor]]
+                seen = on.resolve.n_seen[on.aidx[cm.target], on.aidx[cm.actor]]
                 if off_view and ok and net < 0 and full > 0 and not seen:
                     assert a < full
                     lower += 1

@@ -9,7 +9,8 @@ from sim.cli.common import EXIT_OK, UsageError, command, on_executor, scenario_o
 
 
 def cmd_calibrate(args) -> int:
-    from sim.experiments.calibration import Settings, calibrate, holdout
+    from sim.experiments.calibration import Settings, calibrate
+    from sim.experiments.outofsample import holdout
     from sim.viz.text import format_calibration
 
     sc = scenario_of(args)

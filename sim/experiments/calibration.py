@@ -70,129 +70,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.experiments.observed import (MAX_DATA_BYTES, MAX_DATA_ROWS, MAX_DATA_VALUE,  # noqa: F401
+                                      check_data, read_data, summarise_run)
 from sim.experiments.posterior import load_posterior  # noqa: F401  (read here by callers)
 from sim.experiments.jobs import (ExperimentError, InlineExecutor, _atomic_parquet, apply_params,
                                   scenario_data)
 from sim.scenario import Scenario
-from sim.scenario.priors import Posterior, priors_of
+from sim.scenario.priors import priors_of
 
 CALIB_STREAM = 0x43414C49      # "CALI": the calibration's branch of the root seed
-MAX_DATA_BYTES = 5_000_000     # an observed-data CSV (a few KB in practice)
-MAX_DATA_ROWS = 10_000
-MAX_DATA_VALUE = 1e12          # |value|: counts and rates, far from float overflow
-
-
-# =============================================================== observed data
-def read_data(path: str | Path) -> pd.DataFrame:
-    """The observed data: tidy CSV ``date, variable, value, source`` (+ ``unit``, ``note``).
-    A fault is an :class:`ExperimentError` naming the file, the row and the column."""
-    import io
-
-    from sim.inputs import InputFileError, read_text
-
-    path = Path(path)
-    try:        # a regular file (not a FIFO or a device), bounded before it is read
-        text = read_text(path, MAX_DATA_BYTES, "data")
-        df = pd.read_csv(io.StringIO(text), dtype={"variable": str, "source": str})
-    except InputFileError as exc:
-        raise ExperimentError(str(exc)) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise ExperimentError(f"{path}: not a CSV file ({(str(exc).splitlines() or [''])[0][:200]})") from None
-    if len(df) > MAX_DATA_ROWS:
-        raise ExperimentError(f"{path}: {len(df):,} data rows; at most {MAX_DATA_ROWS:,}")
-    missing = [c for c in ("date", "variable", "value", "source") if c not in df.columns]
-    if missing:
-        raise ExperimentError(f"{path}: missing column(s) {', '.join(missing)} (need date, variable, value, source)")
-    extra = set(df.columns) - {"date", "variable", "value", "source", "unit", "note"}
-    if extra:
-        raise ExperimentError(f"{path}: unknown column(s) {', '.join(sorted(extra))} "
-                              "(allowed: date, variable, value, source, unit, note)")
-    if not len(df):
-        raise ExperimentError(f"{path}: no data rows")
-    dates = pd.to_datetime(df["date"], errors="coerce", format="ISO8601")
-    values = pd.to_numeric(df["value"], errors="coerce")
-    for i in range(len(df)):
-        line = i + 2                      # the header is line 1
-        if pd.isna(dates.iloc[i]):
-            raise ExperimentError(f"{path}:{line}: date: not a date (YYYY-MM-DD): {df['date'].iloc[i]!r}")
-        if pd.isna(values.iloc[i]) or not math.isfinite(values.iloc[i]):
-            raise ExperimentError(f"{path}:{line}: value: not a number: {str(df['value'].iloc[i])[:40]!r}")
-        if abs(values.iloc[i]) > MAX_DATA_VALUE:
-            raise ExperimentError(f"{path}:{line}: value: {values.iloc[i]:g} is beyond ±{MAX_DATA_VALUE:g}")
-        for col in ("variable", "source"):
-            if pd.isna(df[col].iloc[i]) or not str(df[col].iloc[i]).strip():
-                raise ExperimentError(f"{path}:{line}: {col}: empty")
-    out = df.assign(date=dates.dt.date, value=values.astype(float))
-    dup = out.duplicated(["date", "variable"])
-    if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        raise ExperimentError(f"{path}:{i + 2}: the same date and variable twice")
-    return out.reset_index(drop=True)
-
-
-def _period(dates: pd.Series, period: str) -> pd.Series:
-    d = pd.to_datetime(dates)
-    if period == "month":
-        return d.dt.to_period("M").astype(str)
-    if period == "week":
-        return d.dt.to_period("W").astype(str)
-    return d.dt.strftime("%Y-%m-%d")
-
-
-def check_data(sc: Scenario, data: pd.DataFrame, file: str = "data") -> pd.DataFrame:
-    """The data rows with their period keys, checked against the scenario: every
-    variable has an observable, every period lies wholly inside the run."""
-    if not sc.observables:
-        raise ExperimentError(f"scenario '{sc.name}' has no 'observables:' block mapping data variables to "
-                              "model outputs (see docs/ODD.md, Calibration)")
-    unknown = sorted(set(data["variable"]) - set(sc.observables))
-    if unknown:
-        raise ExperimentError(f"{file}: variable(s) {', '.join(unknown)} not in scenario '{sc.name}' "
-                              f"observables ({', '.join(sc.observables)})")
-    first, last = pd.Timestamp(sc.start_date), pd.Timestamp(sc.date_of(sc.horizon_days))
-    keys = []
-    for i, r in data.iterrows():
-        obs = sc.observables[r["variable"]]
-        p = pd.Period(pd.Timestamp(r["date"]), {"month": "M", "week": "W", "day": "D"}[obs.period])
-        if p.start_time < first or p.end_time.normalize() > last:
-            raise ExperimentError(f"{file}:{i + 2}: {r['variable']} on {r['date']}: its {obs.period} "
-                                  f"({p.start_time.date()} to {p.end_time.date()}) is not wholly inside the run "
-                                  f"({first.date()} to {last.date()}); change start_date/horizon_days or drop the row")
-        keys.append(str(p) if obs.period != "day" else p.strftime("%Y-%m-%d"))
-    return data.assign(period_key=keys)
-
-
-def summarise_run(series: pd.DataFrame, sc: Scenario, rows: list[tuple]) -> np.ndarray:
-    """A run's summary: the value of each data row (variable, period key), in order,
-    read off the run's daily ``series`` as the scenario's ``observables:`` say."""
-    out = np.full(len(rows), np.nan)
-    cache, data = {}, None
-    for k, (variable, key) in enumerate(rows):
-        obs = sc.observables[variable]
-        if variable not in cache:
-            s = series[series["variable"] == obs.series]
-            for col in ("actor", "target", "issue"):
-                if getattr(obs, col) is not None:
-                    s = s[s[col] == getattr(obs, col)]
-            if not len(s):
-                raise ValueError(f"observable {variable}: the run has no series '{obs.series}'")
-            if s.duplicated("day").any():
-                raise ValueError(f"observable {variable}: series '{obs.series}' has several rows per day; "
-                                 "pick one with actor, target or issue")
-            s = s.sort_values("day")
-            keys = _period(s["date"], obs.period)
-            agg = s["value"].groupby(keys.to_numpy()).agg(obs.aggregate)
-            scale = obs.scale
-            if isinstance(scale, str):
-                from sim.scenario.priors import _get
-
-                data = data or scenario_data(sc)
-                scale = _get(data, scale)
-            cache[variable] = agg * float(scale)
-        out[k] = cache[variable].get(key, np.nan)
-    return out
-
-
 def _simulate(task: dict) -> tuple[int, np.ndarray, str]:
     """Worker side: run each parameter set of the task; (task id, summaries, the first
     error met, or "")."""
@@ -371,7 +257,6 @@ def calibrate(scenario: Scenario, data: pd.DataFrame | str | Path, out: str | Pa
               command: list[str] | None = None) -> CalibrationResult:
     """Fit the scenario's ``uncertain:`` parameters to ``data`` (a file or the frame of
     :func:`read_data`); write everything to ``out``. See the module doc."""
-    from sim.results import atomic_write
 
     settings = settings or Settings()
     settings.check()
@@ -412,8 +297,9 @@ def calibrate(scenario: Scenario, data: pd.DataFrame | str | Path, out: str | Pa
     return result
 
 
-def _calibrate_locked(scenario, data, out, settings, sc_data, priors, fields, rows, obs, gdir, fp, state_path,
-                      resume, command, executor, progress):
+def _open_state(scenario, out, settings, fields, gdir, fp, state_path, resume, command) -> None:
+    """Check a folder's earlier calibration (``--resume`` needs the same one) and write
+    this one's state file."""
     from sim.results import atomic_write
 
     if state_path.exists():
@@ -434,6 +320,30 @@ def _calibrate_locked(scenario, data, out, settings, sc_data, priors, fields, ro
              "settings": settings.__dict__, "method": "ABC-SMC (adaptive population Monte Carlo, Lenormand et al. 2013)"}
     atomic_write(state_path, json.dumps(state, indent=1, default=str))
 
+
+def _generation_zero(runner, settings, obs, n_keep, d):
+    """Generation 0: the population drawn from the priors (in u-space), its distances'
+    scale (the median absolute deviation of each summary) and the n_keep nearest."""
+    rng = np.random.default_rng([settings.seed, CALIB_STREAM, 0])
+    u0 = rng.random((settings.population, d))
+    S0 = runner.simulate(u0, 0)
+    mad = np.nanmedian(np.abs(S0 - np.nanmedian(S0, axis=0)), axis=0)
+    fallback = np.where(np.abs(obs) > 0, np.abs(obs), 1.0)
+    scale = np.where(np.isfinite(mad) & (mad > 0), mad, fallback)
+    d0 = _distance(S0, obs, scale)
+    keep = np.argsort(d0, kind="stable")[:n_keep]
+    u, w, dist, S = u0[keep], np.ones(n_keep), d0[keep], S0[keep]
+    info = {"generation": 0, "epsilon": float(dist.max()), "acceptance": 1.0, "ess": _ess(w),
+            "simulations": settings.population, "scale": scale.tolist(),
+            "prior_predictive": np.nanpercentile(S0, [5, 50, 95], axis=0).tolist()}
+    return u, w, dist, S, info, scale
+
+
+def _calibrate_locked(scenario, data, out, settings, sc_data, priors, fields, rows, obs, gdir, fp, state_path,
+                      resume, command, executor, progress):
+    from sim.results import atomic_write
+
+    _open_state(scenario, out, settings, fields, gdir, fp, state_path, resume, command)
     runner = _Runner(sc_data, rows, fields, priors, settings, executor, progress)
     n_keep = int(settings.alpha * settings.population)
     n_new = settings.population - n_keep
@@ -465,18 +375,7 @@ def _calibrate_locked(scenario, data, out, settings, sc_data, priors, fields, ro
         scale = np.array(gen_info[0]["scale"])
         t = done[-1]
     else:
-        rng = np.random.default_rng([settings.seed, CALIB_STREAM, 0])
-        u0 = rng.random((settings.population, d))
-        S0 = runner.simulate(u0, 0)
-        mad = np.nanmedian(np.abs(S0 - np.nanmedian(S0, axis=0)), axis=0)
-        fallback = np.where(np.abs(obs) > 0, np.abs(obs), 1.0)
-        scale = np.where(np.isfinite(mad) & (mad > 0), mad, fallback)
-        d0 = _distance(S0, obs, scale)
-        keep = np.argsort(d0, kind="stable")[:n_keep]
-        u, w, dist, S = u0[keep], np.ones(n_keep), d0[keep], S0[keep]
-        info = {"generation": 0, "epsilon": float(dist.max()), "acceptance": 1.0, "ess": _ess(w),
-                "simulations": settings.population, "scale": scale.tolist(),
-                "prior_predictive": np.nanpercentile(S0, [5, 50, 95], axis=0).tolist()}
+        u, w, dist, S, info, scale = _generation_zero(runner, settings, obs, n_keep, d)
         save_gen(0, u, w, dist, S, info)
         gen_info = [info]
         t = 0
@@ -602,89 +501,8 @@ def _figure(pred: pd.DataFrame, path: Path, name: str, check: dict | None = None
     return save_calibration_figure(pred, path, name, check)
 
 
-def stop_sentence(check: dict) -> str:
-    """Which rule ended the calibration, in words."""
-    if check["stop_reason"] == "rule":
-        return (f"Stopped by its stopping rule after {check['generations']} generations: the acceptance rate "
-                f"fell to {check['final_acceptance']:.3f}, below {check['min_acceptance']}.")
-    return (f"Stopped by the generation cap ({check['max_generations']} generations), not by the stopping rule: "
-            f"the acceptance rate was still {check['final_acceptance']:.3f} (the rule stops below "
-            f"{check['min_acceptance']}). The posterior may still be too wide.")
-
-
-def misfit_sentence(check: dict) -> str:
-    """The posterior-predictive check, in words; says *misspecified* when it is."""
-    s = (f"{check['inside_90']} of {check['n']} observed values lie inside the posterior-predictive 90% band "
-         f"(if the band were right, this few or fewer with probability {check['coverage_p']:.3f}); "
-         f"posterior-predictive p-value of the discrepancy {check['p_value']:.3f}. ")
-    if check["misspecified"]:
-        return s + ("The model is misspecified for these data: no parameter set in the priors reproduces them; "
-                    "read the posterior as the best compromise, not as the truth.")
-    return s + (f"No evidence of misfit at the {check['level']:g} level (with {check['n']} observations the check "
-                "is weak).")
-
-
 def _report(out, scenario, fields, priors, gens, intervals, pred, settings, check=None) -> Path:
     """report.html (written by :mod:`sim.viz.report`, which ``report`` also uses)."""
     from sim.viz.report import write_calibration_report
 
     return write_calibration_report(out, scenario.name, gens, intervals, pred, settings.__dict__, check=check)
-
-
-# =============================================================== the posterior as input
-# =============================================================== out-of-sample check
-def holdout(scenario: Scenario, data: pd.DataFrame | str | Path, fit_until, out: str | Path,
-            settings: Settings | None = None, executor=None, resume: bool = False, progress=None,
-            command: list[str] | None = None) -> tuple[CalibrationResult, pd.DataFrame]:
-    """An out-of-sample check inside the record: calibrate on the data rows dated before
-    ``fit_until`` (into ``out``, as :func:`calibrate`), then forecast the later rows
-    with ``settings.predictive`` runs drawn from the posterior and as many from the prior,
-    and score each held-out row: the CRPS of the posterior forecast, and its skill
-    against two references that can be beaten and lost to: the prior predictive (did
-    fitting the earlier months help?) and persistence (the variable's last fitted value
-    carried forward). Writes ``holdout.csv``; returns (the calibration, that table)."""
-    from sim.experiments.scoring import crps_ensemble, skill
-    from sim.results import atomic_write
-
-    settings = settings or Settings()
-    file = str(data) if isinstance(data, (str, Path)) else "data"
-    data = read_data(data) if isinstance(data, (str, Path)) else data
-    cut = pd.Timestamp(fit_until).date()
-    data = data.assign(date=pd.to_datetime(data["date"]).dt.date)
-    fit, held = data[data["date"] < cut], data[data["date"] >= cut]
-    if not len(fit) or not len(held):
-        raise ExperimentError(f"--fit-until {cut}: {file} needs rows before it (to fit) and from it on (to "
-                              f"forecast); it has {len(fit)} and {len(held)}")
-    res = calibrate(scenario, fit.reset_index(drop=True), out, settings, executor, resume, progress, command)
-    full = check_data(scenario, data.reset_index(drop=True), file)
-    sc_data = scenario_data(scenario)
-    priors = priors_of(sc_data)
-    fields = list(priors)
-    rows = list(zip(full["variable"], full["period_key"]))
-    runner = _Runner(sc_data, rows, fields, priors, settings, executor, progress)
-    post = res.posterior
-    u = post[[f"u:{f}" for f in fields]].to_numpy(float)
-    w = post["weight"].to_numpy(float)
-    rng = np.random.default_rng([settings.seed, CALIB_STREAM, 20_000])
-    S_post = runner.simulate(u[rng.choice(len(u), size=settings.predictive, p=w / w.sum())], 20_000)
-    S_prior = runner.simulate(rng.random((settings.predictive, len(fields))), 20_001)
-    out_rows = []
-    for k, r in full.iterrows():
-        if r["date"] < cut:
-            continue
-        y = float(r["value"])
-        x, xp = S_post[:, k][~np.isnan(S_post[:, k])], S_prior[:, k][~np.isnan(S_prior[:, k])]
-        last = fit[fit["variable"] == r["variable"]].sort_values("date")
-        persist = float(last["value"].iloc[-1]) if len(last) else math.nan
-        q05, med, q95 = np.percentile(x, [5, 50, 95])
-        crps, crps_prior = crps_ensemble(x, y), crps_ensemble(xp, y)
-        out_rows.append({"date": r["date"], "variable": r["variable"], "observed": y, "fitted_until": cut,
-                         "median": med, "q05": q05, "q95": q95, "inside_90": bool(q05 <= y <= q95),
-                         "crps": crps, "crps_prior_predictive": crps_prior,
-                         "skill_vs_prior_predictive": skill(crps, crps_prior),
-                         "persistence": persist, "crps_persistence": abs(persist - y),
-                         "skill_vs_persistence": skill(crps, abs(persist - y))})
-    table = pd.DataFrame(out_rows)
-    atomic_write(Path(out) / "holdout.csv", table.to_csv(index=False))
-    res.written.append(Path(out) / "holdout.csv")
-    return res, table

@@ -17,17 +17,26 @@ forecast November" cannot be made from it.
 from __future__ import annotations
 
 import argparse
+import math
 import concurrent.futures as cf
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+
+from sim.errors import ExperimentError
+from sim.experiments.calibration import (CALIB_STREAM, CalibrationResult, Settings, _Runner, calibrate,
+                                         check_data, read_data)
+from sim.experiments.design import scenario_data
+from sim.scenario import Scenario
+from sim.scenario.priors import priors_of
 
 
 def checks(scenario, data_file, cuts, out: Path, settings, executor=None) -> tuple[pd.DataFrame, list[str]]:
     """(the scores of every held-out row, one row per row and cut; notes on cuts that
     could not be made)."""
-    from sim.experiments.calibration import holdout, read_data
+    from sim.experiments.calibration import read_data
     from sim.experiments.jobs import ExperimentError
 
     data = read_data(data_file)
@@ -105,3 +114,60 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def holdout(scenario: Scenario, data: pd.DataFrame | str | Path, fit_until, out: str | Path,
+            settings: Settings | None = None, executor=None, resume: bool = False, progress=None,
+            command: list[str] | None = None) -> tuple[CalibrationResult, pd.DataFrame]:
+    """An out-of-sample check inside the record: calibrate on the data rows dated before
+    ``fit_until`` (into ``out``, as :func:`calibrate`), then forecast the later rows
+    with ``settings.predictive`` runs drawn from the posterior and as many from the prior,
+    and score each held-out row: the CRPS of the posterior forecast, and its skill
+    against two references that can be beaten and lost to: the prior predictive (did
+    fitting the earlier months help?) and persistence (the variable's last fitted value
+    carried forward). Writes ``holdout.csv``; returns (the calibration, that table)."""
+    from sim.experiments.scoring import crps_ensemble, skill
+    from sim.results import atomic_write
+
+    settings = settings or Settings()
+    file = str(data) if isinstance(data, (str, Path)) else "data"
+    data = read_data(data) if isinstance(data, (str, Path)) else data
+    cut = pd.Timestamp(fit_until).date()
+    data = data.assign(date=pd.to_datetime(data["date"]).dt.date)
+    fit, held = data[data["date"] < cut], data[data["date"] >= cut]
+    if not len(fit) or not len(held):
+        raise ExperimentError(f"--fit-until {cut}: {file} needs rows before it (to fit) and from it on (to "
+                              f"forecast); it has {len(fit)} and {len(held)}")
+    res = calibrate(scenario, fit.reset_index(drop=True), out, settings, executor, resume, progress, command)
+    full = check_data(scenario, data.reset_index(drop=True), file)
+    sc_data = scenario_data(scenario)
+    priors = priors_of(sc_data)
+    fields = list(priors)
+    rows = list(zip(full["variable"], full["period_key"]))
+    runner = _Runner(sc_data, rows, fields, priors, settings, executor, progress)
+    post = res.posterior
+    u = post[[f"u:{f}" for f in fields]].to_numpy(float)
+    w = post["weight"].to_numpy(float)
+    rng = np.random.default_rng([settings.seed, CALIB_STREAM, 20_000])
+    S_post = runner.simulate(u[rng.choice(len(u), size=settings.predictive, p=w / w.sum())], 20_000)
+    S_prior = runner.simulate(rng.random((settings.predictive, len(fields))), 20_001)
+    out_rows = []
+    for k, r in full.iterrows():
+        if r["date"] < cut:
+            continue
+        y = float(r["value"])
+        x, xp = S_post[:, k][~np.isnan(S_post[:, k])], S_prior[:, k][~np.isnan(S_prior[:, k])]
+        last = fit[fit["variable"] == r["variable"]].sort_values("date")
+        persist = float(last["value"].iloc[-1]) if len(last) else math.nan
+        q05, med, q95 = np.percentile(x, [5, 50, 95])
+        crps, crps_prior = crps_ensemble(x, y), crps_ensemble(xp, y)
+        out_rows.append({"date": r["date"], "variable": r["variable"], "observed": y, "fitted_until": cut,
+                         "median": med, "q05": q05, "q95": q95, "inside_90": bool(q05 <= y <= q95),
+                         "crps": crps, "crps_prior_predictive": crps_prior,
+                         "skill_vs_prior_predictive": skill(crps, crps_prior),
+                         "persistence": persist, "crps_persistence": abs(persist - y),
+                         "skill_vs_persistence": skill(crps, abs(persist - y))})
+    table = pd.DataFrame(out_rows)
+    atomic_write(Path(out) / "holdout.csv", table.to_csv(index=False))
+    res.written.append(Path(out) / "holdout.csv")
+    return res, table

@@ -400,15 +400,21 @@ def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series
                    reference_score=s_ref, skill=skill(row["score"], s_ref))
         rows.append(row)
     table = pd.DataFrame(rows)
+    return table, _totals(sc, table, runs, parameters, reference_runs, meta)
+
+
+def _summed_skill(t: pd.DataFrame):
+    t = t[t["reference_score"].notna()]
+    if not len(t) or t["reference_score"].sum() == 0:
+        return None
+    return float(1.0 - t["score"].sum() / t["reference_score"].sum())
+
+
+def _totals(sc, table: pd.DataFrame, runs: pd.DataFrame, parameters: str, reference_runs, meta: dict) -> dict:
+    """The score table summed up: mean scores, coverage and skill of each kind, kept apart."""
     cont = table[table["kind"] == "continuous"]
     binr = table[table["kind"] == "binary"]
-
-    def summed_skill(t):
-        t = t[t["reference_score"].notna()]
-        if not len(t) or t["reference_score"].sum() == 0:
-            return None
-        return float(1.0 - t["score"].sum() / t["reference_score"].sum())
-
+    summed_skill = _summed_skill
     notes = table["reference_note"].unique()
     totals = {"scenario": sc.name, **meta, "n_ok": int(len(runs)),
               "parameters": parameters, "n_observations": len(table),
@@ -418,4 +424,4 @@ def evaluate(sc: Scenario, record: list[Observation], runs: pd.DataFrame, series
               "brier_skill": summed_skill(binr), "crps_skill": summed_skill(cont),
               "reference": ("the prior predictive" if reference_runs is not None
                             else "; ".join(notes) if len(notes) else "")}
-    return table, totals
+    return totals

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiments.stats import mean_interval, wilson_interval
+from sim.experiments.stats import mean_interval
 
 DEFAULT_OUTCOMES = ["any_political", "any_agreement", "days_to_first_agreement", "n_unilateral"]
 """Plus, by default, each stock's cumulative level (``stock_cumulative:STOCK``). Labels

@@ -43,7 +43,6 @@ from pydantic import Field
 
 from sim.analysis.compromise import no_weight_error, weighted_median
 from sim.protocols.base import Protocol
-from sim.scenario import Problem, Scenario, ScenarioError
 from sim.scenario.schema import Int, ProtocolOptions, Unit
 
 HELP = "Bueno de Mesquita's challenge model, one round a day; Scholz et al. 2011"

@@ -27,7 +27,7 @@ def _number_problems(data: dict, path: str) -> list[str]:
     return []
 
 
-def protocol_problems(sc: Scenario) -> list[tuple[str, str]]:
+def protocol_problems(sc) -> list[tuple[str, str]]:
     """Each registered protocol's checks of its own fields (its module's ``problems``)."""
     from sim.protocols import PROTOCOLS, problems
 
@@ -53,7 +53,7 @@ class _Refs:
             self.add(path, f"unknown issue '{name}' (issues: {', '.join(sorted(self.issues))})")
 
 
-def reference_problems(sc: Scenario) -> list[tuple[str, str]]:
+def reference_problems(sc) -> list[tuple[str, str]]:
     """Cross-field checks pydantic's per-field types cannot make: (path, message)."""
     r = _Refs(sc)
     for check in (_issues_and_actors, _channels, _stances_and_protocol, _environment, _uncertain,

@@ -30,8 +30,6 @@ bit-identical chains whatever the workers or executor.
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 

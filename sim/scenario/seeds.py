@@ -73,7 +73,7 @@ def load_stance_table(path: str | Path = DEFAULT_TABLE, roots: tuple = ()) -> St
     or the project's data folders, and be a regular UTF-8 file of at most
     :data:`MAX_ARTICLE_BYTES` bytes."""
     from sim.inputs import InputFileError, check_named, read_text
-    from sim.scenario.loading import ScenarioError, parse_yaml
+    from sim.scenario.reading import ScenarioError, parse_yaml
 
     path = Path(path)
     try:       # the same limits as a scenario file (size, depth, aliases, duplicate keys, UTF-8)

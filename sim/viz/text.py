@@ -260,7 +260,7 @@ def format_sensitivity(table, n_points: int, reps: int, method: str) -> str:
 def format_calibration(res, name: str, population: int, held=None, fit_until: str | None = None) -> str:
     """A calibration's generations, each parameter's prior and posterior interval, the
     misfit, and (with ``held``) the out-of-sample forecasts."""
-    from sim.experiments.calibration import misfit_sentence, stop_sentence
+    from sim.viz.report.calibration import misfit_sentence, stop_sentence
     from sim.viz.labels import num
 
     g = res.generations

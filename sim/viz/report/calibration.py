@@ -86,7 +86,6 @@ def write_calibration_report(out, name: str, gens: pd.DataFrame, intervals: pd.D
 def calibration_page(out, name: str, gens: pd.DataFrame, intervals: pd.DataFrame, pred: pd.DataFrame,
                      settings: dict, command=None, check: dict | None = None) -> Page:
     """The calibration report's :class:`Page`."""
-    from sim.experiments.calibration import misfit_sentence, stop_sentence
 
     out = Path(out)
     if command is None and (out / "state.json").exists():
@@ -143,3 +142,25 @@ def calibration_section(folder: Path, protocol: str | None = None) -> Page:
     return calibration_page(folder, state.get("scenario", folder.name), pd.read_csv(folder / "generations.csv"),
                             pd.read_csv(folder / "intervals.csv"), pd.read_csv(folder / "predictive.csv"),
                             state.get("settings") or {}, state.get("command"))
+
+
+def stop_sentence(check: dict) -> str:
+    """Which rule ended the calibration, in words."""
+    if check["stop_reason"] == "rule":
+        return (f"Stopped by its stopping rule after {check['generations']} generations: the acceptance rate "
+                f"fell to {check['final_acceptance']:.3f}, below {check['min_acceptance']}.")
+    return (f"Stopped by the generation cap ({check['max_generations']} generations), not by the stopping rule: "
+            f"the acceptance rate was still {check['final_acceptance']:.3f} (the rule stops below "
+            f"{check['min_acceptance']}). The posterior may still be too wide.")
+
+
+def misfit_sentence(check: dict) -> str:
+    """The posterior-predictive check, in words; says *misspecified* when it is."""
+    s = (f"{check['inside_90']} of {check['n']} observed values lie inside the posterior-predictive 90% band "
+         f"(if the band were right, this few or fewer with probability {check['coverage_p']:.3f}); "
+         f"posterior-predictive p-value of the discrepancy {check['p_value']:.3f}. ")
+    if check["misspecified"]:
+        return s + ("The model is misspecified for these data: no parameter set in the priors reproduces them; "
+                    "read the posterior as the best compromise, not as the truth.")
+    return s + (f"No evidence of misfit at the {check['level']:g} level (with {check['n']} observations the check "
+                "is weak).")
