@@ -51,6 +51,7 @@ run: $(STAMP)
 # Two test processes (pytest-xdist), one file per process at a time (module fixtures
 # are built once): the suite is CPU-bound and the machine has two cores.
 test: $(STAMP)
+	$(VENV)/bin/ruff check
 	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
 
 test-all: $(STAMP)
@@ -66,7 +67,7 @@ test-slow: $(STAMP)
 # Solara's usage telemetry and its check for a newer version on PyPI are switched off.
 # It listens on localhost; HOST=0.0.0.0 make app serves every interface, with a warning
 # (anyone who reaches the port can run jobs on this machine). APP_ARGS="--no-open" etc.
-# tests/test_app_browser.py runs this very target.
+# tests/viz/test_app_browser.py runs this very target.
 HOST ?= localhost
 PORT ?= 8765
 app: $(STAMP)

@@ -79,7 +79,8 @@ def _worker_probe():
 def kinds(n: int, tmp: Path):
     """name -> (callable(executor) -> runs done, what it is)."""
     import sim
-    from sim.experiments import ablation, calibration, compare, jobs as ex, scoring, sensitivity
+    from sim.experiments import ablation, calibration, compare, scoring, sensitivity
+    from sim.experiments import jobs as ex
     from sim.viz import live
 
     base = sim.load_scenario("baseline")

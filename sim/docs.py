@@ -231,8 +231,8 @@ BLOCKS: dict[str, Block] = {
     "python run_sim.py run baseline --seed 1 (its no_offer of Belarus - Poland)": Block(
         _cli("run", "baseline", "--seed", "1", "--no-plots", "--out", "out1"),
         _record("no_offer", "Belarus - Poland"), slow=False),
-    "python run_sim.py run baseline --seed 11 (its exit)": Block(
-        _cli("run", "baseline", "--seed", "11", "--no-plots", "--out", "out11"),
+    "python run_sim.py run baseline --seed 14 (its exit)": Block(
+        _cli("run", "baseline", "--seed", "14", "--no-plots", "--out", "out14"),
         _record("exit", ""), slow=False),
     PRICE_0: Block(
         _with_overrides("baseline", "commitments: {price: 0.0}", "--seed", "1", "--no-plots",

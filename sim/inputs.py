@@ -92,7 +92,8 @@ def check_named(path: str | Path, roots: tuple[Path, ...] | list[Path], what: st
         raise InputFileError(f"{str(path)!r}: not a file name (it holds a NUL character)") from None
     allowed = [Path(r).resolve() for r in roots] + [d.resolve() for d in DATA_DIRS]
     if not any(real == r or real.is_relative_to(r) for r in allowed):
-        raise InputFileError(f"{path}: the {what} lies outside the scenario's folder ({Path(roots[0]) if roots else '?'}) "
+        folder = Path(roots[0]) if roots else "?"
+        raise InputFileError(f"{path}: the {what} lies outside the scenario's folder ({folder}) "
                              "and the project's data folders (scenarios/, seeds/, data/): a file a scenario names must "
                              "lie there")
     return path

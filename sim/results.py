@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from sim.model.channels import channel_list  # noqa: F401  (read here by the reports and the app)
-
 from sim.protocols.base import MOVE_COLUMNS
 
 

@@ -66,7 +66,7 @@ def institution(rule: str, **issue) -> dict:
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Say loudly when the browser test of the app (tests/test_app_browser.py) was skipped."""
+    """Say loudly when the browser test of the app (tests/viz/test_app_browser.py) was skipped."""
     for rep in terminalreporter.stats.get("skipped", []):
         reason = str(rep.longrepr[-1]) if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
         if "BROWSER TEST SKIPPED" in reason:

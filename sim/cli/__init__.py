@@ -18,8 +18,17 @@ unexpected internal error.
 
 from __future__ import annotations
 
-from sim.cli.common import (EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_OK, EXIT_STOPPED, EXIT_TERMINATED,
-                            RUN_FILES, protocol_help, UsageError, protocol_option)
+from sim.cli.common import (
+                            EXIT_BAD_INPUT,
+                            EXIT_BROKEN_PIPE,
+                            EXIT_OK,
+                            EXIT_STOPPED,
+                            EXIT_TERMINATED,
+                            RUN_FILES,
+                            UsageError,
+                            protocol_help,
+                            protocol_option,
+)
 from sim.cli.main import COMMANDS, main
 from sim.cli.parser import build_parser
 

@@ -42,7 +42,7 @@ def protocol_help() -> str:
 
 
 def protocol_option(x) -> None:
-    from sim.protocols import PROTOCOLS        # a plain registry: --help stays light
+    from sim.protocols import PROTOCOLS  # a plain registry: --help stays light
 
     x.add_argument("--protocol", choices=list(PROTOCOLS), default=None, metavar="NAME",
                    help=protocol_help())

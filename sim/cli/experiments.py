@@ -5,8 +5,20 @@ from __future__ import annotations
 
 import sys
 
-from sim.cli.common import (EXIT_FAILED_RUNS, EXIT_OK, UsageError, command, did_you_mean, figures, listed,
-                            on_executor, out_folder, report, say_redone, scenario_of)
+from sim.cli.common import (
+    EXIT_FAILED_RUNS,
+    EXIT_OK,
+    UsageError,
+    command,
+    did_you_mean,
+    figures,
+    listed,
+    on_executor,
+    out_folder,
+    report,
+    say_redone,
+    scenario_of,
+)
 
 
 def _agg() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sim.cli.common import RUN_FILES, nonneg_int, pos_int, protocol_option
 
-EPILOG = ("Examples (each one is run by tests/test_cli_help.py):\n"
+EPILOG = ("Examples (each one is run by tests/cli/test_cli_help.py):\n"
           "  python run_sim.py run baseline --seed 1 --out out\n"
           "  python run_sim.py scenarios\n  python run_sim.py validate scenarios/*.yaml\n"
           "  python run_sim.py batch baseline poland_political_talks --reps 1000 --out out/batch\n"
@@ -219,7 +219,8 @@ def _add_score(sub) -> None:
                                      "the observation is inside the interval; and the skill against the naive "
                                      "forecast that the status quo persists. Exit code 0 whatever the score.")
     sc_.add_argument("scenario", help="a scenario name or YAML path")
-    sc_.add_argument("--record", type=Path, required=True, help="the record (YAML), e.g. tests/data/record_example.yaml")
+    sc_.add_argument("--record", type=Path, required=True,
+                     help="the record (YAML), e.g. tests/data/record_example.yaml")
     sc_.add_argument("--reps", type=pos_int, default=200, help="replications (default: 200)")
     sc_.add_argument("--seed", type=nonneg_int, default=0, help="root seed (default: 0)")
     sc_.add_argument("--workers", type=pos_int, default=None, help="worker processes (default: all cores)")

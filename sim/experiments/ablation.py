@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.experiments.jobs import ExperimentError, execute, headline, headline_labels, make_job, scenario_data
-from sim.scenario import Scenario, validate_mapping
 from sim.experiments.stats import mean_interval
+from sim.scenario import Scenario, validate_mapping
 
 SEP = "~"      # variant names: <scenario>~<operation>~<stance id>
 

@@ -70,11 +70,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.observed import (MAX_DATA_BYTES, MAX_DATA_ROWS, MAX_DATA_VALUE,  # noqa: F401
-                                      check_data, read_data, summarise_run)
+from sim.experiments.jobs import ExperimentError, InlineExecutor, _atomic_parquet, apply_params, scenario_data
+from sim.experiments.observed import MAX_DATA_BYTES, MAX_DATA_ROWS, MAX_DATA_VALUE, check_data, read_data, summarise_run  # noqa: F401
 from sim.experiments.posterior import load_posterior  # noqa: F401  (read here by callers)
-from sim.experiments.jobs import (ExperimentError, InlineExecutor, _atomic_parquet, apply_params,
-                                  scenario_data)
 from sim.scenario import Scenario
 from sim.scenario.priors import priors_of
 
@@ -257,7 +255,6 @@ def calibrate(scenario: Scenario, data: pd.DataFrame | str | Path, out: str | Pa
               command: list[str] | None = None) -> CalibrationResult:
     """Fit the scenario's ``uncertain:`` parameters to ``data`` (a file or the frame of
     :func:`read_data`); write everything to ``out``. See the module doc."""
-
     settings = settings or Settings()
     settings.check()
     file = str(data) if isinstance(data, (str, Path)) else "data"
@@ -317,7 +314,8 @@ def _open_state(scenario, out, settings, fields, gdir, fp, state_path, resume, c
                                   "the same command. Choose another --out")
     gdir.mkdir(parents=True, exist_ok=True)
     state = {"fingerprint": fp, "command": command, "scenario": scenario.name, "fields": fields,
-             "settings": settings.__dict__, "method": "ABC-SMC (adaptive population Monte Carlo, Lenormand et al. 2013)"}
+             "settings": settings.__dict__,
+             "method": "ABC-SMC (adaptive population Monte Carlo, Lenormand et al. 2013)"}
     atomic_write(state_path, json.dumps(state, indent=1, default=str))
 
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiments.jobs import ExperimentError, execute, make_job
 from sim.analysis.rounds import to_scale
+from sim.experiments.jobs import ExperimentError, execute, make_job
 from sim.protocols import PROTOCOLS, available
 from sim.runner import with_protocol
 from sim.scenario import Scenario

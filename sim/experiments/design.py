@@ -8,9 +8,9 @@ A design is a list of points, each ``{dotted path: value}`` into a scenario's da
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 import itertools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 

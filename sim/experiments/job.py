@@ -19,8 +19,16 @@ from typing import Iterable
 import numpy as np
 
 from sim.errors import ExperimentError
-from sim.experiments.design import (MAX_DAYS, Vary, _get, check_priors, check_size, check_vary, design_points,
-                                    scenario_data)
+from sim.experiments.design import (
+    MAX_DAYS,
+    Vary,
+    _get,
+    check_priors,
+    check_size,
+    check_vary,
+    design_points,
+    scenario_data,
+)
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.loading import MAX_RUN_BYTES, run_bytes, run_size_message
 

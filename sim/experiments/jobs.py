@@ -32,18 +32,61 @@ import pandas as pd
 # The public names, from the modules by concern (design, job, worker, execution, sinks,
 # summary); importable from here as before.
 from sim.errors import ExperimentError, JobStopped  # noqa: F401  (raised here, caught by the CLI)
-from sim.experiments.design import (MAX_DAYS, MAX_POINTS, MAX_RUNS, Vary, _get, _near_path, _set,  # noqa: F401
-                                    apply_params, check_priors, check_size, check_vary, design_points,
-                                    scenario_data)
+from sim.experiments.design import (  # noqa: F401
+    MAX_DAYS,
+    MAX_POINTS,
+    MAX_RUNS,
+    Vary,
+    _get,
+    _near_path,
+    _set,
+    apply_params,
+    check_priors,
+    check_size,
+    check_vary,
+    design_points,
+    scenario_data,
+)
 from sim.experiments.execution import ExperimentResult, _execute, execute, make_executor  # noqa: F401
 from sim.experiments.execution.local import InlineExecutor, _exit_with_parent  # noqa: F401
-from sim.experiments.job import (CHUNK_SIZE, CHUNKING, Chunk, Job, JobSpec, make_job,  # noqa: F401
-                                 parameters_label, replicate_params, run_cost)
-from sim.experiments.sinks import (FINAL, DirSink, FolderLock, MemorySink, Sink, _atomic_parquet,  # noqa: F401
-                                   _column_order, _order, _series_schema, _sha256, _tidy_types, atomic_write,
-                                   clear_folder, inside, public_mode, read_parts)
-from sim.experiments.summary import (HEADLINE, INTERVAL_OF, _summary, design_columns, headline,  # noqa: F401
-                                     headline_labels, summarise)
+from sim.experiments.job import (  # noqa: F401
+    CHUNK_SIZE,
+    CHUNKING,
+    Chunk,
+    Job,
+    JobSpec,
+    make_job,
+    parameters_label,
+    replicate_params,
+    run_cost,
+)
+from sim.experiments.sinks import (  # noqa: F401
+    FINAL,
+    DirSink,
+    FolderLock,
+    MemorySink,
+    Sink,
+    _atomic_parquet,
+    _column_order,
+    _order,
+    _series_schema,
+    _sha256,
+    _tidy_types,
+    atomic_write,
+    clear_folder,
+    inside,
+    public_mode,
+    read_parts,
+)
+from sim.experiments.summary import (  # noqa: F401
+    HEADLINE,
+    INTERVAL_OF,
+    _summary,
+    design_columns,
+    headline,
+    headline_labels,
+    summarise,
+)
 from sim.experiments.worker import _run_one, run_chunk  # noqa: F401
 from sim.scenario import Scenario, load_scenario
 

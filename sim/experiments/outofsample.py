@@ -17,8 +17,8 @@ forecast November" cannot be made from it.
 from __future__ import annotations
 
 import argparse
-import math
 import concurrent.futures as cf
+import math
 import sys
 from pathlib import Path
 
@@ -26,8 +26,15 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ExperimentError
-from sim.experiments.calibration import (CALIB_STREAM, CalibrationResult, Settings, _Runner, calibrate,
-                                         check_data, read_data)
+from sim.experiments.calibration import (
+    CALIB_STREAM,
+    CalibrationResult,
+    Settings,
+    _Runner,
+    calibrate,
+    check_data,
+    read_data,
+)
 from sim.experiments.design import scenario_data
 from sim.scenario import Scenario
 from sim.scenario.priors import priors_of

@@ -159,7 +159,8 @@ def main(argv=None) -> int:
         table = match_table(sc, rec, protocols, a.reps, a.seed, ex, shown=shown)
     print(markdown(table, protocols, a.reps))
     print("")
-    print("The first run of each protocol with a shortened renewal, a renegotiation, an exit and a lapse, run again alone "
+    print("The first run of each protocol with a shortened renewal, a renegotiation, an exit and a lapse, "
+          "run again alone "
           "(`sim.experiments.patterns.rerun`), and the reason its record.csv gives:")
     print("")
     print(example_lines(shown))

@@ -27,9 +27,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.experiments.jobs import (ExperimentError, Vary, check_size, check_vary, execute, headline, headline_labels,
-                                  make_job, scenario_data)
+from sim.experiments.jobs import (
+    ExperimentError,
+    Vary,
+    check_size,
+    check_vary,
+    execute,
+    headline,
+    headline_labels,
+    make_job,
+    scenario_data,
+)
 from sim.scenario import Scenario
+
 
 def outcomes_of(columns) -> dict[str, str]:
     """The outcomes sensitivity attributes: the headline ones (P(any political deal),
@@ -259,8 +269,9 @@ def plot_convergence(csv, path):
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from pathlib import Path
+
+    import matplotlib.pyplot as plt
 
     conv = pd.read_csv(csv)
     conv = conv[conv["value"].notna() & (conv["index"] == "ST")]

@@ -10,7 +10,6 @@ import pandas as pd
 
 from sim.experiments.stats import mean_interval, wilson_interval
 
-
 HEADLINE = ["any_political", "any_agreement", "days_to_first_agreement", "n_unilateral"]
 """The headline outcomes every scenario has (labels and definitions: :mod:`sim.outcomes`);
 :func:`headline_labels` adds those of the scenario's own environment and issues

@@ -6,7 +6,6 @@ import mesa
 import numpy as np
 
 from sim.model.numeric import seq_sum
-
 from sim.model.unilateral import act_alone
 from sim.protocols.boa import ACCEPTANCE, BIDDERS, OPPONENT_MODELS, TimeDependentTactic
 

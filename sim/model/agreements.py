@@ -225,7 +225,8 @@ class Registry:
                     self.shortened.append(day)
                     names = ", ".join(m.actors[p].label for p in held)
                     reason += f"; the term shortened from {ag.term} to {term} days: at its trend since day " \
-                              f"{ag.since}, {names} would lose from the terms within {max(self.spec.terms or [term])} days" \
+                              f"{ag.since}, {names} would lose from the terms within " \
+                              f"{max(self.spec.terms or [term])} days" \
                               + "".join(m.compliance.expectation(group, p) for p in held)
                 for a in group:
                     a.status = "renewed"

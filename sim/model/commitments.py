@@ -44,8 +44,8 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from sim.model.records import Act
 from sim.model.control import can_deliver
+from sim.model.records import Act
 from sim.model.stances import Stance
 from sim.protocols.boa import best_values, concede_until, gain
 

@@ -27,20 +27,19 @@ from sim.model.agreements import Act, Agreement, Registry
 from sim.model.beliefs import Beliefs
 from sim.model.blame import Blame
 from sim.model.channels import Channel, Channels, channel_list
-from sim.model.compliance import Compliance
-from sim.model.resolve import Resolve
 from sim.model.commitments import review as review_commitments
-from sim.model.stances import ConditionalMove
-from sim.model.threats import check as check_conditionals, relief_terms
+from sim.model.compliance import Compliance
 from sim.model.control import build_rules, interval, movable_alone
 from sim.model.environment import Environment
 from sim.model.history import StartState, end_state
+from sim.model.resolve import Resolve
 from sim.model.series import DailySeries
-from sim.model.stances import Stance
+from sim.model.stances import ConditionalMove, Stance
+from sim.model.threats import check as check_conditionals
+from sim.model.threats import relief_terms
 from sim.model.unilateral import plan
+from sim.scenario import AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario, SetIssueEvent, SetStockEvent
 from sim.scenario.continuation import history_scenario, history_seed
-from sim.scenario import (AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario, SetIssueEvent,
-                          SetStockEvent)
 
 __all__ = ["Agreement", "Channel", "NegotiationModel"]
 
@@ -322,7 +321,8 @@ class NegotiationModel(mesa.Model):
                            value_to={k: value_to[k] for k in parties if k in value_to},
                            reservation={k: reservation[k] for k in parties if k in reservation},
                            mediator=mediator, link=link, space=space, delivered=dict(gradual))
-            worth = "; ".join(f"{self.actors[k].label} {ag.value_to[k]:+.3f} (its floor {ag.reservation.get(k, 0.0):.3f})"
+            worth = "; ".join(f"{self.actors[k].label} {ag.value_to[k]:+.3f} "
+                              f"(its floor {ag.reservation.get(k, 0.0):.3f})"
                               for k in ag.parties if k in ag.value_to)
             reason = f"proposed by {self.actors[proposer].label}; worth to each: {worth}" if worth else ""
             if link >= 0:

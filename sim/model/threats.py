@@ -24,8 +24,9 @@ credit of its public calls (§7.11), i.e. the terms of its own unilateral decisi
 **Weighed by the target.** While the demand is not met, a threat's harm
 H = -(w_t (|x - z_t| - |v - z_t|) + r_t (v - x)) > 0 to the target (a promise's gain G,
 the same expression without the sign) is what meeting the demand averts (earns), at the
-probability the target believes the maker would carry it out (its belief about the maker's resolve, :mod:`sim.model.resolve`,
-7.20; without beliefs, 1 if credible and 0 if not). The target adds it to its
+probability the target believes the maker would carry it out (its belief about the
+maker's resolve, :mod:`sim.model.resolve`, 7.20; without beliefs, 1 if credible and 0
+if not). The target adds it to its
 anticipated relief on the demanded issue, spread over the distance
 d = |threshold - x_c| still to go (at least ``min_change``):
 

@@ -16,7 +16,6 @@ from sim.model.agreements import voluntary
 from sim.model.deal_space import Space
 from sim.protocols.base import Protocol
 from sim.protocols.negotiator import Negotiator, _far
-
 from sim.scenario.schema import ProtocolOptions  # noqa: F401  (no fields of its own: min_change, cooldown_days are common)
 
 HELP = "bilateral package offers on channels"

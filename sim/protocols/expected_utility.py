@@ -3,9 +3,9 @@ Scholz, Calbert & Smith (2011), "Unravelling Bueno De Mesquita's group decision
 model", Journal of Theoretical Politics 23(4): 510-531.
 
 A protocol of the day model (:mod:`sim.protocols.base`): one day is one round.
-Issues are treated one at a time (the model is one-dimensional); on each issue every actor has a capability c_i, a position x_i
-and a salience s_i. Each round, on each issue (docs/ODD.md section 8 has every
-equation and every switch):
+Issues are treated one at a time (the model is one-dimensional); on each issue every
+actor has a capability c_i, a position x_i and a salience s_i. Each round, on each
+issue (docs/ODD.md section 8 has every equation and every switch):
 
 1. with every risk exponent r_i = 1: votes, probabilities of success and expected
    utilities of challenging; from them each actor's risk exponent r_i
@@ -29,7 +29,7 @@ when the run's days end. The protocol draws nothing: its rounds depend on the se
 only through what the rest of the day does (events, unilateral moves that shift
 stance bounds, blame that closes channels). The defaults reproduce the public port of
 Scholz et al.'s reading round by round on the EC emissions case
-(tests/test_eu_validation.py states what is reproduced and to what tolerance). The
+(tests/protocols/test_eu_validation.py states what is reproduced and to what tolerance). The
 protocol implements nothing: it forecasts.
 """
 

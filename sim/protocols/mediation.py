@@ -18,13 +18,14 @@ away from the table) and dropped to technical while the pair is hostile (blame a
 above ``blame.channel_threshold``, as channels are); the table's level is the lowest of
 them, and technical if a party talks to another party at the table only at the
 technical level. A refusal of direct talks between two parties, and hostility between
-them, do not matter: that is what the mediator bridges. The **signatories** are the parties and the mediator (a mediator with interests:
-its own value must not fall either). The text carries the issues the table's level
-allows, that no signatory's stance excludes with the mediator (or the mediator's with a
-party), and that the signatories can deliver under the issue's decision rule. The box
-[L, U] of the text is what every signatory's stance bounds allow, narrowed by the
-issue's rule (:func:`sim.model.control.interval`, with the counterparts of agreements
-in force as extra vetoes).
+them, do not matter: that is what the mediator bridges. The **signatories** are the
+parties and the mediator (a mediator with interests: its own value must not fall
+either). The text carries the issues the table's level allows, that no signatory's
+stance excludes with the mediator (or the mediator's with a party), and that the
+signatories can deliver under the issue's decision rule. The box [L, U] of the text is
+what every signatory's stance bounds allow, narrowed by the issue's rule
+(:func:`sim.model.control.interval`, with the counterparts of agreements in force as
+extra vetoes).
 
 **A day** (on the mediator's turn, once a day, outside a ``cooldown_days`` rest after a
 signature). With g_i the signatory's value of a text T over today's implemented values
@@ -53,17 +54,16 @@ and signature calls are logged as offers (from the mediator to the table).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sim.model.agreements import voluntary
-from sim.model.deal_space import MultiSpace
-from sim.model.control import can_deliver, interval
-from sim.model.stances import RANK
-from sim.protocols.base import Protocol
-from sim.protocols.boa import gain
 from typing import Annotated, Literal
 
 from pydantic import Field
 
+from sim.model.agreements import voluntary
+from sim.model.control import can_deliver, interval
+from sim.model.deal_space import MultiSpace
+from sim.model.stances import RANK
+from sim.protocols.base import Protocol
+from sim.protocols.boa import gain
 from sim.scenario.schema import ID_PATTERN, ProtocolOptions
 
 HELP = "a mediator's single negotiating text; needs protocol.mediator in the scenario"

@@ -3,7 +3,7 @@
 
 A protocol (and the :class:`~sim.protocols.negotiator.Negotiator` that carries an
 actor's strategy) is handed the :class:`sim.model.NegotiationModel` typed as
-:class:`ModelView`, and uses only the members listed here; tests/test_protocol_view.py
+:class:`ModelView`, and uses only the members listed here; tests/protocols/test_protocol_view.py
 reads every protocol module and fails on any other attribute of the model it touches.
 The interface is a :class:`typing.Protocol` (structural): it costs nothing at run time,
 and the model satisfies it as it is.

@@ -30,13 +30,39 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario.schema import (SCENARIO_DIR, AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario,
-                                 SetStockEvent, SetIssueEvent, _ReferenceErrors)
 # reading a file safely, its faults and limits (re-exported: callers import them from here)
-from sim.scenario.reading import (MAX_CHAIN_BYTES, MAX_DEPTH, MAX_EXTENDS, MAX_FILE_BYTES, MAX_FLOWS,  # noqa: F401
-                                  MAX_INT_DIGITS, MAX_NODES, MAX_RUN_BYTES, MAX_STOCKS, MODEL_LIMITS, Problem,
-                                  ScenarioError, ScenarioLoader, _bool_problems, _read_yaml, parse_yaml, run_bytes,
-                                  run_size_message, size_problems)
+from sim.scenario.reading import (  # noqa: F401
+    MAX_CHAIN_BYTES,
+    MAX_DEPTH,
+    MAX_EXTENDS,
+    MAX_FILE_BYTES,
+    MAX_FLOWS,
+    MAX_INT_DIGITS,
+    MAX_NODES,
+    MAX_RUN_BYTES,
+    MAX_STOCKS,
+    MODEL_LIMITS,
+    Problem,
+    ScenarioError,
+    ScenarioLoader,
+    _bool_problems,
+    _read_yaml,
+    parse_yaml,
+    run_bytes,
+    run_size_message,
+    size_problems,
+)
+from sim.scenario.schema import (
+    SCENARIO_DIR,
+    AddStanceEvent,
+    ChannelEvent,
+    RemoveStanceEvent,
+    Scenario,
+    SetIssueEvent,
+    SetStockEvent,
+    _ReferenceErrors,
+)
+
 
 # =========================================================================== loading
 def resolve_scenario_path(name_or_path: str | Path, base: Path | None = None) -> Path:
@@ -219,7 +245,7 @@ def _load_raw(name_or_path, _seen: tuple = (), _ctx: dict | None = None):
             raise ScenarioError(path, [Problem("stances_from", f"must be the path of a stance table, got {table!r}",
                                                line)])
         tpath = (path.parent / table) if not Path(table).is_absolute() else Path(table)
-        from sim.scenario.seeds import load_stance_table, StanceTableError
+        from sim.scenario.seeds import StanceTableError, load_stance_table
 
         try:
             check_named(tpath, _ctx["roots"], "stance table")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel
 
 from sim.scenario.schema import Scenario
+
 
 @dataclass
 class Problem:

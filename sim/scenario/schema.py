@@ -251,7 +251,7 @@ class BeliefsSpec(_Strict):
 
 
 def _protocol_names() -> tuple[str, ...]:
-    from sim.protocols import PROTOCOLS        # the light registry (no protocol module imported)
+    from sim.protocols import PROTOCOLS  # the light registry (no protocol module imported)
 
     return tuple(PROTOCOLS)
 
@@ -320,7 +320,8 @@ class BlameSpec(_Strict):
     harm_aversion: float = Field(0.5, ge=0.0, le=10.0,
                                  description="weight of the harm a unilateral move does to actors one does not blame")
     channel_threshold: Unit = Field(0.9, description="blame at or above which a political channel drops to technical")
-    denial_blame: Unit = Field(0.02, description="blame a denier adds toward an actor each time it is pressed on its role")
+    denial_blame: Unit = Field(0.02, description="blame a denier adds toward an actor each time it is pressed on "
+                                                 "its role")
 
 
 class _Event(_Strict):

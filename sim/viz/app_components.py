@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import reacton.ipyvuetify as v
 import solara
-
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.viz import live, svg
 from sim.viz.plots import actor_colors as _actor_colors
-
 
 EMPHASIS = {"strong": "font-weight: 700", "em": "font-style: italic"}
 

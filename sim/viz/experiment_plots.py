@@ -8,8 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.viz.style import BAD, GOOD, NEUTRAL, protocol_color, SCENARIO_PALETTE, _date_axis, _wrap, distinct_colors
-
+from sim.viz.style import BAD, GOOD, NEUTRAL, SCENARIO_PALETTE, _date_axis, _wrap, distinct_colors, protocol_color
 
 # +1: a larger value is better for the crisis, -1: smaller is better, 0: neither. A
 # stock's cumulative, peak or final level (people at a border, ...) counts as a cost.
@@ -89,8 +88,9 @@ def plot_ablation(effects: pd.DataFrame, outcomes=None, top: int = 10, axes=None
     axes[0].set_yticklabels(labels, fontsize=7.5)
     from matplotlib.patches import Patch
 
+    neutral = "no detectable change (95% CI covers 0), or an outcome with no better side (unilateral moves)"
     fig.legend(handles=[Patch(color=GOOD, label="better for the crisis (more deals, sooner, less pressure)"),
-                        Patch(color=BAD, label="worse"), Patch(color=NEUTRAL, label="no detectable change (95% CI covers 0), or an outcome with no better side (unilateral moves)")],
+                        Patch(color=BAD, label="worse"), Patch(color=NEUTRAL, label=neutral)],
                loc="lower center", ncol=3, fontsize=8, frameon=False)
     shown = f"the {len(order)} largest of {len(ranked)} variants" if len(order) < len(ranked) else \
         f"all {len(ranked)} variants"

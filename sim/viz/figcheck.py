@@ -2,7 +2,7 @@
 renderer (``Text.get_window_extent``) against each other, against the legends they do
 not belong to, and against the figure's edge.
 
-Used by the figure tests (``tests/test_figure_text.py``) on every figure of every
+Used by the figure tests (``tests/viz/test_figure_text.py``) on every figure of every
 command; a notebook can call :func:`text_problems` on its own figures.
 """
 

@@ -17,8 +17,8 @@ Toggling a stance off is the ablation's ``remove`` operation
 from __future__ import annotations
 
 import copy
-import functools
 import datetime as _dt
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -26,8 +26,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from sim.experiments.jobs import (Vary, apply_params, execute, headline, make_job, scenario_data,
-                                  _get)
+from sim.experiments.jobs import Vary, _get, apply_params, execute, headline, make_job, scenario_data
 from sim.experiments.stats import mean_interval, wilson_interval
 from sim.model import NegotiationModel
 from sim.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario
@@ -120,7 +119,6 @@ def controls(name: str) -> Controls:
     sc = load_scenario(name)
     data = scenario_data(sc)
     from sim.scenario.priors import priors_of
-
     from sim.viz.labels import param_label
 
     params = tuple(ParamControl(p, *prior.bounds(), float(_get(data, p)),

@@ -10,14 +10,34 @@ ablations, sensitivity, protocol comparisons); this module gathers their names.
 
 from __future__ import annotations
 
-from sim.viz.experiment_plots import (GOOD_DIRECTION, ablation_outcomes, good_direction, plot_ablation,
-                                      plot_agreement_probability, plot_final_values, plot_first_agreement_ecdf,
-                                      plot_pressure_band, plot_protocol_comparison, plot_sensitivity,
-                                      plot_sweep)
-from sim.viz.run_plots import (plot_beliefs, plot_blame, plot_channels, plot_crisis, plot_eu_trajectories,
-                               plot_positions)
-from sim.viz.style import (BAD, EXTRA_COLORS, GOOD, LEVEL_STYLE, NEUTRAL, PALETTE, protocol_color,
-                           SCENARIO_PALETTE, _date_axis, _wrap, actor_colors, distinct_colors)
+from sim.viz.experiment_plots import (
+                                      GOOD_DIRECTION,
+                                      ablation_outcomes,
+                                      good_direction,
+                                      plot_ablation,
+                                      plot_agreement_probability,
+                                      plot_final_values,
+                                      plot_first_agreement_ecdf,
+                                      plot_pressure_band,
+                                      plot_protocol_comparison,
+                                      plot_sensitivity,
+                                      plot_sweep,
+)
+from sim.viz.run_plots import plot_beliefs, plot_blame, plot_channels, plot_crisis, plot_eu_trajectories, plot_positions
+from sim.viz.style import (
+                                      BAD,
+                                      EXTRA_COLORS,
+                                      GOOD,
+                                      LEVEL_STYLE,
+                                      NEUTRAL,
+                                      PALETTE,
+                                      SCENARIO_PALETTE,
+                                      _date_axis,
+                                      _wrap,
+                                      actor_colors,
+                                      distinct_colors,
+                                      protocol_color,
+)
 
 __all__ = ["BAD", "EXTRA_COLORS", "GOOD", "GOOD_DIRECTION", "LEVEL_STYLE", "NEUTRAL", "PALETTE", "protocol_color",
            "SCENARIO_PALETTE", "_date_axis", "_wrap", "ablation_outcomes", "actor_colors", "distinct_colors",

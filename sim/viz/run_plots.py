@@ -8,8 +8,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.viz.style import (LEVEL_STYLE, PALETTE, _date_axis, _legend_height, _need_series, _place_upright, _short,
-                           _wrap, actor_colors)
+from sim.viz.style import (
+    LEVEL_STYLE,
+    PALETTE,
+    _date_axis,
+    _legend_height,
+    _need_series,
+    _place_upright,
+    _short,
+    _wrap,
+    actor_colors,
+)
 
 
 def plot_positions(result, axes=None):

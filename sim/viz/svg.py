@@ -56,7 +56,8 @@ def network(g, colors: dict[str, str], day: int) -> str:
         if e["agreements"]:
             held = f", {e['in_force']} in force" if e.get("in_force") is not None else ""
             mx, my = x0 + 0.55 * (x1 - x0), y0 + 0.55 * (y1 - y0)
-            body.append(_text(mx + (10 if mx >= cx else -10), my - 6, f"{e['agreements']} deal(s){held}, last day {e['last_day']}",
+            label = f"{e['agreements']} deal(s){held}, last day {e['last_day']}"
+            body.append(_text(mx + (10 if mx >= cx else -10), my - 6, label,
                               9, "start" if mx >= cx else "end", color="#8a5a00", extra='font-weight="bold"'))
     for a in nodes:
         x, y = pos[a]
@@ -95,7 +96,8 @@ def issues(iv: pd.DataFrame, pos: pd.DataFrame, colors: dict[str, str]) -> str:
     body = []
     for k, r in enumerate(iv.itertuples()):
         yc = top + row * (k + 0.5)
-        body.append(f'<line x1="{left}" y1="{yc:.1f}" x2="{right}" y2="{yc:.1f}" stroke="#E4E4E4" stroke-width="{row * 0.8:.1f}"/>')
+        body.append(f'<line x1="{left}" y1="{yc:.1f}" x2="{right}" y2="{yc:.1f}" stroke="#E4E4E4" '
+                    f'stroke-width="{row * 0.8:.1f}"/>')
         body.append(f'<text x="{left - 6}" y="{yc + 3:.1f}" font-size="10" text-anchor="end" {FONT}>'
                     f'{escape(r.issue.replace("_", " "))}<title>0: {escape(r.low)}; 1: {escape(r.high)}</title></text>')
         sq = x(r.status_quo)

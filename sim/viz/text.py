@@ -69,9 +69,9 @@ def record_lines(res) -> list[str]:
     labels = res.actor_labels
     lines = []
     rec = res.record
-    lines.append(f"Record ({len(rec)} acts: the record before day 0, agreements, unilateral moves, threats and promises, broken "
-                 "commitments, breaches, renewals, expiries, exits, offers not made, events):" if len(rec)
-                 else "Record: no agreement and no unilateral move")
+    lines.append(f"Record ({len(rec)} acts: the record before day 0, agreements, unilateral moves, threats and "
+                 "promises, broken commitments, breaches, renewals, expiries, exits, offers not made, events):"
+                 if len(rec) else "Record: no agreement and no unilateral move")
     for r in rec.itertuples():
         who = " - ".join(labels.get(a, a) for a in str(r.actors).split(";") if a)
         what = r.changes if isinstance(r.changes, str) and r.changes else r.label
@@ -99,7 +99,8 @@ def benchmark_lines(res) -> list[str]:
                 nash = (f"Nash solution {r.nash_value_a:.3f}, {r.nash_value_b:.3f} (the deal's Nash product is "
                         f"{r.nash_share:.2f} of the solution's)")
             else:
-                nash = "no Nash solution computed (three or more signatories)" if len(values) > 2 else "no Nash solution"
+                nash = ("no Nash solution computed (three or more signatories)" if len(values) > 2
+                        else "no Nash solution")
             lines.append(f"  day {r.day:>3}  {who}; {gap}; {nash}")
     return lines
 
@@ -120,7 +121,8 @@ def format_forecasts(res, sc) -> list[str]:
         agreed = f"day {int(r.first_agreed_day)}" if r.agreed else "no"
         how = r.forecast_status + (f" ({int(r.forecast_rounds)} rounds)" if r.forecast_rounds == r.forecast_rounds
                                    and r.forecast_rounds > 0 else "")
-        lines.append(f"  {r.issue:<22}{r.kind:<11}{own(r.issue, r.status_quo):>10.2f}{own(r.issue, r.final_value):>8.2f}"
+        lines.append(f"  {r.issue:<22}{r.kind:<11}{own(r.issue, r.status_quo):>10.2f}"
+                     f"{own(r.issue, r.final_value):>8.2f}"
                      f"{own(r.issue, r.forecast):>10.4f}  {how:<26}{own(r.issue, r.cm_mean):>8.4f}"
                      f"{own(r.issue, r.cm_median):>10.4f}  {agreed}")
     if len(res.moves) and res.series is not None:
@@ -260,8 +262,8 @@ def format_sensitivity(table, n_points: int, reps: int, method: str) -> str:
 def format_calibration(res, name: str, population: int, held=None, fit_until: str | None = None) -> str:
     """A calibration's generations, each parameter's prior and posterior interval, the
     misfit, and (with ``held``) the out-of-sample forecasts."""
-    from sim.viz.report.calibration import misfit_sentence, stop_sentence
     from sim.viz.labels import num
+    from sim.viz.report.calibration import misfit_sentence, stop_sentence
 
     g = res.generations
     lines = [f"{name}: {len(g)} generations ({res.resumed_from} found on disk), "

@@ -5,7 +5,7 @@ whose every output must stay bit-identical when the code is made faster.
     python tests/reference/make_reference.py          # rewrite reference_runs.json
 
 Run it only when a change is *meant* to change the model's results (and say so in the
-commit); a speed-up must leave the file as it is (tests/test_reference_runs.py).
+commit); a speed-up must leave the file as it is (tests/model/test_reference_runs.py).
 
 What is stored: for every shipped scenario under its own protocol, and for a few
 (scenario, protocol) pairs under the other protocols (:data:`PROTOCOL_RUNS`), the outcome

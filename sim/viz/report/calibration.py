@@ -86,7 +86,6 @@ def write_calibration_report(out, name: str, gens: pd.DataFrame, intervals: pd.D
 def calibration_page(out, name: str, gens: pd.DataFrame, intervals: pd.DataFrame, pred: pd.DataFrame,
                      settings: dict, command=None, check: dict | None = None) -> Page:
     """The calibration report's :class:`Page`."""
-
     out = Path(out)
     if command is None and (out / "state.json").exists():
         command = _calibration_state(out).get("command")

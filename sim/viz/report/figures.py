@@ -28,8 +28,10 @@ def draw_figures(folder, protocol: str | None = None) -> dict:
 
         res = load_result(folder)
         if res.series is not None:
-            figs["positions"] = (plots.plot_positions(res), "Stated positions and implemented values per issue; stars mark agreements.")
-            figs["crisis"] = (plots.plot_crisis(res).figure, "Pressure at the border and the sanctions level, with scheduled events and agreements.")
+            figs["positions"] = (plots.plot_positions(res),
+                                 "Stated positions and implemented values per issue; stars mark agreements.")
+            figs["crisis"] = (plots.plot_crisis(res).figure, "Pressure at the border and the sanctions level, "
+                                                             "with scheduled events and agreements.")
             figs["blame"] = (plots.plot_blame(res), "Who blames whom, at the start and at the end.")
             if (res.series["variable"] == "belief").any():
                 figs["beliefs"] = (plots.plot_beliefs(res).figure,
@@ -60,7 +62,8 @@ def draw_figures(folder, protocol: str | None = None) -> dict:
     elif kind == "sensitivity":
         table = pd.read_csv(folder / "sensitivity.csv").fillna({"note": ""})
         spec = _base_spec(_manifest(folder))
-        figs["sensitivity"] = (plots.plot_sensitivity(table, labels={p: param_label(p, spec) for p in table["parameter"]}),
+        labels = {p: param_label(p, spec) for p in table["parameter"]}
+        figs["sensitivity"] = (plots.plot_sensitivity(table, labels=labels),
                                "Global sensitivity indices with 95% intervals.")
     else:
         manifest = _manifest(folder)
@@ -68,11 +71,13 @@ def draw_figures(folder, protocol: str | None = None) -> dict:
         spec = _base_spec(manifest)
         names = actor_names(spec)
         if kind == "sweep":
-            figs["sweep"] = (_sweep_panels(runs, spec, manifest["job"].get("days")), "Each headline outcome against the varied parameters "
+            figs["sweep"] = (_sweep_panels(runs, spec, manifest["job"].get("days")),
+                             "Each headline outcome against the varied parameters "
                                                         "(one mean per design point).")
         else:
             figs["agreement"] = (plots.plot_agreement_probability(runs, actor_names=names),
-                                 "Probability of agreement (share of runs, 95% Wilson intervals), per issue and per pair.")
+                                 "Probability of agreement (share of runs, 95% Wilson intervals), "
+                                 "per issue and per pair.")
         series = pd.read_parquet(folder / "series.parquet") if (folder / "series.parquet").exists() else None
         stocks = sorted(((spec.get("environment") or {}).get("stocks") or {}))
         if series is not None and stocks:          # a scenario without an environment has no stock to draw

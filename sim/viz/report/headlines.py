@@ -13,7 +13,6 @@ from sim.viz.labels import actor_names, outcome_label, param_label
 from sim.viz.report.page import _cell, _dec, _diff_cell, _e, _table
 from sim.viz.report.reading import _reference
 
-
 # ============================================================================ headlines
 BATCH_OUTCOMES = ["any_agreement", "any_political", "days_to_first_agreement", "n_unilateral",
                   "pressure_cumulative", "sanctions_final", "stalemate"]   # those a runs table has
