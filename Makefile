@@ -26,7 +26,7 @@ help:
 	@echo "make holdout-table - the README's out-of-sample checks inside the 2021 record (about 4 minutes)"
 	@echo "make price-sweep / ablation / sobol - the README's price sweep, stance ablation (200 reps), Sobol' indices (about 6 min)"
 	@echo "make docs   - rerun every command the README shows output of and rewrite those blocks and figures (about 15 min)"
-	@echo "make lint   - ruff check (pyflakes, import order, numpy docstrings, line length 100)"
+	@echo "make lint   - ruff check alone (pyflakes, import order, PEP 257 docstring layout, lines of 120); make test runs it first"
 	@echo "make bench  - run the benchmarks (prints timings); make bench-app: the app's redraw"
 	@echo "make clean  - remove .venv and out/"
 	@echo "then: .venv/bin/python run_sim.py --help   (or: source .venv/bin/activate; diplosim --help)"

@@ -31,6 +31,7 @@ from sim.model.commitments import review as review_commitments
 from sim.model.compliance import Compliance
 from sim.model.control import build_rules, interval, movable_alone
 from sim.model.environment import Environment
+from sim.model.events import Events
 from sim.model.history import StartState, end_state
 from sim.model.resolve import Resolve
 from sim.model.series import DailySeries
@@ -38,7 +39,7 @@ from sim.model.stances import ConditionalMove, Stance
 from sim.model.threats import check as check_conditionals
 from sim.model.threats import relief_terms
 from sim.model.unilateral import plan
-from sim.scenario import AddStanceEvent, ChannelEvent, RemoveStanceEvent, Scenario, SetIssueEvent, SetStockEvent
+from sim.scenario import Scenario
 from sim.scenario.continuation import history_scenario, history_seed
 
 __all__ = ["Agreement", "Channel", "NegotiationModel"]
@@ -80,7 +81,7 @@ class NegotiationModel(mesa.Model):
         self.beliefs = Beliefs(self)
         self.resolve = Resolve(self)        # beliefs about each other's resolve (7.20)
         self.compliance = Compliance(self)
-        self._apply_history()
+        Events.history_of(self)
         if start is not None:
             self._continue(start)
         self.next_move: dict[tuple[str, int], int] = {}     # (actor, issue) -> first day it may move again
@@ -101,10 +102,10 @@ class NegotiationModel(mesa.Model):
 
         self.offers: list[dict] = []
         self.log_offers = log_offers
-        self.event_log: list[dict] = []
-        self._events = sorted(scenario.events, key=lambda e: e.day)
+        self.events = Events(self)      # the record before day 0 and the scheduled events
+        self.event_log = self.events.log
         self._rebuild()
-        self._apply_events(0)
+        self.events.apply(0)
         self.channels_start = channel_list(self)
 
         self.series = None          # the daily series (sim.model.series), if collected
@@ -408,22 +409,9 @@ class NegotiationModel(mesa.Model):
              self.links.of) = saved
 
     # ------------------------------------------------------------------ history and events
-    def _apply_history(self) -> None:
-        """The record's moves before day 0 (``history:``), in date order: each sets the
-        issue where its actor left it and is an act of the record (a negative day), and
-        the day-0 values become the status quo the run starts from (docs/ODD.md 5)."""
-        if not self.spec.history:
-            return
-        for h in sorted(self.spec.history, key=lambda h: h.date):
-            j = self.idx[h.issue]
-            old = float(self.x[j])
-            new = min(1.0, max(0.0, h.value if h.value is not None else old + h.delta))
-            self.x[j] = new
-            day = (h.date - self.spec.start_date).days
-            self.registry.record.append(Act(day, "history", (h.actor,), {h.issue: (old, new)},
-                                            kind=self.spec.issues[h.issue].kind, label=h.label,
-                                            reason=f"record {h.date}: {h.label}"))
-        self.status_quo = self.x.copy()
+    def _apply_events(self, day: int) -> None:
+        """The events of ``day`` (:meth:`sim.model.events.Events.apply`)."""
+        self.events.apply(day)
 
     def _continue(self, start) -> None:
         """Day 0 is where a history run ended (``starts_from:``, docs/ODD.md 5; ``start``
@@ -445,38 +433,10 @@ class NegotiationModel(mesa.Model):
                 self.blames.b[self.aidx[i], self.aidx[k]] = v
         self.registry.record.extend(a for a in start.acts if all(x in self.aidx for x in a.actors))
 
-    def _apply_events(self, day: int) -> None:
-        changed = False
-        while self._events and self._events[0].day == day:
-            ev = self._events.pop(0)
-            if isinstance(ev, SetIssueEvent):
-                j = self.idx[ev.issue]
-                old = float(self.x[j])
-                new = ev.value if ev.value is not None else old + ev.delta
-                self.move_issue(j, new, movers=self.rules[j].controllers)
-                self.registry.record.append(Act(day, "event", self.rules[j].controllers,
-                                                {ev.issue: (old, float(self.x[j]))}, label=ev.label))
-            elif isinstance(ev, SetStockEvent):
-                st = self.env.stocks[ev.stock]
-                self.env.set_level(ev.stock, ev.value if ev.value is not None else st.level + ev.delta)
-                self._changed()
-            elif isinstance(ev, ChannelEvent):
-                self.links.base_levels[frozenset(ev.between)] = ev.level
-                changed = True
-            elif isinstance(ev, AddStanceEvent):
-                self.stances[ev.id] = ev.stance
-                changed = True
-            elif isinstance(ev, RemoveStanceEvent):
-                self.stances.pop(ev.id, None)
-                changed = True
-            self.event_log.append({"day": day, "type": ev.type, "label": ev.label or ev.type})
-        if changed:
-            self._rebuild()
-
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         self.day += 1
-        self._apply_events(self.day)
+        self.events.apply(self.day)
         self.compliance.step(self.day)      # gradual terms carried out, and seen (7.19)
         if self.registry.expire(self.day):
             self._changed()         # the ended agreement's vetoes no longer narrow any box
