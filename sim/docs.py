@@ -307,15 +307,28 @@ def regenerate(text: str, reduced: bool = False, only: set[str] | None = None,
 NUMBER = re.compile(r"[+\-−]?\d[\d,]*(\.\d+)?%?")
 
 
+# sentences whose wording follows what the sample tells apart (compare-protocols)
+SAMPLE_CONCLUSIONS = ("Nearest the compromise model", "No single protocol is nearest the compromise model")
+
+
 def structure(block: str) -> list[str]:
     """Give what a block must keep whatever the sample size.
 
     That is each table's header and separator, its rows' first cells and numbers of
-    cells (in any order), and each other line's words with its numbers blanked. (A reduced run's
-    numbers, and a table's suffix such as "in 98 of 200", differ from the full run's.)
+    cells (in any order), each list item's label up to its first colon (the set of them:
+    which pairs a small sample tells apart, which acts its runs show, is the sample's),
+    the conclusion of a comparison (:data:`SAMPLE_CONCLUSIONS`) as one line, and each
+    other line's words with its numbers blanked. (A reduced run's numbers, and a table's
+    suffix such as "in 98 of 200", differ from the full run's.)
     """
     shape, rows, in_table = [], [], False
+    items = set()
     for line in block.splitlines():
+        if line.startswith("- "):
+            items.add("list item: " + NUMBER.sub("#", line.split(":", 1)[0]))
+            continue
+        if line.startswith(SAMPLE_CONCLUSIONS):
+            line = "conclusion: " + SAMPLE_CONCLUSIONS[0]      # which one a small sample can tell is its own
         if not line.startswith("|"):
             shape += sorted(rows) + [NUMBER.sub("#", line)]
             rows, in_table = [], False
@@ -325,7 +338,7 @@ def structure(block: str) -> list[str]:
         else:                    # rows compared as a set: a table may be ordered by its numbers
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
             rows.append(f"| {NUMBER.sub('#', cells[0])} | ... {len(cells)} cells")
-    shape += sorted(rows)
+    shape += sorted(rows) + sorted(items)
     return shape
 
 

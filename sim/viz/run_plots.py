@@ -45,12 +45,20 @@ def plot_positions(result, axes=None):
         d = val[val["issue"] == issue]
         ax.plot(d["date"], d["value"], color="black", lw=2.4, label="implemented")
         ags = result.agreements[result.agreements[issue].notna()] if len(result.agreements) else []
+        # a pair's deals close in time and value are named once (renewed or renegotiated
+        # terms would otherwise print the same name over itself)
+        near_days = max(30, (val["date"].max() - val["date"].min()).days / 8) if len(val) else 30
+        named: dict[str, tuple] = {}
         for _, ag in (ags.iterrows() if len(ags) else []):
             date = pd.Timestamp(ag["date"])
             ax.axvline(date, color="grey", ls=":", lw=1)
             ax.plot([date], [ag[issue]], marker="*", ms=13, color="gold", mec="black",
                     zorder=5, label="_agreement")
             who = f"{result.actor_labels[ag['party_a']]}–{result.actor_labels[ag['party_b']]}"
+            last = named.get(who)
+            if last is not None and (date - last[0]).days < near_days and abs(ag[issue] - last[1]) < 0.12:
+                continue
+            named[who] = (date, ag[issue])
             ax.annotate(who, (date, ag[issue]), xytext=(4, 4), textcoords="offset points",
                         fontsize=7)
         row = result.issues.set_index("issue").loc[issue]

@@ -77,15 +77,15 @@ def test_an_expired_agreement_stops_vetoing_new_deals_the_day_it_ends():
     m.implement(ab, "a", (1.0, 0.0))                     # a concedes i1 fully to b
     ag = m.agreements[0]
     assert m.registry.holders("i1", ac.key) == ["b"]
-    narrowed = m.protocol._box(ac)                       # cached with b's veto on i1
+    narrowed = m.protocol.negotiator.box(ac)                       # cached with b's veto on i1
     assert narrowed[0][0] == 1.0                         # b consents to nothing below 1.0
     seen = {}
     opening = m.protocol.begin_day
 
     def begin_day():                                     # the box the day's turns will use
         opening()
-        seen["box"] = m.protocol._box(ac)
-        seen["fresh"] = type(m.protocol)(m, m.spec.protocol)._box(ac)
+        seen["box"] = m.protocol.negotiator.box(ac)
+        seen["fresh"] = type(m.protocol)(m, m.spec.protocol).negotiator.box(ac)
     m.protocol.begin_day = begin_day
     m.day = ag.expires - 1
     m.step()                                             # the agreement ends today
