@@ -464,10 +464,27 @@ class NegotiationModel(mesa.Model):
         return self
 
 
+_HISTORIES: dict = {}       # (validated history, its seed) -> StartState: a run is a function of them
+_HISTORIES_SIZE = 32
+
+
 def run_history(sc, seed) -> StartState:
     """Run the history of ``sc`` (``starts_from:``) on the replicate's history seed; what
-    it leaves (:func:`sim.model.history.end_state`)."""
-    hist = history_scenario(sc)
-    model = NegotiationModel(hist, rng=np.random.default_rng(history_seed(seed)), collect=False, log_offers=False)
-    model.run()
-    return end_state(model)
+    it leaves (:func:`sim.model.history.end_state`). The same history on the same seed
+    is run once per process (it is deterministic; a batch's replicates each have their
+    own seed, so this saves repeated runs of one seed: the app, tests, ablation's
+    variants); a fresh copy is returned each time."""
+    import copy
+
+    hist = history_scenario(sc)        # one object per distinct content (continuation's cache)
+    hseed = history_seed(seed)
+    key = (id(hist), int(hseed.entropy), tuple(hseed.spawn_key))
+    got = _HISTORIES.get(key)
+    if got is None or got[0] is not hist:
+        model = NegotiationModel(hist, rng=np.random.default_rng(hseed), collect=False, log_offers=False)
+        model.run()
+        got = (hist, end_state(model))
+        if len(_HISTORIES) >= _HISTORIES_SIZE:
+            _HISTORIES.pop(next(iter(_HISTORIES)))
+        _HISTORIES[key] = got
+    return copy.deepcopy(got[1])
