@@ -67,7 +67,12 @@ def test_structure_ignores_numbers_but_not_rows_columns_or_words():
     assert structure(table) != structure(table.replace("Intro with", "Prose with"))
 
 
-@pytest.mark.parametrize("command", FAST)
+# the score example runs 100 replications (15 s): in make test-slow, with the full regeneration
+FAST_PARAMS = [pytest.param(c, marks=pytest.mark.slow) if c.startswith("python run_sim.py score") else c
+               for c in FAST]
+
+
+@pytest.mark.parametrize("command", FAST_PARAMS)
 def test_a_fast_block_is_what_its_command_prints_now(command):
     assert generate(command) == IN_README[command].rstrip("\n"), (
         f"README block of {command!r} drifted: run `make docs`")

@@ -117,6 +117,7 @@ def test_help_everywhere(sub):
 
 
 
+@pytest.mark.slow       # 20 s: every command run once; make test-slow
 def test_every_command_that_reads_or_runs_a_scenario_takes_protocol(tmp_path):
     """--protocol on the commands beyond the running ones: validate checks a file under
     it (mediation needs a mediator), scenarios lists those that can run under it, and
