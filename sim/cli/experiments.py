@@ -53,14 +53,18 @@ def _run_experiment(args, job) -> int:
     return _failed(res, job)
 
 
-def cmd_batch(args) -> int:
+def _replications_job(args):
+    """The job of ``batch`` and ``table``: --reps replications of each scenario."""
     from sim.experiments.jobs import make_job
 
     if args.posterior is not None and args.fixed:
         raise UsageError("--posterior and --fixed exclude each other")
-    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes,
-                   fixed=args.fixed, posterior=args.posterior, protocol=args.protocol)
-    return _run_experiment(args, job)
+    return make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes,
+                    fixed=args.fixed, posterior=args.posterior, protocol=args.protocol)
+
+
+def cmd_batch(args) -> int:
+    return _run_experiment(args, _replications_job(args))
 
 
 def cmd_sweep(args) -> int:
@@ -77,14 +81,11 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_table(args) -> int:
-    from sim.experiments.jobs import ExperimentError, execute, make_job
+    from sim.experiments.jobs import ExperimentError, execute
     from sim.experiments.table import caption, headline_table, markdown, paired_markdown, paired_table
     from sim.results import atomic_write
 
-    if args.posterior is not None and args.fixed:
-        raise UsageError("--posterior and --fixed exclude each other")
-    job = make_job(args.scenarios, args.reps, args.seed, series=args.series, days=args.days, yes=args.yes,
-                   fixed=args.fixed, posterior=args.posterior, protocol=args.protocol)
+    job = _replications_job(args)
     if job.notes:
         print("\n".join(job.notes), file=sys.stderr)
     res = on_executor(args, lambda ex, progress: execute(
