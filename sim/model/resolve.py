@@ -60,6 +60,8 @@ class Resolve:
         got = self._p.get(key)
         if got is None:
             a, b = self.model.aidx[i], self.model.aidx[k]
+            if len(self._p) > 4096:      # net values move with the crisis day by day: keep the cache bounded
+                self._p.clear()
             got = self._p[key] = seq_sum(self.p[a, b] * (net + self.grid * price >= 0.0))
         return got
 
