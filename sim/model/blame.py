@@ -30,7 +30,11 @@ class Blame:
         n = len(model.actor_ids)
         self.b0 = np.zeros((n, n))
         self.b = np.zeros((n, n))
-        self.harm = np.zeros((n, n))
+        # harm of the day, cell by cell: Python lists (a NumPy scalar += is 3x slower),
+        # added to b in :meth:`update` in the same order as before
+        self.harm = [[0.0] * n for _ in range(n)]
+        self._harmed = False
+        self._exposed: dict[str, list[tuple[str, int, float]]] = {}
 
     def reset_public(self, stances) -> None:
         """Set the public (day-0) level from the ``blames`` stances; when stances change
@@ -61,8 +65,10 @@ class Blame:
             loss = actor.w[j] * (abs(new - actor.ideal[j]) - abs(old - actor.ideal[j]))
             if loss > 0:
                 i = m.aidx[a]
+                row = harm[i]
                 for k in resp:              # one scalar add per cell (a fancy-index += is 20x slower)
-                    harm[i, k] += loss
+                    row[k] += loss
+                self._harmed = True
 
     def charge_stock_rise(self, stock: str, rise: float) -> None:
         """The rise of a stock harms each exposed actor; the harm is charged to the
@@ -70,17 +76,21 @@ class Blame:
         m = self.model
         if rise <= 0:
             return
+        exposed = self._exposed.get(stock)
+        if exposed is None:         # (actor, index, exposure) of the actors the stock costs
+            exposed = self._exposed[stock] = [(a, m.aidx[a], actor.exposure.get(stock, 0.0))
+                                              for a, actor in m.actors.items() if actor.exposure.get(stock, 0.0) > 0]
         harm = self.harm
         for j, share in m.env.responsible(stock, m.x):
             ctrl = m.rules[j].controllers
             resp = [m.aidx[c] for c in ctrl]
-            for a, actor in m.actors.items():
-                e = actor.exposure.get(stock, 0.0)
-                if e > 0 and a not in ctrl:
+            for a, i, e in exposed:
+                if a not in ctrl:
                     v = e * rise * share / len(resp)
-                    i = m.aidx[a]
+                    row = harm[i]
                     for k in resp:          # one scalar add per cell (a fancy-index += is 20x slower)
-                        harm[i, k] += v
+                        row[k] += v
+                    self._harmed = True
 
     def add(self, who: str, toward: str, amount: float) -> None:
         m = self.model
@@ -91,11 +101,16 @@ class Blame:
         p = self.params
         b = self.b
         relax = p.decay * (b - self.b0)
-        if self.harm.any():
-            b += p.escalation_gain * self.harm
-            self.harm[:] = 0.0
+        if self._harmed:
+            b += p.escalation_gain * np.array(self.harm)
+            n = len(self.harm)
+            self.harm = [[0.0] * n for _ in range(n)]
+            self._harmed = False
         b -= relax
-        np.clip(b, 0.0, 1.0, out=b)      # the diagonal stays 0: no actor harms or blames itself
+        # np.clip(b, 0, 1) as its two ufuncs (np.clip's Python layers cost more than the
+        # arithmetic on a small matrix); 0.0 first, as clip keeps the bound when equal
+        np.maximum(0.0, b, out=b)       # the diagonal stays 0: no actor harms or blames itself
+        np.minimum(b, 1.0, out=b)
 
     def hostile_pairs(self) -> frozenset:
         """Pairs (as frozensets) whose blame of each other is at or above the threshold."""

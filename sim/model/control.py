@@ -93,12 +93,21 @@ def consent_interval(actor, j: int, x: float, bounds: tuple[float, float]) -> tu
 
 def can_deliver(rule: IssueRule, parties) -> bool:
     """A deal among ``parties`` (or one actor alone) can commit the issue."""
-    return any(p in rule.controllers for p in parties) or any(g[0] in parties for g in rule.guarantors)
+    return _controls(rule, parties) or any(g[0] in parties for g in rule.guarantors)
+
+
+def _controls(rule: IssueRule, parties) -> bool:
+    """Some party is a controller of the issue (a loop: this runs for every move weighed)."""
+    ctrl = rule.controllers
+    for p in parties:
+        if p in ctrl:
+            return True
+    return False
 
 
 def guarantor_cost(rule: IssueRule, parties) -> dict[str, float]:
     """Cost per unit delivered for each guarantor among ``parties`` when no controller is."""
-    if any(p in rule.controllers for p in parties):
+    if _controls(rule, parties):
         return {}
     return {g: c for g, _lev, c in rule.guarantors if g in parties}
 
@@ -116,7 +125,8 @@ def interval(model, j: int, parties, extra_vetoes=(), package: bool = False) -> 
         return None
     x = float(model.x[j])
     q = float(model.status_quo[j])
-    if not any(p in rule.controllers for p in parties):
+    controls = _controls(rule, parties)
+    if not controls:
         lev = max(g[1] for g in rule.guarantors if g[0] in parties)
         lo, hi = min(x, q - lev * q), max(x, q + lev * (1.0 - q))
     elif rule.rule == "weighted":
@@ -134,7 +144,7 @@ def interval(model, j: int, parties, extra_vetoes=(), package: bool = False) -> 
             if k not in parties:
                 a, b = consent(k)
                 lo, hi = max(lo, a), min(hi, b)
-    elif rule.rule == "qualified_majority" and any(p in rule.controllers for p in parties):
+    elif rule.rule == "qualified_majority" and controls:
         total = sum(w for _, w in rule.deciders)
         need = rule.threshold * total - sum(w for k, w in rule.deciders if k in parties)
         others = [(consent(k), w) for k, w in rule.deciders if k not in parties]

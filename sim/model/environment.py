@@ -42,6 +42,7 @@ class Stock:
         # flows as (rate, ((issue index, sign), ...)) for speed
         self.inflows = [(f.rate, tuple((idx[j], s) for j, s in f.driven_by.items())) for f in spec.inflows]
         self.outflows = [(f.rate, tuple((idx[j], s) for j, s in f.driven_by.items())) for f in spec.outflows]
+        self._slope_terms: dict[int, list[tuple]] = {}
 
     @staticmethod
     def _drive(terms, x) -> float:
@@ -57,16 +58,28 @@ class Stock:
         return fin, fout
 
     def slope(self, x, j: int) -> float:
-        """d(net flow)/dx_j at ``x`` (inflows at their expected value)."""
+        """d(net flow)/dx_j at ``x`` (inflows at their expected value). ``x``: any
+        sequence indexable by issue (a list of floats is fastest)."""
+        terms = self._slope_terms.get(j)
+        if terms is None:
+            terms = self._slope_terms[j] = self._terms_of(j)
         total = 0.0
-        for flows, mult in ((self.inflows, 1.0), (self.outflows, -self.level)):
+        level = self.level
+        for outflow, rate, rest_terms, sign in terms:
+            rest = self._drive(rest_terms, x)
+            total += (-level if outflow else 1.0) * rate * rest * sign
+        return total
+
+    def _terms_of(self, j: int) -> list[tuple]:
+        """The flows' terms in x_j, in the order :meth:`slope` adds them: (outflow?,
+        rate, the other drivers, the sign of x_j's drive)."""
+        out = []
+        for flows, outflow in ((self.inflows, False), (self.outflows, True)):
             for rate, terms in flows:
                 for n, (k, s) in enumerate(terms):
-                    if k != j:
-                        continue
-                    rest = self._drive(terms[:n] + terms[n + 1:], x)
-                    total += mult * rate * rest * (1.0 if s > 0 else -1.0)
-        return total
+                    if k == j:
+                        out.append((outflow, rate, terms[:n] + terms[n + 1:], 1.0 if s > 0 else -1.0))
+        return out
 
 
 class Environment:
@@ -88,6 +101,20 @@ class Environment:
         # the clipped shifts of each stock per driving issue do not depend on the actor:
         # computed once per state (x and the levels), until :meth:`invalidate`
         self._shifts: list | None = None
+        self._levels = list(self.stocks.values())
+        self._exposures: dict[int, tuple] = {}
+
+    def _exposure(self, exposure: dict) -> tuple:
+        """An actor's exposure as (per stock, per cost issue) tuples in the order the
+        sums take them (stocks, then cost issues; 0.0 where it has none): the dict is
+        read once per model, not at every cost. Keyed by the dict's identity, which the
+        entry keeps alive (an actor's exposure does not change during a run)."""
+        got = self._exposures.get(id(exposure))
+        if got is None or got[0] is not exposure:
+            got = self._exposures[id(exposure)] = (
+                exposure, tuple(exposure.get(n, 0.0) for n in self.stocks),
+                tuple(zip(self.cost_issues, (exposure.get(n, 0.0) for n in self.cost_issue_names))))
+        return got
 
     def invalidate(self) -> None:
         """The implemented values or a stock's level moved: drop the cached shifts."""
@@ -96,6 +123,7 @@ class Environment:
     def _stock_shifts(self, x) -> list:
         if self._shifts is None:
             tau = self.tau
+            x = x.tolist() if hasattr(x, "tolist") else x       # Python floats: the same values, faster
             out = []
             for name, st in self.stocks.items():
                 level = st.level
@@ -111,6 +139,8 @@ class Environment:
     def update(self, x) -> dict[str, float]:
         """One day; returns each stock's rise (0 where it fell)."""
         rises = {}
+        # x stays a NumPy array here: sum() adds NumPy scalars without the compensation it
+        # gives Python floats, so a list would change the last bits of every stored run
         for st in self.stocks.values():
             sig = st.spec.noise
             eps = math.exp(sig * float(self.rng.standard_normal()) - sig * sig / 2) if sig > 0 else 1.0
@@ -133,9 +163,10 @@ class Environment:
     def cost(self, exposure: dict, x) -> float:
         """The actor's daily crisis cost c_i: sum_s e_is S_s (Python's ``sum``, which adds
         floats with compensation from 3.12 on) plus e_ij x_j for each cost issue."""
-        c = sum([exposure.get(n, 0.0) * st.level for n, st in self.stocks.items()])
-        for j, name in zip(self.cost_issues, self.cost_issue_names):
-            c += exposure.get(name, 0.0) * float(x[j])
+        _, stock_e, cost_e = self._exposure(exposure)
+        c = sum([e * st.level for e, st in zip(stock_e, self._levels)])
+        for j, e in cost_e:
+            c += e * float(x[j])
         return c
 
     def relief(self, exposure: dict, x) -> np.ndarray:
@@ -152,14 +183,14 @@ class Environment:
             tau = self.tau
             shifts_by_stock = [(name, [(j, min(st.level, max(-(1.0 - st.level), -tau * st.slope(x, j))))
                                        for j in self.drivers[name]]) for name, st in self.stocks.items()]
-        for name, shifts in shifts_by_stock:
-            e = exposure.get(name, 0.0)
+        _, stock_e, cost_e = self._exposure(exposure)
+        for e, (_name, shifts) in zip(stock_e, shifts_by_stock):
             if e == 0.0:
                 continue
             for j, shift in shifts:
                 r[j] += e * shift
-        for j, name in zip(self.cost_issues, self.cost_issue_names):
-            r[j] -= exposure.get(name, 0.0)
+        for j, e in cost_e:
+            r[j] -= e
         return tuple(r)
 
     def responsible(self, name: str, x) -> list[tuple[int, float]]:

@@ -275,7 +275,7 @@ class NegotiationModel(mesa.Model):
                 b = float(self.blame[self.aidx[sender], r])
                 if sender == receiver or b <= 0.0:
                     continue
-                ideal = {j: float(self.actors[sender].ideal[n]) for n, j in enumerate(self.issue_ids)}
+                ideal = self.ideals_by_actor[sender]        # the same dict, built once
                 for st in self.stances_of(receiver):
                     if st.pressed(sender, receiver, all_issues, ideal):
                         self.blames.add(receiver, sender, self.params.denial_blame * b)

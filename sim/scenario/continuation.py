@@ -235,10 +235,20 @@ def _validated(hist: dict, name: str):
     return got
 
 
+_BY_OBJECT: dict[int, tuple] = {}   # id of a history's data -> (the data, its Scenario): no JSON key per run
+
+
 def history_scenario(sc):
     """The history of ``sc`` as a validated :class:`~sim.scenario.Scenario` (the
     replicate's parameters already set in its data)."""
-    return _validated(sc.starts_from.scenario, sc.starts_from.name)
+    data = sc.starts_from.scenario
+    got = _BY_OBJECT.get(id(data))
+    if got is None or got[0] is not data:
+        got = (data, _validated(data, sc.starts_from.name))
+        if len(_BY_OBJECT) >= _CACHE_SIZE:
+            _BY_OBJECT.pop(next(iter(_BY_OBJECT)))
+        _BY_OBJECT[id(data)] = got
+    return got[1]
 
 
 def describe(sc) -> str:
