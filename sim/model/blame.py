@@ -23,6 +23,9 @@ from __future__ import annotations
 import numpy as np
 
 
+_max = np.maximum.reduce
+
+
 class Blame:
     def __init__(self, model):
         self.model = model
@@ -34,6 +37,7 @@ class Blame:
         # added to b in :meth:`update` in the same order as before
         self.harm = [[0.0] * n for _ in range(n)]
         self._harmed = False
+        self._relax: np.ndarray | None = None
         self._exposed: dict[str, list[tuple[str, int, float]]] = {}
 
     def reset_public(self, stances) -> None:
@@ -100,7 +104,11 @@ class Blame:
     def update(self) -> None:
         p = self.params
         b = self.b
-        relax = p.decay * (b - self.b0)
+        relax = self._relax
+        if relax is None or relax.shape != b.shape:
+            relax = self._relax = np.empty_like(b)
+        np.subtract(b, self.b0, out=relax)          # relax = decay (b - b0), in a kept buffer
+        np.multiply(p.decay, relax, out=relax)
         if self._harmed:
             b += p.escalation_gain * np.array(self.harm)
             n = len(self.harm)
@@ -115,7 +123,7 @@ class Blame:
     def hostile_pairs(self) -> frozenset:
         """Pairs (as frozensets) whose blame of each other is at or above the threshold."""
         thr = self.params.channel_threshold
-        if self.b.max() < thr:
+        if _max(self.b, axis=None) < thr:       # b.max() without its Python layer
             return frozenset()
         ids = self.model.actor_ids
         hot = np.argwhere(self.b >= thr)

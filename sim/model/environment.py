@@ -103,6 +103,7 @@ class Environment:
         self._shifts: list | None = None
         self._levels = list(self.stocks.values())
         self._exposures: dict[int, tuple] = {}
+        self._cost_mats: dict[int, tuple] = {}
 
     def _exposure(self, exposure: dict) -> tuple:
         """An actor's exposure as (per stock, per cost issue) tuples in the order the
@@ -168,6 +169,40 @@ class Environment:
         for j, e in cost_e:
             c += e * float(x[j])
         return c
+
+    def add_costs(self, actors, x) -> None:
+        """Each actor's ``cumulative_cost`` += its :meth:`cost` today: one pass for the
+        day's accounting, the same sums as :meth:`cost`. With at most one stock that sum
+        is one product per actor, so the actors are done together, elementwise (the
+        same IEEE operations in the same order); with more, Python's compensated sum."""
+        if len(self._levels) <= 1:
+            mats = self._cost_matrix(actors)
+            c = mats[0] * self._levels[0].level if self._levels else np.zeros(len(actors))
+            c = 0.0 + c                     # sum([p]) is 0 + p
+            for e, j in zip(mats[1], self.cost_issues):
+                c = c + e * float(x[j])
+            for actor, v in zip(actors, c.tolist()):
+                actor.cumulative_cost += v
+            return
+        levels = [st.level for st in self._levels]
+        xs = [float(x[j]) for j in self.cost_issues]
+        for actor in actors:
+            _, stock_e, cost_e = self._exposure(actor.exposure)
+            c = sum([e * v for e, v in zip(stock_e, levels)])
+            for (_j, e), v in zip(cost_e, xs):
+                c += e * v
+            actor.cumulative_cost += c
+
+    def _cost_matrix(self, actors) -> tuple:
+        """(the actors' exposures to the one stock, [their exposures to each cost
+        issue]) as arrays, built once per list of actors (the model passes the same one)."""
+        got = self._cost_mats.get(id(actors))
+        if got is None or got[0] is not actors or len(actors) != len(got[1]):
+            comp = [self._exposure(a.exposure) for a in actors]
+            stock = np.array([c[1][0] if c[1] else 0.0 for c in comp])
+            per_issue = [np.array([c[2][n][1] for c in comp]) for n in range(len(self.cost_issues))]
+            got = self._cost_mats[id(actors)] = (actors, stock, per_issue)
+        return got[1:]
 
     def relief(self, exposure: dict, x) -> np.ndarray:
         """r_i: per issue, the daily cost a unit rise of the issue is expected to save."""

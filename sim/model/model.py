@@ -71,6 +71,7 @@ class NegotiationModel(mesa.Model):
         self.actors: dict[str, Actor] = {
             a: Actor(self, a, spec, self.issue_ids) for a, spec in scenario.actors.items()
         }
+        self._actor_list = list(self.actors.values())     # the day's cost accounting goes over it
         # The environment's noise has its own stream, drawn once from the model's: a
         # variant that changes who negotiates (and so how many draws the agents make)
         # still sees the same arrivals (common random numbers, ablation).
@@ -445,8 +446,7 @@ class NegotiationModel(mesa.Model):
         for stock, rise in rises.items():
             self.blames.charge_stock_rise(stock, rise)
         self._clear_relief()
-        for actor in self.actors.values():
-            actor.cumulative_cost += actor.crisis_cost()
+        self.env.add_costs(self._actor_list, self.x)     # each actor's crisis_cost()
         review_commitments(self)
         check_conditionals(self)
         self.protocol.begin_day()

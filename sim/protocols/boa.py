@@ -57,6 +57,31 @@ def best_values(ideal, w, relief, lo, hi) -> list[float]:
     return out
 
 
+def best_and_gain(ideal, w, relief, lo, hi, x) -> tuple[list[float], float]:
+    """:func:`best_values` and its :func:`gain` over ``x`` in one pass (the negotiator
+    asks for both for every actor and channel each day); the same numbers, bit for bit:
+    each issue's value is chosen as in :func:`best_values` and the gain is added up in
+    :func:`gain`'s order."""
+    out = []
+    g = 0.0
+    for z, wn, c, a, b, xn in zip(ideal, w, relief, lo, hi, x):
+        v = a if a > z else z
+        if b < v:
+            v = b
+        best = -wn * abs(v - z) + c * v
+        val = -wn * abs(a - z) + c * a
+        if val > best:
+            v, best = a, val
+        val = -wn * abs(b - z) + c * b
+        if val > best:
+            v = b
+        v = float(v)
+        out.append(v)
+        g += wn * (abs(xn - z) - abs(v - z))
+        g += c * (v - xn)
+    return out, float(g)
+
+
 def concession_segments(own, opp, p, q) -> list[tuple]:
     """The log-rolling path from the actor's package ``p`` to the counterpart's ``q``
     (Raiffa 1982): each issue's path splits into segments at the two ideal points;

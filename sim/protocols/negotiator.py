@@ -17,7 +17,7 @@ state moves (``state_changed``) or the day ends (``new_day``).
 
 from __future__ import annotations
 
-from sim.protocols.boa import PublicPositions, best_values, concede_until, gain
+from sim.protocols.boa import PublicPositions, best_and_gain, best_values, concede_until, gain
 from sim.protocols.view import ModelView
 
 
@@ -119,8 +119,7 @@ class Negotiator:
         if got is None:
             z, w, c = self.prefs(actor, channel)
             lo, hi = self.box(channel)
-            best = best_values(z, w, c, lo, hi)
-            got = self._cache[key] = (best, gain(w, z, self.xs(channel), best, c))
+            got = self._cache[key] = best_and_gain(z, w, c, lo, hi, self.xs(channel))
         return got
 
     def _blame_cost(self, actor, other) -> float:

@@ -72,3 +72,31 @@ def test_stock_slope_with_precomputed_terms_is_the_old_sum_bit_for_bit(xs, level
         for j in range(len(m.issue_ids)):
             assert _same(stock.slope(x, j), _slope_as_before(stock, x, j))
             assert _same(stock.slope(x.tolist(), j), _slope_as_before(stock, x, j))
+
+
+def test_the_days_cost_accounting_adds_each_actors_crisis_cost_bit_for_bit():
+    import sim
+    from sim.model import NegotiationModel
+
+    for name in ("baseline", "black_sea_grain", "ec_emissions"):
+        m = NegotiationModel(sim.load_scenario(name), rng=np.random.default_rng(3), collect=False, log_offers=False)
+        for _ in range(5):
+            m.step()
+            before = {k: a.cumulative_cost for k, a in m.actors.items()}
+            want = {k: before[k] + a.crisis_cost() for k, a in m.actors.items()}
+            m.env.add_costs(m._actor_list, m.x)
+            assert {k: a.cumulative_cost for k, a in m.actors.items()} == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(*(st.floats(min_value=-1.0, max_value=2.0),) * 6), min_size=1, max_size=8))
+def test_best_and_gain_is_best_values_then_gain_bit_for_bit(rows):
+    from sim.protocols.boa import best_and_gain, best_values, gain
+
+    z, w, c, a, b, x = (tuple(r[n] for r in rows) for n in range(6))
+    lo = tuple(min(p, q) for p, q in zip(a, b))
+    hi = tuple(max(p, q) for p, q in zip(a, b))
+    best = best_values(z, w, c, lo, hi)
+    got, g = best_and_gain(z, w, c, lo, hi, x)
+    assert got == best
+    assert _same(g, gain(w, z, x, best, c))
