@@ -7,7 +7,6 @@ A design is a list of points, each ``{dotted path: value}`` into a scenario's da
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 from dataclasses import dataclass
@@ -88,7 +87,7 @@ def apply_params(data: dict, params: dict, check_priors: bool = False) -> Scenar
     values) are given the plain type of the field they set. The ``uncertain:`` priors
     themselves are not re-checked (``check_priors``): a job checks them once
     (:func:`check_priors`), not in every replicate."""
-    d = copy.deepcopy(data)
+    d = _copy_paths(data, params)
     for path, value in params.items():
         if isinstance(value, np.generic):
             value = value.item()
@@ -100,7 +99,49 @@ def apply_params(data: dict, params: dict, check_priors: bool = False) -> Scenar
             if isinstance(current, int) and not isinstance(current, bool):
                 value = int(value)
         _set(d, path, value)
-    return validate_mapping(d, f"<{d.get('name', 'scenario')} with {params}>", check_priors=check_priors)
+    checked = not any(_set_problems(d, path) for path in params)
+    return validate_mapping(d, f"<{d.get('name', 'scenario')} with {params}>", check_priors=check_priors,
+                            check_text=not checked)
+
+
+def _copy_paths(data: dict, params: dict) -> dict:
+    """``data`` with every dict and list on the way to each of ``params``' paths copied
+    (the rest shared: validation builds new objects and reads its input without changing
+    it, so a replicate need not deep-copy the whole scenario and its embedded history).
+    A path that does not exist is left for :func:`_set` to report."""
+    root = dict(data)
+    for path in params:
+        keys = path.split(".")
+        cur = root
+        for key in keys[:-1]:
+            try:
+                k = int(key) if isinstance(cur, list) else key
+                child = cur[k]
+            except (KeyError, IndexError, ValueError, TypeError):
+                break
+            if isinstance(child, dict):
+                child = dict(child)
+            elif isinstance(child, list):
+                child = list(child)
+            else:
+                break
+            cur[k] = child
+            cur = child
+    return root
+
+
+def _set_problems(d: dict, path: str) -> list:
+    """The yes/no and Unicode problems of the value set at ``path`` (what
+    ``validate_mapping``'s whole-data walk would find there: the rest passed it)."""
+    from sim.scenario.reading import _bool_problems
+
+    keys = path.split(".")
+    try:
+        parent = walk_path(d, ".".join(keys[:-1])) if len(keys) > 1 else d
+        value = parent[int(keys[-1])] if isinstance(parent, list) else parent[keys[-1]]
+    except (KeyError, IndexError, ValueError, TypeError):
+        return [("?", "missing")]         # the full check (and the schema) will say what is wrong
+    return _bool_problems([value] if isinstance(parent, list) else {keys[-1]: value})
 
 
 def _near_path(data: dict, path: str) -> str:

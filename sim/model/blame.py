@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 _max = np.maximum.reduce
 
 

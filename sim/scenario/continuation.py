@@ -153,6 +153,20 @@ def shared(data: dict, path: str) -> bool:
     return is_world(path) and _has(data, path) and _has(data["starts_from"]["scenario"], path)
 
 
+_PRIORS: dict[int, tuple] = {}      # id of a history's data -> (the data, its priors): parsed once per chunk
+
+
+def _priors(hist: dict, priors_of) -> dict:
+    """The history's priors, parsed (and their SciPy distributions frozen) once per data
+    object, not once per replicate; keyed by identity, the entry keeping the data alive."""
+    got = _PRIORS.get(id(hist))
+    if got is None or got[0] is not hist:
+        if len(_PRIORS) >= _CACHE_SIZE:
+            _PRIORS.pop(next(iter(_PRIORS)))
+        got = _PRIORS[id(hist)] = (hist, priors_of(hist))
+    return got[1]
+
+
 def replicate_params(data: dict, seq, drawn: dict, posterior: dict, point: dict, draw_history: bool = True) -> dict:
     """The parameters of one replicate of a continuation (see the module doc): the
     scenario's own draws ``drawn``, the history's priors drawn from ``seq`` (unless
@@ -162,7 +176,7 @@ def replicate_params(data: dict, seq, drawn: dict, posterior: dict, point: dict,
 
     out = dict(drawn)
     hist = data["starts_from"]["scenario"]
-    values = draw(priors_of(hist), seq) if draw_history else {}
+    values = draw(_priors(hist, priors_of), seq) if draw_history else {}
     values.update(posterior)
     for path, v in values.items():
         if _has(hist, path):
@@ -228,7 +242,9 @@ def _validated(hist: dict, name: str):
     key = json.dumps(hist, default=str)        # in file order: the order of actors and issues is the model's
     got = _CACHE.get(key)
     if got is None:
-        got = validate_mapping(json.loads(key), f"<history {name}>", check_priors=False)
+        # the yes/no and Unicode walk ran over the scenario that embeds this data (or over
+        # the values a replicate set in it: sim.experiments.design.apply_params)
+        got = validate_mapping(json.loads(key), f"<history {name}>", check_priors=False, check_text=False)
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = got

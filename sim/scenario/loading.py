@@ -394,11 +394,14 @@ CHAIN: dict = {}
 
 
 def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Node | None = None,
-                     layers: list | None = None, check_priors: bool = True) -> Scenario:
+                     layers: list | None = None, check_priors: bool = True, check_text: bool = True) -> Scenario:
     """The scenario in ``data``, validated, or :class:`ScenarioError` listing every
     problem. ``check_priors=False`` skips the check that each ``uncertain:`` prior is
     allowed at both ends of its support (a model validation per end): experiments make
-    that check once per job and then set drawn values replicate by replicate."""
+    that check once per job and then set drawn values replicate by replicate.
+    ``check_text=False`` skips the walk for yes/no values and invalid Unicode over the
+    whole data, for a caller that checked what it changed in data that passed it
+    (:func:`sim.experiments.design.apply_params`)."""
     layers_given = layers is not None
     layers = layers if layers is not None else [(Path(str(file)), node)]
     too_big = size_problems(data)
@@ -407,7 +410,7 @@ def validate_mapping(data: dict, file: str | Path = "<scenario>", node: yaml.Nod
     # load_scenario checked the quotes (against the article, if any); data built in code here
     quotes = _all_quote_problems(data, None) if not layers_given else []
     inh = _inherited_events(data, layers[0][1])
-    problems = [_problem(layers, p, m, inh) for p, m in quotes + _bool_problems(data)]
+    problems = [_problem(layers, p, m, inh) for p, m in quotes + (_bool_problems(data) if check_text else [])]
     if isinstance(data, dict) and data.get("starts_from") is not None:     # the history it continues
         data, chain = CHAIN["embed"](data, layers[0][0] if layers_given else file)
         problems += [_problem(layers, p, m, inh) for p, m in chain]

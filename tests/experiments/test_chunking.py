@@ -212,3 +212,36 @@ def test_a_big_runs_table_is_written_a_slice_at_a_time_and_reads_back_the_same(t
     res = ex.execute(job, out=tmp_path / "big")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "big" / "runs.parquet"), res.runs)
     pd.testing.assert_frame_equal(res.runs, ex.execute(job).runs)
+
+
+def test_replicates_share_the_chunks_data_without_changing_it():
+    """apply_params copies only the paths it sets: the chunk's scenario data (and the
+    history embedded in it) must come out of a chunk's runs exactly as it went in."""
+    import copy
+
+    import sim
+    from sim.experiments import jobs as ex
+    from sim.experiments.worker import run_chunk
+
+    job = ex.make_job([sim.load_scenario("baseline")], reps=4, seed=5, days=5)
+    chunk = job.chunks()[0]
+    before = copy.deepcopy(chunk.scenarios)
+    _, rows, _ = run_chunk(chunk)
+    assert [r["status"] for r in rows] == ["ok"] * len(rows)
+    assert len({r[next(k for k in r if k.startswith("param:"))] for r in rows}) > 1     # draws differ
+    assert chunk.scenarios == before
+
+
+def test_a_yes_no_set_by_a_parameter_is_still_refused_with_the_usual_message():
+    import pytest
+
+    import sim
+    from sim.experiments.design import apply_params, scenario_data
+    from sim.scenario import ScenarioError
+
+    data = scenario_data(sim.load_scenario("baseline"))
+    with pytest.raises(ScenarioError, match="is a yes/no"):
+        apply_params(data, {"actors.poland.capability": True})
+    with pytest.raises(ScenarioError, match="is a yes/no"):
+        apply_params(data, {"starts_from.scenario.actors.poland.capability": True})
+    assert isinstance(apply_params(data, {"actors.poland.capability": 0.5}), sim.Scenario)
