@@ -51,6 +51,7 @@ class Compliance:
         self.trust: dict[tuple[int, str, str], tuple[float, float]] = {}   # (text, issue, observer) -> (mu, P)
         self.logged: dict[tuple[int, str, str], int] = {}   # the tenth of mu last logged
         self.withheld: dict[tuple[int, str], str] = {}      # (text, issue) -> the controller withholding
+        self._places: dict[int, tuple] = {}                 # id of an agreement -> (it, its place)
         # its own stream, drawn only when some issue is delivered over time: other
         # scenarios' random numbers are untouched
         self.rng = np.random.default_rng(int(model.rng.integers(2**63))) if self.spec else None
@@ -61,8 +62,15 @@ class Compliance:
 
     # ------------------------------------------------------------------ helpers
     def _text(self, group: list[Agreement]) -> int:
+        """The text's number: its link, or the first agreement's place in the registry
+        (which only appends, so the place is looked up once per agreement)."""
         ag = group[0]
-        return ag.link if ag.link >= 0 else self.model.registry.all.index(ag)
+        if ag.link >= 0:
+            return ag.link
+        got = self._places.get(id(ag))
+        if got is None or got[0] is not ag:
+            got = self._places[id(ag)] = (ag, self.model.registry.all.index(ag))
+        return got[1]
 
     @staticmethod
     def _parties(group: list[Agreement]) -> list[str]:
