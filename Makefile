@@ -127,10 +127,11 @@ lint: $(STAMP)
 
 # The README's out-of-sample checks inside the record: history_2021 fitted on the months
 # before each cut (population 100, half the README's full calibration, to keep it to a
-# few minutes) and scored on the months after it (out/holdout/holdout.md).
+# few minutes) and scored on the months after it ($(DOCS_OUT)/holdout/holdout.md).
 holdout-table: $(STAMP)
 	$(PY) -m sim.experiments.outofsample history_2021 data/attempted_crossings_pl_2021.csv \
-	  --cuts 2021-09-01,2021-10-01,2021-11-01 --population 100 --predictive 100 --out out/holdout
+	  --cuts 2021-09-01,2021-10-01,2021-11-01 --population 100 --predictive 100 --out $(DOCS_OUT)/holdout \
+	  $(TABLE_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_run.py $(BENCH_ARGS)

@@ -197,6 +197,67 @@ def _ablation(out: Path, stdout: str, top: int = 8) -> str:
     return "\n".join(lines)
 
 
+#: What each calibrated field of history_2021 is, for the calibration's summary.
+CALIBRATED = {
+    "observables.attempted_crossings_pl.scale": "the scale: attempts per unit of the model's arrivals",
+    "events.0.value": "the September channelling, the record's first event",
+    "events.2.value": "the inferred October channelling",
+    "environment.stocks.pressure.inflows.0.rate": "the arrival rate",
+    "environment.stocks.pressure.outflows.0.rate": "the outflow rate",
+}
+
+
+def _num(v: float) -> str:
+    """A count with thousands separators, a share with two or three significant digits."""
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def _calibration(out: Path, stdout: str) -> str:
+    """The calibration's facts as a list (what stopped it, each field's posterior, the
+    posterior-predictive check), read from the files ``calibrate`` writes."""
+    import json
+
+    import pandas as pd
+
+    folder = out / "calibration"
+    check = json.loads((folder / "check.json").read_text(encoding="utf-8"))
+    gens = pd.read_csv(folder / "generations.csv")
+    iv = pd.read_csv(folder / "intervals.csv")
+    pred = pd.read_csv(folder / "predictive.csv")
+    last = gens.iloc[-1]
+    settings = json.loads((folder / "state.json").read_text(encoding="utf-8"))["settings"]
+    kept = int(settings["alpha"] * settings["population"])
+    how = (f"the stopping rule at generation {int(last['generation'])} (acceptance {last['acceptance']:.2f}, "
+           f"below {check['min_acceptance']:.2f})" if check["stop_reason"] == "rule" else
+           f"the generation cap at generation {int(last['generation'])} (acceptance {last['acceptance']:.2f}, "
+           f"not yet below {check['min_acceptance']:.2f})")
+    lines = [f"- stopped by: {how}; {int(gens['simulations'].sum()):,} simulations, population "
+             f"{int(gens['simulations'].iloc[0])}; final effective sample size {last['ess']:.0f} of the {kept} "
+             "kept particles"]
+    for r in iv.itertuples():
+        verdict = "fixed" if r.width_ratio < 0.35 else ("narrowed" if r.width_ratio < 0.7 else "left mostly open")
+        what = CALIBRATED.get(r.parameter, "")
+        lines.append(f"- `{r.parameter}`{' (' + what + ')' if what else ''}: median {_num(r.posterior_median)}, "
+                     f"90% {_num(r.posterior_q05)}–{_num(r.posterior_q95)}, width {r.width_ratio:.2f} of the "
+                     f"prior's: {verdict}")
+    months = []
+    for r in pred.itertuples():
+        where = "inside" if r.inside_posterior_90 else ("below" if r.value < r.posterior_q05 else "above")
+        months.append(f"{pd.Timestamp(r.date):%b} {_num(r.value)} {where} ({_num(r.posterior_q05)}–"
+                      f"{_num(r.posterior_q95)})")
+    lines.append(f"- posterior predictive: {check['inside_90']} of {check['n']} observed points inside the 90% "
+                 f"band: {'; '.join(months)}")
+    lines.append(f"- misfit: were the bands right, {check['inside_90']} or fewer of {check['n']} inside has "
+                 f"probability {check['coverage_p']:.3f}; the p-value of the distance from the predictive median "
+                 f"is {check['p_value']:.3f} (of {check['simulations']} simulations): "
+                 + ("the model is misspecified for these data" if check["misspecified"] else
+                    "no evidence of misspecification at this level"))
+    return "\n".join(lines)
+
+
+CALIBRATE = "python run_sim.py calibrate history_2021 --data data/attempted_crossings_pl_2021.csv --out out/calibration"
+
+
 RECORD = str(ROOT / "tests" / "data" / "record_example.yaml")
 PRICE_0 = ("python run_sim.py run baseline --seed 1, with commitments: {price: 0.0} "
            "(the first break by the European Union)")
@@ -234,6 +295,14 @@ BLOCKS: dict[str, Block] = {
     "python run_sim.py run baseline --seed 14 (its exit)": Block(
         _cli("run", "baseline", "--seed", "14", "--no-plots", "--out", "out14"),
         _record("exit", ""), slow=False),
+    CALIBRATE: Block(
+        _cli("calibrate", "history_2021", "--data", str(ROOT / "data" / "attempted_crossings_pl_2021.csv"),
+             "--out", "calibration", "--quiet", reduced_args=("--population", "20", "--max-generations", "2",
+                                                              "--predictive", "20")),
+        _calibration, figures={"calibration/posterior_predictive.png": "docs/history_2021_posterior_predictive.png"}),
+    "make holdout-table": Block(
+        _make("holdout-table", "DOCS_OUT", "--population 12 --predictive 12"),
+        lambda out, stdout: (out / "holdout" / "holdout.md").read_text(encoding="utf-8").strip("\n")),
     PRICE_0: Block(
         _with_overrides("baseline", "commitments: {price: 0.0}", "--seed", "1", "--no-plots",
                         "--out", "out0"),

@@ -25,7 +25,8 @@ FAST = [c for c, b in BLOCKS.items() if not b.slow]
 SLOW = [c for c, b in BLOCKS.items() if b.slow]
 # the reduced runs of these take 9-10 s each: in make test-slow only (where the full
 # regeneration compares every block but Sobol exactly, and Sobol's reduced shape here)
-HEAVY = {"make sobol", "make ablation", "make scenario-table"}
+HEAVY = {"make sobol", "make ablation", "make scenario-table", "make holdout-table",
+         "python run_sim.py calibrate history_2021 --data data/attempted_crossings_pl_2021.csv --out out/calibration"}
 SLOW_PARAMS = [pytest.param(c, marks=pytest.mark.slow) if c in HEAVY else c for c in SLOW]
 # The grain paragraph of 4 Dec 2026 (commit ce76f2d): numbers of --fixed runs (day 41, a
 # Russia-Turkey deal in every run, corridor 0.53) under a command that uses the priors.

@@ -272,3 +272,23 @@ def test_the_model_imports_nothing_downstream_of_it():
         sorted(found - DOWNSTREAM_ALLOWED))
     assert not DOWNSTREAM_ALLOWED - found, "no longer imported (remove from DOWNSTREAM_ALLOWED): " + str(
         sorted(DOWNSTREAM_ALLOWED - found))
+
+
+def _main_guard_not_last(path: Path) -> bool:
+    """A module whose ``if __name__ == "__main__":`` block is followed by more code
+    (run as a script, it calls main() before the rest is defined)."""
+    body = ast.parse(path.read_text(encoding="utf-8")).body
+    for n, node in enumerate(body):
+        if (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
+                and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__"):
+            return n != len(body) - 1
+    return False
+
+
+def test_a_main_guard_is_the_last_statement_of_its_module(tmp_path):
+    files = [*sorted((ROOT / "sim").rglob("*.py")), ROOT / "run_sim.py", *sorted((ROOT / "benchmarks").glob("*.py"))]
+    assert [str(p.relative_to(ROOT)) for p in files if _main_guard_not_last(p)] == []
+    bad = tmp_path / "m.py"             # the check finds one (make holdout-table failed with a NameError)
+    bad.write_text('def main():\n    return f()\n\n\nif __name__ == "__main__":\n    main()\n\n\ndef f():\n    '
+                   'return 0\n', encoding="utf-8")
+    assert _main_guard_not_last(bad)

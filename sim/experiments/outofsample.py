@@ -119,8 +119,6 @@ def main(argv=None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 def holdout(scenario: Scenario, data: pd.DataFrame | str | Path, fit_until, out: str | Path,
@@ -178,3 +176,7 @@ def holdout(scenario: Scenario, data: pd.DataFrame | str | Path, fit_until, out:
     atomic_write(Path(out) / "holdout.csv", table.to_csv(index=False))
     res.written.append(Path(out) / "holdout.csv")
     return res, table
+
+
+if __name__ == "__main__":
+    sys.exit(main())
