@@ -381,6 +381,15 @@ class NegotiationModel(mesa.Model):
         self.links.rebuild()
         self._changed()
 
+    def _hostility_changed(self) -> None:
+        """Hostile pairs moved: of what :meth:`_rebuild` derives only the channels depend
+        on hostility (rules, commitments, movable issues, plans and the sets a review
+        weighs depend on the stances, which have not changed), so only they are rebuilt;
+        blame's public level is reset as there (the same arithmetic, the same bits)."""
+        self.blames.reset_public(self.stances.values())
+        self.links.rebuild()
+        self._changed()
+
     @contextmanager
     def without(self, ids):
         """The model as it would be without the stances ``ids`` (a counterfactual for
@@ -455,7 +464,7 @@ class NegotiationModel(mesa.Model):
         self.public_demands()
         self.blames.update()
         if self.blames.hostile_pairs() != self.links.hostile:
-            self._rebuild()
+            self._hostility_changed()
         if self.series is not None:
             self.series.collect(self)
 
