@@ -1,7 +1,8 @@
-"""The README's numbers, regenerated: ``make docs`` (``python -m sim.docs``).
+"""The README's numbers and docs/ODD.md's day-0 tables, regenerated: ``make docs``
+(``python -m sim.docs``).
 
-Every block of README.md that the program produces sits between two markers that name
-the command which produced it::
+Every block of README.md and docs/ODD.md (:data:`DOCUMENTS`) that the program produces
+sits between two markers that name the command which produced it::
 
     <!-- generated: make grain-table -->
     ... the block, as the command gives it ...
@@ -10,10 +11,11 @@ the command which produced it::
 :data:`BLOCKS` says, for each such command, how to run it (in a temporary folder, with
 the interpreter running this module) and how its output becomes the block: a command's
 printed output verbatim, a Markdown file it writes, a table made from the CSV it writes,
-or an excerpt of a run's record. ``python -m sim.docs`` reruns every block and rewrites
-it in place, and copies the figures the README shows into ``docs/``;
-``python -m sim.docs --check`` writes nothing and exits 1 with a diff where the README
-and a fresh regeneration differ. ``--reduced`` runs each experiment at a small size
+or an excerpt of a run's record; docs/ODD.md's §5 tables are read from the baseline
+model at day 0 (:func:`day0_tables`, ``make odd-day0``). ``python -m sim.docs`` reruns
+every block and rewrites it in place, and copies the figures the README shows into
+``docs/``; ``python -m sim.docs --check`` writes nothing and exits 1 with a diff where a
+document and a fresh regeneration differ. ``--reduced`` runs each experiment at a small size
 (fewer replications, a smaller sample): its numbers differ from the README's, so the
 tests compare those blocks' structure only (:func:`structure`), and every block exactly
 at full size in ``make test-slow``.
@@ -31,34 +33,40 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+ODD = ROOT / "docs" / "ODD.md"
+DOCUMENTS = (README, ODD)          # the files whose generated blocks make docs rewrites
 BEGIN = re.compile(r"^<!-- generated: (?P<command>.+?) -->$", re.M)
 END = "<!-- end generated -->"
 
 
 class DocsError(Exception):
-    """A README marker without its end, an unknown command, or a command that failed."""
+    """A marker without its end, an unknown command, or a command that failed."""
 
 
 @dataclass(frozen=True)
 class Block:
-    """How one generated block of the README is made.
+    """How one generated block of the README (or docs/ODD.md) is made.
 
     ``argv(out, reduced)`` is the command to run in the temporary folder ``out``;
     ``render(out, stdout)`` turns what it printed or wrote into the block's text;
     ``figures`` maps a file it writes (relative to ``out``) to the README's copy under
     ``docs/``; ``slow`` marks a block too slow to regenerate at full size in ``make test``.
+    ``inline``, if given, makes the same text in this process (a block read from a model,
+    not from a run's output: no interpreter to start); ``argv`` is then the command the
+    marker names, which prints it (tests/test_odd_day0.py checks that the two agree).
     """
 
     argv: Callable[[Path, bool], list[str]]
     render: Callable[[Path, str], str]
     figures: dict[str, str] = field(default_factory=dict)
     slow: bool = True
+    inline: Callable[[], str] | None = None
 
 
 def _make(target: str, out_var: str, reduced_args: str) -> Callable[[Path, bool], list[str]]:
@@ -197,11 +205,149 @@ def _ablation(out: Path, stdout: str, top: int = 8) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- docs/ODD.md §5, day 0
+# The seed of the model that §5's "Derived at day 0" tables are read from: a continuation's
+# day 0 is what its history leaves on this seed's history stream (the stocks, hence the relief).
+DAY0_SEED = 1
+
+
+def _num(v: float) -> str:
+    """``v`` rounded to 2 decimals, without trailing zeros: ``0``, ``0.5``, ``0.18``."""
+    return f"{round(float(v), 2) + 0.0:g}"          # + 0.0: no "-0"
+
+
+def _span(lo: float, hi: float) -> str:
+    return f"[{_num(lo)}, {_num(hi)}]"
+
+
+def _grouped(pairs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """(label, cells) pairs with equal cells merged, labels joined by commas, in first-seen order."""
+    merged: dict[Any, list[str]] = {}
+    for label, text in pairs:
+        merged.setdefault(text, []).append(label)
+    return [(", ".join(labels), text) for text, labels in merged.items()]
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *("| " + " | ".join(r) + " |" for r in rows)]
+
+
+def day0_model(scenario: Any = "baseline", seed: int = DAY0_SEED):
+    """The model of ``scenario`` (a name, path or :class:`~sim.scenario.Scenario`) at day 0,
+    built as a run builds it on ``seed`` (a continuation's history is run first)."""
+    import numpy as np
+
+    from sim.model import NegotiationModel
+    from sim.scenario import Scenario, load_scenario
+
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return NegotiationModel(sc, rng=np.random.default_rng(seed), collect=False, log_offers=False)
+
+
+def day0_tables(model, seed: int = DAY0_SEED) -> str:
+    """docs/ODD.md §5's "Derived at day 0": the model's decision rules, channels and relief.
+
+    Read from ``model`` as built (:func:`day0_model`): per issue its value, rule, deciders
+    (``model.rules``) and who can move it alone within what interval
+    (:func:`sim.model.control.interval` with one party); per pair its channel
+    (``model.channels``: level, carried issues) and box (``model.box``); per actor the
+    anticipated relief ``model.relief_tuple``. Values are rounded to 2 decimals, "—" is none.
+    """
+    from sim.model.control import can_deliver, interval
+
+    m, sc = model, model.spec
+    ids, actors = m.issue_ids, m.actor_ids
+    alive = {sid: st for sid, st in m.stances.items() if any(st is s for s in m.stances_of(st.actor))}
+    history = f"after {sc.starts_from.name} " if sc.starts_from is not None else ""
+    stocks = "; ".join(f"{k} {_num(s.level)}" for k, s in m.env.stocks.items()) or "none"
+    out = [f"*Scenario `{sc.name}` at day 0 ({sc.start_date}), {history}on seed {seed} "
+           f"(`rng=np.random.default_rng({seed})`); stocks at day 0: {stocks}. "
+           "Written by `make odd-day0`.*", ""]
+
+    # issues: the decision rules and what one actor can do alone
+    guarantors = any(r.guarantors for r in m.rules)
+    header = ["issue", "`x` at day 0", "rule", "deciders (capability)", "vetoes",
+              *(["guarantors (leverage, cost)"] if guarantors else []), "alone: who [interval]"]
+    rows = []
+    for j, r in enumerate(m.rules):
+        rule = r.rule + (f" ({_num(r.threshold)})" if r.rule == "qualified_majority" else "")
+        deciders = ", ".join(f"{a} ({_num(w)}{'' if a in r.controllers else ', member'})"
+                             for a, w in r.deciders)
+        alone = []              # as a unilateral move has it: the rule's interval within the actor's stances
+        for a in actors:
+            iv = interval(m, j, (a,))
+            if iv is not None:
+                own = m.bounds(a, j)
+                lo, hi = max(iv[0], own[0]), min(iv[1], own[1])
+                narrowed = _span(lo, hi) != _span(*iv)
+                alone.append((a, _span(lo, hi) + (f" (its stances; rule {_span(*iv)})" if narrowed else "")))
+        row = [ids[j], _num(m.x[j]), rule, deciders or "—", ", ".join(r.vetoes) or "—"]
+        if guarantors:
+            row.append(", ".join(f"{g} ({_num(lev)}, {_num(c)})" for g, lev, c in r.guarantors) or "—")
+        row.append("; ".join(f"{who} {span}" for who, span in _grouped(alone)) or "—")
+        rows.append(row)
+    out += _md_table(header, rows) + [""]
+
+    # channels: level (and the stances that set it), carried issues, box
+    listed = {frozenset(p): lvl for p, lvl in sc.channel_pairs().items() if p[0] != "*"}
+
+    def set_by(a: str, b: str) -> list[str]:
+        why = [f"`{sid}`" for sid, st in alive.items() if st.actor in (a, b)
+               and (st.open_level(st.actor, b if st.actor == a else a) is not None
+                    or st.cap_level(st.actor, b if st.actor == a else a) is not None)]
+        return why + (["hostile"] if frozenset((a, b)) in m.links.hostile else [])
+
+    rows, open_pairs = [], set()
+    for c in m.channels:
+        a, b = c.key
+        open_pairs.add(frozenset(c.key))
+        why = set_by(a, b)
+        excluded = [(ids[j], [f"`{sid}`" for sid, st in alive.items()
+                              if st.actor in (a, b) and st.excludes(st.actor, c.other(st.actor), ids[j])])
+                    for j in range(len(ids)) if j not in c.issues
+                    and (c.level == "political" or not m.political[j]) and can_deliver(m.rules[j], c.key)]
+        carries = ", ".join(ids[j] for j in c.issues) or "—"
+        if excluded:
+            carries += "; excluded: " + ", ".join(f"{i} ({', '.join(by)})" for i, by in excluded)
+        lo, hi = m.box(c)
+        rows.append([f"{a}–{b}", listed.get(frozenset(c.key), "—"),
+                     c.level + (f" ({', '.join(why)})" if why else ""), carries,
+                     ", ".join(_span(L, U) for L, U in zip(lo, hi)) or "—"])
+    for (a, b), lvl in sc.channel_pairs().items():
+        if a != "*" and frozenset((a, b)) not in open_pairs:
+            open_pairs.add(frozenset((a, b)))
+            why = set_by(a, b)
+            rows.append([f"{a}–{b}", lvl, "closed" + (f" ({', '.join(why)})" if why else ""), "—", "—"])
+    if any(frozenset((a, b)) not in open_pairs for i, a in enumerate(actors) for b in actors[i + 1:]):
+        rows.append(["every other pair", sc.channels.get("*", "—"), "closed", "—", "—"])
+    out += _md_table(["channel", "scenario entry", "level (set by)", "carries", "box `[L, U]` at day 0"],
+                     rows) + [""]
+
+    # anticipated relief c_ij per actor (equal rows merged)
+    relief = [(a, tuple(_num(v) if v != 0 else "—" for v in m.relief_tuple(m.actors[a]))) for a in actors]
+    out += _md_table(["actor (relief `c_ij`)", *ids], [[who, *cells] for who, cells in _grouped(relief)])
+    return "\n".join(out)
+
+
+def print_day0(scenario: str = "baseline", seed: int = DAY0_SEED) -> int:
+    """``make odd-day0``: print :func:`day0_tables` of ``scenario`` (exit 2 on a bad scenario)."""
+    from sim.scenario import ScenarioError
+
+    try:
+        model = day0_model(scenario, seed)
+    except ScenarioError as e:
+        print(f"error: {str(e).splitlines()[0]}", file=sys.stderr)
+        return 2
+    print(day0_tables(model, seed))
+    return 0
+
+
 RECORD = str(ROOT / "tests" / "data" / "record_example.yaml")
 PRICE_0 = ("python run_sim.py run baseline --seed 1, with commitments: {price: 0.0} "
            "(the first break by the European Union)")
 
-#: Every generated block of the README, by the command its markers name.
+#: Every generated block of the README and docs/ODD.md, by the command its markers name.
 BLOCKS: dict[str, Block] = {
     "python run_sim.py run baseline --seed 1 --out out": Block(
         _cli("run", "baseline", "--seed", "1", "--out", "out"), _stdout,
@@ -238,29 +384,33 @@ BLOCKS: dict[str, Block] = {
         _with_overrides("baseline", "commitments: {price: 0.0}", "--seed", "1", "--no-plots",
                         "--out", "out0"),
         _record("commitment_broken", "European Union"), slow=False),
+    # docs/ODD.md §5: the baseline's rules, channels and relief at day 0, read from the model
+    "make odd-day0": Block(
+        _make("odd-day0", "DOCS_OUT", ""), lambda out, stdout: stdout.strip("\n"), slow=False,
+        inline=lambda: day0_tables(day0_model("baseline", DAY0_SEED), DAY0_SEED)),
 }
 
 
-def blocks_in(text: str) -> list[tuple[str, int, int]]:
-    """Each generated block of ``text``: its command and the span of its body."""
+def blocks_in(text: str, name: str = "README.md") -> list[tuple[str, int, int]]:
+    """Each generated block of ``text`` (the document ``name``): its command and the span of its body."""
     found = []
     for m in BEGIN.finditer(text):
         start = m.end() + 1
         end = text.find("\n" + END, m.end())
         nxt = BEGIN.search(text, m.end())
         if end < 0 or (nxt and nxt.start() < end):
-            raise DocsError(f"README: the block of {m['command']!r} has no {END!r} "
+            raise DocsError(f"{name}: the block of {m['command']!r} has no {END!r} "
                             "before the next block")
         found.append((m["command"], start, end + 1))
     return found
 
 
-def known_blocks(text: str) -> list[tuple[str, int, int]]:
+def known_blocks(text: str, name: str = "README.md") -> list[tuple[str, int, int]]:
     """Return :func:`blocks_in` of ``text``, each checked to be in :data:`BLOCKS` first."""
-    found = blocks_in(text)
+    found = blocks_in(text, name)
     for command, _, _ in found:
         if command not in BLOCKS:
-            raise DocsError(f"README: no generator for the block {command!r} (sim/docs.py BLOCKS)")
+            raise DocsError(f"{name}: no generator for the block {command!r} (sim/docs.py BLOCKS)")
     return found
 
 
@@ -271,8 +421,10 @@ def generate(command: str, reduced: bool = False, figures_to: Path | None = None
     ``make docs``) if given.
     """
     if command not in BLOCKS:
-        raise DocsError(f"README: no generator for the block {command!r} (sim/docs.py BLOCKS)")
+        raise DocsError(f"no generator for the block {command!r} (sim/docs.py BLOCKS)")
     block = BLOCKS[command]
+    if block.inline is not None:
+        return block.inline()
     with tempfile.TemporaryDirectory(prefix="diplosim-docs-") as tmp:
         out = Path(tmp)
         argv = block.argv(out, reduced)
@@ -288,9 +440,9 @@ def generate(command: str, reduced: bool = False, figures_to: Path | None = None
 
 
 def regenerate(text: str, reduced: bool = False, only: set[str] | None = None,
-               figures_to: Path | None = None, say=lambda s: None) -> str:
-    """``text`` with every generated block (or those named in ``only``) rebuilt."""
-    found = known_blocks(text)
+               figures_to: Path | None = None, say=lambda s: None, name: str = "README.md") -> str:
+    """``text`` (the document ``name``) with every generated block (or those named in ``only``) rebuilt."""
+    found = known_blocks(text, name)
     parts, last = [], 0
     for command, start, end in found:
         parts.append(text[last:start])
@@ -342,47 +494,75 @@ def structure(block: str) -> list[str]:
     return shape
 
 
+def _name(path: Path) -> str:
+    """``path`` as the messages and diffs name it: relative to the repository if inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``make docs``: rewrite the README's generated blocks and figures, or check them."""
+    """``make docs``: rewrite the generated blocks and figures of the README and docs/ODD.md, or check them."""
     ap = argparse.ArgumentParser(prog="python -m sim.docs", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--readme", type=Path, default=README)
+    ap.add_argument("--doc", "--readme", dest="docs", type=Path, action="append", metavar="PATH",
+                    help="a document to regenerate or check (repeatable; default: README.md and docs/ODD.md)")
     ap.add_argument("--check", action="store_true",
-                    help="write nothing; exit 1 with a diff if the README drifted")
+                    help="write nothing; exit 1 with a diff if a document drifted")
     ap.add_argument("--reduced", action="store_true",
                     help="small experiments (for tests; numbers differ)")
     ap.add_argument("--only", action="append", metavar="COMMAND",
                     help="only the block of this command")
     ap.add_argument("--list", action="store_true", help="list the blocks and exit")
+    ap.add_argument("--day0", nargs="?", const="baseline", metavar="SCENARIO",
+                    help="print docs/ODD.md §5's day-0 tables of SCENARIO (default baseline) and exit "
+                         "(make odd-day0)")
+    ap.add_argument("--seed", type=int, default=DAY0_SEED,
+                    help=f"with --day0: the seed of the model read (default {DAY0_SEED}, the ODD's)")
     args = ap.parse_args(argv)
-    text = args.readme.read_text(encoding="utf-8")
+    if args.day0 is not None:
+        return print_day0(args.day0, args.seed)
+    paths = args.docs or list(DOCUMENTS)
+    drift = []
     try:
+        texts = {path: path.read_text(encoding="utf-8") for path in paths}
         if args.list:
-            for command, _, _ in blocks_in(text):
-                block = BLOCKS.get(command)
-                speed = "unknown" if block is None else "slow" if block.slow else "fast"
-                print(f"{speed}  {command}")
+            for path, text in texts.items():
+                for command, _, _ in blocks_in(text, _name(path)):
+                    block = BLOCKS.get(command)
+                    speed = "unknown" if block is None else "slow" if block.slow else "fast"
+                    print(f"{speed}  {_name(path)}: {command}")
             return 0
         only = set(args.only) if args.only else None
-        if args.check:
-            new = regenerate(text, args.reduced, only, None, say=_say)
-        else:                          # block by block: an interrupted `make docs` keeps its work
-            if args.reduced and args.readme.resolve() == README:
-                raise DocsError("--reduced writes a reduced run's numbers: use it with --check "
-                                "or on a copy (--readme)")
-            new = text
-            for command, _, _ in known_blocks(text):
+        if args.reduced and not args.check and any(p.resolve() in DOCUMENTS for p in paths):
+            raise DocsError("--reduced writes a reduced run's numbers: use it with --check "
+                            "or on a copy (--doc)")
+        for path, text in texts.items():
+            name = _name(path)
+            known_blocks(text, name)             # every document's markers checked before any work
+        for path, text in texts.items():
+            name = _name(path)
+            if args.check:
+                new = regenerate(text, args.reduced, only, None, say=_say, name=name)
+                if new != text:
+                    drift.append((name, text, new))
+                continue
+            new = text                 # block by block: an interrupted `make docs` keeps its work
+            for command, _, _ in known_blocks(text, name):
                 if only is None or command in only:
                     figures_to = None if args.reduced else ROOT
-                    new = regenerate(new, args.reduced, {command}, figures_to, say=_say)
-                    _write(args.readme, new)
+                    new = regenerate(new, args.reduced, {command}, figures_to, say=_say, name=name)
+                    _write(path, new)
+    except OSError as e:
+        print(f"error: {e.filename}: {e.strerror}", file=sys.stderr)
+        return 2
     except DocsError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if args.check and new != text:
+    for name, text, new in drift:
         sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
-                                                   "README.md", "regenerated"))
-        return 1
-    return 0
+                                                   name, f"{name} (regenerated)"))
+    return 1 if drift else 0
 
 
 def _say(line: str) -> None:
