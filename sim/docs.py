@@ -254,18 +254,23 @@ def day0_tables(model, seed: int = DAY0_SEED) -> str:
     (``model.channels``: level, carried issues) and box (``model.box``); per actor the
     anticipated relief ``model.relief_tuple``. Values are rounded to 2 decimals, "—" is none.
     """
-    from sim.model.control import can_deliver, interval
-
     m, sc = model, model.spec
-    ids, actors = m.issue_ids, m.actor_ids
-    alive = {sid: st for sid, st in m.stances.items() if any(st is s for s in m.stances_of(st.actor))}
     history = f"after {sc.starts_from.name} " if sc.starts_from is not None else ""
     stocks = "; ".join(f"{k} {_num(s.level)}" for k, s in m.env.stocks.items()) or "none"
     out = [f"*Scenario `{sc.name}` at day 0 ({sc.start_date}), {history}on seed {seed} "
            f"(`rng=np.random.default_rng({seed})`); stocks at day 0: {stocks}. "
            "Written by `make odd-day0`.*", ""]
+    out += _day0_rules(m) + [""] + _day0_channels(m) + [""]
+    # anticipated relief c_ij per actor (equal rows merged)
+    relief = [(a, tuple(_num(v) if v != 0 else "—" for v in m.relief_tuple(m.actors[a]))) for a in m.actor_ids]
+    out += _md_table(["actor (relief `c_ij`)", *m.issue_ids], [[who, *cells] for who, cells in _grouped(relief)])
+    return "\n".join(out)
 
-    # issues: the decision rules and what one actor can do alone
+
+def _day0_rules(m) -> list[str]:
+    """The issues' table of :func:`day0_tables`: decision rules and what one actor can do alone."""
+    from sim.model.control import interval
+
     guarantors = any(r.guarantors for r in m.rules)
     header = ["issue", "`x` at day 0", "rule", "deciders (capability)", "vetoes",
               *(["guarantors (leverage, cost)"] if guarantors else []), "alone: who [interval]"]
@@ -275,34 +280,40 @@ def day0_tables(model, seed: int = DAY0_SEED) -> str:
         deciders = ", ".join(f"{a} ({_num(w)}{'' if a in r.controllers else ', member'})"
                              for a, w in r.deciders)
         alone = []              # as a unilateral move has it: the rule's interval within the actor's stances
-        for a in actors:
+        for a in m.actor_ids:
             iv = interval(m, j, (a,))
             if iv is not None:
                 own = m.bounds(a, j)
                 lo, hi = max(iv[0], own[0]), min(iv[1], own[1])
                 narrowed = _span(lo, hi) != _span(*iv)
                 alone.append((a, _span(lo, hi) + (f" (its stances; rule {_span(*iv)})" if narrowed else "")))
-        row = [ids[j], _num(m.x[j]), rule, deciders or "—", ", ".join(r.vetoes) or "—"]
+        row = [m.issue_ids[j], _num(m.x[j]), rule, deciders or "—", ", ".join(r.vetoes) or "—"]
         if guarantors:
             row.append(", ".join(f"{g} ({_num(lev)}, {_num(c)})" for g, lev, c in r.guarantors) or "—")
         row.append("; ".join(f"{who} {span}" for who, span in _grouped(alone)) or "—")
         rows.append(row)
-    out += _md_table(header, rows) + [""]
+    return _md_table(header, rows)
 
-    # channels: level (and the stances that set it), carried issues, box
-    listed = {frozenset(p): lvl for p, lvl in sc.channel_pairs().items() if p[0] != "*"}
 
-    def set_by(a: str, b: str) -> list[str]:
+def _day0_channels(m) -> list[str]:
+    """The pairs' table of :func:`day0_tables`: level (and the stances that set it), carried issues, box."""
+    from sim.model.control import can_deliver
+
+    ids, actors, pairs = m.issue_ids, m.actor_ids, m.spec.channel_pairs()
+    alive = {sid: st for sid, st in m.stances.items() if any(st is s for s in m.stances_of(st.actor))}
+    listed = {frozenset(p): lvl for p, lvl in pairs.items() if p[0] != "*"}
+
+    def set_by(a: str, b: str) -> str:
         why = [f"`{sid}`" for sid, st in alive.items() if st.actor in (a, b)
                and (st.open_level(st.actor, b if st.actor == a else a) is not None
                     or st.cap_level(st.actor, b if st.actor == a else a) is not None)]
-        return why + (["hostile"] if frozenset((a, b)) in m.links.hostile else [])
+        why += ["hostile"] if frozenset((a, b)) in m.links.hostile else []
+        return f" ({', '.join(why)})" if why else ""
 
-    rows, open_pairs = [], set()
+    rows, seen = [], set()
     for c in m.channels:
         a, b = c.key
-        open_pairs.add(frozenset(c.key))
-        why = set_by(a, b)
+        seen.add(frozenset(c.key))
         excluded = [(ids[j], [f"`{sid}`" for sid, st in alive.items()
                               if st.actor in (a, b) and st.excludes(st.actor, c.other(st.actor), ids[j])])
                     for j in range(len(ids)) if j not in c.issues
@@ -311,23 +322,15 @@ def day0_tables(model, seed: int = DAY0_SEED) -> str:
         if excluded:
             carries += "; excluded: " + ", ".join(f"{i} ({', '.join(by)})" for i, by in excluded)
         lo, hi = m.box(c)
-        rows.append([f"{a}–{b}", listed.get(frozenset(c.key), "—"),
-                     c.level + (f" ({', '.join(why)})" if why else ""), carries,
+        rows.append([f"{a}–{b}", listed.get(frozenset(c.key), "—"), c.level + set_by(a, b), carries,
                      ", ".join(_span(L, U) for L, U in zip(lo, hi)) or "—"])
-    for (a, b), lvl in sc.channel_pairs().items():
-        if a != "*" and frozenset((a, b)) not in open_pairs:
-            open_pairs.add(frozenset((a, b)))
-            why = set_by(a, b)
-            rows.append([f"{a}–{b}", lvl, "closed" + (f" ({', '.join(why)})" if why else ""), "—", "—"])
-    if any(frozenset((a, b)) not in open_pairs for i, a in enumerate(actors) for b in actors[i + 1:]):
-        rows.append(["every other pair", sc.channels.get("*", "—"), "closed", "—", "—"])
-    out += _md_table(["channel", "scenario entry", "level (set by)", "carries", "box `[L, U]` at day 0"],
-                     rows) + [""]
-
-    # anticipated relief c_ij per actor (equal rows merged)
-    relief = [(a, tuple(_num(v) if v != 0 else "—" for v in m.relief_tuple(m.actors[a]))) for a in actors]
-    out += _md_table(["actor (relief `c_ij`)", *ids], [[who, *cells] for who, cells in _grouped(relief)])
-    return "\n".join(out)
+    for (a, b), lvl in pairs.items():           # the pairs the scenario lists that are closed
+        if a != "*" and frozenset((a, b)) not in seen:
+            seen.add(frozenset((a, b)))
+            rows.append([f"{a}–{b}", lvl, "closed" + set_by(a, b), "—", "—"])
+    if any(frozenset((a, b)) not in seen for i, a in enumerate(actors) for b in actors[i + 1:]):
+        rows.append(["every other pair", m.spec.channels.get("*", "—"), "closed", "—", "—"])
+    return _md_table(["channel", "scenario entry", "level (set by)", "carries", "box `[L, U]` at day 0"], rows)
 
 
 def print_day0(scenario: str = "baseline", seed: int = DAY0_SEED) -> int:
