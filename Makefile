@@ -13,7 +13,7 @@ FIND_PYTHON := for c in python3.13 python3.12 python3 \
 	    echo "$$c"; break; fi; done
 
 .PHONY: run test test-all test-slow bench bench-app app scenario-table protocol-table grain-table holdout-table \
-	price-sweep ablation sobol docs docs-check lint clean help
+	price-sweep ablation sobol odd-day0 docs docs-check lint clean help
 
 help:
 	@echo "make run    - set up .venv, run the baseline scenario, write out/"
@@ -25,7 +25,8 @@ help:
 	@echo "make grain-table - the README's Black Sea grain table (the record's facts, 200 runs per protocol)"
 	@echo "make holdout-table - the README's out-of-sample checks inside the 2021 record (about 4 minutes)"
 	@echo "make price-sweep / ablation / sobol - the README's price sweep, stance ablation (200 reps), Sobol' indices (about 6 min)"
-	@echo "make docs   - rerun every command the README shows output of and rewrite those blocks and figures (about 15 min)"
+	@echo "make odd-day0 - docs/ODD.md 5's day-0 tables: the baseline's rules, channels and relief at day 0 (seconds)"
+	@echo "make docs   - rerun every command the README and docs/ODD.md show output of, rewrite those blocks and figures (about 15 min)"
 	@echo "make lint   - ruff check alone (pyflakes, import order, PEP 257 docstring layout, lines of 120); make test runs it first"
 	@echo "make bench  - run the benchmarks (prints timings); make bench-app: the app's redraw"
 	@echo "make clean  - remove .venv and out/"
@@ -113,9 +114,15 @@ sobol: $(STAMP)
 	$(PY) run_sim.py sensitivity baseline --method sobol --n 128 --out $(DOCS_OUT)/sensitivity-128 \
 	  --quiet $(TABLE_ARGS)
 
-# Every block of README.md between `<!-- generated: COMMAND -->` and `<!-- end generated -->`
-# rerun and rewritten in place, figures copied to docs/ (sim/docs.py); docs-check writes
-# nothing and shows the drift. The tests check it too (tests/test_docs.py).
+# docs/ODD.md 5's "Derived at day 0" tables: the baseline model built as a run builds it
+# (history_2021 first, on the seed sim/docs.py DAY0_SEED) and its decision rules, channels,
+# boxes and anticipated relief read at day 0, printed in Markdown (sim/docs.py day0_tables).
+odd-day0: $(STAMP)
+	$(PY) -m sim.docs --day0 baseline
+
+# Every block of README.md and docs/ODD.md between `<!-- generated: COMMAND -->` and
+# `<!-- end generated -->` rerun and rewritten in place, figures copied to docs/ (sim/docs.py);
+# docs-check writes nothing and shows the drift. The tests check it too (tests/test_docs.py).
 docs: $(STAMP)
 	$(PY) -m sim.docs $(DOCS_ARGS)
 

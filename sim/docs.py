@@ -1,7 +1,8 @@
-"""The README's numbers, regenerated: ``make docs`` (``python -m sim.docs``).
+"""The README's numbers and docs/ODD.md's day-0 tables, regenerated: ``make docs``
+(``python -m sim.docs``).
 
-Every block of README.md that the program produces sits between two markers that name
-the command which produced it::
+Every block of README.md and docs/ODD.md (:data:`DOCUMENTS`) that the program produces
+sits between two markers that name the command which produced it::
 
     <!-- generated: make grain-table -->
     ... the block, as the command gives it ...
@@ -10,10 +11,11 @@ the command which produced it::
 :data:`BLOCKS` says, for each such command, how to run it (in a temporary folder, with
 the interpreter running this module) and how its output becomes the block: a command's
 printed output verbatim, a Markdown file it writes, a table made from the CSV it writes,
-or an excerpt of a run's record. ``python -m sim.docs`` reruns every block and rewrites
-it in place, and copies the figures the README shows into ``docs/``;
-``python -m sim.docs --check`` writes nothing and exits 1 with a diff where the README
-and a fresh regeneration differ. ``--reduced`` runs each experiment at a small size
+or an excerpt of a run's record; docs/ODD.md's §5 tables are read from the baseline
+model at day 0 (:func:`day0_tables`, ``make odd-day0``). ``python -m sim.docs`` reruns
+every block and rewrites it in place, and copies the figures the README shows into
+``docs/``; ``python -m sim.docs --check`` writes nothing and exits 1 with a diff where a
+document and a fresh regeneration differ. ``--reduced`` runs each experiment at a small size
 (fewer replications, a smaller sample): its numbers differ from the README's, so the
 tests compare those blocks' structure only (:func:`structure`), and every block exactly
 at full size in ``make test-slow``.
@@ -33,32 +35,50 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
+from sim.docs_render import (  # noqa: F401  (the renderers BLOCKS names; tests read the day-0 ones here)
+    ABLATION_OUTCOMES,
+    DAY0_SEED,
+    _ablation,
+    _calibration,
+    _num,
+    _price_sweep,
+    _sobol,
+    _span,
+    day0_model,
+    day0_tables,
+    print_day0,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+ODD = ROOT / "docs" / "ODD.md"
+DOCUMENTS = (README, ODD)          # the files whose generated blocks make docs rewrites
 BEGIN = re.compile(r"^<!-- generated: (?P<command>.+?) -->$", re.M)
 END = "<!-- end generated -->"
 
 
 class DocsError(Exception):
-    """A README marker without its end, an unknown command, or a command that failed."""
+    """A marker without its end, an unknown command, or a command that failed."""
 
 
 @dataclass(frozen=True)
 class Block:
-    """How one generated block of the README is made.
+    """How one generated block of the README (or docs/ODD.md) is made.
 
     ``argv(out, reduced)`` is the command to run in the temporary folder ``out``;
     ``render(out, stdout)`` turns what it printed or wrote into the block's text;
     ``figures`` maps a file it writes (relative to ``out``) to the README's copy under
     ``docs/``; ``slow`` marks a block too slow to regenerate at full size in ``make test``.
+    ``inline``, if given, makes the same text in this process (a block read from a model,
+    not from a run's output: no interpreter to start); ``argv`` is then the command the
+    marker names, which prints it (tests/test_odd_day0.py checks that the two agree).
     """
 
     argv: Callable[[Path, bool], list[str]]
     render: Callable[[Path, str], str]
     figures: dict[str, str] = field(default_factory=dict)
     slow: bool = True
+    inline: Callable[[], str] | None = None
 
 
 def _make(target: str, out_var: str, reduced_args: str) -> Callable[[Path, bool], list[str]]:
@@ -117,144 +137,6 @@ def _record(kind: str, who: str) -> Callable[[Path, str], str]:
     return render
 
 
-def _cell(est: float, lo: float, hi: float, fmt: str = ".2f") -> str:
-    return f"{est:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
-
-
-def _price_sweep(out: Path, stdout: str) -> str:
-    """P(political agreement) at each price of backing down, from the sweep's summary."""
-    s = pd.read_csv(out / "price-sweep" / "summary.csv")
-    s = s[s["outcome"] == "any_political"].sort_values("param:commitments.price")
-    lines = ["| `commitments.price` | P(political agreement) [95% Wilson interval] | runs |",
-             "|---|---|---|"]
-    for _, r in s.iterrows():
-        share = _cell(r["estimate"], r["ci_low"], r["ci_high"])
-        lines.append(f"| {r['param:commitments.price']:g} | {share} | {r['n']} |")
-    return "\n".join(lines)
-
-
-def _sobol(out: Path, stdout: str) -> str:
-    """Total indices [95% interval] per parameter and outcome; the intervals' state."""
-    from sim.experiments.sensitivity import WIDE
-
-    t = pd.read_csv(out / "sensitivity-128" / "sensitivity.csv")
-    st = t[t["index"] == "ST"]
-    outcomes = list(dict.fromkeys(st["outcome"]))
-    labels = dict(zip(st["outcome"], st["outcome_label"]))
-    first = "days_to_first_agreement" if "days_to_first_agreement" in outcomes else outcomes[0]
-    order = st[st["outcome"] == first].sort_values("value", ascending=False)["parameter"].tolist()
-    lines = ["| parameter | " + " | ".join(f"{labels[o]}: ST [95%]" for o in outcomes) + " |",
-             "|---|" + "---|" * len(outcomes)]
-    for p in order:
-        cells = []
-        for o in outcomes:
-            r = st[(st["outcome"] == o) & (st["parameter"] == p)].iloc[0]
-            nan = r["value"] != r["value"]
-            cells.append("—" if nan else _cell(r["value"], r["ci_low"], r["ci_high"]))
-        lines.append(f"| `{p}` | " + " | ".join(cells) + " |")
-    both = t[t["index"].isin(["S1", "ST"]) & t["value"].notna()]
-    wide = int(((both["ci_high"] - both["ci_low"]) / 2 > WIDE).sum())
-    neg = int((t[(t["index"] == "S1")]["value"] < 0).sum())
-    lines += ["", f"Rows by the total index on {labels[first]}. Over the {len(outcomes)} outcomes, "
-              f"{wide} of {len(both)} intervals (S1 and ST) are wider than ±{WIDE:g} and {neg} "
-              "first-order indices are negative."]
-    return "\n".join(lines)
-
-
-ABLATION_OUTCOMES = ("any_political", "days_to_first_agreement", "stock_cumulative:pressure",
-                     "n_unilateral")
-
-
-def _ablation(out: Path, stdout: str, top: int = 8) -> str:
-    """Tabulate the ``top`` stances by effect.
-
-    Each one's price, how often it broke or was carried out, and its effect on four
-    headline outcomes [95% interval].
-    """
-    eff = pd.read_csv(out / "ablation" / "ablation.csv")
-    labels = dict(zip(eff["outcome"], eff["outcome_label"]))
-    head = ["rank", "without", "price on day 0", "broken / carried out"]
-    head += [labels.get(o, o) for o in ABLATION_OUTCOMES]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for rank, g in eff.groupby("rank", sort=True):
-        if rank > top:
-            break
-        r0 = g.iloc[0]
-        price = "—" if r0["price"] != r0["price"] else f"{r0['price']:.3f}"
-        if r0["carried_share"] == r0["carried_share"]:
-            fate = f"carried out in {r0['carried_share']:.0%}"
-        elif r0["price"] == r0["price"]:                  # a commitment
-            fate = f"broken in {r0['broken_share']:.0%}"
-        else:
-            fate = "—"
-        cells = [f"{int(rank)}", f"`{r0['stance']}` ({r0['operation']})", price, fate]
-        for o in ABLATION_OUTCOMES:
-            r = g[g["outcome"] == o].iloc[0]
-            scale, unit = (100, " pp") if o == "any_political" else (1, "")
-            lo, hi = r["ci_low"] * scale, r["ci_high"] * scale
-            cells.append(f"{r['effect'] * scale:+.1f}{unit} [{lo:+.1f}, {hi:+.1f}]")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-#: What each calibrated field of history_2021 is, for the calibration's summary.
-CALIBRATED = {
-    "observables.attempted_crossings_pl.scale": "the scale: attempts per unit of the model's arrivals",
-    "events.0.value": "the September channelling, the record's first event",
-    "events.2.value": "the inferred October channelling",
-    "environment.stocks.pressure.inflows.0.rate": "the arrival rate",
-    "environment.stocks.pressure.outflows.0.rate": "the outflow rate",
-}
-
-
-def _num(v: float) -> str:
-    """A count with thousands separators, a share with two or three significant digits."""
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
-
-
-def _calibration(out: Path, stdout: str) -> str:
-    """The calibration's facts as a list (what stopped it, each field's posterior, the
-    posterior-predictive check), read from the files ``calibrate`` writes."""
-    import json
-
-    import pandas as pd
-
-    folder = out / "calibration"
-    check = json.loads((folder / "check.json").read_text(encoding="utf-8"))
-    gens = pd.read_csv(folder / "generations.csv")
-    iv = pd.read_csv(folder / "intervals.csv")
-    pred = pd.read_csv(folder / "predictive.csv")
-    last = gens.iloc[-1]
-    settings = json.loads((folder / "state.json").read_text(encoding="utf-8"))["settings"]
-    kept = int(settings["alpha"] * settings["population"])
-    how = (f"the stopping rule at generation {int(last['generation'])} (acceptance {last['acceptance']:.2f}, "
-           f"below {check['min_acceptance']:.2f})" if check["stop_reason"] == "rule" else
-           f"the generation cap at generation {int(last['generation'])} (acceptance {last['acceptance']:.2f}, "
-           f"not yet below {check['min_acceptance']:.2f})")
-    lines = [f"- stopped by: {how}; {int(gens['simulations'].sum()):,} simulations, population "
-             f"{int(gens['simulations'].iloc[0])}; final effective sample size {last['ess']:.0f} of the {kept} "
-             "kept particles"]
-    for r in iv.itertuples():
-        verdict = "fixed" if r.width_ratio < 0.35 else ("narrowed" if r.width_ratio < 0.7 else "left mostly open")
-        what = CALIBRATED.get(r.parameter, "")
-        lines.append(f"- `{r.parameter}`{' (' + what + ')' if what else ''}: median {_num(r.posterior_median)}, "
-                     f"90% {_num(r.posterior_q05)}–{_num(r.posterior_q95)}, width {r.width_ratio:.2f} of the "
-                     f"prior's: {verdict}")
-    months = []
-    for r in pred.itertuples():
-        where = "inside" if r.inside_posterior_90 else ("below" if r.value < r.posterior_q05 else "above")
-        months.append(f"{pd.Timestamp(r.date):%b} {_num(r.value)} {where} ({_num(r.posterior_q05)}–"
-                      f"{_num(r.posterior_q95)})")
-    lines.append(f"- posterior predictive: {check['inside_90']} of {check['n']} observed points inside the 90% "
-                 f"band: {'; '.join(months)}")
-    lines.append(f"- misfit: were the bands right, {check['inside_90']} or fewer of {check['n']} inside has "
-                 f"probability {check['coverage_p']:.3f}; the p-value of the distance from the predictive median "
-                 f"is {check['p_value']:.3f} (of {check['simulations']} simulations): "
-                 + ("the model is misspecified for these data" if check["misspecified"] else
-                    "no evidence of misspecification at this level"))
-    return "\n".join(lines)
-
-
 CALIBRATE = "python run_sim.py calibrate history_2021 --data data/attempted_crossings_pl_2021.csv --out out/calibration"
 
 
@@ -262,7 +144,7 @@ RECORD = str(ROOT / "tests" / "data" / "record_example.yaml")
 PRICE_0 = ("python run_sim.py run baseline --seed 1, with commitments: {price: 0.0} "
            "(the first break by the European Union)")
 
-#: Every generated block of the README, by the command its markers name.
+#: Every generated block of the README and docs/ODD.md, by the command its markers name.
 BLOCKS: dict[str, Block] = {
     "python run_sim.py run baseline --seed 1 --out out": Block(
         _cli("run", "baseline", "--seed", "1", "--out", "out"), _stdout,
@@ -307,29 +189,33 @@ BLOCKS: dict[str, Block] = {
         _with_overrides("baseline", "commitments: {price: 0.0}", "--seed", "1", "--no-plots",
                         "--out", "out0"),
         _record("commitment_broken", "European Union"), slow=False),
+    # docs/ODD.md §5: the baseline's rules, channels and relief at day 0, read from the model
+    "make odd-day0": Block(
+        _make("odd-day0", "DOCS_OUT", ""), lambda out, stdout: stdout.strip("\n"), slow=False,
+        inline=lambda: day0_tables(day0_model("baseline", DAY0_SEED), DAY0_SEED)),
 }
 
 
-def blocks_in(text: str) -> list[tuple[str, int, int]]:
-    """Each generated block of ``text``: its command and the span of its body."""
+def blocks_in(text: str, name: str = "README.md") -> list[tuple[str, int, int]]:
+    """Each generated block of ``text`` (the document ``name``): its command and the span of its body."""
     found = []
     for m in BEGIN.finditer(text):
         start = m.end() + 1
         end = text.find("\n" + END, m.end())
         nxt = BEGIN.search(text, m.end())
         if end < 0 or (nxt and nxt.start() < end):
-            raise DocsError(f"README: the block of {m['command']!r} has no {END!r} "
+            raise DocsError(f"{name}: the block of {m['command']!r} has no {END!r} "
                             "before the next block")
         found.append((m["command"], start, end + 1))
     return found
 
 
-def known_blocks(text: str) -> list[tuple[str, int, int]]:
+def known_blocks(text: str, name: str = "README.md") -> list[tuple[str, int, int]]:
     """Return :func:`blocks_in` of ``text``, each checked to be in :data:`BLOCKS` first."""
-    found = blocks_in(text)
+    found = blocks_in(text, name)
     for command, _, _ in found:
         if command not in BLOCKS:
-            raise DocsError(f"README: no generator for the block {command!r} (sim/docs.py BLOCKS)")
+            raise DocsError(f"{name}: no generator for the block {command!r} (sim/docs.py BLOCKS)")
     return found
 
 
@@ -340,8 +226,10 @@ def generate(command: str, reduced: bool = False, figures_to: Path | None = None
     ``make docs``) if given.
     """
     if command not in BLOCKS:
-        raise DocsError(f"README: no generator for the block {command!r} (sim/docs.py BLOCKS)")
+        raise DocsError(f"no generator for the block {command!r} (sim/docs.py BLOCKS)")
     block = BLOCKS[command]
+    if block.inline is not None:
+        return block.inline()
     with tempfile.TemporaryDirectory(prefix="diplosim-docs-") as tmp:
         out = Path(tmp)
         argv = block.argv(out, reduced)
@@ -357,9 +245,9 @@ def generate(command: str, reduced: bool = False, figures_to: Path | None = None
 
 
 def regenerate(text: str, reduced: bool = False, only: set[str] | None = None,
-               figures_to: Path | None = None, say=lambda s: None) -> str:
-    """``text`` with every generated block (or those named in ``only``) rebuilt."""
-    found = known_blocks(text)
+               figures_to: Path | None = None, say=lambda s: None, name: str = "README.md") -> str:
+    """``text`` (the document ``name``) with every generated block (or those named in ``only``) rebuilt."""
+    found = known_blocks(text, name)
     parts, last = [], 0
     for command, start, end in found:
         parts.append(text[last:start])
@@ -411,47 +299,75 @@ def structure(block: str) -> list[str]:
     return shape
 
 
+def _name(path: Path) -> str:
+    """``path`` as the messages and diffs name it: relative to the repository if inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``make docs``: rewrite the README's generated blocks and figures, or check them."""
+    """``make docs``: rewrite the generated blocks and figures of the README and docs/ODD.md, or check them."""
     ap = argparse.ArgumentParser(prog="python -m sim.docs", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--readme", type=Path, default=README)
+    ap.add_argument("--doc", "--readme", dest="docs", type=Path, action="append", metavar="PATH",
+                    help="a document to regenerate or check (repeatable; default: README.md and docs/ODD.md)")
     ap.add_argument("--check", action="store_true",
-                    help="write nothing; exit 1 with a diff if the README drifted")
+                    help="write nothing; exit 1 with a diff if a document drifted")
     ap.add_argument("--reduced", action="store_true",
                     help="small experiments (for tests; numbers differ)")
     ap.add_argument("--only", action="append", metavar="COMMAND",
                     help="only the block of this command")
     ap.add_argument("--list", action="store_true", help="list the blocks and exit")
+    ap.add_argument("--day0", nargs="?", const="baseline", metavar="SCENARIO",
+                    help="print docs/ODD.md §5's day-0 tables of SCENARIO (default baseline) and exit "
+                         "(make odd-day0)")
+    ap.add_argument("--seed", type=int, default=DAY0_SEED,
+                    help=f"with --day0: the seed of the model read (default {DAY0_SEED}, the ODD's)")
     args = ap.parse_args(argv)
-    text = args.readme.read_text(encoding="utf-8")
+    if args.day0 is not None:
+        return print_day0(args.day0, args.seed)
+    paths = args.docs or list(DOCUMENTS)
+    drift = []
     try:
+        texts = {path: path.read_text(encoding="utf-8") for path in paths}
         if args.list:
-            for command, _, _ in blocks_in(text):
-                block = BLOCKS.get(command)
-                speed = "unknown" if block is None else "slow" if block.slow else "fast"
-                print(f"{speed}  {command}")
+            for path, text in texts.items():
+                for command, _, _ in blocks_in(text, _name(path)):
+                    block = BLOCKS.get(command)
+                    speed = "unknown" if block is None else "slow" if block.slow else "fast"
+                    print(f"{speed}  {_name(path)}: {command}")
             return 0
         only = set(args.only) if args.only else None
-        if args.check:
-            new = regenerate(text, args.reduced, only, None, say=_say)
-        else:                          # block by block: an interrupted `make docs` keeps its work
-            if args.reduced and args.readme.resolve() == README:
-                raise DocsError("--reduced writes a reduced run's numbers: use it with --check "
-                                "or on a copy (--readme)")
-            new = text
-            for command, _, _ in known_blocks(text):
+        if args.reduced and not args.check and any(p.resolve() in DOCUMENTS for p in paths):
+            raise DocsError("--reduced writes a reduced run's numbers: use it with --check "
+                            "or on a copy (--doc)")
+        for path, text in texts.items():
+            name = _name(path)
+            known_blocks(text, name)             # every document's markers checked before any work
+        for path, text in texts.items():
+            name = _name(path)
+            if args.check:
+                new = regenerate(text, args.reduced, only, None, say=_say, name=name)
+                if new != text:
+                    drift.append((name, text, new))
+                continue
+            new = text                 # block by block: an interrupted `make docs` keeps its work
+            for command, _, _ in known_blocks(text, name):
                 if only is None or command in only:
                     figures_to = None if args.reduced else ROOT
-                    new = regenerate(new, args.reduced, {command}, figures_to, say=_say)
-                    _write(args.readme, new)
+                    new = regenerate(new, args.reduced, {command}, figures_to, say=_say, name=name)
+                    _write(path, new)
+    except OSError as e:
+        print(f"error: {e.filename}: {e.strerror}", file=sys.stderr)
+        return 2
     except DocsError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if args.check and new != text:
+    for name, text, new in drift:
         sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
-                                                   "README.md", "regenerated"))
-        return 1
-    return 0
+                                                   name, f"{name} (regenerated)"))
+    return 1 if drift else 0
 
 
 def _say(line: str) -> None:

@@ -1,7 +1,8 @@
-"""The README cannot drift from the program (sim/docs.py, ``make docs``).
+"""The README and docs/ODD.md cannot drift from the program (sim/docs.py, ``make docs``).
 
-Every block of README.md between ``<!-- generated: COMMAND -->`` and
-``<!-- end generated -->`` is rerun here. In ``make test``: the fast blocks (single runs,
+Every block of README.md and docs/ODD.md between ``<!-- generated: COMMAND -->`` and
+``<!-- end generated -->`` is rerun here (ODD.md's day-0 tables, a fast block, exactly;
+tests/test_odd_day0.py checks that they are read from the model). In ``make test``: the fast blocks (single runs,
 ``score``) exactly; the slow ones (experiments of hundreds of runs) at a reduced size,
 whose numbers differ, so only their structure is compared (each table's header, each row's
 label and cell count, the words of each other line). In ``make test-slow``: every block
@@ -21,6 +22,9 @@ from sim.docs import BLOCKS, DocsError, blocks_in, generate, regenerate, structu
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 IN_README = {command: README[start:end] for command, start, end in blocks_in(README)}
+ODD = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+IN_ODD = {command: ODD[start:end] for command, start, end in blocks_in(ODD, "docs/ODD.md")}
+IN_DOCS = {**IN_README, **IN_ODD}
 FAST = [c for c, b in BLOCKS.items() if not b.slow]
 SLOW = [c for c, b in BLOCKS.items() if b.slow]
 # the reduced runs of these take 9-10 s each: in make test-slow only (where the full
@@ -42,10 +46,11 @@ def with_block(text: str, command: str, body: str) -> str:
 
 
 def test_every_block_has_a_generator_and_every_generator_a_block():
-    commands = [c for c, _, _ in blocks_in(README)]
+    commands = [c for text in (README, ODD) for c, _, _ in blocks_in(text)]
     assert len(commands) == len(set(commands)), commands
     assert set(commands) == set(BLOCKS)
-    assert FAST and SLOW
+    assert FAST and SLOW and IN_ODD
+    assert docs.DOCUMENTS == (ROOT / "README.md", ROOT / "docs" / "ODD.md")   # what make docs(-check) reads
 
 
 def test_a_block_without_its_end_or_generator_is_one_clear_error(tmp_path, capsys):
@@ -57,6 +62,9 @@ def test_a_block_without_its_end_or_generator_is_one_clear_error(tmp_path, capsy
     assert docs.main(["--readme", str(bad), "--check"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "make no-such-table" in err[0] and "sim/docs.py" in err[0], err
+    assert docs.main(["--doc", str(tmp_path / "missing.md"), "--check"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "missing.md" in err[0], err
 
 
 def test_structure_ignores_numbers_but_not_rows_columns_or_words():
@@ -75,8 +83,8 @@ FAST_PARAMS = [pytest.param(c, marks=pytest.mark.slow) if c.startswith("python r
 
 @pytest.mark.parametrize("command", FAST_PARAMS)
 def test_a_fast_block_is_what_its_command_prints_now(command):
-    assert generate(command) == IN_README[command].rstrip("\n"), (
-        f"README block of {command!r} drifted: run `make docs`")
+    assert generate(command) == IN_DOCS[command].rstrip("\n"), (
+        f"the block of {command!r} drifted: run `make docs`")
 
 
 @pytest.fixture(scope="module")
