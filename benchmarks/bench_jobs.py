@@ -152,6 +152,9 @@ def job_kinds(n: int, repeats: int, workers: int, report, only: list[str] | None
     executor, close = ex.make_executor(workers)
     try:
         table = kinds(n, tmp)
+        unknown = sorted(set(only or ()) - set(table))
+        if unknown:
+            raise SystemExit(f"unknown job kind(s): {', '.join(unknown)} (kinds: {', '.join(table)})")
         refs = {"batch history_2021"} if only and set(only) <= {"calibrate"} else {"batch", "batch history_2021"}
         names = [k for k in table if not only or k in only or k in refs]
         print(f"\n4. Job kinds side by side, {workers} workers, about {n} runs each, {repeats} repeat(s), "

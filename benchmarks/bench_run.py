@@ -53,7 +53,8 @@ are printed (and with ``--markdown FILE`` written as the README's performance ta
 
 Options: --quick (small sizes: a smoke test, not figures to publish), --seeds N,
 --blocks R, --cli-runs N, --cli-repeats K, --memory-runs A B, --memory-workers W,
---jobs-runs N, --jobs-repeats K, --skip-memory, --skip-cli, --skip-jobs, --markdown FILE.
+--memory-days D (a proxy: runs cut to D days), --jobs-runs N, --jobs-repeats K, --jobs-only KIND...,
+--skip-memory, --skip-cli, --skip-jobs, --markdown FILE.
 """
 
 from __future__ import annotations
@@ -277,9 +278,9 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return wall, _cpu_children() - c0
 
 
-def batch_cmd(reps: int, workers: int, out: Path) -> list[str]:
+def batch_cmd(reps: int, workers: int, out: Path, days: int | None = None) -> list[str]:
     return [sys.executable, str(RUN_SIM), "batch", "baseline", "--reps", str(reps), "--workers", str(workers),
-            "--quiet", "--out", str(out)]
+            "--quiet", "--out", str(out), *(["--days", str(days)] if days else [])]
 
 
 def cli_throughput(n: int, repeats: int, report: Report) -> None:
@@ -358,10 +359,10 @@ sys.exit(code)
 """
 
 
-def parent_peak(runs: int, workers: int, tmp: Path) -> tuple[float, float, float]:
+def parent_peak(runs: int, workers: int, tmp: Path, days: int | None = None) -> tuple[float, float, float]:
     """(parent's peak RSS MiB, largest worker's peak RSS MiB, wall s) of one CLI batch."""
     rep = tmp / f"rss-{runs}.txt"
-    cmd = [sys.executable, "-c", WRAPPER, str(rep), *batch_cmd(runs, workers, tmp / f"m{runs}")[1:]]
+    cmd = [sys.executable, "-c", WRAPPER, str(rep), *batch_cmd(runs, workers, tmp / f"m{runs}", days)[1:]]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
@@ -369,21 +370,23 @@ def parent_peak(runs: int, workers: int, tmp: Path) -> tuple[float, float, float
     return own / 1024, kids / 1024, wall          # ru_maxrss is in KiB on Linux
 
 
-def memory(sizes: list[int], workers: int, report: Report) -> None:
+def memory(sizes: list[int], workers: int, report: Report, days: int | None = None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="diplosim-bench-"))
+    horizon = f"--days {days}: a proxy, runs cut to {days} days" if days else "full horizon"
     try:
         print(f"\n3. Peak memory of the batch's parent process: run_sim.py batch baseline --reps N "
-              f"--workers {workers} --quiet (full horizon), run through runpy in a wrapper that "
+              f"--workers {workers} --quiet ({horizon}), run through runpy in a wrapper that "
               f"reports its own getrusage(RUSAGE_SELF).ru_maxrss; load average {load_average()}")
         if workers > 1:
             print(f"   with --workers {workers}: the parent schedules, gathers and writes; the runs are in "
                   "the workers (their largest peak shown apart)")
         peaks = []
         for n in sizes:
-            own, kids, wall = parent_peak(n, workers, tmp)
+            own, kids, wall = parent_peak(n, workers, tmp, days)
             peaks.append(own)
             how = (f"ru_maxrss of the parent (RUSAGE_SELF, read at its exit), --workers {workers}, "
-                   f"full 90-day runs, default outputs; the batch took {wall:.0f} s wall")
+                   f"{f'runs cut to {days} days (--days, a proxy)' if days else 'full-horizon runs'}, "
+                   f"default outputs; the batch took {wall:.0f} s wall")
             report.add(f"peak RSS of the batch's parent process, {n:,} runs", how, f"{own:.0f} MiB")
             if workers > 1:
                 report.add(f"  largest worker's peak RSS, {n:,} runs",
@@ -410,9 +413,14 @@ def main() -> None:
                     help="runs of the two memory batches (default 1000 20000; quick 100 500)")
     ap.add_argument("--memory-workers", type=int, default=2,
                     help="--workers of the memory batches (default 2)")
+    ap.add_argument("--memory-days", type=int,
+                    help="--days of the memory batches: a proxy that cuts each run short (default: the full "
+                         "horizon)")
     ap.add_argument("--skip-cli", action="store_true", help="no CLI throughput rows")
     ap.add_argument("--jobs-runs", type=int, help="runs of each job kind (default 600; quick 60)")
     ap.add_argument("--jobs-repeats", type=int, help="repeats of the job kinds (default 3; quick 1)")
+    ap.add_argument("--jobs-only", nargs="+", metavar="KIND",
+                    help="time only these job kinds (with their reference batch), e.g. calibrate")
     ap.add_argument("--skip-jobs", action="store_true", help="no job-kind rows")
     ap.add_argument("--skip-memory", action="store_true", help="no peak-memory rows")
     ap.add_argument("--markdown", type=Path, metavar="FILE",
@@ -438,9 +446,10 @@ def main() -> None:
     if not a.skip_jobs:
         from bench_jobs import job_kinds
 
-        job_kinds(a.jobs_runs or (60 if a.quick else 600), a.jobs_repeats or (1 if a.quick else 3), 2, report)
+        job_kinds(a.jobs_runs or (60 if a.quick else 600), a.jobs_repeats or (1 if a.quick else 3), 2, report,
+                  a.jobs_only)
     if not a.skip_memory:
-        memory(mem, a.memory_workers, report)
+        memory(mem, a.memory_workers, report, a.memory_days)
     end_load = load_average()
     print(f"\nload average at the end: {end_load}")
     if a.markdown:

@@ -80,16 +80,15 @@ CALIB_STREAM = 0x43414C49      # "CALI": the calibration's branch of the root se
 def _simulate(task: dict) -> tuple[int, np.ndarray, str]:
     """Worker side: run each parameter set of the task; (task id, summaries, the first
     error met, or "")."""
-    from sim.experiments.observe import observed_series
+    from sim.experiments.observe import observed_summary
 
     res = np.full((len(task["params"]), len(task["rows"])), np.nan)
     error = ""
-    variables = list(dict.fromkeys(v for v, _ in task["rows"]))
     for n, (params, key) in enumerate(zip(task["params"], task["keys"])):
         try:
             sc = apply_params(task["data"], params)
             seq = np.random.SeedSequence(task["entropy"], spawn_key=tuple(key))
-            res[n] = summarise_run(observed_series(sc, seq, variables), sc, task["rows"])
+            res[n] = observed_summary(sc, seq, task["rows"])
         except Exception as exc:   # noqa: BLE001 - a failed run is at infinite distance
             error = error or f"{type(exc).__name__}: {exc}"
     return task["task_id"], res, error
@@ -165,10 +164,12 @@ class _Runner:
         self.failed = 0        # simulations without a summary (at infinite distance)
 
     def params_of(self, u: np.ndarray) -> list[dict]:
-        out = []
-        for row in u:
-            out.append({f: self.priors[f].ppf(float(x)) for f, x in zip(self.fields, row)})
-        return out
+        """The parameter sets of the particles ``u`` (one row each): each field's prior
+        quantile function applied to its whole column at once (the same numbers as one
+        call per value, as Python floats and ints)."""
+        cols = [np.asarray(self.priors[f].ppf(np.asarray(u[:, k], dtype=float))).reshape(-1).tolist()
+                for k, f in enumerate(self.fields)]
+        return [dict(zip(self.fields, values)) for values in zip(*cols)] if cols else [{} for _ in u]
 
     def simulate(self, u: np.ndarray, gen: int) -> np.ndarray:
         params = self.params_of(u)
@@ -216,12 +217,27 @@ def _distance(S: np.ndarray, obs: np.ndarray, scale: np.ndarray) -> np.ndarray:
 
 
 def _kernel_density(u_new: np.ndarray, u_old: np.ndarray, w_old: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """The proposal's density at each new particle: the mixture over the old particles
+    (weights ``w_old``) of Gaussians of covariance ``cov`` centred on them.
+
+    Every component shares ``cov``, so one frozen zero-mean SciPy normal (one
+    decomposition of ``cov``) evaluates all the components at once, on the deviations
+    ``u_new - u_i`` stacked old particle by old particle; SciPy's own density of a
+    component centred on ``u_i`` computes ``x - u_i`` first, so each number is the same
+    as one ``multivariate_normal(mean=u_i, cov)`` per old particle gave (issue 25b; the
+    test compares them bit for bit). The components are added in the old particles'
+    order, as before."""
     from scipy import stats
 
     w = w_old / w_old.sum()
     dens = np.zeros(len(u_new))
-    for ui, wi in zip(u_old, w):
-        dens += wi * stats.multivariate_normal(mean=ui, cov=cov, allow_singular=True).pdf(u_new).reshape(-1)
+    mvn = stats.multivariate_normal(mean=np.zeros(u_old.shape[1]), cov=cov, allow_singular=True)
+    block = max(1, 1_000_000 // max(1, u_new.size))       # bounds the stacked deviations' memory
+    for a in range(0, len(u_old), block):
+        dev = u_new[np.newaxis, :, :] - u_old[a:a + block, np.newaxis, :]
+        pdf = np.asarray(mvn.pdf(dev)).reshape(len(dev), len(u_new))
+        for wi, row in zip(w[a:a + block], pdf):
+            dens += wi * row
     return dens
 
 

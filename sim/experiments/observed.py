@@ -119,12 +119,19 @@ def summarise_run(series: pd.DataFrame, sc: Scenario, rows: list[tuple]) -> np.n
             s = s.sort_values("day")
             keys = _period(s["date"], obs.period)
             agg = s["value"].groupby(keys.to_numpy()).agg(obs.aggregate)
-            scale = obs.scale
-            if isinstance(scale, str):
-                from sim.scenario.priors import _get
-
-                data = data or scenario_data(sc)
-                scale = _get(data, scale)
-            cache[variable] = agg * float(scale)
+            scale, data = scale_of(obs, sc, data)
+            cache[variable] = agg * scale
         out[k] = cache[variable].get(key, np.nan)
     return out
+
+
+def scale_of(obs, sc: Scenario, data: dict | None = None) -> tuple[float, dict | None]:
+    """An observable's ``scale`` as a number (a string names a field of the scenario's
+    data, read from ``data`` or, when that is None, from the scenario); and that data."""
+    scale = obs.scale
+    if isinstance(scale, str):
+        from sim.scenario.priors import _get
+
+        data = data or scenario_data(sc)
+        scale = _get(data, scale)
+    return float(scale), data

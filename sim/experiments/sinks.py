@@ -426,7 +426,9 @@ def read_parts(files: list[Path]) -> pd.DataFrame:
             batch = []
     if batch:
         pieces.append(join(batch))
-    table = join(pieces)
+    # the pieces are not joined into one contiguous copy: to_pandas builds each column
+    # from them (a second whole copy of the data cost 25 MiB more at 20,000 runs)
+    table = pa.concat_tables(pieces, promote_options="permissive")
     del pieces, batch
     table = table.select(_column_order(table.column_names))
     df = table.to_pandas(self_destruct=True, split_blocks=True)
