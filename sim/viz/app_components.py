@@ -99,7 +99,31 @@ def Beliefs(model):
     return _chart(svg.beliefs(live.belief_history(model), model.horizon))
 
 
-DAY_PANELS = (ChannelNetwork, IssueValues, Stocks, Blame, Beliefs)
+def TrustAndResolve(model):
+    """The two other beliefs, one chart above the other: each party's trust that a
+    gradual term will be carried out (docs/ODD.md 7.19) and the credibility each target
+    gives the threats and promises aimed at it (7.20). A kind with nothing to show says
+    so in one line."""
+    with solara.Column(gap="6px", classes=["trust-resolve"]) as col:
+        hist = live.trust_history(model)
+        if not hist.empty:
+            _chart(svg.trust(hist, model.horizon))
+        elif live.has_gradual_terms(model):
+            _p(("strong", "Trust in delivery:"), " no gradual term of an agreement has been reviewed yet.")
+        else:
+            _p(("strong", "Trust in delivery:"), " nothing here is carried out over time (no ",
+               ("em", "delivery:"), " terms in this scenario).")
+        hist = live.resolve_history(model)
+        if not hist.empty:
+            _chart(svg.resolve(hist, model.horizon))
+        elif live.has_conditionals(model):
+            _p(("strong", "Threats and promises:"), " none has been weighed by its target yet.")
+        else:
+            _p(("strong", "Threats and promises:"), " none in this scenario.")
+    return col
+
+
+DAY_PANELS = (ChannelNetwork, IssueValues, Stocks, Blame, Beliefs, TrustAndResolve)
 
 
 @solara.component
