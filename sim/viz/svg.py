@@ -212,11 +212,11 @@ H_SMALL = 200       # the trust and resolve charts share one card, one above the
 
 
 def _day_lines(hist: pd.DataFrame, horizon: int, lo: float, hi: float, ref=None, band: bool = False,
-               h: int = H_SMALL) -> list[str]:
+               note=None, h: int = H_SMALL) -> list[str]:
     """The body of a small chart of ``pair`` lines over the days on [lo, hi]: the box,
     the axes' numbers, each pair's line (its ``value``; with ``band``, value +- ``sd``
     shaded; ``ref(grp, colour, x, y, left, right)`` draws its reference) and a legend
-    with each pair's last value (two a row if they fit, else one)."""
+    with each pair's last value and ``note(grp)`` (two a row if they fit, else one)."""
     left, right, top = 40, W - 12, 26
     pairs = list(dict.fromkeys(hist["pair"]))
     per_row = 2 if max(len(p) for p in pairs) <= 44 else 1
@@ -248,7 +248,7 @@ def _day_lines(hist: pd.DataFrame, horizon: int, lo: float, hi: float, ref=None,
         short = pair if len(pair) <= 90 else pair[:89] + "\u2026"
         lx, ly = 8 + (k % per_row) * (W - 8) / 2, bottom + 34 + 11 * (k // per_row)
         body.append(f'<line x1="{lx}" y1="{ly - 3}" x2="{lx + 12}" y2="{ly - 3}" stroke="{col}" stroke-width="2"/>')
-        body.append(_text(lx + 15, ly, f"{short} {v[-1]:.2f}", 8, "start"))
+        body.append(_text(lx + 15, ly, f"{short} {v[-1]:.2f}{note(grp) if note else ''}", 8, "start"))
     return body
 
 
@@ -280,14 +280,16 @@ def resolve(hist: pd.DataFrame, horizon: int) -> str:
         out = (f'<polyline points="{pts}" fill="none" stroke="{col}" stroke-width="1" stroke-dasharray="4 3">'
                f'<title>the truth: 1 if the maker would carry it out</title></polyline>')
         what, day = grp["outcome"].iloc[0], int(grp["outcome_day"].iloc[0])
-        if what:            # the day it came due: a dot at 1 (done) or 0 (backed down), and the word
+        if what:            # the day it came due: a dot at 1 (done) or 0 (backed down); the legend says what
             v = 1.0 if what in ("carried out", "kept") else 0.0
             out += (f'<circle cx="{x(day):.1f}" cy="{y(v):.1f}" r="4" fill="{col}"><title>{escape(what)} on day '
-                    f'{day}</title></circle>'
-                    + _text(x(day), y(v) + (13 if v == 1.0 else -7), f"{what}, day {day}", 8, color=col,
-                           extra='stroke="white" stroke-width="3" paint-order="stroke"'))
+                    f'{day}</title></circle>')
         return out
 
+    def outcome(grp):
+        what = grp["outcome"].iloc[0]
+        return f" \u2014 {what} on day {int(grp['outcome_day'].iloc[0])} (dot)" if what else ""
+
     title = "Threats, promises: credibility to the target (dashed: truth)"
-    body = _day_lines(hist, horizon, 0.0, 1.0, ref=truth)
+    body = _day_lines(hist, horizon, 0.0, 1.0, ref=truth, note=outcome)
     return _svg(body, title, h=H_SMALL, cls="chart-resolve")

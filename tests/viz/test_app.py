@@ -432,7 +432,7 @@ def test_resolve_history_is_the_credibility_the_target_weighed():
     assert all(rho[i, k] == pytest.approx(m.resolve.mean(ids[i], ids[k])) for i in range(n) for k in range(n))
     text = svg.resolve(h, m.horizon)
     ET.fromstring(text)
-    assert text.count("<polyline") == 2 * h["pair"].nunique() and "carried out, day" in text
+    assert text.count("<polyline") == 2 * h["pair"].nunique() and "carried out on day" in text
     grain = live.LiveModel("black_sea_grain", seed="1")
     for _ in range(5):
         grain.step()
