@@ -374,7 +374,8 @@ def trust_history(model) -> pd.DataFrame:
     out itself (docs/ODD.md 7.19): day, pair ("Russia about United Nations: russian
     exports, deal of day 41"), observer, term (issue), deal_day, value (the mean mu of
     the share it expects carried out in the end), sd (sqrt P), capacity (the most the
-    controllers can carry out). From the first review on; empty without ``delivery:``."""
+    controllers can carry out). From the first review until the text stops binding;
+    empty without ``delivery:``."""
     cols = ["day", "pair", "observer", "term", "deal_day", "value", "sd", "capacity"]
     rec = model.series
     trust = getattr(rec, "trust", None)
@@ -390,7 +391,10 @@ def trust_history(model) -> pd.DataFrame:
         doc, parties = _text_parties(model, text)
         k = model.idx[j]
         by = ", ".join(label(model, c) for c in model.compliance.controllers(k, parties))
-        d, mu, sd = zip(*series[(text, j, obs)])
+        rows = series[(text, j, obs)]
+        if doc.ended >= 0:      # the text stopped binding: no more reviews, the line ends that day
+            rows = [r for r in rows if r[0] <= doc.ended] or rows[:1]
+        d, mu, sd = zip(*rows)
         frames.append(pd.DataFrame({
             "day": d, "pair": f"{label(model, obs)} about {by}: {j.replace('_', ' ')}, deal of day {doc.day}",
             "observer": obs, "term": j, "deal_day": doc.day, "value": mu, "sd": sd,

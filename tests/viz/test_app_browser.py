@@ -215,7 +215,8 @@ def test_the_app_in_chromium(server, tmp_path):
             # the grain deal: trust in delivery drawn once reviewed, one line on threats
             page.get_by_label("Scenario").first.click(force=True)
             page.get_by_role("option", name="black_sea_grain").click()
-            expect(page.get_by_text("no gradual term of an agreement has been reviewed yet", exact=False)).to_be_visible()
+            expect(page.get_by_text("no gradual term of an agreement has been reviewed yet",
+                                    exact=False)).to_be_visible()
             page.get_by_role("button", name="Run to the end").click()
             expect(page.locator("svg.chart-trust")).to_be_visible()
             assert page.locator("svg.chart-resolve").count() == 0
