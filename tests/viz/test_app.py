@@ -19,7 +19,7 @@ import sim  # noqa: E402
 from sim.experiments.jobs import scenario_data  # noqa: E402
 from sim.scenario import validate_mapping  # noqa: E402
 from sim.scenario.priors import priors_of  # noqa: E402
-from sim.viz import live, svg  # noqa: E402
+from sim.viz import live, live_beliefs, svg  # noqa: E402
 from sim.viz.app_components import OddsPanel, _colors  # noqa: E402
 
 TECH_ONLY = "poland_technical_only_belarus"
@@ -381,7 +381,7 @@ def test_trust_history_follows_the_kalman_belief_and_falls_after_a_shortfall(gra
     assert set(h.columns) == {"day", "pair", "observer", "term", "deal_day", "value", "sd", "capacity"}
     assert h["pair"].nunique() == len(grain.compliance.trust) >= 1
     for (text, j, obs), (mu, var) in grain.compliance.trust.items():
-        doc = live._text_parties(grain, text)[0]
+        doc = live_beliefs._text_parties(grain, text)[0]
         g = h[(h["observer"] == obs) & (h["term"] == j) & (h["deal_day"] == doc.day)]
         assert g["value"].iloc[-1] == mu and g["sd"].iloc[-1] == pytest.approx(var ** 0.5)
         # the line ends when the text stops binding (reviewed no more), else today
