@@ -9,12 +9,19 @@ the horizon (doubling if a model is stepped beyond it, as the app does) and
 Recorded per day: the day; each stock's level, inflow and outflow; the implemented
 issue values x; the protocol's forecast of each issue (:meth:`sim.protocols.base.Protocol.forecast`);
 the blame matrix; each actor's stated position and its utility u_i(x); each actor's
-mean belief about each other's reservation (docs/ODD.md 7.18).
+mean belief about each other's reservation (docs/ODD.md 7.18) and about each other's
+resolve (7.20). Read for the app only (:mod:`sim.viz.live`), in plain lists, not in
+the tidy table: each party's trust in each gradual term, (mu, P) (7.19; empty without
+``delivery`` blocks), and the credibility each target gave that day to each threat or
+promise aimed at it, with whether it was credible (7.20). Recording only reads the
+model: no random number, no cache, no state changes.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from sim.model.numeric import seq_sum
 
 
 class DailySeries:
@@ -33,7 +40,10 @@ class DailySeries:
             "position": np.zeros((cap, n_actors, n_issues)),
             "utility": np.zeros((cap, n_actors)),
             "belief": np.zeros((cap, n_actors, n_actors)),
+            "resolve": np.zeros((cap, n_actors, n_actors)),
         }
+        self.trust: list[dict] = []         # per day: (text, issue, observer) -> (mu, P)
+        self.credibility: list[dict] = []   # per day: stance id -> (P_target(credible), credible)
 
     def collect(self, model) -> None:
         a = self._arrays
@@ -51,6 +61,10 @@ class DailySeries:
         a["forecast"][t] = [fc[k] for k in range(len(model.issue_ids))]
         a["blame"][t] = model.blame
         a["belief"][t] = model.beliefs.means()
+        res = model.resolve
+        a["resolve"][t] = (res.p * res.grid).sum(axis=-1) if res.enabled else 1.0     # without beliefs: the truth
+        self.trust.append(dict(model.compliance.trust))
+        self.credibility.append(_credibility(model))
         pos, util = a["position"][t], a["utility"][t]
         for i, actor in enumerate(model.actors.values()):
             pos[i] = actor.position
@@ -60,3 +74,22 @@ class DailySeries:
     def __getitem__(self, name: str) -> np.ndarray:
         """The recorded days of one variable (a view: first axis is the day)."""
         return self._arrays[name][: self.n]
+
+
+def _credibility(model) -> dict:
+    """Stance id -> (the target's P(credible), credible) of each threat or promise the
+    model assessed that day (:func:`sim.model.threats.assess`, read from its cache, never
+    filled here), computed as :meth:`sim.model.resolve.Resolve.credibility` does."""
+    out = {}
+    res = model.resolve
+    for sid, st in model.conditionals():
+        got = model._assessed.get(id(st))
+        if got is None or got[1] is None or sid in model.executed:
+            continue
+        ok, _mv, net, pr = got
+        if res.enabled:
+            p = seq_sum(res.p[model.aidx[st.target], model.aidx[st.actor]] * (net + res.grid * pr >= 0.0))
+        else:
+            p = 1.0 if ok else 0.0
+        out[sid] = (float(p), bool(ok))
+    return out

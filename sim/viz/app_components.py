@@ -99,7 +99,36 @@ def Beliefs(model):
     return _chart(svg.beliefs(live.belief_history(model), model.horizon))
 
 
-DAY_PANELS = (ChannelNetwork, IssueValues, Stocks, Blame, Beliefs)
+def _line(head: str, text: str) -> str:
+    return f'<p style="margin: 0 0 6px 0"><strong style="font-weight: 700">{head}</strong> {text}</p>'
+
+
+def TrustAndResolve(model):
+    """The two other beliefs, one chart above the other: each party's trust that a
+    gradual term will be carried out (docs/ODD.md 7.19) and the credibility each target
+    gives the threats and promises aimed at it (7.20). A kind with nothing to show says
+    so in one line. One HTML element, as the other day panels (no container: the
+    panels are also built outside a render context, ``benchmarks/bench_app.py``)."""
+    parts = []
+    hist = live.trust_history(model)
+    if not hist.empty:
+        parts.append(svg.trust(hist, model.horizon))
+    elif live.has_gradual_terms(model):
+        parts.append(_line("Trust in delivery:", "no gradual term of an agreement has been reviewed yet."))
+    else:
+        parts.append(_line("Trust in delivery:", "nothing here is carried out over time (no <em>delivery:</em> "
+                           "terms in this scenario)."))
+    hist = live.resolve_history(model)
+    if not hist.empty:
+        parts.append(svg.resolve(hist, model.horizon))
+    elif live.has_conditionals(model):
+        parts.append(_line("Threats and promises:", "none has been weighed by its target yet."))
+    else:
+        parts.append(_line("Threats and promises:", "none in this scenario."))
+    return solara.HTML(tag="div", unsafe_innerHTML="".join(parts), classes=["trust-resolve"])
+
+
+DAY_PANELS = (ChannelNetwork, IssueValues, Stocks, Blame, Beliefs, TrustAndResolve)
 
 
 @solara.component

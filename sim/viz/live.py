@@ -4,7 +4,8 @@ Everything the app shows or controls goes through this module: the controls a
 scenario offers (:func:`controls`, :func:`model_params`), the model the app steps
 (:class:`LiveModel`), what it reads off that model each day (:func:`issue_values`,
 :func:`positions`, :func:`stocks`, :func:`stock_history`, :func:`channel_graph`,
-:func:`blame`, :func:`log_lines`, :func:`status`) and the "odds" batch
+:func:`blame`, :func:`log_lines`, :func:`status`; the beliefs: :func:`belief_history`,
+:func:`trust_history`, :func:`resolve_history`) and the "odds" batch
 (:func:`odds_job`, :func:`run_odds`). When the model changes, this is the one file
 to adapt; the components in :mod:`sim.viz.app_components` only read the plain tables
 and graphs returned here.
@@ -30,6 +31,13 @@ from sim.experiments.jobs import Vary, _get, apply_params, execute, headline, ma
 from sim.experiments.stats import mean_interval, wilson_interval
 from sim.model import NegotiationModel
 from sim.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario
+from sim.viz.live_beliefs import (  # noqa: F401  (the app reads every belief through this module)
+    belief_history,
+    has_conditionals,
+    has_gradual_terms,
+    resolve_history,
+    trust_history,
+)
 
 DEFAULT_SCENARIO = "baseline"
 DEFAULT_SEED = 1
@@ -331,24 +339,6 @@ def stock_history(model) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["day", "stock", "value"])
     return pd.concat(frames, ignore_index=True)
-
-
-def belief_history(model, top: int = 4) -> pd.DataFrame:
-    """Tidy daily history of the beliefs that moved most (docs/ODD.md 7.18): day, pair
-    ("Poland about Belarus"), value (the belief's mean), truth (the target's true floor)."""
-    cols = ["day", "pair", "value", "truth"]
-    if model.series is None or not model.series.n:
-        return pd.DataFrame(columns=cols)
-    seen = model.beliefs.n_seen
-    b = model.series["belief"]
-    days = model.series["day"]
-    moved = [(abs(float(b[-1, i, k] - b[0, i, k])), i, k) for i, k in zip(*np.nonzero(seen)) if i != k]
-    moved.sort(key=lambda t: (-t[0], t[1], t[2]))
-    ids = model.actor_ids
-    frames = [pd.DataFrame({"day": days, "pair": f"{label(model, ids[i])} about {label(model, ids[k])}",
-                            "value": b[:, i, k], "truth": max(model.actors[ids[k]].reservation_value(), 0.0)})
-              for _, i, k in moved[:top]]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
 
 
 def channel_graph(model) -> nx.Graph:

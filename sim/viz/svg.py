@@ -16,6 +16,8 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from sim.viz.style import distinct_colors
+
 W, H = 480, 270
 FONT = 'font-family="sans-serif"'
 LEVEL_STYLE = {"political": ("#444444", 2.5, ""), "technical": ("#888888", 1.8, "6 4"),
@@ -204,3 +206,90 @@ def beliefs(hist: pd.DataFrame, horizon: int) -> str:
         body.append(f'<line x1="{lx}" y1="{ly - 3}" x2="{lx + 14}" y2="{ly - 3}" stroke="{col}" stroke-width="2"/>')
         body.append(_text(lx + 18, ly, f"{short} {float(grp['value'].iloc[-1]):.2f}", 8, "start"))
     return _svg(body, "Beliefs about the others' floors (dashed: the truth)", cls="chart-beliefs")
+
+
+H_SMALL = 200       # the trust and resolve charts share one card, one above the other
+
+
+def _day_lines(hist: pd.DataFrame, horizon: int, lo: float, hi: float, ref=None, band: bool = False,
+               note=None, h: int = H_SMALL) -> list[str]:
+    """The body of a small chart of ``pair`` lines over the days on [lo, hi]: the box,
+    the axes' numbers, each pair's line (its ``value``; with ``band``, value +- ``sd``
+    shaded; ``ref(grp, colour, x, y, left, right)`` draws its reference) and a legend
+    with each pair's last value and ``note(grp)`` (two a row if they fit, else one)."""
+    left, right, top = 40, W - 12, 26
+    pairs = list(dict.fromkeys(hist["pair"]))
+    per_row = 2 if max(len(p) for p in pairs) <= 44 else 1
+    rows = -(-len(pairs) // per_row)
+    bottom = h - 26 - 11 * rows
+    x = lambda d: left + (right - left) * d / max(horizon, 1)  # noqa: E731
+    y = lambda v: bottom - (bottom - top) * (v - lo) / (hi - lo)  # noqa: E731
+    body = [f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" stroke="#CCC"/>']
+    step = 0.5 if hi - lo > 1.0 else 0.25
+    for t in np.arange(lo, hi + 1e-9, step):
+        body.append(_text(left - 4, y(t) + 3, f"{t:g}", 9, "end"))
+    for d in range(0, horizon + 1, max(10, horizon // 9 // 10 * 10 or 10)):
+        body.append(_text(x(d), bottom + 11, d, 9))
+    body.append(_text(right, bottom + 21, "day", 9, "end"))
+    colors = distinct_colors(len(pairs))
+    for k, (pair, grp) in enumerate(hist.groupby("pair", sort=False)):
+        col = colors[k]
+        d, v = grp["day"].to_numpy(), grp["value"].to_numpy(float)
+        if band:
+            sd = grp["sd"].to_numpy(float)
+            up = " ".join(f"{x(a):.1f},{y(min(hi, b + s)):.1f}" for a, b, s in zip(d, v, sd))
+            down = " ".join(f"{x(a):.1f},{y(max(lo, b - s)):.1f}" for a, b, s in zip(d[::-1], v[::-1], sd[::-1]))
+            body.append(f'<polygon points="{up} {down}" fill="{col}" fill-opacity="0.15" stroke="none"/>')
+        pts = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in zip(d, v))
+        body.append(f'<polyline points="{pts}" fill="none" stroke="{col}" stroke-width="2">'
+                    f'<title>{escape(pair)}: {v[-1]:.2f} on day {d[-1]}</title></polyline>')
+        if ref is not None:
+            body.append(ref(grp, col, x, y, left, right))
+        short = pair if len(pair) <= 90 else pair[:89] + "\u2026"
+        lx, ly = 8 + (k % per_row) * (W - 8) / 2, bottom + 34 + 11 * (k // per_row)
+        body.append(f'<line x1="{lx}" y1="{ly - 3}" x2="{lx + 12}" y2="{ly - 3}" stroke="{col}" stroke-width="2"/>')
+        body.append(_text(lx + 15, ly, f"{short} {v[-1]:.2f}{note(grp) if note else ''}", 8, "start"))
+    return body
+
+
+def trust(hist: pd.DataFrame, horizon: int) -> str:
+    """Each party's trust in each gradual term (docs/ODD.md 7.19): the mean share it
+    expects carried out in the end, +-1 sd shaded, against the most the controllers can
+    carry out (dashed). ``hist``: :func:`sim.viz.live.trust_history`."""
+    vals = hist["value"].to_numpy(float)
+    lo = min(0.0, math.floor(float((vals - hist["sd"].to_numpy(float)).min()) * 2) / 2)
+    hi = max(1.0, math.ceil(float((vals + hist["sd"].to_numpy(float)).max()) * 2) / 2)
+
+    def cap(grp, col, x, y, left, right):
+        c = float(grp["capacity"].iloc[0])
+        return (f'<line x1="{left}" y1="{y(c):.1f}" x2="{right}" y2="{y(c):.1f}" stroke="{col}" stroke-width="1" '
+                f'stroke-dasharray="4 3"><title>capacity {c:.2f}: the most the controllers can carry out'
+                f'</title></line>')
+
+    title = "Trust in delivery: share expected, \u00b11 sd (dashed: capacity)"
+    body = _day_lines(hist, horizon, lo, hi, ref=cap, band=True)
+    return _svg(body, title, h=H_SMALL, cls="chart-trust")
+
+
+def resolve(hist: pd.DataFrame, horizon: int) -> str:
+    """The credibility each target gave each threat or promise aimed at it (docs/ODD.md
+    7.20), on the days it weighed it, against the truth (dashed: 1 if the maker would
+    carry it out). ``hist``: :func:`sim.viz.live.resolve_history`."""
+    def truth(grp, col, x, y, left, right):
+        pts = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in zip(grp["day"], grp["truth"]))
+        out = (f'<polyline points="{pts}" fill="none" stroke="{col}" stroke-width="1" stroke-dasharray="4 3">'
+               f'<title>the truth: 1 if the maker would carry it out</title></polyline>')
+        what, day = grp["outcome"].iloc[0], int(grp["outcome_day"].iloc[0])
+        if what:            # the day it came due: a dot at 1 (done) or 0 (backed down); the legend says what
+            v = 1.0 if what in ("carried out", "kept") else 0.0
+            out += (f'<circle cx="{x(day):.1f}" cy="{y(v):.1f}" r="4" fill="{col}"><title>{escape(what)} on day '
+                    f'{day}</title></circle>')
+        return out
+
+    def outcome(grp):
+        what = grp["outcome"].iloc[0]
+        return f" \u2014 {what} on day {int(grp['outcome_day'].iloc[0])} (dot)" if what else ""
+
+    title = "Threats, promises: credibility to the target (dashed: truth)"
+    body = _day_lines(hist, horizon, 0.0, 1.0, ref=truth, note=outcome)
+    return _svg(body, title, h=H_SMALL, cls="chart-resolve")

@@ -19,7 +19,7 @@ import sim  # noqa: E402
 from sim.experiments.jobs import scenario_data  # noqa: E402
 from sim.scenario import validate_mapping  # noqa: E402
 from sim.scenario.priors import priors_of  # noqa: E402
-from sim.viz import live, svg  # noqa: E402
+from sim.viz import live, live_beliefs, svg  # noqa: E402
 from sim.viz.app_components import OddsPanel, _colors  # noqa: E402
 
 TECH_ONLY = "poland_technical_only_belarus"
@@ -323,7 +323,8 @@ def test_svg_charts_are_well_formed():
                  svg.issues(live.issue_values(m), live.positions(m), c),
                  svg.stocks(live.stock_history(m), m.horizon, live.stocks(m)),
                  svg.blame(live.blame(m)),
-                 svg.beliefs(live.belief_history(m), m.horizon)):
+                 svg.beliefs(live.belief_history(m), m.horizon),
+                 svg.resolve(live.resolve_history(m), m.horizon)):
         root = ET.fromstring(text)
         assert root.tag.endswith("svg") and len(root) > 5
 
@@ -345,6 +346,116 @@ def test_the_beliefs_panel_follows_the_model():
         assert g["truth"].iloc[0] == max(m.actors[m.actor_ids[j]].reservation_value(), 0.0)
     text = svg.beliefs(h, m.horizon)
     assert text.count("<polyline") == h["pair"].nunique()
+
+
+
+@pytest.fixture(scope="module")
+def grain():
+    """The grain scenario (the one with ``delivery:`` terms) stepped to its end in the app's model."""
+    m = live.LiveModel("black_sea_grain", seed="1")
+    while m.running:
+        m.step()
+    return m
+
+
+def test_recording_trust_and_resolve_leaves_the_grain_run_as_it_was(grain):
+    """The series now records trust and credibility: the app's run (series on) is still
+    exactly sim.run's without a series."""
+    res = sim.run("black_sea_grain", seed=1, series=False)
+    assert [a.day for a in grain.agreements] == list(res.agreements["day"])
+    assert np.array_equal(grain.x, np.array([res.issues.set_index("issue").loc[j, "final_value"]
+                                             for j in grain.issue_ids]))
+
+
+def test_trust_history_follows_the_kalman_belief_and_falls_after_a_shortfall(grain):
+    """Each party's trust in each gradual term, day by day (docs/ODD.md 7.19): the last
+    row is the model's (mu, sqrt P); each "doubt" the record logs is the history's value
+    that day; and after the first shortfall the trust falls below the promise and ends
+    lower than it stood that day."""
+    base = live.LiveModel("baseline", seed="1")
+    for _ in range(20):
+        base.step()
+    assert live.trust_history(base).empty and not live.has_gradual_terms(base)
+    assert live.has_gradual_terms(grain)
+    h = live.trust_history(grain)
+    assert set(h.columns) == {"day", "pair", "observer", "term", "deal_day", "value", "sd", "capacity"}
+    assert h["pair"].nunique() == len(grain.compliance.trust) >= 1
+    for (text, j, obs), (mu, var) in grain.compliance.trust.items():
+        doc = live_beliefs._text_parties(grain, text)[0]
+        g = h[(h["observer"] == obs) & (h["term"] == j) & (h["deal_day"] == doc.day)]
+        assert g["value"].iloc[-1] == mu and g["sd"].iloc[-1] == pytest.approx(var ** 0.5)
+        # the line ends when the text stops binding (reviewed no more), else today
+        assert g["day"].is_monotonic_increasing
+        assert g["day"].iloc[-1] == (doc.ended if doc.ended >= 0 else grain.day)
+    doubts = [r for r in grain.registry.record if r.type == "doubt"]
+    assert doubts
+    for r in doubts:
+        obs = r.actors[0]
+        today = h[(h["observer"] == obs) & (h["day"] == r.day)]
+        assert any(f"expects {min(1.0, max(0.0, v)):.0%} of" in r.label for v in today["value"])
+    first = min(r.day for r in grain.registry.record if r.type == "shortfall")
+    for pair, g in h.groupby("pair"):
+        at = g[g["day"] <= first]
+        if at.empty:
+            continue
+        assert g["value"].iloc[-1] < min(1.0, at["value"].iloc[-1])
+    text = svg.trust(h, grain.horizon)
+    ET.fromstring(text)
+    assert text.count("<polyline") == h["pair"].nunique() and "capacity" in text
+
+
+def test_resolve_history_is_the_credibility_the_target_weighed():
+    """The credibility each target gave each threat or promise aimed at it, day by day
+    (docs/ODD.md 7.20): what the model's own reading gives that day, with the truth
+    (credible on the maker's true resolve) and what the maker did when it came due;
+    nothing where no threat exists (the grain scenario)."""
+    m = live.LiveModel("baseline", seed="1")
+    assert live.resolve_history(m).empty and live.has_conditionals(m)
+    weighed = {}
+    while m.running:
+        m.step()
+        for sid, st in m.conditionals():
+            got = m._assessed.get(id(st))
+            if got is not None and got[1] is not None and sid not in m.executed:
+                weighed[(m.day, sid)] = (m.resolve.credibility(st.target, st.actor, got[2], got[3]), got[0])
+    h = live.resolve_history(m)
+    assert weighed and len(h) == len(weighed)
+    for r in h.itertuples():
+        p, ok = weighed[(r.day, r.stance)]
+        assert r.value == p and r.truth == float(ok)
+        st = m.spec.stances[r.stance]
+        assert (r.target, r.maker, r.kind) == (st.target, st.actor, st.kind)
+        assert r.pair.startswith(f"{live.label(m, st.target)} about {live.label(m, st.actor)}: {st.kind}")
+    assert h["value"].min() < 1.0                           # a belief that moved
+    done = {r.label: r.day for r in m.registry.record if r.type in ("threat_carried_out", "promise_kept")}
+    assert done and {s: d for s, d in zip(h["stance"], h["outcome_day"])} == done
+    n, ids = len(m.actor_ids), m.actor_ids
+    rho = m.series["resolve"][-1]
+    assert all(rho[i, k] == pytest.approx(m.resolve.mean(ids[i], ids[k])) for i in range(n) for k in range(n))
+    text = svg.resolve(h, m.horizon)
+    ET.fromstring(text)
+    assert text.count("<polyline") == 2 * h["pair"].nunique() and "carried out on day" in text
+    grain = live.LiveModel("black_sea_grain", seed="1")
+    for _ in range(5):
+        grain.step()
+    assert live.resolve_history(grain).empty and not live.has_conditionals(grain)
+
+
+def test_trust_and_resolve_panel_says_what_it_has(page):
+    """The panel under the beliefs: in the baseline one line on trust (no delivery
+    terms), then the threats' chart once Belarus has weighed them; in the grain
+    scenario the trust chart after a review, one line on threats."""
+    assert shown(page, "nothing here is carried out over time")
+    assert shown(page, "none has been weighed by its target yet")
+    assert "chart-resolve" not in page_text(page) and "chart-trust" not in page_text(page)
+    button(page, "Step").click()
+    assert "chart-resolve" in page_text(page) and shown(page, "nothing here is carried out over time")
+    app.scenario.set("black_sea_grain")
+    assert shown(page, "no gradual term of an agreement has been reviewed yet")
+    assert shown(page, "Threats and promises:") and shown(page, " none in this scenario.")
+    button(page, "Run to the end").click()
+    text = page_text(page)
+    assert "chart-trust" in text and "chart-resolve" not in text and "deal of day" in text
 
 
 # --------------------------------------------------------------------------- the odds

@@ -2,8 +2,9 @@
 `chromium`, through Playwright's Python API pointed at that executable).
 
 Load the page, pick a scenario, toggle a stance, reset, run to the end, read the log
-(it must be the log of the same run made here without the browser), start and cancel
-the odds, and save screenshots before and after. Nothing may reach the network: the
+(it must be the log of the same run made here without the browser), see the beliefs'
+charts, start and cancel the odds, run the grain scenario (trust in delivery), and save
+screenshots before and after. Nothing may reach the network: the
 browser aborts and records every request that is not to the app, and the server's
 outbound HTTP(S) goes to a local proxy that records and refuses it (the test fails on
 any).
@@ -13,7 +14,8 @@ the 2-core machine): marked ``browser``; ``pytest -m "not browser"`` leaves it o
 locally, CI always runs it. Without Chromium or Playwright it is skipped, and the
 test session ends with a banner saying so and how to enable it.
 
-Screenshots: before (page loaded), after the run, and after the odds (app.png).
+Screenshots: before (page loaded), after the run, after the odds (app.png), and the
+grain scenario run to the end (app_grain.png: its trust-in-delivery chart).
 ``DIPLOSIM_SCREENSHOTS=docs pytest tests/viz/test_app_browser.py`` also writes app.png to
 docs/ (the README shows it).
 """
@@ -183,6 +185,11 @@ def test_the_app_in_chromium(server, tmp_path):
             lines = page.locator(".log-line").all_inner_texts()
             assert lines == live.log_lines(expected)[::-1]      # newest on top
             assert lines                                    # something happened in 90 days
+            # the beliefs: the threats' credibility drawn, one line on trust (no delivery terms)
+            assert page.locator("svg.chart-beliefs").count() == 1
+            assert page.locator("svg.chart-resolve").count() == 1
+            assert page.locator("svg.chart-trust").count() == 0
+            expect(page.get_by_text("nothing here is carried out over time", exact=False)).to_be_visible()
             after = _shot(page, tmp_path, "app_after_run.png")
 
             # the odds: a small batch runs to the end and shows both sides and the change
@@ -204,9 +211,20 @@ def test_the_app_in_chromium(server, tmp_path):
             expect(page.locator(".odds-progress")).to_be_visible()
             page.get_by_role("button", name="Cancel").click()
             expect(page.get_by_text("Cancelled: no odds computed.")).to_be_visible()
+
+            # the grain deal: trust in delivery drawn once reviewed, one line on threats
+            page.get_by_label("Scenario").first.click(force=True)
+            page.get_by_role("option", name="black_sea_grain").click()
+            expect(page.get_by_text("no gradual term of an agreement has been reviewed yet",
+                                    exact=False)).to_be_visible()
+            page.get_by_role("button", name="Run to the end").click()
+            expect(page.locator("svg.chart-trust")).to_be_visible()
+            assert page.locator("svg.chart-resolve").count() == 0
+            expect(page.get_by_text("none in this scenario", exact=False)).to_be_visible()
+            grain = _shot(page, tmp_path, "app_grain.png")
         finally:
             ctx.close()
-    assert min(f.stat().st_size for f in (before, after, odds)) > 10_000
+    assert min(f.stat().st_size for f in (before, after, odds, grain)) > 10_000
     assert outside == [], f"the page tried to reach the network: {outside}"
     assert proxy.seen == [], f"the server tried to reach the network: {proxy.seen}"
     server_log = log.read_text()
