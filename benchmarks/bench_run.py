@@ -40,8 +40,9 @@ are printed (and with ``--markdown FILE`` written as the README's performance ta
 
 3. Peak memory of the batch's parent process for 1,000 and 20,000 full-horizon runs:
    the CLI is run through a small wrapper (``python -c``: ``runpy`` runs ``run_sim.py``
-   as ``__main__`` in the wrapper's own process, then writes that process's
-   ``getrusage(RUSAGE_SELF).ru_maxrss``, i.e. its own peak RSS, to a file). By default
+   as ``__main__`` in the wrapper's own process, then writes that process's peak RSS,
+   ``VmHWM`` of ``/proc/self/status``, to a file; not ``ru_maxrss``, which Linux carries
+   across ``exec`` from the process that started it, here the benchmark itself). By default
    with ``--workers 2`` (20,000 full runs on one worker take too long): the parent then
    schedules, gathers and writes, the runs happen in the workers, whose largest peak
    (the wrapper's ``RUSAGE_CHILDREN.ru_maxrss``) is shown separately.
@@ -351,7 +352,12 @@ try:
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 finally:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM: this process image's own peak (ru_maxrss survives exec on Linux, so it would
+    # report the benchmark's own peak when the job section ran first and made it large)
+    try:
+        own = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     with open(report, "w") as fh:
         fh.write(f"{own} {kids}\n")
@@ -376,7 +382,7 @@ def memory(sizes: list[int], workers: int, report: Report, days: int | None = No
     try:
         print(f"\n3. Peak memory of the batch's parent process: run_sim.py batch baseline --reps N "
               f"--workers {workers} --quiet ({horizon}), run through runpy in a wrapper that "
-              f"reports its own getrusage(RUSAGE_SELF).ru_maxrss; load average {load_average()}")
+              f"reports its own peak RSS (VmHWM); load average {load_average()}")
         if workers > 1:
             print(f"   with --workers {workers}: the parent schedules, gathers and writes; the runs are in "
                   "the workers (their largest peak shown apart)")
@@ -384,7 +390,7 @@ def memory(sizes: list[int], workers: int, report: Report, days: int | None = No
         for n in sizes:
             own, kids, wall = parent_peak(n, workers, tmp, days)
             peaks.append(own)
-            how = (f"ru_maxrss of the parent (RUSAGE_SELF, read at its exit), --workers {workers}, "
+            how = (f"peak RSS of the parent (VmHWM, read at its exit), --workers {workers}, "
                    f"{f'runs cut to {days} days (--days, a proxy)' if days else 'full-horizon runs'}, "
                    f"default outputs; the batch took {wall:.0f} s wall")
             report.add(f"peak RSS of the batch's parent process, {n:,} runs", how, f"{own:.0f} MiB")
