@@ -40,21 +40,7 @@ def best_values(ideal, w, relief, lo, hi) -> list[float]:
     """Per issue, the value in [lo, hi] that maximises -w|p - z| + c p (concave,
     piecewise linear: the maximum is at z clipped, or at a bound when |c| > w).
     Ties go to the first of (z clipped, lo, hi)."""
-    out = []
-    for z, wn, c, a, b in zip(ideal, w, relief, lo, hi):
-        # v = min(max(z, a), b), with the builtins' tie rule (the first argument wins)
-        v = a if a > z else z
-        if b < v:
-            v = b
-        best = -wn * abs(v - z) + c * v
-        val = -wn * abs(a - z) + c * a
-        if val > best:
-            v, best = a, val
-        val = -wn * abs(b - z) + c * b
-        if val > best:
-            v = b
-        out.append(float(v))
-    return out
+    return best_and_gain(ideal, w, relief, lo, hi, lo)[0]      # one implementation (its gain unused here)
 
 
 def best_and_gain(ideal, w, relief, lo, hi, x) -> tuple[list[float], float]:
