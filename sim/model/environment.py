@@ -184,14 +184,8 @@ class Environment:
             for actor, v in zip(actors, c.tolist()):
                 actor.cumulative_cost += v
             return
-        levels = [st.level for st in self._levels]
-        xs = [float(x[j]) for j in self.cost_issues]
         for actor in actors:
-            _, stock_e, cost_e = self._exposure(actor.exposure)
-            c = sum([e * v for e, v in zip(stock_e, levels)])
-            for (_j, e), v in zip(cost_e, xs):
-                c += e * v
-            actor.cumulative_cost += c
+            actor.cumulative_cost += self.cost(actor.exposure, x)
 
     def _cost_matrix(self, actors) -> tuple:
         """(the actors' exposures to the one stock, [their exposures to each cost
