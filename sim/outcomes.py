@@ -63,6 +63,8 @@ _FIXED = [
 ]
 OUTCOMES: dict[str, Outcome] = {o.name: o for o in _FIXED}
 ALIASES = {"time_to_first_agreement": "days_to_first_agreement"}
+#: the families of runs.parquet columns whose outcomes :func:`get` builds from their names
+FAMILIES = ("stock_cumulative", "stock_peak", "stock_final", "final", "agreed", "pair")
 STALEMATE = OUTCOMES["stalemate"].definition
 
 
@@ -93,6 +95,13 @@ def get(name: str, names: dict | None = None) -> Outcome:
         return Outcome(name, f"P({pair_words(rest, names)} agreement)", "share of runs",
                        f"the run has an agreement between {pair_words(rest, names)}", "share", 1)
     return Outcome(name, str(name).replace("_", " "), "", "a column of runs.parquet", "number")
+
+
+def is_outcome_column(column: str) -> bool:
+    """Whether a column of runs.parquet holds an outcome this module names (a fixed one,
+    an alias, or one of :data:`FAMILIES`): the columns a report reads."""
+    column = str(column)
+    return column in OUTCOMES or column in ALIASES or column.partition(":")[0] in FAMILIES
 
 
 def pair_words(pair: str, names: dict | None = None) -> str:

@@ -6,6 +6,7 @@ make one contiguous copy of the whole table (at 20,000 runs that copy was 25 MiB
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -13,6 +14,7 @@ import pytest
 
 from sim.experiments import jobs as ex
 from sim.experiments import sinks
+from sim.experiments.design import Vary
 from sim.experiments.worker import run_chunk
 from sim.scenario import validate_mapping
 from tests.conftest import mirror_trade
@@ -53,3 +55,53 @@ def test_the_joined_parts_are_not_copied_into_one_contiguous_table(tmp_path, sho
     assert len(sizes) == math.ceil(70 / sinks._JOIN)            # one per batch of parts, none for the whole
     assert max(sizes) < len(runs)
     pd.testing.assert_frame_equal(runs, clean, check_exact=True)
+
+
+# ------------------------------------------------------------------ the report's read (issue 25)
+def _whole_ok_runs(folder, params=False):
+    """The report's read as it was: every column of runs.parquet, then the ok runs."""
+    runs = pd.read_parquet(Path(folder) / "runs.parquet")
+    return runs[runs["status"] == "ok"]
+
+
+@pytest.mark.parametrize("varies", [None, [Vary("protocol.deadline_days", 20, 40, 2)]], ids=["batch", "sweep"])
+def test_the_report_reads_only_the_columns_it_shows_and_draws_the_same_page(tmp_path, monkeypatch, varies):
+    from sim.viz.report import experiments, figures, reading, write_report
+
+    scen = ["baseline"] if varies else ["baseline", "russia_engages"]
+    out = tmp_path / "x"
+    ex.execute(ex.make_job(scen, reps=4, seed=3, varies=varies, design="grid" if varies else "batch", days=25),
+               out=out)
+    whole = pd.read_parquet(out / "runs.parquet")
+    read = reading._ok_runs(out, params=bool(varies))
+    assert len(read) == int((whole["status"] == "ok").sum()) > 0
+    assert set(read.columns) < set(whole.columns)
+    assert len(read.columns) < len(whole.columns) / 3          # 31 of 184 for the baseline
+    left = {c.split(":")[0] for c in set(whole.columns) - set(read.columns)}
+    assert {"utility", "blame_received", "seed_entropy", "forecast"} <= left
+    assert any(c.startswith("param:") for c in read.columns) == bool(varies)
+    page = write_report(out).read_bytes()
+    for module in (reading, experiments, figures):
+        monkeypatch.setattr(module, "_ok_runs", _whole_ok_runs)
+    assert write_report(out).read_bytes() == page              # the same report as from the whole table
+
+
+def test_the_batch_command_lets_go_of_the_whole_runs_table_before_its_report(tmp_path, monkeypatch):
+    import gc
+
+    import sim.cli.experiments as cli_experiments
+    from sim.cli import main
+
+    held = []
+    real = cli_experiments.report
+
+    def report(args):
+        gc.collect()
+        held.extend(o for o in gc.get_objects() if isinstance(o, pd.DataFrame) and "seed_entropy" in o.columns)
+        return real(args)
+
+    monkeypatch.setattr(cli_experiments, "report", report)
+    assert main(["batch", "baseline", "--reps", "3", "--days", "10", "--workers", "1", "--quiet",
+                 "--out", str(tmp_path / "b")]) == 0
+    assert (tmp_path / "b" / "report.html").exists()
+    assert held == []           # no table with every column alive while the report reads its own

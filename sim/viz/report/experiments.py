@@ -67,7 +67,7 @@ def sweep_section(folder: Path, protocol: str | None = None) -> Section:
     n_points = len(m["job"].get("points") or [])
     title = (f"Sweep of {next(iter(job.specs))}: {plural(n_points, 'design point')} "
              f"({m['job'].get('design', 'grid')}) \u00d7 {plural(job.reps, 'replication')}")
-    ext, every = sweep_headline(pd.read_parquet(folder / "runs.parquet"), _base_spec(m), m["job"].get("days"))
+    ext, every = sweep_headline(_ok_runs(folder, params=True), _base_spec(m), m["job"].get("days"))
     head = ("<h2>Headline</h2><p>The outcomes against the varied parameters (figure below: one mean per "
             f"design point); the design points where each outcome is lowest and highest{_e(job.fail)}:</p>" + ext)
     return _section(job, title, head, [f"<details><summary>Every design point ({n_points})</summary>{every}</details>",

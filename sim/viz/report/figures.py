@@ -11,7 +11,7 @@ from sim.viz import plots
 from sim.viz.labels import actor_names, issue_label, outcome_label, param_label
 from sim.viz.report.calibration import calibration_figure
 from sim.viz.report.headlines import _headline_values, _sweep_outcomes
-from sim.viz.report.reading import _base_spec, _calibration_state, _manifest, check_protocol, kind_of
+from sim.viz.report.reading import _base_spec, _calibration_state, _manifest, _ok_runs, check_protocol, kind_of
 
 
 def draw_figures(folder, protocol: str | None = None) -> dict:
@@ -67,7 +67,7 @@ def draw_figures(folder, protocol: str | None = None) -> dict:
                                "Global sensitivity indices with 95% intervals.")
     else:
         manifest = _manifest(folder)
-        runs = pd.read_parquet(folder / "runs.parquet")
+        runs = _ok_runs(folder, params=kind == "sweep")
         spec = _base_spec(manifest)
         names = actor_names(spec)
         if kind == "sweep":
