@@ -41,7 +41,11 @@ class Variant:
 
 
 def variants(sc: Scenario, reverse: bool = True) -> list[Variant]:
-    """The scenario without each stance (and with each channel stance reversed)."""
+    """The scenario without each stance (and with each channel stance reversed).
+
+    Each variant is validated without the check of its priors' extremes: the job that
+    runs it (:func:`make_job`) makes that check once per scenario, and making it here too
+    was half of the parent's own time in an ablation of the baseline (0.6 s of 1.6 s)."""
     out = []
     base = scenario_data(sc)
     for sid, st in sc.stances.items():
@@ -49,7 +53,7 @@ def variants(sc: Scenario, reverse: bool = True) -> list[Variant]:
         d["stances"].pop(sid)
         d["events"] = [e for e in d.get("events", []) if not (e["type"] == "remove_stance" and e["id"] == sid)]
         d["name"] = f"{sc.name}{SEP}remove{SEP}{sid}"
-        out.append(Variant(d["name"], sid, "remove", validate_mapping(d, d["name"])))
+        out.append(Variant(d["name"], sid, "remove", validate_mapping(d, d["name"], check_priors=False)))
         if reverse and st.type in ("open_to_talks", "refuses_talks"):
             d = copy.deepcopy(base)
             flipped = {"actor": st.actor, "with": st.with_, "quote": st.quote, "start": st.start, "end": st.end,
@@ -57,7 +61,7 @@ def variants(sc: Scenario, reverse: bool = True) -> list[Variant]:
                        "type": "refuses_talks" if st.type == "open_to_talks" else "open_to_talks"}
             d["stances"][sid] = {k: v for k, v in flipped.items() if v is not None}
             d["name"] = f"{sc.name}{SEP}reverse{SEP}{sid}"
-            out.append(Variant(d["name"], sid, "reverse", validate_mapping(d, d["name"])))
+            out.append(Variant(d["name"], sid, "reverse", validate_mapping(d, d["name"], check_priors=False)))
     return out
 
 

@@ -293,3 +293,24 @@ def test_the_convergence_figure_labels_its_axis_in_plain_numbers(tmp_path, monke
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert labels == ["16", "32", "64", "128"]
     assert text_problems(fig) == []
+
+
+def test_an_ablation_checks_each_scenarios_prior_extremes_once(monkeypatch):
+    """Issue 25: the variants are validated without the priors' check, which the job makes
+    once per scenario (it was made twice, half of the parent's own time)."""
+    import sim.experiments.design as design
+    import sim.scenario.loading as loading
+    from sim.experiments.jobs import make_job
+    from sim.scenario.priors import priors_of
+
+    base = sim.load_scenario("baseline")
+    checked, whole = [], []
+    real_check, real_whole = design.check_priors, loading._uncertain_problems
+    monkeypatch.setattr(design, "check_priors", lambda data: checked.append(data["name"]) or real_check(data))
+    monkeypatch.setattr(loading, "_uncertain_problems", lambda sc: whole.append(sc.name) or real_whole(sc))
+    vs = ablation.variants(base)
+    assert whole == [] and len(vs) > 10
+    assert all(priors_of(v.scenario) == priors_of(base) for v in vs)     # the same priors to check
+    monkeypatch.setattr("sim.experiments.job.check_priors", design.check_priors, raising=False)
+    make_job([base, *[v.scenario for v in vs]], 2, 1)
+    assert sorted(checked) == sorted([base.name, *[v.name for v in vs]])   # each scenario once, in the job
