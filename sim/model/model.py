@@ -459,7 +459,12 @@ class NegotiationModel(mesa.Model):
         review_commitments(self)
         check_conditionals(self)
         self.protocol.begin_day()
-        self.agents.shuffle_do("act")
+        if self.spec.unilateral.enabled or not self.protocol.idle():
+            self.agents.shuffle_do("act")
+        else:
+            # nobody can act (a history's days): the turns' order is drawn all the same, a
+            # shuffle of as many items consuming the same random numbers as shuffle_do's
+            self.random.shuffle([None] * len(self.agents))
         self.protocol.end_day()
         self.public_demands()
         self.blames.update()

@@ -50,6 +50,10 @@ class AlternatingOffers(Protocol):
         """The implemented values, stances or channels moved."""
         self.negotiator.state_changed()
 
+    def idle(self) -> bool:
+        """A turn only offers on the actor's open channels: with none open, none acts."""
+        return not any(self.model.links.of.values())
+
     # ---------------------------------------------------------------- helpers
     def _moves(self, channel, p) -> bool:
         return _far(p, self.negotiator.xs(channel), self.min_change)

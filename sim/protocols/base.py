@@ -53,6 +53,13 @@ class Protocol:
     def act(self, actor) -> None:
         """The actor's negotiation turn."""
 
+    def idle(self) -> bool:
+        """Whether no actor's turn can do anything today. With unilateral moves off, the
+        model then skips the turns (drawing their order all the same, so the random
+        stream is unchanged): a history's days, where every channel is closed. False
+        here: a protocol that may act without a channel keeps its turns."""
+        return False
+
     def end_day(self) -> None:
         """Called once a day after every actor acted."""
 

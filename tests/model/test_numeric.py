@@ -130,3 +130,38 @@ def test_best_and_gain_is_best_values_then_gain_bit_for_bit(rows):
     got, g = best_and_gain(z, w, c, lo, hi, x)
     assert got == best
     assert _same(g, gain(w, z, x, best, c))
+
+
+def test_a_day_where_nobody_can_act_skips_the_turns_and_leaves_the_same_run():
+    """A history's days (every channel closed, no unilateral moves) skip the actors'
+    turns and only draw their order: the history and the run that continues it are the
+    ones the turns gave, bit for bit, on several seeds."""
+    import sim
+    from sim.model import NegotiationModel
+    from sim.model.history import end_state
+    from sim.protocols.alternating_offers import AlternatingOffers
+    from sim.scenario.continuation import history_scenario
+
+    hist = history_scenario(sim.load_scenario("baseline"))
+    skipped = []
+    real_idle = AlternatingOffers.idle
+
+    def counted(self):
+        skipped.append(real_idle(self))
+        return skipped[-1]
+
+    def states(idle):
+        AlternatingOffers.idle = idle
+        try:
+            out = []
+            for seed in range(4):
+                m = NegotiationModel(hist, rng=np.random.default_rng(seed), collect=False, log_offers=False)
+                m.run()
+                out.append((repr(end_state(m)), m.random.getstate(), m.rng.bit_generator.state))
+            return out
+        finally:
+            AlternatingOffers.idle = real_idle
+
+    fast = states(counted)
+    assert skipped and all(skipped)                          # every history day skipped its turns
+    assert fast == states(lambda self: False)                # the turns taken: the same state and streams
