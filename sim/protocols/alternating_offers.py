@@ -72,9 +72,12 @@ class AlternatingOffers(Protocol):
     # ---------------------------------------------------------------- the turn
     def act(self, actor) -> None:
         m, neg = self.model, self.negotiator
+        channels = m.channels_of(actor.key)
+        if not channels:
+            return                  # nobody to offer to (most of the actors, most days)
         rv = actor.reservation_value()
         choices, weights = [], []
-        for ch in m.channels_of(actor.key):
+        for ch in channels:
             if ch.key in self.used_today or self.cooldown_until.get(ch.key, -1) > m.day:
                 continue
             stake = neg.best(actor, ch)[1] - rv
