@@ -52,7 +52,8 @@ class AlternatingOffers(Protocol):
 
     def idle(self) -> bool:
         """A turn only offers on the actor's open channels: with none open, none acts."""
-        return not any(self.model.links.of.values())
+        m = self.model
+        return not any(m.channels_of(a) for a in m.actor_ids)
 
     # ---------------------------------------------------------------- helpers
     def _moves(self, channel, p) -> bool:
