@@ -205,3 +205,20 @@ def test_run_prints_the_stock_the_history_left(tmp_path, capsys, baseline):
     assert main(["run", "baseline", "--seed", "1", "--days", "3", "--out", str(tmp_path / "o")]) == 0
     level = run_history(baseline, 1).stocks["pressure"]
     assert f"Pressure: start {level:.2f}," in capsys.readouterr().out and f"{level:.2f}" != "0.50"
+
+
+def test_a_history_run_hands_out_its_own_copy_of_the_state_on_a_miss_and_on_a_hit(baseline):
+    """run_history caches each (history, seed): the state a caller gets is a copy, so a
+    model that changes it (its acts, its stocks) cannot change the next run's start."""
+    from sim.model import model as M
+
+    seed = np.random.SeedSequence(424242)
+    M._HISTORIES.clear()
+    first = run_history(baseline, seed)                       # a miss: runs the history
+    cached = next(iter(M._HISTORIES.values()))[1]
+    assert first == cached and first is not cached
+    assert first.acts is not cached.acts and first.stocks is not cached.stocks
+    first.acts.clear()
+    first.stocks["pressure"] = -1.0
+    second = run_history(baseline, seed)                      # a hit: the same state, untouched
+    assert second == cached and second is not cached and second.acts
