@@ -44,9 +44,9 @@ def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float
     v = v[~np.isnan(v)]
     if len(v) == 0:
         return math.nan, math.nan, math.nan
+    if len(v) == 1:                 # a design point of one run: NumPy's mean of one value is
+        return 0.0 + float(v[0]), math.nan, math.nan      # 0.0 + it (-0.0 becomes 0.0)
     m = float(v.mean())
-    if len(v) < 2:
-        return m, math.nan, math.nan
     se = float(v.std(ddof=1)) / math.sqrt(len(v))
     if se == 0.0:
         return m, m, m

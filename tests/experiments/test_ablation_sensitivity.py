@@ -314,3 +314,53 @@ def test_an_ablation_checks_each_scenarios_prior_extremes_once(monkeypatch):
     monkeypatch.setattr("sim.experiments.job.check_priors", design.check_priors, raising=False)
     make_job([base, *[v.scenario for v in vs]], 2, 1)
     assert sorted(checked) == sorted([base.name, *[v.name for v in vs]])   # each scenario once, in the job
+
+
+def _value_one_at_a_time(prior, u: float):
+    """The design's value of one quantile as it was computed before issue 25 (one SciPy
+    call per value): the reference for the column-at-once version."""
+    import numpy as np
+
+    lo, hi = prior.support()
+    u = float(u)
+    if not np.isfinite(lo):
+        u = max(u, 1e-3)
+    if not np.isfinite(hi):
+        u = min(u, 1 - 1e-3)
+    return prior.ppf(u)
+
+
+def _every_kind_of_prior():
+    from sim.scenario.priors import Prior, PriorSpec
+
+    specs = [{"dist": "uniform", "lo": 0.1, "hi": 2.0}, {"dist": "loguniform", "lo": 0.01, "hi": 3.0},
+             {"dist": "normal", "mean": 0.4, "sd": 0.2},                          # unbounded both sides
+             {"dist": "normal", "mean": 0.4, "sd": 0.2, "lo": 0.0, "hi": 1.0},
+             {"dist": "beta", "a": 2.0, "b": 5.0}, {"dist": "triangular", "lo": 0.0, "hi": 1.0, "mode": 0.3}]
+    out = {f"{d['dist']}{n}": Prior(f"f{n}", PriorSpec(**d)) for n, d in enumerate(specs)}
+    out["integer uniform"] = Prior("protocol.deadline_days", PriorSpec(lo=20, hi=60), integer=True)
+    out["integer normal"] = Prior("protocol.deadline_days", PriorSpec(dist="normal", mean=40, sd=9),
+                                  integer=True)
+    return out
+
+
+@pytest.mark.parametrize("name", ["baseline", "black_sea_grain", "every kind"])
+def test_a_designs_values_at_once_are_the_values_one_at_a_time(name):
+    """Every field of a default design (and a prior of every kind, bounded or not,
+    integer or not), at random quantiles and both ends: the same numbers, bit for bit,
+    and the same Python types (ints for integer fields)."""
+    import numpy as np
+
+    if name == "every kind":
+        priors = _every_kind_of_prior()
+    else:
+        sc = sim.load_scenario(name)
+        priors = sensitivity.priors_for(sc, sensitivity.default_varies(sc), None)
+    us = np.concatenate([[0.0, 1.0, 1e-12, 1 - 1e-12, 0.5], np.random.default_rng(7).random(200)])
+    assert priors
+    for path, prior in priors.items():
+        fast = sensitivity._values(prior, us)
+        slow = [_value_one_at_a_time(prior, u) for u in us]
+        assert [type(v) for v in fast] == [type(v) for v in slow], path
+        assert np.array_equal(np.array(fast, dtype=float), np.array(slow, dtype=float)), path
+        assert all(np.signbit(a) == np.signbit(b) for a, b in zip(fast, slow)), path

@@ -275,6 +275,11 @@ def test_interval_helpers_edge_cases():
     assert wilson_interval(0, 10)[0] == 0.0
     assert math.isnan(wilson_interval(0, 0)[0])
     assert mean_interval([2.0, 2.0, 2.0]) == (2.0, 2.0, 2.0)
+    # one value (a design point of one run): its mean is NumPy's mean of it, bit for bit
+    for v in (-0.0, 0.1, 1 / 3, -7.25e-300, 1e308, 5e-324):
+        m, lo, hi = mean_interval([v, math.nan])
+        assert m == float(np.mean([v])) and math.copysign(1, m) == math.copysign(1, float(np.mean([v])))
+        assert math.isnan(lo) and math.isnan(hi)
 
 
 def test_resume_of_a_finished_job_runs_nothing_again(tmp_path, monkeypatch):
