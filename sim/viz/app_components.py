@@ -109,23 +109,23 @@ def TrustAndResolve(model):
     gives the threats and promises aimed at it (7.20). A kind with nothing to show says
     so in one line. One HTML element, as the other day panels (no container: the
     panels are also built outside a render context, ``benchmarks/bench_app.py``)."""
-    parts = []
-    hist = live.trust_history(model)
-    if not hist.empty:
-        parts.append(svg.trust(hist, model.horizon))
-    elif live.has_gradual_terms(model):
-        parts.append(_line("Trust in delivery:", "no gradual term of an agreement has been reviewed yet."))
-    else:
-        parts.append(_line("Trust in delivery:", "nothing here is carried out over time (no <em>delivery:</em> "
-                           "terms in this scenario)."))
-    hist = live.resolve_history(model)
-    if not hist.empty:
-        parts.append(svg.resolve(hist, model.horizon))
-    elif live.has_conditionals(model):
-        parts.append(_line("Threats and promises:", "none has been weighed by its target yet."))
-    else:
-        parts.append(_line("Threats and promises:", "none in this scenario."))
+    parts = [
+        _history_or_line(live.trust_history(model), svg.trust, model, live.has_gradual_terms(model),
+                         "Trust in delivery:", "no gradual term of an agreement has been reviewed yet.",
+                         "nothing here is carried out over time (no <em>delivery:</em> terms in this scenario)."),
+        _history_or_line(live.resolve_history(model), svg.resolve, model, live.has_conditionals(model),
+                         "Threats and promises:", "none has been weighed by its target yet.",
+                         "none in this scenario."),
+    ]
     return solara.HTML(tag="div", unsafe_innerHTML="".join(parts), classes=["trust-resolve"])
+
+
+def _history_or_line(hist, chart, model, present: bool, label: str, not_yet: str, absent: str) -> str:
+    """The chart of a belief's history, or one line saying why there is none yet
+    (``present``: the scenario has what it is about) or at all."""
+    if not hist.empty:
+        return chart(hist, model.horizon)
+    return _line(label, not_yet if present else absent)
 
 
 DAY_PANELS = (ChannelNetwork, IssueValues, Stocks, Blame, Beliefs, TrustAndResolve)
