@@ -127,3 +127,14 @@ def pd_frame(rows):
     import pandas as pd
 
     return pd.DataFrame(rows)
+
+
+def calibration_task(history) -> dict:
+    """A calibrate worker's task (``sim.experiments.calibration._simulate``): two
+    simulations of ``history`` at its own parameters against the shipped monthly data."""
+    from sim.experiments import calibration as cal
+    from sim.experiments.jobs import scenario_data
+
+    data = cal.check_data(history, cal.read_data("data/attempted_crossings_pl_2021.csv"))
+    return {"task_id": 0, "data": scenario_data(history), "rows": list(zip(data["variable"], data["period_key"])),
+            "entropy": 3, "params": [{}, {}], "keys": [(1, 0, 0), (1, 0, 1)]}

@@ -17,6 +17,7 @@ from sim.experiments.observe import _StockRecorder, observed_series, observed_su
 from sim.experiments.observed import _period, summarise_run
 from sim.scenario import validate_mapping
 from sim.scenario.priors import Prior, PriorSpec, priors_of
+from tests.conftest import calibration_task
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +75,7 @@ def test_the_summary_read_off_the_recorded_arrays_is_the_frames_summary(history,
 def test_a_calibration_simulation_builds_no_tidy_frame(history, monkeypatch):
     """Before: each simulation built the tidy frame of its stock series (1.7 ms) and
     filtered, sorted and dated it again in summarise_run (1.4 ms), 3 ms of 8."""
-    data = cal.check_data(history, cal.read_data("data/attempted_crossings_pl_2021.csv"))
-    rows = list(zip(data["variable"], data["period_key"]))
-    task = {"task_id": 0, "data": ex.scenario_data(history), "rows": rows, "entropy": 3, "params": [{}, {}],
-            "keys": [(1, 0, 0), (1, 0, 1)]}
+    task = calibration_task(history)
     _, want, error = cal._simulate(task)
     assert error == "" and not np.isnan(want).any()
     monkeypatch.setattr(_StockRecorder, "frame", lambda *a, **k: (_ for _ in ()).throw(AssertionError("frame")))

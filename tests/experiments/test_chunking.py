@@ -13,7 +13,7 @@ import pytest
 from sim.experiments import jobs as ex
 from sim.experiments import sinks
 from sim.scenario import validate_mapping
-from tests.conftest import mirror_trade
+from tests.conftest import calibration_task, mirror_trade
 
 DAYS = 8
 
@@ -146,10 +146,7 @@ def test_a_calibration_simulation_does_not_build_the_whole_daily_series(history,
     import sim.runner
     from sim.experiments import calibration as cal
 
-    data = cal.check_data(history, cal.read_data("data/attempted_crossings_pl_2021.csv"))
-    rows = list(zip(data["variable"], data["period_key"]))
-    task = {"task_id": 0, "data": ex.scenario_data(history), "rows": rows, "entropy": 3, "params": [{}, {}],
-            "keys": [(1, 0, 0), (1, 0, 1)]}
+    task = calibration_task(history)
     _, want, error = cal._simulate(task)
     assert error == "" and not np.isnan(want).any()
     monkeypatch.setattr(sim.runner, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("full run")))
